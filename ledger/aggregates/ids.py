@@ -1,0 +1,17 @@
+"""Natural-key aggregate ids: the same customer, card or ticket always maps to the same UUID.
+
+Why: a second ``add`` of a customer or a second ``log`` of a ticket then collides on the store's
+unique (aggregate id, version) key, which makes idempotency hold even between racing processes.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid5
+
+LEDGER_NAMESPACE = UUID("6f1c2a4e-9a57-4c1e-8d3e-2b7f0c5a9e11")
+
+
+def natural_id(kind: str, *parts: str) -> UUID:
+    """A stable UUID for ``kind`` and its key parts (joined unambiguously)."""
+    key = "\x1f".join((kind, *parts))
+    return uuid5(LEDGER_NAMESPACE, key)

@@ -1,0 +1,47 @@
+"""Rendering results: readable tables for people, stable JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+class Output:
+    """Where a command writes: stdout for results, stderr for errors."""
+
+    def __init__(self, *, json_mode: bool = False) -> None:
+        self.json_mode = json_mode
+        width = None if sys.stdout.isatty() else 120
+        self.console = Console(file=sys.stdout, highlight=False, soft_wrap=True, width=width)
+
+    def json(self, data: Any) -> None:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+    def fields(self, title: str, rows: Iterable[tuple[str, Any]]) -> None:
+        """A two-column table of one record."""
+        table = Table(title=title, show_header=False, title_justify="left")
+        table.add_column("field", style="bold")
+        table.add_column("value")
+        for name, value in rows:
+            table.add_row(name, "" if value is None else str(value))
+        self.console.print(table)
+
+    def table(
+        self, title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
+        numeric: Sequence[str] = (),
+    ) -> None:
+        """A table of many records; ``numeric`` columns are right-aligned."""
+        table = Table(title=title, title_justify="left")
+        for column in columns:
+            table.add_column(column, justify="right" if column in numeric else "left")
+        for row in rows:
+            table.add_row(*("" if value is None else str(value) for value in row))
+        self.console.print(table)
+
+    def line(self, text: str) -> None:
+        self.console.print(text)

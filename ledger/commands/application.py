@@ -1,0 +1,108 @@
+"""The event-sourced application: one event log, its repository, snapshots and transcodings.
+
+Why one application: every aggregate of one deployment shares one notification log, so projections
+and auditors read a single totally ordered history, and a command that changes two aggregates
+(a work entry and the card it debits) commits them in one transaction.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+
+from ledger.aggregates.customer import Customer
+from ledger.aggregates.strippenkaart import CreditBlock, Strippenkaart
+from ledger.errors import ConcurrencyError, UnknownCustomerError
+
+RETRY_ATTEMPTS_MAX = 12
+"""How often a command is re-run after losing a race on the same aggregate."""
+RETRY_BACKOFF_BASE_S = 0.005
+RETRY_BACKOFF_CAP_S = 0.25
+
+T = TypeVar("T")
+A = TypeVar("A", bound=Aggregate)
+
+
+class CreditBlockAsDict(Transcoding):
+    """Lets snapshots of a card carry its blocks."""
+
+    type = CreditBlock
+    name = "ledger_credit_block"
+
+    def encode(self, obj: CreditBlock) -> dict[str, Any]:
+        return asdict(obj)
+
+    def decode(self, data: dict[str, Any]) -> CreditBlock:
+        return CreditBlock(**data)
+
+
+class LedgerApplication(Application[UUID]):
+    """The ledger's write side."""
+
+    name = "ledger"
+    snapshotting_intervals: ClassVar[dict[type[Aggregate], int]] = {  # type: ignore[misc]
+        Strippenkaart: 100,
+        Customer: 100,
+    }
+    log_section_size = 1000
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(CreditBlockAsDict())
+
+    def get_or_none(self, aggregate_id: UUID, kind: type[A]) -> A | None:
+        """The aggregate with this id, or None when nothing was ever recorded under it."""
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(aggregate, kind):
+            msg = f"aggregate {aggregate_id} is a {type(aggregate).__name__}, not a {kind.__name__}"
+            raise TypeError(msg)
+        return aggregate
+
+    def customer(self, slug: str) -> Customer:
+        """The registered customer, or UnknownCustomerError."""
+        customer = self.get_or_none(Customer.create_id(slug), Customer)
+        if customer is None:
+            raise UnknownCustomerError(slug)
+        return customer
+
+    def card(self, slug: str) -> Strippenkaart | None:
+        return self.get_or_none(Strippenkaart.create_id(slug), Strippenkaart)
+
+
+def retrying(command: Callable[[], T]) -> T:
+    """Run a whole command again, with fresh state, when a concurrent writer got there first.
+
+    Exponential backoff with full jitter, so that racing processes spread out instead of
+    colliding again in lockstep; after ``RETRY_ATTEMPTS_MAX`` the caller gets a typed error.
+    """
+    for attempt in range(RETRY_ATTEMPTS_MAX):
+        try:
+            return command()
+        except IntegrityError:
+            ceiling = min(RETRY_BACKOFF_CAP_S, RETRY_BACKOFF_BASE_S * 2**attempt)
+            time.sleep(random.uniform(0, ceiling))  # noqa: S311 - jitter, not cryptography
+    raise ConcurrencyError(RETRY_ATTEMPTS_MAX)
+
+
+def card_figures(card: Strippenkaart | None) -> tuple[Decimal, Decimal, Decimal]:
+    """Credited, debited and balance of a card; zeros when there is none."""
+    if card is None:
+        zero = Decimal("0.00")
+        return zero, zero, zero
+    return card.credited, card.debited, card.balance
+
+
+Clock = Callable[[], datetime]

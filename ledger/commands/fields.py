@@ -1,0 +1,90 @@
+"""Validated field types shared by the command models.
+
+Each type runs the ledger's own parser (which names the field in its error) before pydantic sees
+the value, so a float never becomes money and a naive time never becomes an instant.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BeforeValidator, ValidationInfo
+
+from ledger.domain import money
+from ledger.domain.time import parse_instant
+from ledger.errors import InvalidInputError
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+REFERENCE_LENGTH_MAX = 100
+NAME_LENGTH_MAX = 200
+TEXT_LENGTH_MAX = 2000
+
+
+def _field(info: ValidationInfo) -> str:
+    return info.field_name or "value"
+
+
+def _text(value: object, field: str, maximum: int, *, required: bool) -> str:
+    if not isinstance(value, str):
+        raise InvalidInputError(field, f"{type(value).__name__} is not text")
+    text = value.strip()
+    if required and not text:
+        raise InvalidInputError(field, "is empty")
+    if len(text) > maximum:
+        raise InvalidInputError(field, f"is {len(text)} characters long; the maximum is {maximum}")
+    if any(ord(ch) < 32 and ch not in "\n\t" or ch == "\x7f" for ch in text):
+        raise InvalidInputError(field, "contains control characters")
+    return text
+
+
+def parse_slug(value: object, info: ValidationInfo) -> str:
+    return customer_slug(value, _field(info))
+
+
+def customer_slug(value: object, field: str = "customer") -> str:
+    """A customer id: lower-case letters, digits and inner hyphens, at most 64 characters."""
+    text = _text(value, field, 64, required=True)
+    if not SLUG_PATTERN.match(text):
+        msg = f"{text!r} is not a customer id (lower-case letters, digits and hyphens, e.g. 'acme')"
+        raise InvalidInputError(field, msg)
+    return text
+
+
+def parse_reference(value: object, info: ValidationInfo) -> str:
+    """A ticket, order or invoice reference: one line of printable text without spaces at the ends."""
+    field = _field(info)
+    text = _text(value, field, REFERENCE_LENGTH_MAX, required=True)
+    if "\n" in text or "\t" in text:
+        raise InvalidInputError(field, "must be a single line")
+    return text
+
+
+def parse_name(value: object, info: ValidationInfo) -> str:
+    field = _field(info)
+    text = _text(value, field, NAME_LENGTH_MAX, required=True)
+    if "\n" in text:
+        raise InvalidInputError(field, "must be a single line")
+    return text
+
+
+def parse_required_text(value: object, info: ValidationInfo) -> str:
+    return _text(value, _field(info), TEXT_LENGTH_MAX, required=True)
+
+
+def parse_optional_text(value: object, info: ValidationInfo) -> str:
+    return _text("" if value is None else value, _field(info), TEXT_LENGTH_MAX, required=False)
+
+
+Slug = Annotated[str, BeforeValidator(parse_slug)]
+Reference = Annotated[str, BeforeValidator(parse_reference)]
+Name = Annotated[str, BeforeValidator(parse_name)]
+RequiredText = Annotated[str, BeforeValidator(parse_required_text)]
+OptionalText = Annotated[str, BeforeValidator(parse_optional_text)]
+Amount = Annotated[Decimal, BeforeValidator(lambda v, i: money.parse_amount(v, _field(i)))]
+Rate = Annotated[Decimal, BeforeValidator(lambda v, i: money.parse_rate(v, _field(i)))]
+Hours = Annotated[Decimal, BeforeValidator(lambda v, i: money.parse_hours(v, _field(i)))]
+Currency = Annotated[str, BeforeValidator(lambda v, i: money.parse_currency(v, _field(i)))]
+Instant = Annotated[datetime, BeforeValidator(lambda v, i: parse_instant(v, _field(i)))]

@@ -1,0 +1,69 @@
+"""Who pays for a piece of work: one pure decision, in the order DOMAIN.md gives.
+
+Why pure: a customer who disputes a line must be shown the same answer today as on the day the
+work was recorded, so the decision depends only on the facts handed in, never on a clock or a store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from ledger.domain.money import format_money
+
+
+class Payer(StrEnum):
+    """The five payers, in the order they are tried."""
+
+    SERVICEDESK_CONTRACT = "servicedesk-contract"
+    BEHEERPACK = "beheerpack"
+    ONSITE = "onsite"
+    STRIPPENKAART = "strippenkaart"
+    INVOICE = "invoice"
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """An entitlement that covers the work outright, and why (e.g. a beheerpack on 'network')."""
+
+    payer: Payer
+    reason: str
+
+
+@dataclass(frozen=True)
+class PayerDecision:
+    """The payer of a work entry and how its amount splits between card and invoice."""
+
+    payer: Payer
+    reason: str
+    card_pays: Decimal
+    invoiceable: Decimal
+
+
+def settle(amount: Decimal, coverage: Coverage | None, card_available: Decimal | None) -> PayerDecision:
+    """Decide the payer of ``amount``.
+
+    ``coverage`` is the first entitlement (contract, beheerpack, on-site) that covers the work, if any;
+    ``card_available`` is what the strippenkaart can pay at the work's time (``None``: no card).
+    The card pays what it has, the rest is invoiceable: the balance never goes below zero.
+    """
+    zero = Decimal("0.00")
+    if coverage is not None:
+        return PayerDecision(coverage.payer, coverage.reason, zero, zero)
+    uncovered = "not covered by a servicedesk contract, beheerpack or on-site engagement"
+    if card_available is None:
+        reason = f"{uncovered}; no strippenkaart: invoiceable"
+        return PayerDecision(Payer.INVOICE, reason, zero, amount)
+    if card_available <= zero:
+        reason = f"{uncovered}; no strippenkaart credit in force at the work's time: invoiceable"
+        return PayerDecision(Payer.INVOICE, reason, zero, amount)
+    if card_available >= amount:
+        reason = f"{uncovered}: paid from the strippenkaart, no invoice"
+        return PayerDecision(Payer.STRIPPENKAART, reason, amount, zero)
+    rest = amount - card_available
+    reason = (
+        f"{uncovered}: the strippenkaart paid {format_money(card_available)} of "
+        f"{format_money(amount)}; {format_money(rest)} is invoiceable (overage)"
+    )
+    return PayerDecision(Payer.STRIPPENKAART, reason, card_available, rest)

@@ -1,0 +1,88 @@
+"""Typed exceptions of the ledger library.
+
+Every error a caller can cause is a :class:`LedgerError`; the CLI turns any of them into one line on
+stderr and exit code 2. Nothing is written when one is raised.
+"""
+
+from __future__ import annotations
+
+
+class LedgerError(Exception):
+    """Base of every error the ledger raises on purpose."""
+
+
+class InvalidInputError(LedgerError, ValueError):
+    """A command argument broke a rule; ``field`` names it and ``reason`` says which rule."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{field}: {reason}")
+
+
+class UnknownCustomerError(LedgerError, LookupError):
+    """The customer id names no registered customer."""
+
+    def __init__(self, customer: str) -> None:
+        self.customer = customer
+        super().__init__(f"customer: unknown customer {customer!r}")
+
+
+class CustomerExistsError(LedgerError):
+    """A customer with this id is already registered with other details."""
+
+    def __init__(self, customer: str) -> None:
+        self.customer = customer
+        super().__init__(f"customer: {customer!r} is already registered with other details")
+
+
+class NoCardError(LedgerError, LookupError):
+    """The customer has no strippenkaart yet, so there is nothing to top up or show."""
+
+    def __init__(self, customer: str) -> None:
+        self.customer = customer
+        super().__init__(f"customer: {customer!r} has no strippenkaart; buy one first")
+
+
+class CurrencyMismatchError(LedgerError):
+    """A card holds one currency; money in another currency cannot go on it."""
+
+    def __init__(self, customer: str, card_currency: str, given_currency: str) -> None:
+        self.customer = customer
+        super().__init__(
+            f"currency: the strippenkaart of {customer!r} is in {card_currency}, "
+            f"not {given_currency}"
+        )
+
+
+class ReferenceConflictError(LedgerError):
+    """An idempotency key was reused for a different request (a different amount or kind)."""
+
+    def __init__(self, field: str, reference: str, detail: str) -> None:
+        self.field = field
+        self.reference = reference
+        super().__init__(f"{field}: {reference!r} was already used for {detail}")
+
+
+class UnknownWorkEntryError(LedgerError, LookupError):
+    """A reversal named a ticket that was never recorded for this customer."""
+
+    def __init__(self, customer: str, ticket: str) -> None:
+        self.customer = customer
+        self.ticket = ticket
+        super().__init__(f"ticket: no work recorded for {customer!r} under ticket {ticket!r}")
+
+
+class ConcurrencyError(LedgerError):
+    """Other writers kept changing the same records; the command was retried and gave up."""
+
+    def __init__(self, attempts: int) -> None:
+        self.attempts = attempts
+        super().__init__(
+            f"store: the command conflicted with concurrent writes {attempts} times; "
+            "nothing was written, try again"
+        )
+
+
+class StoreError(LedgerError):
+    """The store could not be opened or reached (bad URL, database down)."""

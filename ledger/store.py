@@ -1,0 +1,128 @@
+"""Where events live: one database URL, mapped to ``eventsourcing``'s persistence settings here only.
+
+- ``sqlite:///ledger.db`` (relative) or ``sqlite:////var/lib/ledger.db`` (absolute): the embedded default;
+- ``postgresql://USER[:PASSWORD]@HOST[:PORT]/DB[?schema=NAME]``: production, through psycopg 3;
+- ``memory://``: the library's in-process store, for unit tests and throwaway runs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from ledger.errors import StoreError
+
+DEFAULT_URL = "sqlite:///ledger.db"
+URL_VARIABLE = "LEDGER_DATABASE_URL"
+
+SQLITE_LOCK_TIMEOUT_S = 30
+"""How long a SQLite writer waits for another process's write to finish before giving up."""
+POSTGRES_LOCK_TIMEOUT_S = 10
+POSTGRES_CONNECT_TIMEOUT_S = 5
+POSTGRES_POOL_SIZE = 2
+POSTGRES_MAX_OVERFLOW = 4
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """A parsed database URL and the ``eventsourcing`` environment it stands for."""
+
+    url: str
+    kind: str
+    env: dict[str, str]
+    schema: str | None = None
+
+    @property
+    def display(self) -> str:
+        """The URL without its password, for messages and logs."""
+        parts = urlsplit(self.url)
+        if parts.password:
+            return self.url.replace(f":{parts.password}@", ":***@")
+        return self.url
+
+
+def resolve_url(url: str | None) -> str:
+    """The URL to use: the one given, else ``LEDGER_DATABASE_URL``, else the embedded default."""
+    return url or os.environ.get(URL_VARIABLE) or DEFAULT_URL
+
+
+def parse_store_url(url: str) -> StoreConfig:
+    """Map a database URL to the persistence settings of ``eventsourcing``."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "memory":
+        return StoreConfig(url, "memory", {"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    if scheme == "sqlite":
+        return _sqlite(url)
+    if scheme in ("postgresql", "postgres"):
+        return _postgres(url)
+    msg = f"database URL {url!r}: use sqlite:///PATH, postgresql://USER@HOST:PORT/DB or memory://"
+    raise StoreError(msg)
+
+
+def _sqlite(url: str) -> StoreConfig:
+    path = url[len("sqlite://") :]
+    if not path.startswith("/") or len(path) < 2:
+        msg = f"database URL {url!r}: a SQLite URL is sqlite:///relative.db or sqlite:////abs.db"
+        raise StoreError(msg)
+    path = unquote(path[1:])
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": path,
+        "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT_S),
+    }
+    return StoreConfig(url, "sqlite", env)
+
+
+def _postgres(url: str) -> StoreConfig:
+    parts = urlsplit(url)
+    database = parts.path.lstrip("/")
+    if not parts.hostname or not database:
+        msg = f"database URL {url!r}: a PostgreSQL URL needs a host and a database name"
+        raise StoreError(msg)
+    query = parse_qs(parts.query)
+    schema = query.get("schema", [""])[0] or None
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(database),
+        "POSTGRES_HOST": parts.hostname,
+        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_USER": unquote(parts.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_LOCK_TIMEOUT": str(POSTGRES_LOCK_TIMEOUT_S),
+        "POSTGRES_CONNECT_TIMEOUT": str(POSTGRES_CONNECT_TIMEOUT_S),
+        "POSTGRES_POOL_SIZE": str(POSTGRES_POOL_SIZE),
+        "POSTGRES_MAX_OVERFLOW": str(POSTGRES_MAX_OVERFLOW),
+        "POSTGRES_PRE_PING": "y",
+    }
+    if schema:
+        env["POSTGRES_SCHEMA"] = schema
+    return StoreConfig(url, "postgres", env, schema)
+
+
+def ensure_schema(config: StoreConfig) -> None:
+    """Create the PostgreSQL schema named in the URL, so that tables can be created in it."""
+    if config.kind != "postgres" or not config.schema:
+        return
+    import psycopg
+    from psycopg import sql
+
+    env = config.env
+    try:
+        with psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"],
+            host=env["POSTGRES_HOST"],
+            port=int(env["POSTGRES_PORT"]),
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"] or None,
+            connect_timeout=POSTGRES_CONNECT_TIMEOUT_S,
+            autocommit=True,
+        ) as connection:
+            statement = sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                sql.Identifier(config.schema)
+            )
+            connection.execute(statement)
+    except psycopg.Error as error:
+        msg = f"database {config.display}: {str(error).strip().splitlines()[0]}"
+        raise StoreError(msg) from None

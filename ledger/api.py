@@ -16,12 +16,13 @@ from uuid import uuid4
 
 from eventsourcing.persistence import PersistenceError
 
+from ledger.aggregates.work_entry import WorkEntry
 from ledger.commands import cards, customers, work
 from ledger.commands.application import Clock, LedgerApplication
 from ledger.commands.fields import customer_slug
 from ledger.commands.models import AddCustomer, BuyCard, LogWork, ReverseWork, TopUpCard
 from ledger.domain.money import DEFAULT_CURRENCY
-from ledger.errors import StoreError
+from ledger.errors import StoreError, UnknownWorkEntryError
 from ledger.store import StoreConfig, ensure_schema, parse_store_url, resolve_url
 
 if TYPE_CHECKING:
@@ -87,7 +88,10 @@ class Ledger:
         return self
 
     def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()
 
@@ -98,7 +102,12 @@ class Ledger:
 
     @_store_errors
     def add_customer(
-        self, customer: str, *, name: str, account_manager: str, actor: str | None = None,
+        self,
+        customer: str,
+        *,
+        name: str,
+        account_manager: str,
+        actor: str | None = None,
         at: When = None,
     ) -> CustomerResult:
         """Register a customer (id slug, display name, account manager)."""
@@ -109,12 +118,20 @@ class Ledger:
 
     @_store_errors
     def buy_card(
-        self, customer: str, *, amount: Number, currency: str = DEFAULT_CURRENCY,
-        reference: str | None = None, actor: str | None = None, at: When = None,
+        self,
+        customer: str,
+        *,
+        amount: Number,
+        currency: str = DEFAULT_CURRENCY,
+        reference: str | None = None,
+        actor: str | None = None,
+        at: When = None,
     ) -> CreditResult:
         """Buy a strippenkaart for a one-off amount; ``reference`` (order number) makes it idempotent."""
         command = BuyCard.build(
-            customer=customer, amount=amount, currency=currency,
+            customer=customer,
+            amount=amount,
+            currency=currency,
             reference=reference if reference is not None else f"purchase-{uuid4().hex[:12]}",
             **self._common(actor, at),
         )
@@ -122,12 +139,18 @@ class Ledger:
 
     @_store_errors
     def top_up(
-        self, customer: str, *, amount: Number, reference: str | None = None,
-        actor: str | None = None, at: When = None,
+        self,
+        customer: str,
+        *,
+        amount: Number,
+        reference: str | None = None,
+        actor: str | None = None,
+        at: When = None,
     ) -> CreditResult:
         """Add credit to the customer's card; ``reference`` (invoice number) makes it idempotent."""
         command = TopUpCard.build(
-            customer=customer, amount=amount,
+            customer=customer,
+            amount=amount,
             reference=reference if reference is not None else f"top-up-{uuid4().hex[:12]}",
             **self._common(actor, at),
         )
@@ -135,20 +158,39 @@ class Ledger:
 
     @_store_errors
     def log_work(
-        self, customer: str, *, ticket: str, hours: Number, rate: Number | None = None,
-        description: str = "", kind: str = "rfc", component: str | None = None,
-        actor: str | None = None, at: When = None,
+        self,
+        customer: str,
+        *,
+        ticket: str,
+        hours: Number,
+        rate: Number | None = None,
+        description: str = "",
+        kind: str = "rfc",
+        component: str | None = None,
+        actor: str | None = None,
+        at: When = None,
     ) -> WorkResult:
         """Record hours on a ticket; the payer is decided and the card debited once per ticket."""
         command = LogWork.build(
-            customer=customer, ticket=ticket, hours=hours, rate=rate, description=description,
-            kind=kind, component=component, **self._common(actor, at),
+            customer=customer,
+            ticket=ticket,
+            hours=hours,
+            rate=rate,
+            description=description,
+            kind=kind,
+            component=component,
+            **self._common(actor, at),
         )
         return work.log_work(self.app, command, self.clock())
 
     @_store_errors
     def reverse_work(
-        self, customer: str, *, ticket: str, reason: str, actor: str | None = None,
+        self,
+        customer: str,
+        *,
+        ticket: str,
+        reason: str,
+        actor: str | None = None,
         at: When = None,
     ) -> ReversalResult:
         """Reverse the work on a ticket: the card gets back exactly what that entry took."""
@@ -169,8 +211,7 @@ class Ledger:
         """A recorded work entry with its derivation."""
         slug = customer_slug(customer)
         self.app.customer(slug)
-        entry = self.app.get_or_none(work.WorkEntry.create_id(slug, ticket), work.WorkEntry)
+        entry = self.app.get_or_none(WorkEntry.create_id(slug, ticket), WorkEntry)
         if entry is None:
-            raise work.UnknownWorkEntryError(slug, ticket)
+            raise UnknownWorkEntryError(slug, ticket)
         return work.work_result(entry, duplicate=False)
-

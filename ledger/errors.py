@@ -50,8 +50,7 @@ class CurrencyMismatchError(LedgerError):
     def __init__(self, customer: str, card_currency: str, given_currency: str) -> None:
         self.customer = customer
         super().__init__(
-            f"currency: the strippenkaart of {customer!r} is in {card_currency}, "
-            f"not {given_currency}"
+            f"currency: the strippenkaart of {customer!r} is in {card_currency}, not {given_currency}"
         )
 
 

@@ -119,9 +119,7 @@ def ensure_schema(config: StoreConfig) -> None:
             connect_timeout=POSTGRES_CONNECT_TIMEOUT_S,
             autocommit=True,
         ) as connection:
-            statement = sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-                sql.Identifier(config.schema)
-            )
+            statement = sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(config.schema))
             connection.execute(statement)
     except psycopg.Error as error:
         msg = f"database {config.display}: {str(error).strip().splitlines()[0]}"

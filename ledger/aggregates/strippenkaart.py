@@ -153,9 +153,7 @@ class Strippenkaart(Aggregate):
             outstanding -= taken
         return allocations
 
-    def debit(
-        self, ticket: str, amount: Decimal, actor: str, effective_at: datetime
-    ) -> list[Allocation]:
+    def debit(self, ticket: str, amount: Decimal, actor: str, effective_at: datetime) -> list[Allocation]:
         """Pay as much of ``amount`` as the card holds at ``effective_at``; say from which blocks."""
         allocations = self.allocate(amount, effective_at)
         paid = sum((a["amount"] for a in allocations), ZERO)

@@ -33,15 +33,23 @@ def build_parser() -> argparse.ArgumentParser:
     # Global options are accepted before and after the subcommand: SUPPRESS keeps a later
     # occurrence from resetting one given earlier.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", default=argparse.SUPPRESS, metavar="URL",
-                        help="sqlite:///PATH, postgresql://USER@HOST:PORT/DB or memory:// "
-                             "(default: $LEDGER_DATABASE_URL or sqlite:///ledger.db)")
-    common.add_argument("--actor", default=argparse.SUPPRESS, metavar="NAME",
-                        help="who records this (default: $LEDGER_ACTOR or your login name)")
-    parser = Parser(prog="ledger", description="Event-sourced billing and entitlement ledger.",
-                    parents=[common])
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
-                                     parser_class=Parser)
+    common.add_argument(
+        "--db",
+        default=argparse.SUPPRESS,
+        metavar="URL",
+        help="sqlite:///PATH, postgresql://USER@HOST:PORT/DB or memory:// "
+        "(default: $LEDGER_DATABASE_URL or sqlite:///ledger.db)",
+    )
+    common.add_argument(
+        "--actor",
+        default=argparse.SUPPRESS,
+        metavar="NAME",
+        help="who records this (default: $LEDGER_ACTOR or your login name)",
+    )
+    parser = Parser(
+        prog="ledger", description="Event-sourced billing and entitlement ledger.", parents=[common]
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
     for module in SUBCOMMANDS:
         module.register(commands, [common])
     return parser

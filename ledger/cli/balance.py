@@ -25,6 +25,8 @@ def show_balance(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
     if args.json:
         out.json(data)
     else:
-        out.fields(f"Strippenkaart {data['customer']} ({data['currency']})",
-                   [(key, data[key]) for key in ("credited", "debited", "balance")])
+        out.fields(
+            f"Strippenkaart {data['customer']} ({data['currency']})",
+            [(key, data[key]) for key in ("credited", "debited", "balance")],
+        )
     return EXIT_OK

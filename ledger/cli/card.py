@@ -38,7 +38,10 @@ def register(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> No
 
 def buy_card(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
     result = ledger.buy_card(
-        args.customer, amount=args.amount, currency=args.currency, reference=args.reference,
+        args.customer,
+        amount=args.amount,
+        currency=args.currency,
+        reference=args.reference,
         at=args.at,
     )
     _show(result, args, out)
@@ -59,5 +62,7 @@ def _show(result: CreditResult, args: argparse.Namespace, out: Output) -> None:
     title = f"Strippenkaart {result.customer}: {result.kind}"
     if result.duplicate:
         title += " (already recorded under this reference; nothing new written)"
-    out.fields(title, [(key, data[key]) for key in
-                       ("reference", "amount", "currency", "credited", "debited", "balance")])
+    out.fields(
+        title,
+        [(key, data[key]) for key in ("reference", "amount", "currency", "credited", "debited", "balance")],
+    )

@@ -26,7 +26,7 @@ class Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-Subparsers = argparse._SubParsersAction  # type: ignore[type-arg]
+Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def add_json(parser: argparse.ArgumentParser) -> None:

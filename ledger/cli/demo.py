@@ -34,23 +34,51 @@ def run_demo(_: Ledger | None, args: argparse.Namespace, out: Output) -> int:
             ledger.add_customer("voorbeeld-bv", name="Voorbeeld B.V.", account_manager="Anna de Vries")
             purchase = ledger.buy_card("voorbeeld-bv", amount="5000.00", reference="ORDER-2026-001")
             work = ledger.log_work(
-                "voorbeeld-bv", ticket="RFC-1042", hours="4", rate="125.00",
+                "voorbeeld-bv",
+                ticket="RFC-1042",
+                hours="4",
+                rate="125.00",
                 description="RFC: new VPN profile for the sales team",
             )
             balance = ledger.balance("voorbeeld-bv")
     if args.json:
-        out.json({"store": "sqlite (temporary file)", "purchase": purchase.to_json(),
-                  "work": work.to_json(), "balance": balance.to_json()})
+        out.json(
+            {
+                "store": "sqlite (temporary file)",
+                "purchase": purchase.to_json(),
+                "work": work.to_json(),
+                "balance": balance.to_json(),
+            }
+        )
         return EXIT_OK
     out.line("[bold]ledger demo[/bold]: the seed's example on a temporary embedded SQLite store\n")
     rows = [
-        ("Strippenkaart bought", purchase.reference, "", "", f"€{purchase.amount:,.2f}", f"€{purchase.balance:,.2f}"),
-        (f"RFC {work.ticket}", work.description, f"{work.hours} h", f"€{work.rate:,.2f}",
-         f"−€{work.debited:,.2f}", f"€{work.balance:,.2f}"),
+        (
+            "Strippenkaart bought",
+            purchase.reference,
+            "",
+            "",
+            f"€{purchase.amount:,.2f}",
+            f"€{purchase.balance:,.2f}",
+        ),
+        (
+            f"RFC {work.ticket}",
+            work.description,
+            f"{work.hours} h",
+            f"€{work.rate:,.2f}",
+            f"−€{work.debited:,.2f}",
+            f"€{work.balance:,.2f}",
+        ),
     ]
-    out.table("Voorbeeld B.V. — strippenkaart", ["entry", "reference / description", "hours", "rate",
-              "amount", "balance"], rows, numeric=("hours", "rate", "amount", "balance"))
+    out.table(
+        "Voorbeeld B.V. — strippenkaart",
+        ["entry", "reference / description", "hours", "rate", "amount", "balance"],
+        rows,
+        numeric=("hours", "rate", "amount", "balance"),
+    )
     invoice = "no invoice for this work" if work.invoiceable == 0 else "the rest is invoiced"
-    out.line(f"\nRemaining credit: [bold]€{balance.balance:,.2f}[/bold] — payer: {work.payer}, "
-             f"invoiceable: €{work.invoiceable:,.2f} ({invoice}).")
+    out.line(
+        f"\nRemaining credit: [bold]€{balance.balance:,.2f}[/bold] — payer: {work.payer}, "
+        f"invoiceable: €{work.invoiceable:,.2f} ({invoice})."
+    )
     return EXIT_OK

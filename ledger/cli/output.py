@@ -32,7 +32,10 @@ class Output:
         self.console.print(table)
 
     def table(
-        self, title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
+        self,
+        title: str,
+        columns: Sequence[str],
+        rows: Iterable[Sequence[Any]],
         numeric: Sequence[str] = (),
     ) -> None:
         """A table of many records; ``numeric`` columns are right-aligned."""

@@ -42,8 +42,14 @@ def register(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> No
 
 def log_work(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
     result = ledger.log_work(
-        args.customer, ticket=args.ticket, hours=args.hours, rate=args.rate,
-        description=args.description, kind=args.kind, component=args.component, at=args.at,
+        args.customer,
+        ticket=args.ticket,
+        hours=args.hours,
+        rate=args.rate,
+        description=args.description,
+        kind=args.kind,
+        component=args.component,
+        at=args.at,
     )
     data = result.to_json()
     if args.json:
@@ -52,8 +58,10 @@ def log_work(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
     title = f"Work on {result.ticket} for {result.customer}"
     if result.duplicate:
         title += " (already recorded; nothing new written, original figures shown)"
-    rows = [(key, data[key]) for key in
-            ("at", "hours", "rate", "amount", "payer", "debited", "invoiceable", "balance")]
+    rows = [
+        (key, data[key])
+        for key in ("at", "hours", "rate", "amount", "payer", "debited", "invoiceable", "balance")
+    ]
     rows.append(("how", data["derivation"]["formula"]))
     rows.append(("why", result.reason))
     if result.reversed:
@@ -71,6 +79,5 @@ def reverse_work(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
     title = f"Reversal of {result.ticket} for {result.customer}"
     if result.duplicate:
         title += " (already reversed; nothing new written)"
-    out.fields(title, [(key, data[key]) for key in
-                       ("restored", "invoiceable_voided", "balance", "reason")])
+    out.fields(title, [(key, data[key]) for key in ("restored", "invoiceable_voided", "balance", "reason")])
     return EXIT_OK

@@ -17,7 +17,11 @@ from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import (
+    Aggregate,
+    ImmutableAggregateProtocol,
+    MutableAggregateProtocol,
+)
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from ledger.aggregates.customer import Customer
@@ -50,10 +54,9 @@ class LedgerApplication(Application[UUID]):
     """The ledger's write side."""
 
     name = "ledger"
-    snapshotting_intervals: ClassVar[dict[type[Aggregate], int]] = {  # type: ignore[misc]
-        Strippenkaart: 100,
-        Customer: 100,
-    }
+    snapshotting_intervals: ClassVar[
+        dict[type[MutableAggregateProtocol[Any]] | type[ImmutableAggregateProtocol[Any]], int]
+    ] = {Strippenkaart: 100, Customer: 100}
     log_section_size = 1000
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
@@ -63,7 +66,7 @@ class LedgerApplication(Application[UUID]):
     def get_or_none(self, aggregate_id: UUID, kind: type[A]) -> A | None:
         """The aggregate with this id, or None when nothing was ever recorded under it."""
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: object = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
         if not isinstance(aggregate, kind):
@@ -93,7 +96,7 @@ def retrying(command: Callable[[], T]) -> T:
             return command()
         except IntegrityError:
             ceiling = min(RETRY_BACKOFF_CAP_S, RETRY_BACKOFF_BASE_S * 2**attempt)
-            time.sleep(random.uniform(0, ceiling))  # noqa: S311 - jitter, not cryptography
+            time.sleep(random.uniform(0, ceiling))
     raise ConcurrencyError(RETRY_ATTEMPTS_MAX)
 
 

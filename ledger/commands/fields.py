@@ -35,7 +35,7 @@ def _text(value: object, field: str, maximum: int, *, required: bool) -> str:
         raise InvalidInputError(field, "is empty")
     if len(text) > maximum:
         raise InvalidInputError(field, f"is {len(text)} characters long; the maximum is {maximum}")
-    if any(ord(ch) < 32 and ch not in "\n\t" or ch == "\x7f" for ch in text):
+    if any((ord(ch) < 32 and ch not in "\n\t") or ch == "\x7f" for ch in text):
         raise InvalidInputError(field, "contains control characters")
     return text
 

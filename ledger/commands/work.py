@@ -104,9 +104,7 @@ def reverse_work(app: LedgerApplication, command: ReverseWork, now: datetime) ->
     return retrying(attempt)
 
 
-def _reversal_result(
-    entry: WorkEntry, card: Strippenkaart | None, *, duplicate: bool
-) -> ReversalResult:
+def _reversal_result(entry: WorkEntry, card: Strippenkaart | None, *, duplicate: bool) -> ReversalResult:
     return ReversalResult(
         customer=entry.customer,
         ticket=entry.ticket,
@@ -135,9 +133,7 @@ def derivation(entry: WorkEntry) -> dict[str, Any]:
         "reason": entry.payer_reason,
         "card_paid": entry.card_paid,
         "invoiceable": entry.invoiceable,
-        "blocks": [
-            {"reference": a["reference"], "amount": a["amount"]} for a in entry.allocations
-        ],
+        "blocks": [{"reference": a["reference"], "amount": a["amount"]} for a in entry.allocations],
     }
 
 

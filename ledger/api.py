@@ -21,6 +21,7 @@ from ledger.commands import cards, customers, work
 from ledger.commands.application import Clock, LedgerApplication
 from ledger.commands.fields import customer_slug
 from ledger.commands.models import AddCustomer, BuyCard, LogWork, ReverseWork, TopUpCard
+from ledger.config import LedgerSettings
 from ledger.domain.money import DEFAULT_CURRENCY
 from ledger.errors import StoreError, UnknownWorkEntryError
 from ledger.store import StoreConfig, ensure_schema, parse_store_url, resolve_url
@@ -65,8 +66,16 @@ def utc_now() -> datetime:
 class Ledger:
     """An open ledger on one store. Use as a context manager, or call :meth:`close`."""
 
-    def __init__(self, config: StoreConfig, *, actor: str = "system", clock: Clock = utc_now):
+    def __init__(
+        self,
+        config: StoreConfig,
+        *,
+        actor: str = "system",
+        clock: Clock = utc_now,
+        settings: LedgerSettings | None = None,
+    ):
         self.config = config
+        self.settings = settings if settings is not None else LedgerSettings.load()
         self.actor = actor
         self.clock = clock
         ensure_schema(config)
@@ -77,9 +86,19 @@ class Ledger:
             raise StoreError(msg) from error
 
     @classmethod
-    def open(cls, url: str | None = None, *, actor: str = "system", clock: Clock = utc_now) -> Self:
-        """Open the store at ``url`` (else ``LEDGER_DATABASE_URL``, else ``sqlite:///ledger.db``)."""
-        return cls(parse_store_url(resolve_url(url)), actor=actor, clock=clock)
+    def open(
+        cls,
+        url: str | None = None,
+        *,
+        actor: str = "system",
+        clock: Clock = utc_now,
+        settings: LedgerSettings | None = None,
+    ) -> Self:
+        """Open the store at ``url`` (else ``LEDGER_DATABASE_URL``, else ``sqlite:///ledger.db``).
+
+        ``settings`` default to the file named by ``LEDGER_CONFIG``, else the built-in defaults.
+        """
+        return cls(parse_store_url(resolve_url(url)), actor=actor, clock=clock, settings=settings)
 
     def close(self) -> None:
         self.app.close()

@@ -1,0 +1,74 @@
+"""Deployment settings: what differs between one provider's installation and another's.
+
+Read from a TOML file named by ``LEDGER_CONFIG`` (or given to :meth:`Ledger.open`); every section is
+optional and has a sensible default. Example::
+
+    [calendar]
+    country = "NL"
+    closing_days = [{ date = "2026-12-24", name = "Christmas Eve (office closed)" }]
+
+Settings are validated with pydantic; a bad file is refused with the field that is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import date
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ledger.domain.calendar import WorkingCalendar
+from ledger.errors import InvalidInputError
+
+CONFIG_VARIABLE = "LEDGER_CONFIG"
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ClosingDay(Section):
+    date: date
+    name: str = "closing day"
+
+
+class CalendarSettings(Section):
+    """The working-day calendar: public holidays of a country, plus the provider's own closing days."""
+
+    country: str = "NL"
+    subdivision: str | None = None
+    closing_days: tuple[ClosingDay, ...] = ()
+
+    def working_calendar(self) -> WorkingCalendar:
+        return WorkingCalendar.from_settings(
+            country=self.country,
+            subdivision=self.subdivision,
+            extra_closing_days=[(day.date, day.name) for day in self.closing_days],
+        )
+
+
+class LedgerSettings(Section):
+    """All settings of one deployment."""
+
+    calendar: CalendarSettings = Field(default_factory=CalendarSettings)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> LedgerSettings:
+        """Settings from ``path``, else from ``$LEDGER_CONFIG``, else the defaults."""
+        chosen = path or os.environ.get(CONFIG_VARIABLE)
+        if not chosen:
+            return cls()
+        try:
+            with Path(chosen).open("rb") as handle:
+                data = tomllib.load(handle)
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            raise InvalidInputError("config", f"{chosen}: {error}") from None
+        try:
+            return cls.model_validate(data)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            field = f"config {where}"
+            raise InvalidInputError(field, first["msg"]) from None

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
 
 from ledger import Ledger
 
 START = datetime.fromisoformat("2026-03-02T09:00:00+01:00")
+
+LONG_RUN = os.environ.get("LEDGER_HYPOTHESIS_PROFILE") == "long"
+"""``LEDGER_HYPOTHESIS_PROFILE=long``: property and stateful tests run many more examples."""
+
+
+def examples(count: int) -> int:
+    """How many hypothesis examples: the CI-sized count, or fifty times it on a long run."""
+    return count * 50 if LONG_RUN else count
 
 
 class FakeClock:

@@ -23,8 +23,8 @@ from ledger.commands.fields import customer_slug
 from ledger.commands.models import AddCustomer, BuyCard, LogWork, ReverseWork, TopUpCard
 from ledger.config import LedgerSettings
 from ledger.domain.money import DEFAULT_CURRENCY
-from ledger.errors import StoreError, UnknownWorkEntryError
-from ledger.store import StoreConfig, ensure_schema, parse_store_url, resolve_url
+from ledger.errors import InvalidInputError, StoreError, UnknownWorkEntryError
+from ledger.store import StoreConfig, parse_store_url, provisioning, resolve_url
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -59,6 +59,9 @@ def _store_errors(method: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+DEFAULT_ACTOR = "system"
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -70,17 +73,19 @@ class Ledger:
         self,
         config: StoreConfig,
         *,
-        actor: str = "system",
+        actor: str | None = None,
         clock: Clock = utc_now,
         settings: LedgerSettings | None = None,
     ):
         self.config = config
         self.settings = settings if settings is not None else LedgerSettings.load()
+        if actor is None and not self.settings.security.require_actor:
+            actor = DEFAULT_ACTOR
         self.actor = actor
         self.clock = clock
-        ensure_schema(config)
         try:
-            self.app = LedgerApplication(env=config.env)
+            with provisioning(config):
+                self.app = LedgerApplication(env=config.env)
         except (PersistenceError, OSError) as error:
             msg = f"database {config.display}: {str(error).strip().splitlines()[0]}"
             raise StoreError(msg) from error
@@ -90,13 +95,16 @@ class Ledger:
         cls,
         url: str | None = None,
         *,
-        actor: str = "system",
+        actor: str | None = None,
         clock: Clock = utc_now,
         settings: LedgerSettings | None = None,
     ) -> Self:
         """Open the store at ``url`` (else ``LEDGER_DATABASE_URL``, else ``sqlite:///ledger.db``).
 
-        ``settings`` default to the file named by ``LEDGER_CONFIG``, else the built-in defaults.
+        ``actor`` names who records through this handle (a method's own ``actor=`` wins); without
+        one, writes are recorded as ``system`` — unless the settings require an actor, in which case
+        they are refused. ``settings`` default to the file named by ``LEDGER_CONFIG``, else the
+        built-in defaults.
         """
         return cls(parse_store_url(resolve_url(url)), actor=actor, clock=clock, settings=settings)
 
@@ -115,7 +123,11 @@ class Ledger:
         self.close()
 
     def _common(self, actor: str | None, at: When) -> dict[str, Any]:
-        return {"actor": self.actor if actor is None else actor, "at": at}
+        chosen = self.actor if actor is None else actor
+        if chosen is None:
+            reason = "this deployment requires every write to name its actor (--actor or LEDGER_ACTOR)"
+            raise InvalidInputError("actor", reason)
+        return {"actor": chosen, "at": at}
 
     # --- commands ------------------------------------------------------------------------------
 

@@ -7,6 +7,9 @@ optional and has a sensible default. Example::
     country = "NL"
     closing_days = [{ date = "2026-12-24", name = "Christmas Eve (office closed)" }]
 
+    [security]
+    require_actor = true
+
 Settings are validated with pydantic; a bad file is refused with the field that is wrong.
 """
 
@@ -49,10 +52,17 @@ class CalendarSettings(Section):
         )
 
 
+class SecuritySettings(Section):
+    """Who may write: with ``require_actor``, a write that does not name its actor is refused."""
+
+    require_actor: bool = False
+
+
 class LedgerSettings(Section):
     """All settings of one deployment."""
 
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> LedgerSettings:

@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -19,7 +21,10 @@ URL_VARIABLE = "LEDGER_DATABASE_URL"
 SQLITE_LOCK_TIMEOUT_S = 30
 """How long a SQLite writer waits for another process's write to finish before giving up."""
 POSTGRES_LOCK_TIMEOUT_S = 10
-POSTGRES_CONNECT_TIMEOUT_S = 5
+POSTGRES_CONNECT_TIMEOUT_S = 1
+"""How long one attempt waits for a connection. The library tries ten times, so while the
+database is down a command fails after about 12 s with a StoreError instead of hanging;
+``?connect_timeout=N`` in the URL changes it (a remote database may want more)."""
 POSTGRES_POOL_SIZE = 2
 POSTGRES_MAX_OVERFLOW = 4
 
@@ -83,6 +88,10 @@ def _postgres(url: str) -> StoreConfig:
         raise StoreError(msg)
     query = parse_qs(parts.query)
     schema = query.get("schema", [""])[0] or None
+    connect_timeout = query.get("connect_timeout", [str(POSTGRES_CONNECT_TIMEOUT_S)])[0]
+    if not connect_timeout.isdigit() or int(connect_timeout) < 1:
+        msg = f"database URL {url!r}: connect_timeout must be a whole number of seconds, at least 1"
+        raise StoreError(msg)
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": unquote(database),
@@ -91,7 +100,7 @@ def _postgres(url: str) -> StoreConfig:
         "POSTGRES_USER": unquote(parts.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(parts.password or ""),
         "POSTGRES_LOCK_TIMEOUT": str(POSTGRES_LOCK_TIMEOUT_S),
-        "POSTGRES_CONNECT_TIMEOUT": str(POSTGRES_CONNECT_TIMEOUT_S),
+        "POSTGRES_CONNECT_TIMEOUT": connect_timeout,
         "POSTGRES_POOL_SIZE": str(POSTGRES_POOL_SIZE),
         "POSTGRES_MAX_OVERFLOW": str(POSTGRES_MAX_OVERFLOW),
         "POSTGRES_PRE_PING": "y",
@@ -101,26 +110,43 @@ def _postgres(url: str) -> StoreConfig:
     return StoreConfig(url, "postgres", env, schema)
 
 
-def ensure_schema(config: StoreConfig) -> None:
-    """Create the PostgreSQL schema named in the URL, so that tables can be created in it."""
-    if config.kind != "postgres" or not config.schema:
+DDL_LOCK_KEY = 0x6C656467  # "ledg": one advisory lock for all of ledger's table creation
+
+
+@contextmanager
+def provisioning(config: StoreConfig) -> Iterator[None]:
+    """Hold PostgreSQL's advisory lock while tables are created, and create the schema first.
+
+    Why: ``CREATE TABLE IF NOT EXISTS`` and ``CREATE TYPE`` are not safe when several processes
+    open a fresh database at once ("tuple concurrently updated"); one lock makes them take turns.
+    SQLite and memory stores need nothing.
+    """
+    if config.kind != "postgres":
+        yield
         return
     import psycopg
     from psycopg import sql
 
     env = config.env
     try:
-        with psycopg.connect(
+        connection = psycopg.connect(
             dbname=env["POSTGRES_DBNAME"],
             host=env["POSTGRES_HOST"],
             port=int(env["POSTGRES_PORT"]),
             user=env["POSTGRES_USER"],
             password=env["POSTGRES_PASSWORD"] or None,
-            connect_timeout=POSTGRES_CONNECT_TIMEOUT_S,
+            connect_timeout=max(2, int(env["POSTGRES_CONNECT_TIMEOUT"])),
             autocommit=True,
-        ) as connection:
-            statement = sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(config.schema))
-            connection.execute(statement)
+        )
     except psycopg.Error as error:
         msg = f"database {config.display}: {str(error).strip().splitlines()[0]}"
         raise StoreError(msg) from None
+    with connection:
+        connection.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK_KEY,))
+        try:
+            if config.schema:
+                statement = sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(config.schema))
+                connection.execute(statement)
+            yield
+        finally:
+            connection.execute("SELECT pg_advisory_unlock(%s)", (DDL_LOCK_KEY,))

@@ -15,16 +15,23 @@ from collections.abc import Sequence
 from ledger.cli import balance, card, customer, demo, work
 from ledger.cli.common import EXIT_USAGE, Parser
 from ledger.cli.output import Output
+from ledger.config import LedgerSettings
 from ledger.errors import LedgerError
 
 SUBCOMMANDS = (customer, card, work, balance, demo)
 """Each module registers its own subcommands; later features add theirs here."""
 
 
-def default_actor() -> str:
-    """Who is recording: ``LEDGER_ACTOR``, else the login name."""
+def choose_actor(given: str | None, settings: LedgerSettings) -> str | None:
+    """Who is recording: ``--actor``, else ``LEDGER_ACTOR``, else the login name.
+
+    A deployment that requires an actor gets no login-name fallback: writes must name one.
+    """
+    chosen = given or os.environ.get("LEDGER_ACTOR")
+    if chosen or settings.security.require_actor:
+        return chosen or None
     try:
-        return os.environ.get("LEDGER_ACTOR") or getpass.getuser()
+        return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
 
@@ -64,8 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(args.handler(None, args, out))
         from ledger.api import Ledger
 
-        actor = getattr(args, "actor", None) or default_actor()
-        with Ledger.open(getattr(args, "db", None), actor=actor) as ledger:
+        settings = LedgerSettings.load()
+        actor = choose_actor(getattr(args, "actor", None), settings)
+        with Ledger.open(getattr(args, "db", None), actor=actor, settings=settings) as ledger:
             return int(args.handler(ledger, args, out))
     except LedgerError as error:
         sys.stderr.write(f"ledger: error: {error}\n")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
@@ -85,6 +85,17 @@ class LedgerApplication(Application[UUID]):
         return self.get_or_none(Strippenkaart.create_id(slug), Strippenkaart)
 
 
+@dataclass
+class RetryStats:
+    """Process-wide counts of lost races, for operators and for the concurrency tests' figures."""
+
+    conflicts: int = 0
+    gave_up: int = 0
+
+
+retry_stats = RetryStats()
+
+
 def retrying(command: Callable[[], T]) -> T:
     """Run a whole command again, with fresh state, when a concurrent writer got there first.
 
@@ -95,8 +106,10 @@ def retrying(command: Callable[[], T]) -> T:
         try:
             return command()
         except IntegrityError:
+            retry_stats.conflicts += 1
             ceiling = min(RETRY_BACKOFF_CAP_S, RETRY_BACKOFF_BASE_S * 2**attempt)
             time.sleep(random.uniform(0, ceiling))
+    retry_stats.gave_up += 1
     raise ConcurrencyError(RETRY_ATTEMPTS_MAX)
 
 

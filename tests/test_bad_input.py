@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -34,7 +34,7 @@ junk_number = st.one_of(
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def store(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'ledger.db'}"
     with Ledger.open(url, actor="setup", clock=FakeClock()) as ledger:
         ledger.add_customer("acme", name="Acme", account_manager="Anna")

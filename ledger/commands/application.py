@@ -54,6 +54,13 @@ class LedgerApplication(Application[UUID]):
     """The ledger's write side."""
 
     name = "ledger"
+    env: ClassVar[dict[str, str]] = {
+        # Keep recently used aggregates in memory and bring them up to date with one query for
+        # newer events (fast-forward), instead of replaying them on every command; writes by
+        # other processes are still seen, and a lost race is still caught by the version check.
+        "AGGREGATE_CACHE_MAXSIZE": "10000",
+        "AGGREGATE_CACHE_FASTFORWARD": "y",
+    }
     snapshotting_intervals: ClassVar[
         dict[type[MutableAggregateProtocol[Any]] | type[ImmutableAggregateProtocol[Any]], int]
     ] = {Strippenkaart: 100, Customer: 100}

@@ -28,12 +28,13 @@ def log_work(app: LedgerApplication, command: LogWork, now: datetime) -> WorkRes
     at = effective_time(command.at, now)
 
     def attempt() -> WorkResult:
-        app.customer(command.customer)
         entry_id = WorkEntry.create_id(command.customer, command.ticket)
         existing = app.get_or_none(entry_id, WorkEntry)
         if existing is not None:
             return work_result(existing, duplicate=True)
         card = app.card(command.customer)
+        if card is None:  # a card is only ever opened for a registered customer
+            app.customer(command.customer)
         entry = _record(command, card, at)
         if entry.card_paid > ZERO and card is not None:
             app.save(entry, card)

@@ -1,0 +1,196 @@
+"""Run the benchmarks and print ratios measured in one run: the library vs the machine's own limit.
+
+    python -m benchmarks.run            # full sizes, a few minutes
+    python -m benchmarks.run --quick    # small sizes, under a minute: checks the benchmarks still work
+
+Writes ``benchmarks/results.json``. Absolute rates on a shared machine mean little; the ratios, each
+measured side by side in the same run on the same store, are the figures to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from benchmarks import concurrent, history, latency, throughput
+from benchmarks.stores import postgres_store, sqlite_store
+
+RESULTS = Path(__file__).with_name("results.json")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    commands: int
+    concurrent_each: int
+    long_history: int
+    short_history: int
+    customers: int
+    reads: int
+
+
+FULL = Sizes(
+    commands=2000, concurrent_each=500, long_history=100_000, short_history=100, customers=10_000, reads=2000
+)
+QUICK = Sizes(
+    commands=150, concurrent_each=40, long_history=3_000, short_history=100, customers=500, reads=200
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    benchmark: str
+    store: str
+    measured: str
+    baseline: str
+    ratio: float
+    target: str
+    met: bool
+
+
+def throughput_rows(sizes: Sizes, stores: list[str]) -> list[Row]:
+    rows = []
+    if "sqlite" in stores:
+        with sqlite_store() as (url, folder):
+            raw = throughput.raw_sqlite_rate(folder, sizes.commands)
+            lib = throughput.library_rate(url, sizes.commands)
+        rows.append(_ratio_row("1 durable work log", "sqlite", lib, raw, "cmd/s", 0.5))
+    if "postgres" in stores:
+        with postgres_store() as (url, schema):
+            raw = throughput.raw_postgres_rate(schema, sizes.commands)
+            lib = throughput.library_rate(url, sizes.commands)
+        rows.append(_ratio_row("1 durable work log", "postgres", lib, raw, "cmd/s", 0.5))
+    return rows
+
+
+def concurrent_rows(sizes: Sizes, stores: list[str]) -> list[Row]:
+    if "postgres" not in stores:
+        return []
+    with postgres_store() as (url, schema):
+        raw = concurrent.raw_rate(schema, sizes.concurrent_each)
+        lib = concurrent.library_rate(url, sizes.concurrent_each)
+    return [_ratio_row("2 concurrent, 4 processes", "postgres", lib, raw, "cmd/s", 0.5)]
+
+
+def history_rows(sizes: Sizes, stores: list[str]) -> list[Row]:
+    rows = []
+    for store in stores:
+        opener = sqlite_store if store == "sqlite" else postgres_store
+        with opener() as (url, _):
+            history.build_card(url, "short", sizes.short_history)
+            history.build_card(url, "long", sizes.long_history)
+            short = history.load_seconds(url, "short", 7)
+            long = history.load_seconds(url, "long", 7)
+        ratio = long / short
+        rows.append(
+            Row(
+                f"3 load card, {sizes.long_history:,} vs {sizes.short_history} entries",
+                store,
+                f"{long * 1000:.2f} ms",
+                f"{short * 1000:.2f} ms",
+                round(ratio, 2),
+                "≤ 2.0",
+                ratio <= 2.0,
+            )
+        )
+    return rows
+
+
+def latency_rows(sizes: Sizes, stores: list[str]) -> list[Row]:
+    rows = []
+    for store in stores:
+        opener = sqlite_store if store == "sqlite" else postgres_store
+        with opener() as (url, _):
+            latency.populate(url, sizes.customers)
+            median, p99 = latency.balance_latencies_ms(url, sizes.customers, sizes.reads)
+        met = median <= 2.0 if store == "sqlite" else True
+        rows.append(
+            Row(
+                f"6 balance among {sizes.customers:,} customers",
+                store,
+                f"median {median:.2f} ms",
+                f"p99 {p99:.2f} ms",
+                round(median, 3),
+                "median ≤ 2 ms (embedded)" if store == "sqlite" else "(reported)",
+                met,
+            )
+        )
+    return rows
+
+
+def _ratio_row(name: str, store: str, library: float, raw: float, unit: str, target: float) -> Row:
+    ratio = library / raw
+    return Row(
+        name,
+        store,
+        f"{library:,.0f} {unit}",
+        f"{raw:,.0f} {unit} raw",
+        round(ratio, 3),
+        f"≥ {target}",
+        ratio >= target,
+    )
+
+
+SECTIONS: dict[str, Callable[[Sizes, list[str]], list[Row]]] = {
+    "throughput": throughput_rows,
+    "concurrent": concurrent_rows,
+    "history": history_rows,
+    "latency": latency_rows,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for CI smoke runs")
+    parser.add_argument("--stores", default="sqlite,postgres", help="comma-separated: sqlite,postgres")
+    parser.add_argument(
+        "--only", default=",".join(SECTIONS), help=f"comma-separated of {', '.join(SECTIONS)}"
+    )
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    stores = [s for s in args.stores.split(",") if s]
+    rows: list[Row] = []
+    for name in args.only.split(","):
+        rows += SECTIONS[name](sizes, stores)
+    table = Table(title=f"ledger benchmarks ({'quick' if args.quick else 'full'})", title_justify="left")
+    for column in ("benchmark", "store", "ledger", "baseline", "ratio", "target", "met"):
+        table.add_column(column, justify="right" if column == "ratio" else "left")
+    for row in rows:
+        table.add_row(
+            row.benchmark,
+            row.store,
+            row.measured,
+            row.baseline,
+            f"{row.ratio}",
+            row.target,
+            "yes" if row.met else "NO",
+        )
+    Console(width=160).print(table)
+    report = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "mode": "quick" if args.quick else "full",
+        "machine": {"python": sys.version.split()[0], "platform": platform.platform(), "cpus": _cpus()},
+        "sizes": asdict(sizes),
+        "results": [asdict(row) for row in rows],
+    }
+    args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+def _cpus() -> int:
+    import os
+
+    return os.cpu_count() or 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

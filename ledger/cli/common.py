@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TypeAlias
 
 if TYPE_CHECKING:
     from ledger.api import Ledger
@@ -26,7 +26,8 @@ class Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+"""A string alias: ``_SubParsersAction`` is generic for type checkers only, not at run time on 3.11."""
 
 
 def add_json(parser: argparse.ArgumentParser) -> None:
@@ -38,4 +39,15 @@ def add_at(parser: argparse.ArgumentParser) -> None:
         "--at",
         metavar="ISO8601",
         help="effective time, with a timezone (default: now); a bare date is 00:00 Amsterdam",
+    )
+
+
+def add_from(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--from",
+        dest="effective_from",
+        required=True,
+        metavar="DATE",
+        help="when it takes effect: a date (00:00 Europe/Amsterdam) or an ISO 8601 time with a zone; "
+        "may lie in the past (backdated) or the future",
     )

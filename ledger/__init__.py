@@ -6,28 +6,42 @@ cause is a :class:`LedgerError`.
 
 from ledger.api import Ledger
 from ledger.errors import (
+    ComponentCoveredError,
     ConcurrencyError,
+    ContractInForceError,
     CurrencyMismatchError,
     CustomerExistsError,
+    HistoryConflictError,
     InvalidInputError,
     LedgerError,
     NoCardError,
+    NoContractInForceError,
+    PackActiveError,
+    PackNotActiveError,
     ReferenceConflictError,
     StoreError,
+    TimelineError,
     UnknownCustomerError,
     UnknownWorkEntryError,
 )
 
 __all__ = [
+    "ComponentCoveredError",
     "ConcurrencyError",
+    "ContractInForceError",
     "CurrencyMismatchError",
     "CustomerExistsError",
+    "HistoryConflictError",
     "InvalidInputError",
     "Ledger",
     "LedgerError",
     "NoCardError",
+    "NoContractInForceError",
+    "PackActiveError",
+    "PackNotActiveError",
     "ReferenceConflictError",
     "StoreError",
+    "TimelineError",
     "UnknownCustomerError",
     "UnknownWorkEntryError",
 ]

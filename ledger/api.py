@@ -17,12 +17,27 @@ from uuid import uuid4
 from eventsourcing.persistence import PersistenceError
 
 from ledger.aggregates.work_entry import WorkEntry
-from ledger.commands import cards, customers, work
+from ledger.commands import cards, contracts, customers, entitlements, rates, work
+from ledger.commands import packs as beheerpacks
 from ledger.commands.application import Clock, LedgerApplication
 from ledger.commands.fields import customer_slug
-from ledger.commands.models import AddCustomer, BuyCard, LogWork, ReverseWork, TopUpCard
+from ledger.commands.models import (
+    AddCustomer,
+    AddPack,
+    BuyCard,
+    ChangeContract,
+    EndContract,
+    LogWork,
+    RemovePack,
+    ReverseWork,
+    SetRate,
+    SetRounding,
+    StartContract,
+    TopUpCard,
+)
 from ledger.config import LedgerSettings
 from ledger.domain.money import DEFAULT_CURRENCY
+from ledger.domain.time import parse_instant
 from ledger.errors import InvalidInputError, StoreError, UnknownWorkEntryError
 from ledger.store import StoreConfig, parse_store_url, provisioning, resolve_url
 
@@ -31,8 +46,15 @@ if TYPE_CHECKING:
 
     from ledger.commands.results import (
         Balance,
+        ContractChangeResult,
+        ContractHistory,
         CreditResult,
         CustomerResult,
+        EntitlementResult,
+        PackChangeResult,
+        PackList,
+        RateCardChangeResult,
+        RateCardView,
         ReversalResult,
         WorkResult,
     )
@@ -83,6 +105,7 @@ class Ledger:
             actor = DEFAULT_ACTOR
         self.actor = actor
         self.clock = clock
+        self.calendar = self.settings.calendar.working_calendar()
         try:
             with provisioning(config):
                 self.app = LedgerApplication(env=config.env)
@@ -198,10 +221,15 @@ class Ledger:
         description: str = "",
         kind: str = "rfc",
         component: str | None = None,
+        role: str | None = None,
         actor: str | None = None,
         at: When = None,
     ) -> WorkResult:
-        """Record hours on a ticket; the payer is decided and the card debited once per ticket."""
+        """Record hours on a ticket; the payer is decided and the card debited once per ticket.
+
+        Without ``rate`` the rate card's rate for ``role`` (else its general rate) at the work's
+        time applies; the rounding rule in force then decides the billed hours.
+        """
         command = LogWork.build(
             customer=customer,
             ticket=ticket,
@@ -210,9 +238,10 @@ class Ledger:
             description=description,
             kind=kind,
             component=component,
+            role=role,
             **self._common(actor, at),
         )
-        return work.log_work(self.app, command, self.clock())
+        return work.log_work(self.app, command, self.clock(), self.calendar)
 
     @_store_errors
     def reverse_work(
@@ -230,6 +259,106 @@ class Ledger:
         )
         return work.reverse_work(self.app, command, self.clock())
 
+    @_store_errors
+    def start_contract(
+        self, customer: str, *, tier: str, effective_from: When, actor: str | None = None
+    ) -> ContractChangeResult:
+        """Start a servicedesk contract (``basis`` or ``comfort``) at ``effective_from``."""
+        command = StartContract.build(
+            customer=customer, tier=tier, effective_from=effective_from, **self._common(actor, None)
+        )
+        return contracts.start_contract(self.app, command, self.clock())
+
+    @_store_errors
+    def change_contract(
+        self, customer: str, *, tier: str, effective_from: When, actor: str | None = None
+    ) -> ContractChangeResult:
+        """Move the contract in force to another tier from ``effective_from`` on (may be backdated)."""
+        command = ChangeContract.build(
+            customer=customer, tier=tier, effective_from=effective_from, **self._common(actor, None)
+        )
+        return contracts.change_contract(self.app, command, self.clock())
+
+    @_store_errors
+    def end_contract(
+        self, customer: str, *, effective_from: When, actor: str | None = None
+    ) -> ContractChangeResult:
+        """End the contract in force at ``effective_from``."""
+        command = EndContract.build(
+            customer=customer, effective_from=effective_from, **self._common(actor, None)
+        )
+        return contracts.end_contract(self.app, command, self.clock())
+
+    @_store_errors
+    def add_pack(
+        self,
+        customer: str,
+        *,
+        pack: str,
+        components: list[str] | tuple[str, ...],
+        effective_from: When,
+        actor: str | None = None,
+    ) -> PackChangeResult:
+        """Activate beheerpack ``pack`` covering ``components`` from ``effective_from`` on."""
+        command = AddPack.build(
+            customer=customer,
+            pack=pack,
+            components=components,
+            effective_from=effective_from,
+            **self._common(actor, None),
+        )
+        return beheerpacks.add_pack(self.app, command, self.clock())
+
+    @_store_errors
+    def remove_pack(
+        self, customer: str, *, pack: str, effective_from: When, actor: str | None = None
+    ) -> PackChangeResult:
+        """Deactivate beheerpack ``pack`` from ``effective_from`` on."""
+        command = RemovePack.build(
+            customer=customer, pack=pack, effective_from=effective_from, **self._common(actor, None)
+        )
+        return beheerpacks.remove_pack(self.app, command, self.clock())
+
+    @_store_errors
+    def set_rate(
+        self,
+        customer: str,
+        *,
+        rate: Number,
+        role: str | None = None,
+        effective_from: When,
+        actor: str | None = None,
+    ) -> RateCardChangeResult:
+        """Set the hourly rate (for ``role``, else the general rate) from ``effective_from`` on."""
+        command = SetRate.build(
+            customer=customer,
+            rate=rate,
+            role=role,
+            effective_from=effective_from,
+            **self._common(actor, None),
+        )
+        return rates.set_rate(self.app, command, self.clock())
+
+    @_store_errors
+    def set_rounding(
+        self,
+        customer: str,
+        *,
+        increment_minutes: int | str,
+        minimum_minutes: int | str = 0,
+        effective_from: When,
+        actor: str | None = None,
+    ) -> RateCardChangeResult:
+        """Round billed hours up to ``increment_minutes``, at least ``minimum_minutes`` (0, 0: none)."""
+        command = SetRounding.build(
+            customer=customer,
+            increment_minutes=increment_minutes,
+            minimum_minutes=minimum_minutes,
+            effective_from=effective_from,
+            **self._common(actor, None),
+        )
+        return rates.set_rounding(self.app, command, self.clock())
+
     # --- questions -----------------------------------------------------------------------------
 
     @_store_errors
@@ -246,3 +375,26 @@ class Ledger:
         if entry is None:
             raise UnknownWorkEntryError(slug, ticket)
         return work.work_result(entry, duplicate=False)
+
+    def _moment(self, at: When) -> datetime:
+        return self.clock() if at is None else parse_instant(at, "at")
+
+    @_store_errors
+    def entitlement(self, customer: str, *, at: When = None) -> EntitlementResult:
+        """The support channel (servicedesk, emergency-line or none), tier and why, at ``at``."""
+        return entitlements.entitlement(self.app, customer_slug(customer), self._moment(at), self.calendar)
+
+    @_store_errors
+    def contract_history(self, customer: str) -> ContractHistory:
+        """Every contract change in effective order, with effective and recorded times."""
+        return contracts.contract_history(self.app, customer_slug(customer), self.clock())
+
+    @_store_errors
+    def packs(self, customer: str, *, at: When = None) -> PackList:
+        """The beheerpacks active at ``at`` (default now) and their whole history."""
+        return beheerpacks.pack_list(self.app, customer_slug(customer), self._moment(at))
+
+    @_store_errors
+    def rate_card(self, customer: str, *, at: When = None) -> RateCardView:
+        """The rates and rounding in force at ``at`` (default now) and the card's history."""
+        return rates.rate_card(self.app, customer_slug(customer), self._moment(at))

@@ -85,3 +85,39 @@ class ConcurrencyError(LedgerError):
 
 class StoreError(LedgerError):
     """The store could not be opened or reached (bad URL, database down)."""
+
+
+class TimelineError(LedgerError):
+    """A dated change (contract, beheerpack) that makes no sense at its effective moment.
+
+    ``field`` names the argument at fault, ``reason`` what is in force then; nothing is written.
+    """
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{field}: {reason}")
+
+
+class NoContractInForceError(TimelineError):
+    """A change or end of a servicedesk contract at a moment when none is in force."""
+
+
+class ContractInForceError(TimelineError):
+    """A start of a servicedesk contract at a moment when one is already in force."""
+
+
+class PackNotActiveError(TimelineError):
+    """A beheerpack removed at a moment when it is not active."""
+
+
+class PackActiveError(TimelineError):
+    """A beheerpack added at a moment when it is already active."""
+
+
+class ComponentCoveredError(TimelineError):
+    """A beheerpack would cover a component another active beheerpack already covers."""
+
+
+class HistoryConflictError(TimelineError):
+    """A (backdated) change would contradict a change already recorded for a later moment."""

@@ -8,7 +8,7 @@ payer and why), so any line can be explained from the ledger alone.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import Aggregate, event
 
@@ -29,7 +29,9 @@ class WorkEntry(Aggregate):
 
         ``card_paid`` is what the strippenkaart paid (taken from the blocks in ``allocations``),
         ``invoiceable`` what goes on an invoice; together they make ``amount`` unless another
-        entitlement covered the work, in which case both are zero.
+        entitlement covered the work, in which case both are zero. ``entitlements`` is what was
+        in force at the work's moment (contract tier and channel, covering beheerpack), so the
+        payer can be explained later even after the contract changed.
         """
 
         customer: str
@@ -37,6 +39,7 @@ class WorkEntry(Aggregate):
         description: str
         kind: str
         component: str | None
+        role: str | None
         hours: Decimal
         billed_hours: Decimal
         rounding: str
@@ -46,6 +49,7 @@ class WorkEntry(Aggregate):
         currency: str
         payer: str
         payer_reason: str
+        entitlements: dict[str, Any]
         card_paid: Decimal
         invoiceable: Decimal
         allocations: list[Allocation]
@@ -72,6 +76,7 @@ class WorkEntry(Aggregate):
         description: str,
         kind: str,
         component: str | None,
+        role: str | None,
         hours: Decimal,
         billed_hours: Decimal,
         rounding: str,
@@ -81,6 +86,7 @@ class WorkEntry(Aggregate):
         currency: str,
         payer: str,
         payer_reason: str,
+        entitlements: dict[str, Any],
         card_paid: Decimal,
         invoiceable: Decimal,
         allocations: list[Allocation],
@@ -96,6 +102,7 @@ class WorkEntry(Aggregate):
         self.description = description
         self.kind = kind
         self.component = component
+        self.role = role
         self.hours = hours
         self.billed_hours = billed_hours
         self.rounding = rounding
@@ -105,6 +112,7 @@ class WorkEntry(Aggregate):
         self.currency = currency
         self.payer = payer
         self.payer_reason = payer_reason
+        self.entitlements = entitlements
         self.card_paid = card_paid
         self.invoiceable = invoiceable
         self.allocations = allocations

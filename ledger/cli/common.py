@@ -42,3 +42,14 @@ def add_at(parser: argparse.ArgumentParser) -> None:
         metavar="ISO8601",
         help="effective time, with a timezone (default: now); a bare date is 00:00 Amsterdam",
     )
+
+
+def add_from(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--from",
+        dest="effective_from",
+        required=True,
+        metavar="DATE",
+        help="when it takes effect: a date (00:00 Europe/Amsterdam) or an ISO 8601 time with a zone; "
+        "may lie in the past (backdated) or the future",
+    )

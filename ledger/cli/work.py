@@ -27,6 +27,7 @@ def register(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> No
     log.add_argument("--description", default="", help="what was done")
     log.add_argument("--kind", default="rfc", help=f"one of {', '.join(KINDS)} (default rfc)")
     log.add_argument("--component", help="the component worked on, e.g. network")
+    log.add_argument("--role", help="who did it, for a per-role rate (e.g. specialist, consultant)")
     add_at(log)
     add_json(log)
     log.set_defaults(handler=log_work)
@@ -49,6 +50,7 @@ def log_work(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
         description=args.description,
         kind=args.kind,
         component=args.component,
+        role=args.role,
         at=args.at,
     )
     data = result.to_json()
@@ -62,6 +64,9 @@ def log_work(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
         (key, data[key])
         for key in ("at", "hours", "rate", "amount", "payer", "debited", "invoiceable", "balance")
     ]
+    rows.insert(2, ("billed hours", data["derivation"]["hours_billed"]))
+    rows.append(("rounding", data["derivation"]["rounding"]))
+    rows.append(("rate from", data["derivation"]["rate_source"]))
     rows.append(("how", data["derivation"]["formula"]))
     rows.append(("why", result.reason))
     if result.reversed:

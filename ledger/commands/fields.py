@@ -14,6 +14,8 @@ from typing import Annotated
 from pydantic import BeforeValidator, ValidationInfo
 
 from ledger.domain import money
+from ledger.domain.names import normalize_label
+from ledger.domain.rounding import parse_minutes
 from ledger.domain.time import parse_instant
 from ledger.errors import InvalidInputError
 
@@ -88,3 +90,6 @@ Rate = Annotated[Decimal, BeforeValidator(lambda v, i: money.parse_rate(v, _fiel
 Hours = Annotated[Decimal, BeforeValidator(lambda v, i: money.parse_hours(v, _field(i)))]
 Currency = Annotated[str, BeforeValidator(lambda v, i: money.parse_currency(v, _field(i)))]
 Instant = Annotated[datetime, BeforeValidator(lambda v, i: parse_instant(v, _field(i)))]
+Label = Annotated[str, BeforeValidator(lambda v, i: normalize_label(v, _field(i)))]
+"""A component, beheerpack or role name: lower-case, trimmed, so spellings cannot diverge."""
+Minutes = Annotated[int, BeforeValidator(lambda v, i: parse_minutes(v, _field(i)))]

@@ -6,7 +6,6 @@ left out). Validation failures become :class:`~ledger.errors.InvalidInputError` 
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -16,6 +15,8 @@ from ledger.commands.fields import (
     Currency,
     Hours,
     Instant,
+    Label,
+    Minutes,
     Name,
     OptionalText,
     Rate,
@@ -24,17 +25,9 @@ from ledger.commands.fields import (
     Slug,
 )
 from ledger.domain.money import DEFAULT_CURRENCY
+from ledger.domain.service_window import Tier
+from ledger.domain.work import WorkKind
 from ledger.errors import InvalidInputError
-
-
-class WorkKind(StrEnum):
-    """What kind of work an entry is; the payer resolution looks at it."""
-
-    SUPPORT = "support"
-    RFC = "rfc"
-    PROJECT = "project"
-    ONSITE = "onsite"
-    OTHER = "other"
 
 
 class Command(BaseModel):
@@ -91,10 +84,61 @@ class LogWork(Command):
     rate: Rate | None = None
     description: OptionalText = ""
     kind: WorkKind = WorkKind.RFC
-    component: Reference | None = None
+    component: Label | None = None
+    role: Label | None = None
 
 
 class ReverseWork(Command):
     customer: Slug
     ticket: Reference
     reason: RequiredText
+
+
+class ContractCommand(Command):
+    """A dated change of a servicedesk contract; ``effective_from`` may lie in the past or future."""
+
+    customer: Slug
+    effective_from: Instant
+
+
+class StartContract(ContractCommand):
+    tier: Tier
+
+
+class ChangeContract(ContractCommand):
+    tier: Tier
+
+
+class EndContract(ContractCommand):
+    pass
+
+
+class AddPack(Command):
+    customer: Slug
+    pack: Label
+    components: tuple[Label, ...]
+    effective_from: Instant
+
+
+class RemovePack(Command):
+    customer: Slug
+    pack: Label
+    effective_from: Instant
+
+
+class SetRate(Command):
+    """A rate on the customer's rate card; without ``role`` it is the general rate."""
+
+    customer: Slug
+    rate: Rate
+    role: Label | None = None
+    effective_from: Instant
+
+
+class SetRounding(Command):
+    """The billing increment and minimum, in minutes (0 and 0: no rounding)."""
+
+    customer: Slug
+    increment_minutes: Minutes
+    minimum_minutes: Minutes = 0
+    effective_from: Instant

@@ -100,3 +100,86 @@ class ReversalResult(JsonResult):
     balance: Decimal
     reason: str
     duplicate: bool
+
+
+@dataclass(frozen=True)
+class EntitlementResult(JsonResult):
+    """What a customer is entitled to at a moment: the support channel, the tier, and why."""
+
+    customer: str
+    at: datetime
+    channel: str
+    tier: str | None
+    reason: str
+    beheerpacks: dict[str, list[str]]
+
+
+@dataclass(frozen=True)
+class ContractChangeResult(JsonResult):
+    """A recorded contract change, and the tier in force right from its moment on."""
+
+    customer: str
+    change: str
+    tier: str | None
+    effective_at: datetime
+    recorded_at: datetime
+    backdated: bool
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class ContractHistory(JsonResult):
+    """The whole contract timeline; ``tier_now`` is the tier in force at the ledger's clock."""
+
+    customer: str
+    tier_now: str | None
+    changes: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class PackChangeResult(JsonResult):
+    customer: str
+    change: str
+    pack: str
+    components: list[str]
+    effective_at: datetime
+    recorded_at: datetime
+    backdated: bool
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class PackList(JsonResult):
+    """The packs active at ``at`` (pack → components) and every change ever recorded."""
+
+    customer: str
+    at: datetime
+    active: dict[str, list[str]]
+    history: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class RateCardChangeResult(JsonResult):
+    """A recorded rate or rounding change and the card version it made."""
+
+    customer: str
+    change: str
+    card_version: int
+    terms: dict[str, Any]
+    effective_at: datetime
+    recorded_at: datetime
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class RateCardView(JsonResult):
+    """The rates and rounding in force at ``at``, and the card's whole history."""
+
+    customer: str
+    at: datetime
+    general_rate: Decimal
+    general_rate_source: str
+    role_rates: dict[str, dict[str, Any]]
+    rounding: str
+    rounding_source: str
+    history: list[dict[str, Any]]

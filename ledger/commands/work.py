@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from ledger.aggregates.rate_card import rate_quote, rounding_quote
 from ledger.aggregates.work_entry import WorkEntry
 from ledger.commands.application import retrying
 from ledger.commands.clock import effective_time
+from ledger.commands.entitlements import entitlements_at, rate_card_of
 from ledger.commands.results import ReversalResult, WorkResult
-from ledger.domain.money import DEFAULT_CURRENCY, DEFAULT_RATE, cost, format_money
-from ledger.domain.payer import settle
+from ledger.domain.calendar import WorkingCalendar
+from ledger.domain.money import DEFAULT_CURRENCY, cost, format_money
+from ledger.domain.payer import Entitlements, WorkFacts, resolve_coverage, settle
 from ledger.errors import UnknownWorkEntryError
 
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from ledger.aggregates.rate_card import RateCard
     from ledger.aggregates.strippenkaart import Strippenkaart
     from ledger.commands.application import LedgerApplication
     from ledger.commands.models import LogWork, ReverseWork
@@ -23,9 +28,16 @@ if TYPE_CHECKING:
 ZERO = Decimal("0.00")
 
 
-def log_work(app: LedgerApplication, command: LogWork, now: datetime) -> WorkResult:
-    """Record work once per ticket; a repeat returns the original figures and writes nothing."""
+def log_work(
+    app: LedgerApplication, command: LogWork, now: datetime, calendar: WorkingCalendar | None = None
+) -> WorkResult:
+    """Record work once per ticket; a repeat returns the original figures and writes nothing.
+
+    The work is judged by what was in force at its effective time: the contract's channel, the
+    beheerpack covering its component, the rate and rounding on the rate card.
+    """
     at = effective_time(command.at, now)
+    calendar = calendar if calendar is not None else WorkingCalendar()
 
     def attempt() -> WorkResult:
         entry_id = WorkEntry.create_id(command.customer, command.ticket)
@@ -35,7 +47,9 @@ def log_work(app: LedgerApplication, command: LogWork, now: datetime) -> WorkRes
         card = app.card(command.customer)
         if card is None:  # a card is only ever opened for a registered customer
             app.customer(command.customer)
-        entry = _record(command, card, at)
+        entitlements = entitlements_at(app, command.customer, command.component, at, calendar)
+        pricing = _price(command, rate_card_of(app, command.customer), at)
+        entry = _record(command, entitlements, pricing, card, at)
         if entry.card_paid > ZERO and card is not None:
             app.save(entry, card)
         else:
@@ -45,16 +59,46 @@ def log_work(app: LedgerApplication, command: LogWork, now: datetime) -> WorkRes
     return retrying(attempt)
 
 
-def _record(command: LogWork, card: Strippenkaart | None, at: datetime) -> WorkEntry:
+@dataclass(frozen=True)
+class Pricing:
+    """Hours given → rounding → billed hours → rate and its source → amount."""
+
+    billed_hours: Decimal
+    rounding: str
+    rate: Decimal
+    rate_source: str
+    amount: Decimal
+
+
+def _price(command: LogWork, rate_card: RateCard | None, at: datetime) -> Pricing:
     if command.rate is not None:
-        rate, rate_source = command.rate, "rate given on the entry"
+        rate, rate_source = command.rate, "rate given on the entry (overrides the rate card)"
     else:
-        rate, rate_source = DEFAULT_RATE, "default rate"
-    amount = cost(command.hours, rate)
+        quote = rate_quote(rate_card, at, command.role)
+        rate, rate_source = quote.rate, quote.source
+    rounding = rounding_quote(rate_card, at)
+    billed = rounding.rule.apply(command.hours)
+    applied = "none"
+    if not rounding.rule.is_none:
+        applied = (
+            f"{rounding.rule.describe()} ({rounding.source}): "
+            f"{format_money(command.hours)} h → {format_money(billed)} h"
+        )
+    return Pricing(billed, applied, rate, rate_source, cost(billed, rate))
+
+
+def _record(
+    command: LogWork,
+    entitlements: Entitlements,
+    pricing: Pricing,
+    card: Strippenkaart | None,
+    at: datetime,
+) -> WorkEntry:
+    coverage = resolve_coverage(WorkFacts(command.kind, command.component), entitlements)
     available = None
-    if card is not None:
-        available = sum((a["amount"] for a in card.allocate(amount, at)), ZERO)
-    decision = settle(amount, coverage=None, card_available=available)
+    if card is not None and coverage is None:
+        available = sum((a["amount"] for a in card.allocate(pricing.amount, at)), ZERO)
+    decision = settle(pricing.amount, coverage=coverage, card_available=available)
     allocations: list[dict[str, Any]] = []
     if card is not None and decision.card_pays > ZERO:
         allocations = card.debit(command.ticket, decision.card_pays, command.actor, at)
@@ -64,15 +108,17 @@ def _record(command: LogWork, card: Strippenkaart | None, at: datetime) -> WorkE
         description=command.description,
         kind=command.kind.value,
         component=command.component,
+        role=command.role,
         hours=command.hours,
-        billed_hours=command.hours,
-        rounding="none",
-        rate=rate,
-        rate_source=rate_source,
-        amount=amount,
+        billed_hours=pricing.billed_hours,
+        rounding=pricing.rounding,
+        rate=pricing.rate,
+        rate_source=pricing.rate_source,
+        amount=pricing.amount,
         currency=card.currency if card is not None else DEFAULT_CURRENCY,
         payer=decision.payer.value,
         payer_reason=decision.reason,
+        entitlements=_entitlements_json(entitlements),
         card_paid=decision.card_pays,
         invoiceable=decision.invoiceable,
         allocations=allocations,
@@ -80,6 +126,17 @@ def _record(command: LogWork, card: Strippenkaart | None, at: datetime) -> WorkE
         actor=command.actor,
         effective_at=at,
     )
+
+
+def _entitlements_json(entitlements: Entitlements) -> dict[str, Any]:
+    """What was in force at the work's moment, as recorded on the entry."""
+    contract = entitlements.contract
+    return {
+        "contract_tier": None if contract.tier is None else contract.tier.value,
+        "channel": contract.channel.value,
+        "channel_reason": contract.reason,
+        "beheerpack": entitlements.beheerpack,
+    }
 
 
 def reverse_work(app: LedgerApplication, command: ReverseWork, now: datetime) -> ReversalResult:
@@ -119,22 +176,36 @@ def _reversal_result(entry: WorkEntry, card: Strippenkaart | None, *, duplicate:
 
 def derivation(entry: WorkEntry) -> dict[str, Any]:
     """How the amount came about, step by step, from the entry alone."""
+    currency = entry.currency
+    formula = (
+        f"{format_money(entry.billed_hours)} h × {format_money(entry.rate)} "
+        f"{currency}/h = {format_money(entry.amount)} {currency}"
+    )
     return {
         "hours_given": entry.hours,
         "rounding": entry.rounding,
         "hours_billed": entry.billed_hours,
+        "role": entry.role,
         "rate": entry.rate,
         "rate_source": entry.rate_source,
         "amount": entry.amount,
-        "formula": (
-            f"{format_money(entry.billed_hours)} h × {format_money(entry.rate)} "
-            f"{entry.currency}/h = {format_money(entry.amount)} {entry.currency}"
-        ),
+        "formula": formula,
+        "entitlements": entry.entitlements,
         "payer": entry.payer,
         "reason": entry.payer_reason,
         "card_paid": entry.card_paid,
         "invoiceable": entry.invoiceable,
         "blocks": [{"reference": a["reference"], "amount": a["amount"]} for a in entry.allocations],
+        "steps": [
+            f"hours given: {format_money(entry.hours)} h",
+            f"rounding: {entry.rounding}",
+            f"hours billed: {format_money(entry.billed_hours)} h",
+            f"rate: {format_money(entry.rate)} {currency}/h from {entry.rate_source}",
+            f"amount: {formula}",
+            f"payer: {entry.payer}, because {entry.payer_reason}",
+            f"card paid {format_money(entry.card_paid)} {currency}, "
+            f"invoiceable {format_money(entry.invoiceable)} {currency}",
+        ],
     }
 
 

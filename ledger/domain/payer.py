@@ -11,6 +11,8 @@ from decimal import Decimal
 from enum import StrEnum
 
 from ledger.domain.money import format_money
+from ledger.domain.service_window import Channel, ChannelDecision
+from ledger.domain.work import WorkKind
 
 
 class Payer(StrEnum):
@@ -67,3 +69,44 @@ def settle(amount: Decimal, coverage: Coverage | None, card_available: Decimal |
         f"{format_money(amount)}; {format_money(rest)} is invoiceable (overage)"
     )
     return PayerDecision(Payer.STRIPPENKAART, reason, card_available, rest)
+
+
+@dataclass(frozen=True)
+class WorkFacts:
+    """What the resolution needs to know about a piece of work."""
+
+    kind: WorkKind
+    component: str | None
+
+
+@dataclass(frozen=True)
+class Entitlements:
+    """What a customer is entitled to at the work's moment, already looked up.
+
+    ``contract`` is the channel the servicedesk contract gives then (``Channel.NONE`` without one);
+    ``beheerpack`` the active pack covering the work's component, if any; ``onsite`` an on-site
+    engagement covering the work (none exists yet, so always None for now).
+    """
+
+    contract: ChannelDecision
+    beheerpack: str | None = None
+    onsite: Coverage | None = None
+
+
+def resolve_coverage(work: WorkFacts, entitlements: Entitlements) -> Coverage | None:
+    """The first entitlement that covers the work, in DOMAIN.md's order; None leaves it to ``settle``.
+
+    1. support while the contract gives a channel (servicedesk or emergency line);
+    2. work on a component an active beheerpack covers;
+    3. on-site work within an engagement;
+    otherwise None: the strippenkaart or an invoice pays.
+    """
+    if work.kind is WorkKind.SUPPORT and entitlements.contract.channel is not Channel.NONE:
+        reason = f"support under the servicedesk contract: {entitlements.contract.reason}"
+        return Coverage(Payer.SERVICEDESK_CONTRACT, reason)
+    if entitlements.beheerpack is not None and work.component is not None:
+        reason = f"component {work.component!r} is covered by beheerpack {entitlements.beheerpack!r}"
+        return Coverage(Payer.BEHEERPACK, reason)
+    if entitlements.onsite is not None:
+        return entitlements.onsite
+    return None

@@ -65,3 +65,11 @@ def parse_month(value: object, field: str = "month") -> date:
         except ValueError:
             pass
     raise InvalidInputError(field, f"{value!r} is not a month in the form YYYY-MM")
+
+
+def describe_instant(at: datetime) -> str:
+    """An instant as people read it in Amsterdam: "2026-07-01" at midnight, else with the time."""
+    local = at.astimezone(AMSTERDAM)
+    if local.time() == time(0, 0):
+        return f"{local:%Y-%m-%d}"
+    return f"{local:%Y-%m-%d %H:%M:%S %Z}" if local.second else f"{local:%Y-%m-%d %H:%M %Z}"

@@ -1,0 +1,68 @@
+"""What a customer is entitled to at a moment: read from the contract, beheerpack and rate card.
+
+Why one module: ``work log`` and ``entitlement check`` must look entitlements up the same way, or
+the answer a customer is shown could differ from the one their work was billed by.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ledger.aggregates.beheerpacks import BeheerpackPortfolio
+from ledger.aggregates.rate_card import RateCard
+from ledger.aggregates.servicedesk_contract import ServicedeskContract
+from ledger.commands.results import EntitlementResult
+from ledger.domain.payer import Entitlements
+from ledger.domain.service_window import channel_at
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from ledger.commands.application import LedgerApplication
+    from ledger.domain.calendar import WorkingCalendar
+
+
+def contract_of(app: LedgerApplication, customer: str) -> ServicedeskContract | None:
+    return app.get_or_none(ServicedeskContract.create_id(customer), ServicedeskContract)
+
+
+def packs_of(app: LedgerApplication, customer: str) -> BeheerpackPortfolio | None:
+    return app.get_or_none(BeheerpackPortfolio.create_id(customer), BeheerpackPortfolio)
+
+
+def rate_card_of(app: LedgerApplication, customer: str) -> RateCard | None:
+    return app.get_or_none(RateCard.create_id(customer), RateCard)
+
+
+def entitlements_at(
+    app: LedgerApplication,
+    customer: str,
+    component: str | None,
+    at: datetime,
+    calendar: WorkingCalendar,
+) -> Entitlements:
+    """The entitlements in force at ``at`` that could cover work on ``component``."""
+    contract = contract_of(app, customer)
+    tier = contract.tier_at(at) if contract is not None else None
+    packs = packs_of(app, customer)
+    pack = packs.covering(component, at) if packs is not None and component is not None else None
+    return Entitlements(contract=channel_at(tier, at, calendar), beheerpack=pack, onsite=None)
+
+
+def entitlement(
+    app: LedgerApplication, customer: str, at: datetime, calendar: WorkingCalendar
+) -> EntitlementResult:
+    """The support channel the customer has at ``at`` (and the packs active then)."""
+    app.customer(customer)
+    contract = contract_of(app, customer)
+    decision = channel_at(contract.tier_at(at) if contract is not None else None, at, calendar)
+    packs = packs_of(app, customer)
+    active = packs.active_at(at) if packs is not None else {}
+    return EntitlementResult(
+        customer=customer,
+        at=at,
+        channel=decision.channel.value,
+        tier=None if decision.tier is None else decision.tier.value,
+        reason=decision.reason,
+        beheerpacks={pack: list(components) for pack, components in active.items()},
+    )

@@ -8,21 +8,23 @@ Billing embeds this. Every method validates its arguments into a command model, 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar
 from uuid import uuid4
 
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
 
 from ledger.aggregates.work_entry import WorkEntry
+from ledger.audit.export import ExportRow, export_rows
 from ledger.commands import cards, customers, work
 from ledger.commands.application import Clock, LedgerApplication
 from ledger.commands.fields import customer_slug
 from ledger.commands.models import AddCustomer, BuyCard, LogWork, ReverseWork, TopUpCard
 from ledger.config import LedgerSettings
 from ledger.domain.money import DEFAULT_CURRENCY
+from ledger.domain.time import parse_instant
 from ledger.errors import StoreError, UnknownWorkEntryError
 from ledger.store import StoreConfig, ensure_schema, parse_store_url, resolve_url
 
@@ -44,17 +46,44 @@ Number = Decimal | int | str
 When = datetime | str | None
 
 
+def _store_error(error: Exception) -> StoreError:
+    """The store's own failure (database down, disk full, unreadable bytes) as one typed error."""
+    detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if isinstance(error, MapperDeserialisationError):
+        msg = (
+            "store: a stored event cannot be read; check LEDGER_CIPHER_KEY and LEDGER_COMPRESS "
+            f"(the store was written with other settings) or the data is damaged ({detail})"
+        )
+    else:
+        msg = f"store: {detail}"
+    return StoreError(msg)
+
+
+STORE_FAILURES = (PersistenceError, MapperDeserialisationError)
+
+
 def _store_errors(method: Callable[P, R]) -> Callable[P, R]:
-    """Turn the store's own failures (database down, disk full) into one typed StoreError."""
+    """Turn the store's own failures into one typed StoreError."""
 
     @functools.wraps(method)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return method(*args, **kwargs)
-        except PersistenceError as error:
-            detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            msg = f"store: {detail}"
-            raise StoreError(msg) from error
+        except STORE_FAILURES as error:
+            raise _store_error(error) from error
+
+    return wrapper
+
+
+def _store_errors_streaming(method: Callable[P, Iterator[R]]) -> Callable[P, Iterator[R]]:
+    """Like :func:`_store_errors`, for methods that stream: failures surface while iterating."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Iterator[R]:
+        try:
+            yield from method(*args, **kwargs)
+        except STORE_FAILURES as error:
+            raise _store_error(error) from error
 
     return wrapper
 
@@ -234,3 +263,31 @@ class Ledger:
         if entry is None:
             raise UnknownWorkEntryError(slug, ticket)
         return work.work_result(entry, duplicate=False)
+
+    # --- audit ---------------------------------------------------------------------------------
+
+    @_store_errors_streaming
+    def export_events(
+        self,
+        *,
+        customer: str | None = None,
+        effective_from: When = None,
+        effective_to: When = None,
+    ) -> Iterator[ExportRow]:
+        """Every stored event as an :class:`ExportRow`, in log order, streamed in batches.
+
+        ``effective_from``/``effective_to`` select on effective time (from inclusive, to
+        exclusive; a bare date is 00:00 Amsterdam); ``customer`` keeps that customer's events.
+        """
+        slug = None
+        if customer is not None:
+            slug = customer_slug(customer)
+            self.app.customer(slug)
+        start = parse_instant(effective_from, "from") if effective_from is not None else None
+        end = parse_instant(effective_to, "to") if effective_to is not None else None
+        yield from export_rows(self.app, customer=slug, effective_from=start, effective_to=end)
+
+    @_store_errors
+    def log_position(self) -> int:
+        """The position of the newest stored event (0 for an empty log)."""
+        return int(self.app.recorder.max_notification_id() or 0)

@@ -8,7 +8,8 @@ Billing embeds this. Every method validates its arguments into a command model, 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar
@@ -18,8 +19,10 @@ from eventsourcing.persistence import MapperDeserialisationError, PersistenceErr
 
 from ledger.aggregates.work_entry import WorkEntry
 from ledger.audit.export import ExportRow, export_rows
+from ledger.audit.seals import SEAL_KEY_VARIABLE, SealSummary, seal_key, seal_log
+from ledger.audit.verify import VerifyReport, ViewComparison, verify_log
 from ledger.commands import cards, customers, work
-from ledger.commands.application import Clock, LedgerApplication
+from ledger.commands.application import Clock, LedgerApplication, retrying
 from ledger.commands.fields import customer_slug
 from ledger.commands.models import AddCustomer, BuyCard, LogWork, ReverseWork, TopUpCard
 from ledger.config import LedgerSettings
@@ -286,6 +289,27 @@ class Ledger:
         start = parse_instant(effective_from, "from") if effective_from is not None else None
         end = parse_instant(effective_to, "to") if effective_to is not None else None
         yield from export_rows(self.app, customer=slug, effective_from=start, effective_to=end)
+
+    @_store_errors
+    def seal(self, *, key: str | None = None) -> SealSummary:
+        """Hash every record since the last seal into the log's seal chain.
+
+        ``key`` (else ``$LEDGER_SEAL_KEY``; hex or text) signs each new seal with HMAC-SHA256.
+        """
+        secret = seal_key(key if key is not None else os.environ.get(SEAL_KEY_VARIABLE))
+        now = self.clock()
+        return retrying(lambda: seal_log(self.app, secret, self.actor, now))
+
+    @_store_errors
+    def verify(
+        self, *, key: str | None = None, view_comparisons: Sequence[ViewComparison] | None = None
+    ) -> VerifyReport:
+        """Check every seal against the stored bytes and every invariant; see :class:`VerifyReport`.
+
+        ``key`` (else ``$LEDGER_SEAL_KEY``) checks the seals' signatures.
+        """
+        secret = seal_key(key if key is not None else os.environ.get(SEAL_KEY_VARIABLE))
+        return verify_log(self.app, secret, view_comparisons)
 
     @_store_errors
     def log_position(self) -> int:

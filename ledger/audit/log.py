@@ -16,6 +16,9 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from eventsourcing.domain import EventSourcingError
+from eventsourcing.utils import TopicError
+
 from ledger.aggregates.customer import Customer
 
 if TYPE_CHECKING:
@@ -23,6 +26,9 @@ if TYPE_CHECKING:
 
 BATCH_EVENTS_MAX = 500
 """How many stored events one database round trip fetches."""
+
+UNREADABLE = (ValueError, TypeError, KeyError, TopicError, EventSourcingError)
+"""What decoding or replaying a tampered, damaged or foreign stored record can raise."""
 
 CUSTOMER_CACHE_MAX = 10_000
 """How many aggregates' customers :class:`CustomerIndex` remembers before it asks the store again."""

@@ -1,4 +1,7 @@
-"""``ledger audit export|catalogue``: what an auditor reads, straight from the log."""
+"""``ledger audit export|catalogue|seal|verify``: what an auditor reads, straight from the log.
+
+``verify`` exits 3 when it finds any difference (0 when none), so scripts and cron can alert on it.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,10 @@ from typing import IO, TYPE_CHECKING
 
 from ledger.audit.catalogue import catalogue, render_markdown
 from ledger.audit.export import WRITERS
-from ledger.cli.common import EXIT_OK, Subparsers
+from ledger.cli.common import EXIT_OK, Subparsers, add_json
+
+EXIT_DIFFERENCES = 3
+"""``audit verify`` found at least one difference (distinct from 2, a refused command)."""
 
 if TYPE_CHECKING:
     import argparse
@@ -52,6 +58,22 @@ def register(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> No
     )
     listing.add_argument("--format", choices=("markdown", "json"), default="markdown")
     listing.set_defaults(handler=show_catalogue, needs_ledger=False)
+
+    seal = actions.add_parser(
+        "seal",
+        help="hash every event since the last seal into the seal chain (HMAC with $LEDGER_SEAL_KEY)",
+        parents=parents,
+    )
+    add_json(seal)
+    seal.set_defaults(handler=seal_log)
+
+    verify = actions.add_parser(
+        "verify",
+        help="check every seal and the ledger's invariants; exit 3 on any difference",
+        parents=parents,
+    )
+    add_json(verify)
+    verify.set_defaults(handler=verify_log)
 
 
 def export_events(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
@@ -97,3 +119,53 @@ def show_catalogue(_: Ledger | None, args: argparse.Namespace, out: Output) -> i
     else:
         sys.stdout.write(render_markdown(entries))
     return EXIT_OK
+
+
+def seal_log(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
+    summary = ledger.seal()
+    if args.json:
+        out.json(summary.to_json())
+    elif summary.seals == 0:
+        out.line(f"Nothing new to seal; the chain head is {summary.head}.")
+    else:
+        signed = "signed with HMAC-SHA256" if summary.signed else "not signed (no LEDGER_SEAL_KEY)"
+        out.fields(
+            f"Sealed positions {summary.from_position}..{summary.to_position}",
+            [
+                ("records", summary.records),
+                ("seal events", summary.seals),
+                ("head", summary.head),
+                ("signature", signed),
+            ],
+        )
+    return EXIT_OK
+
+
+def verify_log(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
+    report = ledger.verify()
+    data = report.to_json()
+    if args.json:
+        out.json(data)
+        return EXIT_OK if report.ok else EXIT_DIFFERENCES
+    title = "Verified: no differences" if report.ok else f"{report.problem_count} difference(s) found"
+    summary = (
+        "first_mismatch_position",
+        "seals_checked",
+        "records_sealed",
+        "last_sealed_position",
+        "unsealed_records",
+        "events_replayed",
+        "cards_checked",
+        "work_entries_checked",
+        "views_compared",
+    )
+    out.fields(title, [(key, data[key]) for key in summary])
+    for kind, findings in (("Problems", report.problems), ("Warnings", report.warnings)):
+        if findings:
+            out.table(
+                kind,
+                ["check", "position", "what"],
+                [(f.check, f.position, f.message) for f in findings],
+                numeric=("position",),
+            )
+    return EXIT_OK if report.ok else EXIT_DIFFERENCES

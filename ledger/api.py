@@ -18,6 +18,7 @@ from uuid import uuid4
 from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
 
 from ledger.aggregates.work_entry import WorkEntry
+from ledger.audit.bitemporal import balance_as_of
 from ledger.audit.export import ExportRow, export_rows
 from ledger.audit.seals import SEAL_KEY_VARIABLE, SealSummary, seal_key, seal_log
 from ledger.audit.verify import VerifyReport, ViewComparison, verify_log
@@ -253,9 +254,19 @@ class Ledger:
     # --- questions -----------------------------------------------------------------------------
 
     @_store_errors
-    def balance(self, customer: str) -> Balance:
-        """Credited, debited and remaining on the customer's card."""
-        return cards.balance(self.app, customer_slug(customer))
+    def balance(self, customer: str, *, as_of: When = None, as_known_at: When = None) -> Balance:
+        """Credited, debited and remaining on the customer's card.
+
+        With ``as_of`` and/or ``as_known_at`` the answer is bitemporal (a
+        :class:`~ledger.audit.bitemporal.HistoricBalance`): in effect at ``as_of`` (default now),
+        counting only events recorded by ``as_known_at`` (default: everything recorded so far).
+        """
+        slug = customer_slug(customer)
+        if as_of is None and as_known_at is None:
+            return cards.balance(self.app, slug)
+        moment = parse_instant(as_of, "as_of") if as_of is not None else self.clock()
+        known = parse_instant(as_known_at, "as_known_at") if as_known_at is not None else None
+        return balance_as_of(self.app, slug, moment, known)
 
     @_store_errors
     def work_entry(self, customer: str, *, ticket: str) -> WorkResult:

@@ -219,10 +219,14 @@ class Ledger:
         description: str = "",
         kind: str = "rfc",
         component: str | None = None,
+        source: str = "api",
         actor: str | None = None,
         at: When = None,
     ) -> WorkResult:
-        """Record hours on a ticket; the payer is decided and the card debited once per ticket."""
+        """Record hours on a ticket; the payer is decided and the card debited once per ticket.
+
+        ``source`` says through which door the entry came (``api``, ``cli``, ``import``).
+        """
         command = LogWork.build(
             customer=customer,
             ticket=ticket,
@@ -231,6 +235,7 @@ class Ledger:
             description=description,
             kind=kind,
             component=component,
+            source=source,
             **self._common(actor, at),
         )
         return work.log_work(self.app, command, self.clock())

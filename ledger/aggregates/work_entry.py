@@ -8,7 +8,7 @@ payer and why), so any line can be explained from the ledger alone.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import Aggregate, event
 
@@ -21,16 +21,34 @@ if TYPE_CHECKING:
     from uuid import UUID
 
 
+UNKNOWN_SOURCE = "unknown"
+"""The source of entries recorded before version 2 of ``WorkEntry.Recorded`` said where they came from."""
+
+
 class WorkEntry(Aggregate):
     """Work done for a customer under one ticket reference."""
+
+    class_version = 2
+    """Version 2 of the aggregate's state (snapshots) has ``source``."""
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["source"] = UNKNOWN_SOURCE
 
     class Recorded(Aggregate.Created):
         """Work was recorded, its amount derived and its payer decided.
 
         ``card_paid`` is what the strippenkaart paid (taken from the blocks in ``allocations``),
         ``invoiceable`` what goes on an invoice; together they make ``amount`` unless another
-        entitlement covered the work, in which case both are zero.
+        entitlement covered the work, in which case both are zero. ``source`` is the door it came in
+        through (``cli``, ``api``, ``import``; ``unknown`` for entries from before version 2).
         """
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["source"] = UNKNOWN_SOURCE
 
         customer: str
         ticket: str
@@ -50,6 +68,7 @@ class WorkEntry(Aggregate):
         invoiceable: Decimal
         allocations: list[Allocation]
         card_balance_after: Decimal | None
+        source: str
         actor: str
         effective_at: datetime
 
@@ -85,6 +104,7 @@ class WorkEntry(Aggregate):
         invoiceable: Decimal,
         allocations: list[Allocation],
         card_balance_after: Decimal | None,
+        source: str,
         actor: str,
         effective_at: datetime,
     ) -> None:
@@ -109,6 +129,7 @@ class WorkEntry(Aggregate):
         self.invoiceable = invoiceable
         self.allocations = allocations
         self.card_balance_after = card_balance_after
+        self.source = source
         self.recorded_by = actor
         self.effective_at = effective_at
         self.reversed = False

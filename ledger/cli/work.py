@@ -49,6 +49,7 @@ def log_work(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
         description=args.description,
         kind=args.kind,
         component=args.component,
+        source="cli",
         at=args.at,
     )
     data = result.to_json()

@@ -37,6 +37,14 @@ class WorkKind(StrEnum):
     OTHER = "other"
 
 
+class WorkSource(StrEnum):
+    """The door a work entry came in through: an auditor tells typed entries from bulk imports."""
+
+    CLI = "cli"
+    API = "api"
+    IMPORT = "import"
+
+
 class Command(BaseModel):
     """Base of all commands: immutable, no unknown fields, errors as ledger errors."""
 
@@ -92,6 +100,7 @@ class LogWork(Command):
     description: OptionalText = ""
     kind: WorkKind = WorkKind.RFC
     component: Reference | None = None
+    source: WorkSource = WorkSource.API
 
 
 class ReverseWork(Command):

@@ -131,6 +131,7 @@ def test_work_entry_split_must_make_its_amount(acme: Ledger) -> None:
         invoiceable=Decimal("100.00"),
         allocations=[],
         card_balance_after=None,
+        source="api",
     )
     findings = _invariant_messages(acme)
     assert findings == [

@@ -38,6 +38,11 @@ class RawLog(ABC):
         rows = self.execute(self._sql("SELECT state FROM {table} WHERE {position} = %s"), position)
         return bytes(rows[0][0])
 
+    def states(self) -> list[bytes]:
+        """Every stored event's bytes, in log order."""
+        rows = self.execute(self._sql("SELECT state FROM {table} ORDER BY {position}"))
+        return [bytes(row[0]) for row in rows]
+
     def set_state(self, position: int, state: bytes) -> None:
         self.execute(self._sql("UPDATE {table} SET state = %s WHERE {position} = %s"), state, position)
 

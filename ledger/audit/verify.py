@@ -82,7 +82,7 @@ def verify_log(
         findings.warning(
             SEAL,
             seals.last_sealed_position + 1,
-            f"{seals.unsealed_records} records after position {seals.last_sealed_position} are not "
+            f"{seals.unsealed_records} event(s) after position {seals.last_sealed_position} are not "
             "sealed yet (run `ledger audit seal`)",
         )
     return VerifyReport(

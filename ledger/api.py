@@ -8,18 +8,23 @@ Billing embeds this. Every method validates its arguments into a command model, 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar
 from uuid import uuid4
 
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
 
 from ledger.aggregates.work_entry import WorkEntry
+from ledger.audit.bitemporal import balance_as_of
+from ledger.audit.export import ExportRow, export_rows
+from ledger.audit.seals import SEAL_KEY_VARIABLE, SealSummary, seal_key, seal_log
+from ledger.audit.verify import VerifyReport, ViewComparison, verify_log
 from ledger.commands import cards, contracts, customers, entitlements, rates, work
 from ledger.commands import packs as beheerpacks
-from ledger.commands.application import Clock, LedgerApplication
+from ledger.commands.application import Clock, LedgerApplication, retrying
 from ledger.commands.fields import customer_slug
 from ledger.commands.models import (
     AddCustomer,
@@ -66,17 +71,44 @@ Number = Decimal | int | str
 When = datetime | str | None
 
 
+def _store_error(error: Exception) -> StoreError:
+    """The store's own failure (database down, disk full, unreadable bytes) as one typed error."""
+    detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if isinstance(error, MapperDeserialisationError):
+        msg = (
+            "store: a stored event cannot be read; check LEDGER_CIPHER_KEY and LEDGER_COMPRESS "
+            f"(the store was written with other settings) or the data is damaged ({detail})"
+        )
+    else:
+        msg = f"store: {detail}"
+    return StoreError(msg)
+
+
+STORE_FAILURES = (PersistenceError, MapperDeserialisationError)
+
+
 def _store_errors(method: Callable[P, R]) -> Callable[P, R]:
-    """Turn the store's own failures (database down, disk full) into one typed StoreError."""
+    """Turn the store's own failures into one typed StoreError."""
 
     @functools.wraps(method)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return method(*args, **kwargs)
-        except PersistenceError as error:
-            detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            msg = f"store: {detail}"
-            raise StoreError(msg) from error
+        except STORE_FAILURES as error:
+            raise _store_error(error) from error
+
+    return wrapper
+
+
+def _store_errors_streaming(method: Callable[P, Iterator[R]]) -> Callable[P, Iterator[R]]:
+    """Like :func:`_store_errors`, for methods that stream: failures surface while iterating."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Iterator[R]:
+        try:
+            yield from method(*args, **kwargs)
+        except STORE_FAILURES as error:
+            raise _store_error(error) from error
 
     return wrapper
 
@@ -222,6 +254,7 @@ class Ledger:
         kind: str = "rfc",
         component: str | None = None,
         role: str | None = None,
+        source: str = "api",
         actor: str | None = None,
         at: When = None,
     ) -> WorkResult:
@@ -229,6 +262,7 @@ class Ledger:
 
         Without ``rate`` the rate card's rate for ``role`` (else its general rate) at the work's
         time applies; the rounding rule in force then decides the billed hours.
+        ``source`` says through which door the entry came (``api``, ``cli``, ``import``).
         """
         command = LogWork.build(
             customer=customer,
@@ -239,6 +273,7 @@ class Ledger:
             kind=kind,
             component=component,
             role=role,
+            source=source,
             **self._common(actor, at),
         )
         return work.log_work(self.app, command, self.clock(), self.calendar)
@@ -362,9 +397,19 @@ class Ledger:
     # --- questions -----------------------------------------------------------------------------
 
     @_store_errors
-    def balance(self, customer: str) -> Balance:
-        """Credited, debited and remaining on the customer's card."""
-        return cards.balance(self.app, customer_slug(customer))
+    def balance(self, customer: str, *, as_of: When = None, as_known_at: When = None) -> Balance:
+        """Credited, debited and remaining on the customer's card.
+
+        With ``as_of`` and/or ``as_known_at`` the answer is bitemporal (a
+        :class:`~ledger.audit.bitemporal.HistoricBalance`): in effect at ``as_of`` (default now),
+        counting only events recorded by ``as_known_at`` (default: everything recorded so far).
+        """
+        slug = customer_slug(customer)
+        if as_of is None and as_known_at is None:
+            return cards.balance(self.app, slug)
+        moment = parse_instant(as_of, "as_of") if as_of is not None else self.clock()
+        known = parse_instant(as_known_at, "as_known_at") if as_known_at is not None else None
+        return balance_as_of(self.app, slug, moment, known)
 
     @_store_errors
     def work_entry(self, customer: str, *, ticket: str) -> WorkResult:
@@ -398,3 +443,53 @@ class Ledger:
     def rate_card(self, customer: str, *, at: When = None) -> RateCardView:
         """The rates and rounding in force at ``at`` (default now) and the card's history."""
         return rates.rate_card(self.app, customer_slug(customer), self._moment(at))
+
+    # --- audit ---------------------------------------------------------------------------------
+
+    @_store_errors_streaming
+    def export_events(
+        self,
+        *,
+        customer: str | None = None,
+        effective_from: When = None,
+        effective_to: When = None,
+    ) -> Iterator[ExportRow]:
+        """Every stored event as an :class:`ExportRow`, in log order, streamed in batches.
+
+        ``effective_from``/``effective_to`` select on effective time (from inclusive, to
+        exclusive; a bare date is 00:00 Amsterdam); ``customer`` keeps that customer's events.
+        """
+        slug = None
+        if customer is not None:
+            slug = customer_slug(customer)
+            self.app.customer(slug)
+        start = parse_instant(effective_from, "from") if effective_from is not None else None
+        end = parse_instant(effective_to, "to") if effective_to is not None else None
+        yield from export_rows(self.app, customer=slug, effective_from=start, effective_to=end)
+
+    @_store_errors
+    def seal(self, *, key: str | None = None) -> SealSummary:
+        """Hash every record since the last seal into the log's seal chain.
+
+        ``key`` (else ``$LEDGER_SEAL_KEY``; hex or text) signs each new seal with HMAC-SHA256.
+        """
+        secret = seal_key(key if key is not None else os.environ.get(SEAL_KEY_VARIABLE))
+        now = self.clock()
+        actor = self._common(None, None)["actor"]
+        return retrying(lambda: seal_log(self.app, secret, actor, now))
+
+    @_store_errors
+    def verify(
+        self, *, key: str | None = None, view_comparisons: Sequence[ViewComparison] | None = None
+    ) -> VerifyReport:
+        """Check every seal against the stored bytes and every invariant; see :class:`VerifyReport`.
+
+        ``key`` (else ``$LEDGER_SEAL_KEY``) checks the seals' signatures.
+        """
+        secret = seal_key(key if key is not None else os.environ.get(SEAL_KEY_VARIABLE))
+        return verify_log(self.app, secret, view_comparisons)
+
+    @_store_errors
+    def log_position(self) -> int:
+        """The position of the newest stored event (0 for an empty log)."""
+        return int(self.app.recorder.max_notification_id() or 0)

@@ -3,14 +3,22 @@
 - ``sqlite:///ledger.db`` (relative) or ``sqlite:////var/lib/ledger.db`` (absolute): the embedded default;
 - ``postgresql://USER[:PASSWORD]@HOST[:PORT]/DB[?schema=NAME]``: production, through psycopg 3;
 - ``memory://``: the library's in-process store, for unit tests and throwaway runs.
+
+At rest, off by default: ``LEDGER_CIPHER_KEY`` (base64 of 16, 24 or 32 random bytes) encrypts every
+stored event with AES-GCM (``eventsourcing.cipher:AESCipher``, needs ``pip install 'ledger[crypto]'``);
+``LEDGER_COMPRESS=1`` compresses it with zlib first. A store must always be opened with the settings
+it was written with: the wrong key fails loudly (GCM authenticates), it never returns garbage.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import importlib.util
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ledger.errors import StoreError
@@ -28,6 +36,12 @@ database is down a command fails after about 12 s with a StoreError instead of h
 POSTGRES_POOL_SIZE = 2
 POSTGRES_MAX_OVERFLOW = 4
 
+CIPHER_KEY_VARIABLE = "LEDGER_CIPHER_KEY"
+COMPRESS_VARIABLE = "LEDGER_COMPRESS"
+AES_CIPHER_TOPIC = "eventsourcing.cipher:AESCipher"
+ZLIB_COMPRESSOR_TOPIC = "eventsourcing.compressor:ZlibCompressor"
+AES_KEY_BYTES = (16, 24, 32)
+
 
 @dataclass(frozen=True)
 class StoreConfig:
@@ -35,7 +49,7 @@ class StoreConfig:
 
     url: str
     kind: str
-    env: dict[str, str]
+    env: dict[str, str] = field(repr=False)
     schema: str | None = None
 
     @property
@@ -52,17 +66,64 @@ def resolve_url(url: str | None) -> str:
     return url or os.environ.get(URL_VARIABLE) or DEFAULT_URL
 
 
-def parse_store_url(url: str) -> StoreConfig:
-    """Map a database URL to the persistence settings of ``eventsourcing``."""
+def parse_store_url(url: str, environ: Mapping[str, str] | None = None) -> StoreConfig:
+    """Map a database URL (and the at-rest settings in ``environ``) to ``eventsourcing``'s settings."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme == "memory":
-        return StoreConfig(url, "memory", {"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    if scheme == "sqlite":
-        return _sqlite(url)
-    if scheme in ("postgresql", "postgres"):
-        return _postgres(url)
-    msg = f"database URL {url!r}: use sqlite:///PATH, postgresql://USER@HOST:PORT/DB or memory://"
+        config = StoreConfig(url, "memory", {"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    elif scheme == "sqlite":
+        config = _sqlite(url)
+    elif scheme in ("postgresql", "postgres"):
+        config = _postgres(url)
+    else:
+        msg = f"database URL {url!r}: use sqlite:///PATH, postgresql://USER@HOST:PORT/DB or memory://"
+        raise StoreError(msg)
+    config.env.update(at_rest_env(os.environ if environ is None else environ))
+    return config
+
+
+def at_rest_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """Encryption and compression settings, decided here only.
+
+    ``eventsourcing`` reads ``LEDGER_<KEY>`` before ``<KEY>`` (the application is named ``ledger``),
+    so setting the prefixed names, empty when off, keeps a stray ``CIPHER_KEY`` in the environment
+    from switching encryption on behind the ledger's back.
+    """
+    key = environ.get(CIPHER_KEY_VARIABLE, "").strip()
+    if key:
+        _check_cipher_key(key)
+    compress = _flag(COMPRESS_VARIABLE, environ.get(COMPRESS_VARIABLE, ""))
+    return {
+        "LEDGER_CIPHER_TOPIC": AES_CIPHER_TOPIC if key else "",
+        "LEDGER_CIPHER_KEY": key,
+        "LEDGER_COMPRESSOR_TOPIC": ZLIB_COMPRESSOR_TOPIC if compress else "",
+    }
+
+
+def _check_cipher_key(key: str) -> None:
+    try:
+        size = len(base64.b64decode(key, validate=True))
+    except (binascii.Error, ValueError):
+        size = -1
+    if size not in AES_KEY_BYTES:
+        msg = (
+            f"{CIPHER_KEY_VARIABLE}: not base64 of 16, 24 or 32 bytes; make one with "
+            "python -c 'import os, base64; print(base64.b64encode(os.urandom(32)).decode())'"
+        )
+        raise StoreError(msg)
+    if importlib.util.find_spec("Crypto") is None:
+        msg = f"{CIPHER_KEY_VARIABLE}: encryption needs pycryptodome; pip install 'ledger[crypto]'"
+        raise StoreError(msg)
+
+
+def _flag(name: str, value: str) -> bool:
+    text = value.strip().lower()
+    if text in ("", "0", "no", "false", "off"):
+        return False
+    if text in ("1", "yes", "true", "on"):
+        return True
+    msg = f"{name}: {value!r} is not 1 or 0"
     raise StoreError(msg)
 
 

@@ -21,8 +21,21 @@ if TYPE_CHECKING:
     from uuid import UUID
 
 
+UNKNOWN_SOURCE = "unknown"
+"""The source of entries recorded before version 2 of ``WorkEntry.Recorded`` said where they came from."""
+
+
 class WorkEntry(Aggregate):
     """Work done for a customer under one ticket reference."""
+
+    class_version = 2
+    """Version 2 of the aggregate's state (snapshots) has ``source``."""
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["source"] = UNKNOWN_SOURCE
+        state.setdefault("role", None)
+        state.setdefault("entitlements", {})
 
     class Recorded(Aggregate.Created):
         """Work was recorded, its amount derived and its payer decided.
@@ -31,8 +44,18 @@ class WorkEntry(Aggregate):
         ``invoiceable`` what goes on an invoice; together they make ``amount`` unless another
         entitlement covered the work, in which case both are zero. ``entitlements`` is what was
         in force at the work's moment (contract tier and channel, covering beheerpack), so the
-        payer can be explained later even after the contract changed.
+        payer can be explained later even after the contract changed. ``source`` is the door it came
+        in through (``cli``, ``api``, ``import``; ``unknown`` for entries from before version 2).
         """
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Version 1 predates the entitlement evidence too: no role, nothing recorded.
+            state["source"] = UNKNOWN_SOURCE
+            state.setdefault("role", None)
+            state.setdefault("entitlements", {})
 
         customer: str
         ticket: str
@@ -54,6 +77,7 @@ class WorkEntry(Aggregate):
         invoiceable: Decimal
         allocations: list[Allocation]
         card_balance_after: Decimal | None
+        source: str
         actor: str
         effective_at: datetime
 
@@ -91,6 +115,7 @@ class WorkEntry(Aggregate):
         invoiceable: Decimal,
         allocations: list[Allocation],
         card_balance_after: Decimal | None,
+        source: str,
         actor: str,
         effective_at: datetime,
     ) -> None:
@@ -117,6 +142,7 @@ class WorkEntry(Aggregate):
         self.invoiceable = invoiceable
         self.allocations = allocations
         self.card_balance_after = card_balance_after
+        self.source = source
         self.recorded_by = actor
         self.effective_at = effective_at
         self.reversed = False

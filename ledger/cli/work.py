@@ -51,6 +51,7 @@ def log_work(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
         kind=args.kind,
         component=args.component,
         role=args.role,
+        source="cli",
         at=args.at,
     )
     data = result.to_json()

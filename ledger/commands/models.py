@@ -6,6 +6,7 @@ left out). Validation failures become :class:`~ledger.errors.InvalidInputError` 
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -28,6 +29,14 @@ from ledger.domain.money import DEFAULT_CURRENCY
 from ledger.domain.service_window import Tier
 from ledger.domain.work import WorkKind
 from ledger.errors import InvalidInputError
+
+
+class WorkSource(StrEnum):
+    """The door a work entry came in through: an auditor tells typed entries from bulk imports."""
+
+    CLI = "cli"
+    API = "api"
+    IMPORT = "import"
 
 
 class Command(BaseModel):
@@ -86,6 +95,7 @@ class LogWork(Command):
     kind: WorkKind = WorkKind.RFC
     component: Label | None = None
     role: Label | None = None
+    source: WorkSource = WorkSource.API
 
 
 class ReverseWork(Command):

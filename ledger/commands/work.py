@@ -123,6 +123,7 @@ def _record(
         invoiceable=decision.invoiceable,
         allocations=allocations,
         card_balance_after=card.balance if card is not None else None,
+        source=command.source.value,
         actor=command.actor,
         effective_at=at,
     )

@@ -1,0 +1,71 @@
+"""Bitemporal questions: what was true at a moment, as the ledger knew it at another.
+
+Two times are on every event: ``effective_at`` (when it counts in the business; a correction may be
+backdated) and ``timestamp`` (when the ledger recorded it, stamped by the library from the wall
+clock, never from the caller). "The balance as of A, as known at K" replays the card's own stored
+events, keeping those recorded at or before K and effective at or before A. Nothing here reads a
+projection: it is the answer an auditor can recompute from the log alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from ledger.aggregates.strippenkaart import Strippenkaart
+from ledger.audit.export import recorded_at
+from ledger.commands.results import Balance
+from ledger.domain.money import DEFAULT_CURRENCY
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from ledger.commands.application import LedgerApplication
+
+ZERO = Decimal("0.00")
+CARD_EVENTS_PAGE = 500
+
+
+@dataclass(frozen=True)
+class HistoricBalance(Balance):
+    """The card's figures as of ``as_of``, counting only what was recorded by ``as_known_at``."""
+
+    as_of: datetime
+    as_known_at: datetime | None
+
+
+def _card_events(app: LedgerApplication, card_id: UUID) -> Iterator[object]:
+    version = 0
+    while True:
+        page = app.recorder.select_events(card_id, gt=version, limit=CARD_EVENTS_PAGE)
+        for stored in page:
+            version = stored.originator_version
+            yield app.mapper.to_domain_event(stored)
+        if len(page) < CARD_EVENTS_PAGE:
+            return
+
+
+def balance_as_of(
+    app: LedgerApplication, customer: str, as_of: datetime, as_known_at: datetime | None
+) -> HistoricBalance:
+    """Credited, debited and balance in effect at ``as_of`` (inclusive), known by ``as_known_at``."""
+    app.customer(customer)
+    currency, credited, debited = DEFAULT_CURRENCY, ZERO, ZERO
+    for event in _card_events(app, Strippenkaart.create_id(customer)):
+        if as_known_at is not None and recorded_at(event) > as_known_at:
+            continue
+        if isinstance(event, Strippenkaart.Opened):
+            currency = event.currency
+        effective_at = getattr(event, "effective_at", None)
+        if effective_at is None or effective_at > as_of:
+            continue
+        if isinstance(event, Strippenkaart.Credited):
+            credited += event.amount
+        elif isinstance(event, Strippenkaart.Debited):
+            debited += event.amount
+        elif isinstance(event, Strippenkaart.DebitReversed):
+            debited -= event.amount
+    return HistoricBalance(customer, currency, credited, debited, credited - debited, as_of, as_known_at)

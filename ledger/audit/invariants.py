@@ -1,0 +1,188 @@
+"""The ledger's invariants, checked by replaying the stored events themselves (no projections).
+
+- no card balance ever below zero, and every event's stated ``balance_after`` is the running one;
+- every ``DebitReversed`` names a recorded ``Debited`` of that ticket, gives back what it took, once;
+- no ticket is debited twice on a card;
+- credited − debited = balance on every card, as the card aggregate loads it (snapshots included);
+- a work entry's ``card_paid`` + ``invoiceable`` = ``amount`` (both zero when another entitlement
+  paid), and what it says the card paid is what the card's ``Debited`` for that ticket took.
+
+Memory grows with the number of cards and tickets (one small tally each), not with the log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from ledger.aggregates.strippenkaart import LedgerInvariantError, Strippenkaart
+from ledger.aggregates.work_entry import WorkEntry
+from ledger.audit.log import UNREADABLE, notifications
+from ledger.domain.payer import Payer
+
+if TYPE_CHECKING:
+    from ledger.audit.findings import Findings
+    from ledger.commands.application import LedgerApplication
+
+INVARIANT = "invariant"
+ZERO = Decimal("0.00")
+CARD_PAYERS = frozenset({Payer.STRIPPENKAART.value, Payer.INVOICE.value})
+
+
+@dataclass
+class CardTally:
+    """One card as its events add up, position by position."""
+
+    customer: str
+    credited: Decimal = ZERO
+    debited: Decimal = ZERO
+    debits: dict[str, Decimal] = field(default_factory=dict)
+    reversed: set[str] = field(default_factory=set)
+
+    @property
+    def balance(self) -> Decimal:
+        return self.credited - self.debited
+
+
+@dataclass
+class InvariantCheck:
+    """What the replay covered."""
+
+    events: int = 0
+    cards: int = 0
+    work_entries: int = 0
+
+
+class InvariantReplay:
+    """Replays the log once, in order, and reports each broken invariant where it first shows."""
+
+    def __init__(self, findings: Findings) -> None:
+        self.findings = findings
+        self.cards: dict[UUID, CardTally] = {}
+        self.card_paid: dict[tuple[str, str], Decimal] = {}
+        self.unreadable: set[UUID] = set()
+        """Aggregates with an event that cannot be read: their sums are not checked again."""
+        self.summary = InvariantCheck()
+
+    def problem(self, position: int | None, message: str) -> None:
+        self.findings.problem(INVARIANT, position, message)
+
+    def apply(self, position: int, aggregate_id: UUID, event: object) -> None:
+        if isinstance(event, Strippenkaart.Opened):
+            self.cards[aggregate_id] = CardTally(event.customer)
+        elif isinstance(event, Strippenkaart.Credited | Strippenkaart.Debited | Strippenkaart.DebitReversed):
+            self._card_event(position, aggregate_id, event)
+        elif isinstance(event, WorkEntry.Recorded):
+            self._work_entry(position, event)
+
+    def _card_event(
+        self,
+        position: int,
+        card_id: UUID,
+        event: Strippenkaart.Credited | Strippenkaart.Debited | Strippenkaart.DebitReversed,
+    ) -> None:
+        tally = self.cards.get(card_id)
+        if tally is None:
+            self.problem(position, f"card {card_id}: {type(event).__qualname__} before the card was opened")
+            return
+        where = f"card of {tally.customer!r}"
+        if card_id in self.unreadable:
+            return
+        if isinstance(event, Strippenkaart.Credited):
+            tally.credited += event.amount
+        elif isinstance(event, Strippenkaart.Debited):
+            if event.ticket in tally.debits:
+                self.problem(position, f"{where}: ticket {event.ticket!r} is debited twice")
+            tally.debits[event.ticket] = event.amount
+            tally.debited += event.amount
+        else:
+            self._reversal(position, tally, event)
+        if tally.balance < ZERO:
+            self.problem(position, f"{where}: balance {tally.balance} is below zero")
+        if event.balance_after != tally.balance:
+            self.problem(
+                position,
+                f"{where}: the event states balance {event.balance_after}, "
+                f"credited − debited is {tally.balance}",
+            )
+
+    def _reversal(self, position: int, tally: CardTally, event: Strippenkaart.DebitReversed) -> None:
+        where = f"card of {tally.customer!r}"
+        debit = tally.debits.get(event.ticket)
+        if debit is None:
+            self.problem(position, f"{where}: reversal of ticket {event.ticket!r} names no recorded debit")
+        elif event.ticket in tally.reversed:
+            self.problem(position, f"{where}: ticket {event.ticket!r} is reversed twice")
+        elif event.amount != debit:
+            self.problem(
+                position, f"{where}: reversal of {event.ticket!r} gives back {event.amount}, not {debit}"
+            )
+        tally.reversed.add(event.ticket)
+        tally.debited -= event.amount
+
+    def _work_entry(self, position: int, event: WorkEntry.Recorded) -> None:
+        self.summary.work_entries += 1
+        split = event.card_paid + event.invoiceable
+        covered_elsewhere = split == ZERO and event.payer not in CARD_PAYERS
+        if split != event.amount and not covered_elsewhere:
+            self.problem(
+                position,
+                f"work {event.customer!r}/{event.ticket!r}: card {event.card_paid} + invoice "
+                f"{event.invoiceable} is not the amount {event.amount}",
+            )
+        if event.card_paid > ZERO:
+            self.card_paid[(event.customer, event.ticket)] = event.card_paid
+
+    def finish(self, app: LedgerApplication) -> None:
+        """Cross-checks that need the whole log: entries against card debits, cards as loaded."""
+        debits = {
+            (tally.customer, ticket): amount
+            for tally in self.cards.values()
+            for ticket, amount in tally.debits.items()
+        }
+        for (customer, ticket), paid in sorted(self.card_paid.items()):
+            if debits.get((customer, ticket)) != paid:
+                self.problem(
+                    None,
+                    f"work {customer!r}/{ticket!r}: says the card paid {paid}, "
+                    f"the card's debit is {debits.get((customer, ticket))}",
+                )
+        for card_id, tally in self.cards.items():
+            if card_id not in self.unreadable:
+                self._compare_loaded(app, card_id, tally)
+        self.summary.cards = len(self.cards)
+
+    def _compare_loaded(self, app: LedgerApplication, card_id: UUID, tally: CardTally) -> None:
+        try:
+            card = app.get_or_none(card_id, Strippenkaart)
+        except (LedgerInvariantError, *UNREADABLE) as error:
+            self.problem(None, f"card of {tally.customer!r} cannot be loaded: {error}")
+            return
+        if card is None:
+            return
+        loaded = (card.credited, card.debited, card.balance)
+        replayed = (tally.credited, tally.debited, tally.balance)
+        if loaded != replayed:
+            self.problem(
+                None,
+                f"card of {tally.customer!r}: loads as credited/debited/balance {loaded}, "
+                f"its events add up to {replayed}",
+            )
+
+
+def check_invariants(app: LedgerApplication, findings: Findings) -> InvariantCheck:
+    """Replay every stored event once; an unreadable one is itself a problem."""
+    replay = InvariantReplay(findings)
+    for record in notifications(app.recorder):
+        replay.summary.events += 1
+        try:
+            event = app.mapper.to_domain_event(record)
+        except UNREADABLE as error:
+            replay.problem(record.id, f"position {record.id}: the stored event cannot be read: {error}")
+            replay.unreadable.add(UUID(str(record.originator_id)))
+            continue
+        replay.apply(record.id, UUID(str(record.originator_id)), event)
+    replay.finish(app)
+    return replay.summary

@@ -1,0 +1,171 @@
+"""``ledger audit export|catalogue|seal|verify``: what an auditor reads, straight from the log.
+
+``verify`` exits 3 when it finds any difference (0 when none), so scripts and cron can alert on it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from ledger.audit.catalogue import catalogue, render_markdown
+from ledger.audit.export import WRITERS
+from ledger.cli.common import EXIT_OK, Subparsers, add_json
+
+EXIT_DIFFERENCES = 3
+"""``audit verify`` found at least one difference (distinct from 2, a refused command)."""
+
+if TYPE_CHECKING:
+    import argparse
+
+    from ledger.api import Ledger
+    from ledger.audit.export import ExportRow
+    from ledger.cli.output import Output
+
+
+def register(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
+    group = commands.add_parser("audit", help="export, catalogue, seal and verify the log", parents=parents)
+    actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    export = actions.add_parser(
+        "export",
+        help="every event: position, aggregate, version, recorded and effective time, actor, type, data",
+        parents=parents,
+    )
+    export.add_argument("--customer", help="only this customer's events")
+    export.add_argument(
+        "--from",
+        dest="effective_from",
+        metavar="DATE",
+        help="events effective at or after this time (a bare date is 00:00 Amsterdam)",
+    )
+    export.add_argument(
+        "--to",
+        dest="effective_to",
+        metavar="DATE",
+        help="events effective before this time (exclusive; a bare date is 00:00 Amsterdam)",
+    )
+    export.add_argument("--format", choices=sorted(WRITERS), default="jsonl", help="default jsonl")
+    export.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+    export.set_defaults(handler=export_events)
+
+    listing = actions.add_parser(
+        "catalogue", help="every event type, its fields and meaning, from the code", parents=parents
+    )
+    listing.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    listing.set_defaults(handler=show_catalogue, needs_ledger=False)
+
+    seal = actions.add_parser(
+        "seal",
+        help="hash every event since the last seal into the seal chain (HMAC with $LEDGER_SEAL_KEY)",
+        parents=parents,
+    )
+    add_json(seal)
+    seal.set_defaults(handler=seal_log)
+
+    verify = actions.add_parser(
+        "verify",
+        help="check every seal and the ledger's invariants; exit 3 on any difference",
+        parents=parents,
+    )
+    add_json(verify)
+    verify.set_defaults(handler=verify_log)
+
+
+def export_events(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
+    rows = ledger.export_events(
+        customer=args.customer, effective_from=args.effective_from, effective_to=args.effective_to
+    )
+    write = WRITERS[args.format]
+    with _destination(args.output) as target:
+        written = write(rows, target)
+        if args.output and sys.stderr.isatty():
+            _with_progress(written, ledger.log_position())
+        else:
+            for _ in written:
+                pass
+    return EXIT_OK
+
+
+@contextlib.contextmanager
+def _destination(path: str | None) -> Iterator[IO[str]]:
+    if path is None:
+        yield sys.stdout
+        return
+    with Path(path).open("w", encoding="utf-8", newline="") as handle:
+        yield handle
+
+
+def _with_progress(rows: Iterator[ExportRow], last_position: int) -> None:
+    """A progress bar on the terminal, by position in the log (filtered rows still advance it)."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=False) as progress:
+        task = progress.add_task("exporting", total=max(last_position, 1))
+        for row in rows:
+            progress.update(task, completed=row.position)
+        progress.update(task, completed=max(last_position, 1))
+
+
+def show_catalogue(_: Ledger | None, args: argparse.Namespace, out: Output) -> int:
+    entries = catalogue()
+    if args.format == "json":
+        sys.stdout.write(json.dumps([e.to_json() for e in entries], ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(render_markdown(entries))
+    return EXIT_OK
+
+
+def seal_log(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
+    summary = ledger.seal()
+    if args.json:
+        out.json(summary.to_json())
+    elif summary.seals == 0:
+        out.line(f"Nothing new to seal; the chain head is {summary.head}.")
+    else:
+        signed = "signed with HMAC-SHA256" if summary.signed else "not signed (no LEDGER_SEAL_KEY)"
+        out.fields(
+            f"Sealed positions {summary.from_position}..{summary.to_position}",
+            [
+                ("records", summary.records),
+                ("seal events", summary.seals),
+                ("head", summary.head),
+                ("signature", signed),
+            ],
+        )
+    return EXIT_OK
+
+
+def verify_log(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
+    report = ledger.verify()
+    data = report.to_json()
+    if args.json:
+        out.json(data)
+        return EXIT_OK if report.ok else EXIT_DIFFERENCES
+    title = "Verified: no differences" if report.ok else f"{report.problem_count} difference(s) found"
+    summary = (
+        "first_mismatch_position",
+        "seals_checked",
+        "records_sealed",
+        "last_sealed_position",
+        "unsealed_records",
+        "events_replayed",
+        "cards_checked",
+        "work_entries_checked",
+        "views_compared",
+    )
+    out.fields(title, [(key, data[key]) for key in summary])
+    for kind, findings in (("Problems", report.problems), ("Warnings", report.warnings)):
+        if findings:
+            out.table(
+                kind,
+                ["check", "position", "what"],
+                [(f.check, f.position, f.message) for f in findings],
+                numeric=("position",),
+            )
+    return EXIT_OK if report.ok else EXIT_DIFFERENCES

@@ -85,3 +85,15 @@ class ConcurrencyError(LedgerError):
 
 class StoreError(LedgerError):
     """The store could not be opened or reached (bad URL, database down)."""
+
+
+class UnknownProjectionError(LedgerError, LookupError):
+    """A projection name that the ledger does not have."""
+
+    def __init__(self, name: str, known: tuple[str, ...]) -> None:
+        self.name = name
+        super().__init__(f"projection: unknown projection {name!r}; known: {', '.join(known)}")
+
+
+class ProjectionRunError(LedgerError):
+    """The projections cannot be followed on this store (an in-process memory store)."""

@@ -65,3 +65,13 @@ def parse_month(value: object, field: str = "month") -> date:
         except ValueError:
             pass
     raise InvalidInputError(field, f"{value!r} is not a month in the form YYYY-MM")
+
+
+def month_of(instant: datetime) -> str:
+    """The Amsterdam month (``YYYY-MM``) an instant falls in: how reports group by month."""
+    return instant.astimezone(AMSTERDAM).strftime("%Y-%m")
+
+
+def date_of(instant: datetime) -> str:
+    """The Amsterdam calendar date (``YYYY-MM-DD``) of an instant."""
+    return instant.astimezone(AMSTERDAM).date().isoformat()

@@ -12,12 +12,12 @@ import os
 import sys
 from collections.abc import Sequence
 
-from ledger.cli import balance, card, customer, demo, work
+from ledger.cli import balance, card, customer, demo, projections, report, work
 from ledger.cli.common import EXIT_USAGE, Parser
 from ledger.cli.output import Output
 from ledger.errors import LedgerError
 
-SUBCOMMANDS = (customer, card, work, balance, demo)
+SUBCOMMANDS = (customer, card, work, balance, report, projections, demo)
 """Each module registers its own subcommands; later features add theirs here."""
 
 

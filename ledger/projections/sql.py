@@ -38,7 +38,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
-from eventsourcing.sqlite import SQLiteDatastore, SQLiteRecorder, SQLiteTrackingRecorder
+from eventsourcing.sqlite import (
+    SQLiteCursor,
+    SQLiteDatastore,
+    SQLiteRecorder,
+    SQLiteTrackingRecorder,
+    SQLiteTransaction,
+)
 
 from ledger.domain.money import CENT
 from ledger.domain.time import AMSTERDAM
@@ -190,6 +196,16 @@ class SqlView(TrackingRecorder, ABC):
             cursor.execute(self.sql(statement))
 
 
+class ImmediateTransaction(SQLiteTransaction):
+    """The library's SQLite transaction (same commit, rollback and error mapping), but a write
+    transaction takes the file's write lock when it begins, waiting up to the busy timeout."""
+
+    def __enter__(self) -> SQLiteCursor:
+        cursor = self.connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE" if self.commit else "BEGIN")
+        return cursor
+
+
 class SQLiteView(SqlView, SQLiteTrackingRecorder):
     """A view in the SQLite file of the events, with its own ``{projection}_tracking`` table."""
 
@@ -229,8 +245,13 @@ class SQLiteView(SqlView, SQLiteTrackingRecorder):
         )
         return statements
 
+    def create_table(self) -> None:
+        # The library's version first looks for a legacy multi-row ``tracking`` table to migrate;
+        # this view's table never was one.
+        with self._begin(commit=True) as c:
+            self._create_table(c)
+
     def _create_table(self, c: Any) -> None:
-        # The library's version migrates a legacy multi-row ``tracking`` table; ours never was one.
         SQLiteRecorder._create_table(self, c)
         c.execute(
             f"INSERT OR IGNORE INTO {self._table(self.tracking_table_name)} VALUES (?, 1)",
@@ -241,8 +262,16 @@ class SQLiteView(SqlView, SQLiteTrackingRecorder):
     def _table(self, name: str) -> str:
         return f'"{name}"'
 
-    def _begin(self, *, commit: bool) -> AbstractContextManager[Any]:
-        return self.datastore.transaction(commit=commit)
+    @contextmanager
+    def _begin(self, *, commit: bool) -> Iterator[Any]:
+        """Writes begin IMMEDIATE: a deferred transaction that reads first and then writes fails
+        at once ("database is locked") when another connection wrote in between, busy timeout or not."""
+        with (
+            self.datastore.get_connection(commit=commit) as connection,
+            ImmediateTransaction(connection, commit=commit) as cursor,
+            cursor,
+        ):
+            yield cursor
 
     def _lock_tracking(self, cursor: Any) -> None:
         """Nothing to do: the first write of a SQLite transaction takes the file's write lock."""

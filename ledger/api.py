@@ -289,7 +289,7 @@ class Ledger:
 
     @_store_errors
     def rebuild_projection(self, name: str | None = None) -> list[RebuildResult]:
-        """Rebuild one view (or all) from the first event, atomically per view."""
+        """Rebuild one view (or all) from the first event; safe beside running runners."""
         return self.projections.rebuild(name)
 
 

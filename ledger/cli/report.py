@@ -37,6 +37,28 @@ WORK_COLUMNS = (
     "currency",
     "reversed",
 )
+WORK_TABLE_COLUMNS = (
+    "date",
+    "ticket",
+    "description",
+    "hours",
+    "rate",
+    "card_paid",
+    "invoiceable",
+    "balance_after",
+    "reversed",
+)
+INVOICEABLE_TABLE_COLUMNS = (
+    "customer",
+    "date",
+    "ticket",
+    "hours",
+    "rate",
+    "amount",
+    "invoiceable",
+    "payer",
+    "void",
+)
 INVOICEABLE_COLUMNS = (
     "customer",
     "date",
@@ -109,18 +131,27 @@ def report_balances(ledger: Ledger, args: argparse.Namespace, out: Output) -> in
 
 def report_work(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
     rows = ledger.work_records(args.customer, args.month)
-    render(out, args.format, f"Invoice-free work of {args.customer} in {args.month}", rows, WORK_COLUMNS)
+    title = f"Invoice-free work of {args.customer} in {args.month}"
+    render(out, args.format, title, rows, WORK_COLUMNS, WORK_TABLE_COLUMNS)
     return EXIT_OK
 
 
 def report_invoiceable(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
     rows = ledger.invoiceable_lines(args.month, customer=args.customer, include_void=args.include_void)
-    render(out, args.format, f"Invoiceable in {args.month}", rows, INVOICEABLE_COLUMNS)
+    title = f"Invoiceable in {args.month}"
+    render(out, args.format, title, rows, INVOICEABLE_COLUMNS, INVOICEABLE_TABLE_COLUMNS)
     return EXIT_OK
 
 
-def render(out: Output, fmt: str, title: str, rows: Sequence[JsonResult], columns: Sequence[str]) -> None:
-    """One report in the chosen format; CSV and table show ``columns``, JSON every field."""
+def render(
+    out: Output,
+    fmt: str,
+    title: str,
+    rows: Sequence[JsonResult],
+    columns: Sequence[str],
+    table_columns: Sequence[str] | None = None,
+) -> None:
+    """One report in the chosen format: JSON every field, CSV ``columns``, a table the narrowest set."""
     data = [row.to_json() for row in rows]
     if fmt == "json":
         out.json(data)
@@ -129,8 +160,9 @@ def render(out: Output, fmt: str, title: str, rows: Sequence[JsonResult], column
         writer.writerow(columns)
         writer.writerows([_cell(item[column]) for column in columns] for item in data)
     else:
-        table_rows = [[_cell(item[column]) for column in columns] for item in data]
-        out.table(title, columns, table_rows, numeric=NUMERIC)
+        shown = table_columns or columns
+        table_rows = [[_cell(item[column]) for column in shown] for item in data]
+        out.table(title, shown, table_rows, numeric=NUMERIC)
 
 
 def _cell(value: Any) -> str:

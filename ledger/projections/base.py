@@ -86,12 +86,15 @@ def catch_up(
 
 
 def rebuild(app: Application[Any], projection: LedgerProjection[Any]) -> int:
-    """Empty the view and replay the whole log into it, in one transaction; events applied.
+    """Empty the view and replay the log into it from the first event; how many were applied.
 
-    Readers see the old view until the commit; a runner that tries to write meanwhile waits on the
-    tracking table and afterwards finds its events already applied.
+    The reset commits together with the first batch, so no runner can ever write into an empty
+    view at a late position: a racing runner waits on the tracking row, then finds the position
+    moved and carries on from there, as does a reader who catches up meanwhile. Later batches
+    commit one by one (one huge transaction is quadratic on PostgreSQL, see :mod:`.sql`).
     """
     view = projection.view
     with view.batch():
         view.reset(app.name)
-        return catch_up(app, projection)
+        applied = catch_up(app, projection, events_max=CATCH_UP_BATCH_EVENTS_MAX)
+    return applied + catch_up(app, projection)

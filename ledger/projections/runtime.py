@@ -134,7 +134,7 @@ class Projections:
         return sum(catch_up(self.app, self.projection(each)) for each in self._chosen(name))
 
     def rebuild(self, name: str | None = None) -> list[RebuildResult]:
-        """Empty each chosen view and replay the log into it, one atomic transaction per view."""
+        """Empty each chosen view and replay the log into it (reset and first batch commit together)."""
         results = []
         for each in self._chosen(name):
             projection = self.projection(each)

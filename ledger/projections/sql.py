@@ -21,9 +21,10 @@ uses), with the library's own single-row upsert. That keeps position bookkeeping
 tracking scheme, lets each view be rebuilt on its own, and needs no second copy of the events.
 
 **Batches.** :meth:`SqlView.batch` opens one write transaction that every call of this thread
-joins: catch-up applies a few hundred events per commit, and a rebuild empties the view and
-replays the whole log in one transaction, so readers see the old view until the new one is whole
-and a runner racing the rebuild waits for it instead of writing into a half-empty view.
+joins, so catch-up applies a few hundred events per commit. Inside a batch only the first event
+writes the tracking row (which makes racers queue on it and checks the position), and the batch's
+last position is written once at the end: PostgreSQL slows down quadratically when one row is
+updated thousands of times in one transaction, since none of its versions can be pruned yet.
 """
 
 from __future__ import annotations
@@ -159,32 +160,50 @@ class SqlView(TrackingRecorder, ABC):
             return
         with self._begin(commit=True) as cursor:
             self._local.cursor = cursor
+            self._local.tracked = False
+            self._local.latest = None
             try:
                 yield
+                if self._local.latest is not None:
+                    self._insert_tracking(cursor, self._local.latest)
             finally:
                 self._local.cursor = None
+                self._local.latest = None
 
     # --- tracking ---------------------------------------------------------------------------------
 
     def track(self, cursor: Any, tracking: Tracking) -> None:
         """Move the position to ``tracking``; first in every transaction, so racers queue on it."""
+        in_batch = getattr(self._local, "cursor", None) is not None
+        if in_batch and self._local.tracked:
+            latest = self._local.latest
+            if latest is not None and latest.notification_id >= tracking.notification_id:
+                msg = f"{self.prefix}: {tracking.notification_id} again in one batch"
+                raise AlreadyAppliedError(msg)
+            self._local.latest = tracking  # written once when the batch ends
+            return
         try:
             self._insert_tracking(cursor, tracking)
         except IntegrityError as error:
             msg = f"{self.prefix}: position is already at or past {tracking.notification_id}"
             raise AlreadyAppliedError(msg) from error
+        if in_batch:
+            self._local.tracked = True
 
     def insert_tracking(self, tracking: Tracking) -> None:
         with self.transaction(commit=True) as cursor:
             self.track(cursor, tracking)
 
     def max_tracking_id(self, application_name: str) -> int | None:
+        latest = getattr(self._local, "latest", None)
+        if latest is not None and latest.application_name == application_name:
+            return int(latest.notification_id)  # this thread's batch, not yet written
         with self.transaction(commit=False) as cursor:
             position: int | None = self._max_tracking_id(application_name, cursor)
             return position
 
     def reset(self, application_name: str) -> None:
-        """Forget the position and empty every table (inside a batch: the rebuild's transaction)."""
+        """Forget the position and empty every table (in a batch: with the rebuild's first events)."""
         with self.transaction(commit=True) as cursor:
             self._lock_tracking(cursor)
             self.execute(cursor, "DELETE FROM {tracking} WHERE application_name = %s", (application_name,))

@@ -135,17 +135,18 @@ def test_catch_up_loops_racing_a_writer_apply_each_event_once(store_url: str) ->
     stop = threading.Event()
     errors: list[BaseException] = []
 
-    def keep_catching_up() -> None:
+    def keep_catching_up(reader: Ledger) -> None:
         try:
-            with open_ledger(store_url) as reader:
-                while not stop.is_set():
-                    reader.projections.catch_up()
+            while not stop.is_set():
+                reader.projections.catch_up()
         except BaseException as error:
             errors.append(error)
 
-    with open_ledger(store_url) as writer:
+    # Opened one after the other: opening a PostgreSQL store creates its tables, which two
+    # openers at the same instant can collide on (outside what this test is about).
+    with open_ledger(store_url) as writer, open_ledger(store_url) as one, open_ledger(store_url) as two:
         writer.report_balances()  # create the views before the racers do
-        threads = [threading.Thread(target=keep_catching_up) for _ in range(2)]
+        threads = [threading.Thread(target=keep_catching_up, args=(reader,)) for reader in (one, two)]
         for thread in threads:
             thread.start()
         workload(writer, range(1, 30))

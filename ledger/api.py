@@ -42,8 +42,9 @@ from ledger.commands.models import (
 )
 from ledger.config import LedgerSettings
 from ledger.domain.money import DEFAULT_CURRENCY
-from ledger.domain.time import parse_instant
+from ledger.domain.time import parse_instant, parse_month
 from ledger.errors import InvalidInputError, StoreError, UnknownWorkEntryError
+from ledger.projections.runtime import Projections
 from ledger.store import StoreConfig, parse_store_url, provisioning, resolve_url
 
 if TYPE_CHECKING:
@@ -63,6 +64,10 @@ if TYPE_CHECKING:
         ReversalResult,
         WorkResult,
     )
+    from ledger.projections.balances import BalanceRow
+    from ledger.projections.invoiceable import InvoiceableLine
+    from ledger.projections.runtime import ProjectionStatus, RebuildResult
+    from ledger.projections.work_records import WorkRecord
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -144,6 +149,7 @@ class Ledger:
         except (PersistenceError, OSError) as error:
             msg = f"database {config.display}: {str(error).strip().splitlines()[0]}"
             raise StoreError(msg) from error
+        self._projections: Projections | None = None
 
     @classmethod
     def open(
@@ -164,6 +170,8 @@ class Ledger:
         return cls(parse_store_url(resolve_url(url)), actor=actor, clock=clock, settings=settings)
 
     def close(self) -> None:
+        if self._projections is not None:
+            self._projections.close()
         self.app.close()
 
     def __enter__(self) -> Self:
@@ -493,3 +501,56 @@ class Ledger:
     def log_position(self) -> int:
         """The position of the newest stored event (0 for an empty log)."""
         return int(self.app.recorder.max_notification_id() or 0)
+
+    # --- reports (projections; each read first catches its view up: read-your-writes) ----------
+
+    @property
+    def projections(self) -> Projections:
+        """The views of this ledger, built in its store on first use."""
+        if self._projections is None:
+            self._projections = Projections(self.app, self.config)
+        return self._projections
+
+    @_store_errors
+    def report_balances(self, as_of: When = None) -> list[BalanceRow]:
+        """Every card's credited, debited and balance; ``as_of`` sums movements effective by then."""
+        moment = None if as_of is None else parse_instant(as_of, "as_of")
+        view = self.projections.fresh("balances")
+        rows: list[BalanceRow] = view.balances(moment)
+        return rows
+
+    @_store_errors
+    def work_records(self, customer: str, month: str) -> list[WorkRecord]:
+        """The customer's invoice-free work (and reversals) in a month (``YYYY-MM``, Amsterdam)."""
+        slug = customer_slug(customer)
+        key = _month_key(month)
+        self.app.customer(slug)
+        view = self.projections.fresh("work_records")
+        records: list[WorkRecord] = view.records(slug, key)
+        return records
+
+    @_store_errors
+    def invoiceable_lines(
+        self, month: str, *, customer: str | None = None, include_void: bool = False
+    ) -> list[InvoiceableLine]:
+        """What billing should invoice for a month; void (reversed) lines only when asked."""
+        key = _month_key(month)
+        slug = None if customer is None else customer_slug(customer)
+        view = self.projections.fresh("invoiceable")
+        lines: list[InvoiceableLine] = view.lines(key, slug, include_void=include_void)
+        return lines
+
+    @_store_errors
+    def projection_status(self) -> list[ProjectionStatus]:
+        """Each view's position, the log's last id, and how far behind the view is."""
+        return self.projections.status()
+
+    @_store_errors
+    def rebuild_projection(self, name: str | None = None) -> list[RebuildResult]:
+        """Rebuild one view (or all) from the first event; safe beside running runners."""
+        return self.projections.rebuild(name)
+
+
+def _month_key(month: str) -> str:
+    first = parse_month(month)
+    return f"{first.year:04d}-{first.month:02d}"

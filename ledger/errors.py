@@ -121,3 +121,15 @@ class ComponentCoveredError(TimelineError):
 
 class HistoryConflictError(TimelineError):
     """A (backdated) change would contradict a change already recorded for a later moment."""
+
+
+class UnknownProjectionError(LedgerError, LookupError):
+    """A projection name that the ledger does not have."""
+
+    def __init__(self, name: str, known: tuple[str, ...]) -> None:
+        self.name = name
+        super().__init__(f"projection: unknown projection {name!r}; known: {', '.join(known)}")
+
+
+class ProjectionRunError(LedgerError):
+    """The projections cannot be followed on this store (an in-process memory store)."""

@@ -73,3 +73,13 @@ def describe_instant(at: datetime) -> str:
     if local.time() == time(0, 0):
         return f"{local:%Y-%m-%d}"
     return f"{local:%Y-%m-%d %H:%M:%S %Z}" if local.second else f"{local:%Y-%m-%d %H:%M %Z}"
+
+
+def month_of(instant: datetime) -> str:
+    """The Amsterdam month (``YYYY-MM``) an instant falls in: how reports group by month."""
+    return instant.astimezone(AMSTERDAM).strftime("%Y-%m")
+
+
+def date_of(instant: datetime) -> str:
+    """The Amsterdam calendar date (``YYYY-MM-DD``) of an instant."""
+    return instant.astimezone(AMSTERDAM).date().isoformat()

@@ -1,0 +1,204 @@
+"""The views of one open ledger: where they live, how they catch up, rebuild and report status.
+
+Views live in the store of the events: the same SQLite file, or the same PostgreSQL database and
+schema. A ``memory://`` ledger keeps its views in an in-process SQLite memory database, so the
+same SQL serves it and no third implementation has to be kept in step.
+
+Read-your-writes without a daemon: every read through :class:`Projections` first catches its view
+up (one indexed look-up when nothing is new). A PostgreSQL deployment may also run
+``ledger projections run`` to keep views warm; reads and runners then race harmlessly, because
+tracking lets exactly one of them apply each event.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from uuid import uuid4
+
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.postgres import PostgresFactory
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteFactory
+
+from ledger.commands.results import JsonResult
+from ledger.errors import UnknownProjectionError
+from ledger.projections.balances import (
+    BalancesProjection,
+    PostgresBalancesView,
+    SQLiteBalancesView,
+)
+from ledger.projections.base import LedgerProjection, catch_up, rebuild
+from ledger.projections.invoiceable import (
+    InvoiceableProjection,
+    PostgresInvoiceableView,
+    SQLiteInvoiceableView,
+)
+from ledger.projections.sql import PostgresView, SQLiteView
+from ledger.projections.work_records import (
+    PostgresWorkRecordsView,
+    SQLiteWorkRecordsView,
+    WorkRecordsProjection,
+)
+from ledger.store import provisioning
+
+if TYPE_CHECKING:
+    from eventsourcing.application import Application
+
+    from ledger.store import StoreConfig
+
+CREATE_TABLE_ATTEMPTS_MAX = 3
+"""Two processes creating the same PostgreSQL tables at once can collide once; then it exists."""
+STATUS_PENDING_MAX = 10_000
+"""``status`` counts unapplied relevant events up to this many."""
+
+
+@dataclass(frozen=True)
+class ProjectionKind:
+    """One projection and its view on each kind of store."""
+
+    projection: type[LedgerProjection[Any]]
+    sqlite_view: type[SQLiteView]
+    postgres_view: type[PostgresView]
+
+
+PROJECTIONS: dict[str, ProjectionKind] = {
+    kind.projection.name: kind
+    for kind in (
+        ProjectionKind(BalancesProjection, SQLiteBalancesView, PostgresBalancesView),
+        ProjectionKind(WorkRecordsProjection, SQLiteWorkRecordsView, PostgresWorkRecordsView),
+        ProjectionKind(InvoiceableProjection, SQLiteInvoiceableView, PostgresInvoiceableView),
+    )
+}
+"""Every projection, by name; later views (alerts, statements) add themselves here."""
+
+
+def projection_kind(name: str) -> ProjectionKind:
+    kind = PROJECTIONS.get(name)
+    if kind is None:
+        raise UnknownProjectionError(name, tuple(PROJECTIONS))
+    return kind
+
+
+@dataclass(frozen=True)
+class ProjectionStatus(JsonResult):
+    """Where a view stands: its position, the log's last id, and what it has not applied yet.
+
+    ``behind`` counts every later event in the log; ``pending`` only those this view reads
+    (up to ``STATUS_PENDING_MAX``), which a runner may leave unequal to ``behind``.
+    """
+
+    name: str
+    position: int
+    log_position: int
+    behind: int
+    pending: int
+
+
+@dataclass(frozen=True)
+class RebuildResult(JsonResult):
+    name: str
+    events_applied: int
+    position: int
+    seconds: float
+
+
+class Projections:
+    """The projections of one application, their views built on first use."""
+
+    def __init__(self, app: Application[Any], config: StoreConfig) -> None:
+        self.app = app
+        self.config = config
+        self._projections: dict[str, LedgerProjection[Any]] = {}
+        self._memory_datastore: SQLiteDatastore | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(PROJECTIONS)
+
+    def projection(self, name: str) -> LedgerProjection[Any]:
+        """The projection and its view, creating the view's tables the first time."""
+        projection = self._projections.get(name)
+        if projection is None:
+            kind = projection_kind(name)
+            projection = kind.projection(view=self._construct_view(kind))
+            self._projections[name] = projection
+        return projection
+
+    def fresh(self, name: str) -> Any:
+        """The view, caught up with every event recorded so far: read-your-writes."""
+        projection = self.projection(name)
+        catch_up(self.app, projection)
+        return projection.view
+
+    def catch_up(self, name: str | None = None) -> int:
+        return sum(catch_up(self.app, self.projection(each)) for each in self._chosen(name))
+
+    def rebuild(self, name: str | None = None) -> list[RebuildResult]:
+        """Empty each chosen view and replay the log into it (reset and first batch commit together)."""
+        results = []
+        for each in self._chosen(name):
+            projection = self.projection(each)
+            started = time.perf_counter()
+            applied = rebuild(self.app, projection)
+            seconds = time.perf_counter() - started
+            position = projection.view.max_tracking_id(self.app.name) or 0
+            results.append(RebuildResult(each, applied, position, round(seconds, 3)))
+        return results
+
+    def status(self) -> list[ProjectionStatus]:
+        """Each view's position against the log, without catching up (that is the point)."""
+        log_position = self.app.recorder.max_notification_id() or 0
+        statuses = []
+        for name in self.names:
+            projection = self.projection(name)
+            position = projection.view.max_tracking_id(self.app.name) or 0
+            unapplied = self.app.recorder.select_notifications(
+                start=position + 1, limit=STATUS_PENDING_MAX, stop=log_position, topics=projection.topics
+            )
+            statuses.append(
+                ProjectionStatus(name, position, log_position, log_position - position, len(unapplied))
+            )
+        return statuses
+
+    def close(self) -> None:
+        if self._memory_datastore is not None:
+            self._memory_datastore.close()
+            self._memory_datastore = None
+
+    def _chosen(self, name: str | None) -> tuple[str, ...]:
+        if name is None:
+            return self.names
+        projection_kind(name)
+        return (name,)
+
+    def _construct_view(self, kind: ProjectionKind) -> SQLiteView | PostgresView:
+        tracking_table_name = f"{kind.projection.name}_tracking"
+        factory = self.app.factory
+        view: SQLiteView | PostgresView
+        if isinstance(factory, PostgresFactory):
+            view = kind.postgres_view(datastore=factory.datastore, tracking_table_name=tracking_table_name)
+        elif isinstance(factory, SQLiteFactory):
+            view = kind.sqlite_view(factory.datastore, tracking_table_name=tracking_table_name)
+        else:
+            view = kind.sqlite_view(self._memory(), tracking_table_name=tracking_table_name)
+        with provisioning(self.config):  # PostgreSQL DDL takes turns with other processes
+            create_tables(view)
+        return view
+
+    def _memory(self) -> SQLiteDatastore:
+        if self._memory_datastore is None:
+            name = f"file:ledger-views-{uuid4().hex}?mode=memory&cache=shared"
+            self._memory_datastore = SQLiteDatastore(name)
+        return self._memory_datastore
+
+
+def create_tables(view: SQLiteView | PostgresView) -> None:
+    """Create a view's tables, retrying the one collision two creators can have on PostgreSQL."""
+    for attempt in range(CREATE_TABLE_ATTEMPTS_MAX):
+        try:
+            view.create_table()
+            return
+        except IntegrityError:
+            if attempt == CREATE_TABLE_ATTEMPTS_MAX - 1:
+                raise

@@ -1,0 +1,363 @@
+"""SQL views on the library's tracking recorders: one SQL text per view, two dialects.
+
+A view is an ``eventsourcing`` :class:`~eventsourcing.persistence.TrackingRecorder`: every change
+it makes for an event commits in the same transaction as that event's tracking position, so an
+event is applied exactly once however many runners or catch-up loops race (the tracking upsert
+only succeeds when the stored position is *below* the event's notification id).
+
+Why one SQL text for SQLite and PostgreSQL: the views' rules are written once, so the two stores
+cannot drift apart; a dialect only says how to spell a placeholder, a table name, money and time.
+
+- SQLite keeps money (and hours and rates, which also have two places) as INTEGER hundredths, so
+  ``SUM`` is exact, and instants as UTC ISO text with microseconds, which sorts like time.
+- PostgreSQL keeps ``NUMERIC(18,2)`` and ``TIMESTAMPTZ``, and every table in the schema the store
+  URL names (``?schema=``), beside the events.
+
+**SQLite tracking.** In 9.5.6 :class:`~eventsourcing.sqlite.SQLiteTrackingRecorder` always uses
+one table called ``tracking`` with one row per *upstream application* ("ledger"), so two views in
+one file would share one position and each would skip the other's events. :class:`SQLiteView`
+therefore keeps its position in ``{projection}_tracking`` (the very name the PostgreSQL recorder
+uses), with the library's own single-row upsert. That keeps position bookkeeping in the library's
+tracking scheme, lets each view be rebuilt on its own, and needs no second copy of the events.
+
+**Batches.** :meth:`SqlView.batch` opens one write transaction that every call of this thread
+joins, so catch-up applies a few hundred events per commit. Inside a batch only the first event
+writes the tracking row (which makes racers queue on it and checks the position), and the batch's
+last position is written once at the end: PostgreSQL slows down quadratically when one row is
+updated thousands of times in one transaction, since none of its versions can be pruned yet.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.sqlite import (
+    SQLiteCursor,
+    SQLiteDatastore,
+    SQLiteRecorder,
+    SQLiteTrackingRecorder,
+    SQLiteTransaction,
+)
+
+from ledger.domain.money import CENT
+from ledger.domain.time import AMSTERDAM
+
+MIGRATION_MARKER = "__migration__"
+"""The library's marker row: a single-row tracking table carries it (see SQLiteTrackingRecorder)."""
+
+
+class AlreadyAppliedError(IntegrityError):
+    """The view's position is already at or past this event: another runner applied it first."""
+
+
+class ProjectionInvariantError(RuntimeError):
+    """A view disagrees with a figure an event states: a missed event or a bug, never bad input."""
+
+
+class SqlView(TrackingRecorder, ABC):
+    """Base of every SQL view: table names, the shared transaction, tracking and reset.
+
+    Subclasses list their tables in ``table_names`` (created as ``{projection}_{table}``) and
+    their DDL in ``table_statements``; SQL text names tables as ``{cards}``, the tracking table as
+    ``{tracking}``, column types as ``{money}``, ``{instant}``, ``{flag}``, ``{bigint}``, and
+    parameters as ``%s``.
+    """
+
+    table_names: ClassVar[tuple[str, ...]] = ()
+    table_statements: ClassVar[tuple[str, ...]] = ()
+    placeholder: ClassVar[str]
+    column_types: ClassVar[dict[str, str]]
+    tracking_table_name: str
+
+    if TYPE_CHECKING:  # provided by the library's SQLite and PostgreSQL tracking recorders
+
+        def _insert_tracking(self, cursor: Any, tracking: Tracking) -> None: ...
+
+        def _max_tracking_id(self, application_name: str, cursor: Any) -> int | None: ...
+
+    def _setup_view(self) -> None:
+        self.prefix = self.tracking_table_name.removesuffix("_tracking")
+        self._local = threading.local()
+        self._statements: dict[str, str] = {}
+
+    # --- dialect ---------------------------------------------------------------------------------
+
+    @abstractmethod
+    def _table(self, name: str) -> str:
+        """The quoted, qualified name of a table."""
+
+    @abstractmethod
+    def _begin(self, *, commit: bool) -> AbstractContextManager[Any]:
+        """A new transaction of the underlying datastore, yielding its cursor."""
+
+    @abstractmethod
+    def _lock_tracking(self, cursor: Any) -> None:
+        """Keep other writers of this view's position waiting until this transaction ends."""
+
+    @abstractmethod
+    def to_db_decimal(self, value: Decimal) -> Any: ...
+
+    @abstractmethod
+    def from_db_decimal(self, value: Any) -> Decimal: ...
+
+    @abstractmethod
+    def to_db_instant(self, value: datetime) -> Any: ...
+
+    @abstractmethod
+    def from_db_instant_raw(self, value: Any) -> datetime: ...
+
+    def from_db_instant(self, value: Any) -> datetime:
+        """Instants come back in Amsterdam time, the same on every store."""
+        return self.from_db_instant_raw(value).astimezone(AMSTERDAM)
+
+    # --- SQL -------------------------------------------------------------------------------------
+
+    def sql(self, text: str) -> str:
+        """``text`` with table names, column types and placeholders of this view and dialect."""
+        statement = self._statements.get(text)
+        if statement is None:
+            names = {table: self._table(f"{self.prefix}_{table}") for table in self.table_names}
+            names["tracking"] = self._table(self.tracking_table_name)
+            names["prefix"] = self.prefix
+            statement = text.format(**names, **self.column_types).replace("%s", self.placeholder)
+            self._statements[text] = statement
+        return statement
+
+    def execute(self, cursor: Any, text: str, params: Sequence[Any] = ()) -> None:
+        cursor.execute(self.sql(text), tuple(params))
+
+    def query(self, text: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Rows of a read, inside the open batch if this thread has one."""
+        with self.transaction(commit=False) as cursor:
+            cursor.execute(self.sql(text), tuple(params))
+            return list(cursor.fetchall())
+
+    # --- transactions ------------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self, *, commit: bool) -> Iterator[Any]:
+        """This thread's open batch, or a transaction of its own."""
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is not None:
+            yield cursor
+            return
+        with self._begin(commit=commit) as cursor:
+            yield cursor
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """One write transaction that every call of this thread joins until the block ends."""
+        if getattr(self._local, "cursor", None) is not None:
+            yield
+            return
+        with self._begin(commit=True) as cursor:
+            self._local.cursor = cursor
+            self._local.tracked = False
+            self._local.latest = None
+            try:
+                yield
+                if self._local.latest is not None:
+                    self._insert_tracking(cursor, self._local.latest)
+            finally:
+                self._local.cursor = None
+                self._local.latest = None
+
+    # --- tracking ---------------------------------------------------------------------------------
+
+    def track(self, cursor: Any, tracking: Tracking) -> None:
+        """Move the position to ``tracking``; first in every transaction, so racers queue on it."""
+        in_batch = getattr(self._local, "cursor", None) is not None
+        if in_batch and self._local.tracked:
+            latest = self._local.latest
+            if latest is not None and latest.notification_id >= tracking.notification_id:
+                msg = f"{self.prefix}: {tracking.notification_id} again in one batch"
+                raise AlreadyAppliedError(msg)
+            self._local.latest = tracking  # written once when the batch ends
+            return
+        try:
+            self._insert_tracking(cursor, tracking)
+        except IntegrityError as error:
+            msg = f"{self.prefix}: position is already at or past {tracking.notification_id}"
+            raise AlreadyAppliedError(msg) from error
+        if in_batch:
+            self._local.tracked = True
+
+    def insert_tracking(self, tracking: Tracking) -> None:
+        with self.transaction(commit=True) as cursor:
+            self.track(cursor, tracking)
+
+    def max_tracking_id(self, application_name: str) -> int | None:
+        latest = getattr(self._local, "latest", None)
+        if latest is not None and latest.application_name == application_name:
+            return int(latest.notification_id)  # this thread's batch, not yet written
+        with self.transaction(commit=False) as cursor:
+            position: int | None = self._max_tracking_id(application_name, cursor)
+            return position
+
+    def reset(self, application_name: str) -> None:
+        """Forget the position and empty every table (in a batch: with the rebuild's first events)."""
+        with self.transaction(commit=True) as cursor:
+            self._lock_tracking(cursor)
+            self.execute(cursor, "DELETE FROM {tracking} WHERE application_name = %s", (application_name,))
+            for table in self.table_names:
+                cursor.execute(f"DELETE FROM {self._table(f'{self.prefix}_{table}')}")
+
+    def _create_view_tables(self, cursor: Any) -> None:
+        for statement in self.table_statements:
+            cursor.execute(self.sql(statement))
+
+
+class ImmediateTransaction(SQLiteTransaction):
+    """The library's SQLite transaction (same commit, rollback and error mapping), but a write
+    transaction takes the file's write lock when it begins, waiting up to the busy timeout."""
+
+    def __enter__(self) -> SQLiteCursor:
+        cursor = self.connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE" if self.commit else "BEGIN")
+        return cursor
+
+
+class SQLiteView(SqlView, SQLiteTrackingRecorder):
+    """A view in the SQLite file of the events, with its own ``{projection}_tracking`` table."""
+
+    placeholder = "?"
+    column_types: ClassVar[dict[str, str]] = {
+        "money": "INTEGER",
+        "instant": "TEXT",
+        "flag": "INTEGER",
+        "bigint": "INTEGER",
+    }
+
+    def __init__(self, datastore: SQLiteDatastore, *, tracking_table_name: str) -> None:
+        if not datastore.single_row_tracking:
+            msg = "ledger views need the library's single-row tracking"
+            raise ValueError(msg)
+        # Set before the base class asks construct_create_table_statements for the DDL.
+        self.tracking_table_name = tracking_table_name
+        super().__init__(datastore)
+        table = self._table(tracking_table_name)
+        self.insert_tracking_statement = (
+            f"INSERT INTO {table} VALUES (:application_name, :notification_id) "
+            "ON CONFLICT (application_name) DO UPDATE SET notification_id = :notification_id "
+            f"WHERE {table}.notification_id < :notification_id RETURNING notification_id"
+        )
+        self.select_max_tracking_id_statement = (
+            f"SELECT MAX(notification_id) FROM {table} WHERE application_name=?"
+        )
+        self._setup_view()
+
+    def construct_create_table_statements(self) -> list[str]:
+        # Skip SQLiteTrackingRecorder's shared ``tracking`` table: this view has its own.
+        statements = SQLiteRecorder.construct_create_table_statements(self)
+        statements.append(
+            f"CREATE TABLE IF NOT EXISTS {self._table(self.tracking_table_name)} ("
+            "application_name TEXT, notification_id INTEGER, PRIMARY KEY (application_name)) "
+            "WITHOUT ROWID"
+        )
+        return statements
+
+    def create_table(self) -> None:
+        # The library's version first looks for a legacy multi-row ``tracking`` table to migrate;
+        # this view's table never was one.
+        with self._begin(commit=True) as c:
+            self._create_table(c)
+
+    def _create_table(self, c: Any) -> None:
+        SQLiteRecorder._create_table(self, c)
+        c.execute(
+            f"INSERT OR IGNORE INTO {self._table(self.tracking_table_name)} VALUES (?, 1)",
+            (MIGRATION_MARKER,),
+        )
+        self._create_view_tables(c)
+
+    def _table(self, name: str) -> str:
+        return f'"{name}"'
+
+    @contextmanager
+    def _begin(self, *, commit: bool) -> Iterator[Any]:
+        """Writes begin IMMEDIATE: a deferred transaction that reads first and then writes fails
+        at once ("database is locked") when another connection wrote in between, busy timeout or not."""
+        with (
+            self.datastore.get_connection(commit=commit) as connection,
+            ImmediateTransaction(connection, commit=commit) as cursor,
+            cursor,
+        ):
+            yield cursor
+
+    def _lock_tracking(self, cursor: Any) -> None:
+        """Nothing to do: the first write of a SQLite transaction takes the file's write lock."""
+
+    def to_db_decimal(self, value: Decimal) -> int:
+        hundredths = value.scaleb(2)
+        if hundredths != hundredths.to_integral_value():
+            msg = f"{value} has more than two decimals"
+            raise ProjectionInvariantError(msg)
+        return int(hundredths)
+
+    def from_db_decimal(self, value: Any) -> Decimal:
+        return (Decimal(value or 0).scaleb(-2)).quantize(CENT)
+
+    def to_db_instant(self, value: datetime) -> str:
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+    def from_db_instant_raw(self, value: Any) -> datetime:
+        return datetime.fromisoformat(str(value))
+
+
+class PostgresView(SqlView, PostgresTrackingRecorder):
+    """A view in the PostgreSQL schema of the events; tracking in ``{projection}_tracking``."""
+
+    placeholder = "%s"
+    column_types: ClassVar[dict[str, str]] = {
+        "money": "NUMERIC(18,2)",
+        "instant": "TIMESTAMPTZ",
+        "flag": "BOOLEAN",
+        "bigint": "BIGINT",
+    }
+
+    def __init__(
+        self,
+        datastore: PostgresDatastore,
+        *,
+        tracking_table_name: str = "notification_tracking",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(datastore, tracking_table_name=tracking_table_name, **kwargs)
+        self._setup_view()
+
+    def _create_table(self, curs: Any) -> None:
+        super()._create_table(curs)
+        self._create_view_tables(curs)
+
+    def _table(self, name: str) -> str:
+        return f'"{self.datastore.schema}"."{name}"'
+
+    def _begin(self, *, commit: bool) -> AbstractContextManager[Any]:
+        return self.datastore.transaction(commit=commit)
+
+    def _lock_tracking(self, cursor: Any) -> None:
+        # EXCLUSIVE still lets readers read the old view, but makes runners wait to write.
+        cursor.execute(f"LOCK TABLE {self._table(self.tracking_table_name)} IN EXCLUSIVE MODE")
+
+    def to_db_decimal(self, value: Decimal) -> Decimal:
+        return value
+
+    def from_db_decimal(self, value: Any) -> Decimal:
+        return Decimal(value or 0).quantize(CENT)
+
+    def to_db_instant(self, value: datetime) -> datetime:
+        return value
+
+    def from_db_instant_raw(self, value: Any) -> datetime:
+        if not isinstance(value, datetime):
+            msg = f"expected a timestamp, got {value!r}"
+            raise ProjectionInvariantError(msg)
+        return value

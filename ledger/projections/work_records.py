@@ -1,0 +1,259 @@
+"""Invoice-free work records: every piece of work the strippenkaart paid for, as the customer sees it.
+
+Table ``work_records_lines`` (one row per line, beside the events): ``line_id`` PK,
+``notification_id``, ``customer``, ``card_id``, ``month`` (Amsterdam ``YYYY-MM`` of the effective
+time), ``effective_at``, ``ticket``, ``line`` (``work`` or ``reversal``), ``description``, ``hours``,
+``rate``, ``amount``, ``card_paid``, ``invoiceable``, ``balance_after``, ``currency``, ``reversed``.
+
+A work entry appears when the card paid some or all of it (``card_paid`` > 0; an overage's
+invoiceable rest is shown beside it). A **reversal is a line of its own**, dated at the reversal
+and mirroring the entry with negative figures and the card's balance after the money went back;
+the original line stays as it was, flagged ``reversed``. Why a line and not only a flag: a
+statement for the month of the work must still show what was debited then, and the month of the
+reversal must show the money coming back — history is corrected forward, never rewritten.
+``balance_after`` is the card's balance right after the event, in recording order.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.utils import get_topic
+
+from ledger.aggregates.strippenkaart import Strippenkaart
+from ledger.aggregates.work_entry import WorkEntry
+from ledger.commands.results import JsonResult
+from ledger.domain.time import date_of, month_of
+from ledger.projections.base import LedgerProjection
+from ledger.projections.sql import PostgresView, ProjectionInvariantError, SQLiteView, SqlView
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+ZERO = Decimal("0.00")
+WORK = "work"
+REVERSAL = "reversal"
+
+
+@dataclass(frozen=True)
+class WorkRecord(JsonResult):
+    """One line of invoice-free work (or its reversal)."""
+
+    customer: str
+    month: str
+    date: str
+    at: datetime
+    ticket: str
+    line: str
+    description: str
+    hours: Decimal
+    rate: Decimal
+    amount: Decimal
+    card_paid: Decimal
+    invoiceable: Decimal
+    balance_after: Decimal
+    currency: str
+    reversed: bool
+
+
+class WorkRecordsView(TrackingRecorder, ABC):
+    """What the work-records projection writes and what reports read."""
+
+    @abstractmethod
+    def record(self, line_id: str, card_id: UUID, record: WorkRecord, tracking: Tracking) -> None:
+        """Add a line for work the card paid."""
+
+    @abstractmethod
+    def record_reversal(
+        self,
+        card_id: UUID,
+        ticket: str,
+        at: datetime,
+        reason: str,
+        balance_after: Decimal,
+        tracking: Tracking,
+    ) -> None:
+        """Flag the ticket's line reversed and add the mirroring reversal line."""
+
+    @abstractmethod
+    def records(self, customer: str | None = None, month: str | None = None) -> list[WorkRecord]:
+        """Lines by effective time (then recording order), for a customer and/or month."""
+
+
+class WorkRecordsSql(WorkRecordsView, SqlView):
+    """The work-records view in SQL, for any dialect."""
+
+    table_names = ("lines",)
+    table_statements = (
+        "CREATE TABLE IF NOT EXISTS {lines} (line_id TEXT PRIMARY KEY, notification_id {bigint} NOT NULL, "
+        "customer TEXT NOT NULL, card_id TEXT NOT NULL, month TEXT NOT NULL, "
+        "effective_at {instant} NOT NULL, ticket TEXT NOT NULL, line TEXT NOT NULL, "
+        "description TEXT NOT NULL, hours {money} NOT NULL, rate {money} NOT NULL, "
+        "amount {money} NOT NULL, card_paid {money} NOT NULL, invoiceable {money} NOT NULL, "
+        "balance_after {money} NOT NULL, currency TEXT NOT NULL, reversed {flag} NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS {prefix}_lines_by_month ON {lines} (customer, month)",
+        "CREATE INDEX IF NOT EXISTS {prefix}_lines_by_ticket ON {lines} (card_id, ticket)",
+    )
+
+    def record(self, line_id: str, card_id: UUID, record: WorkRecord, tracking: Tracking) -> None:
+        with self.transaction(commit=True) as cursor:
+            self.track(cursor, tracking)
+            self._insert(cursor, line_id, tracking.notification_id, card_id, record)
+
+    def _insert(self, cursor: Any, line_id: str, notification_id: int, card_id: UUID, r: WorkRecord) -> None:
+        money = self.to_db_decimal
+        self.execute(
+            cursor,
+            "INSERT INTO {lines} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                line_id,
+                notification_id,
+                r.customer,
+                str(card_id),
+                r.month,
+                self.to_db_instant(r.at),
+                r.ticket,
+                r.line,
+                r.description,
+                money(r.hours),
+                money(r.rate),
+                money(r.amount),
+                money(r.card_paid),
+                money(r.invoiceable),
+                money(r.balance_after),
+                r.currency,
+                r.reversed,
+            ),
+        )
+
+    def record_reversal(
+        self,
+        card_id: UUID,
+        ticket: str,
+        at: datetime,
+        reason: str,
+        balance_after: Decimal,
+        tracking: Tracking,
+    ) -> None:
+        with self.transaction(commit=True) as cursor:
+            self.track(cursor, tracking)
+            self.execute(
+                cursor,
+                "SELECT * FROM {lines} WHERE card_id = %s AND ticket = %s AND line = %s",
+                (str(card_id), ticket, WORK),
+            )
+            row = cursor.fetchone()
+            if row is None:
+                msg = f"work_records: reversal of ticket {ticket!r}, which the card never paid"
+                raise ProjectionInvariantError(msg)
+            original = self._record(row)
+            self.execute(
+                cursor, "UPDATE {lines} SET reversed = %s WHERE line_id = %s", (True, row["line_id"])
+            )
+            mirror = replace(
+                original,
+                month=month_of(at),
+                date=date_of(at),
+                at=at,
+                line=REVERSAL,
+                description=f"reversal: {reason}",
+                hours=-original.hours,
+                amount=-original.amount,
+                card_paid=-original.card_paid,
+                invoiceable=-original.invoiceable,
+                balance_after=balance_after,
+                reversed=False,
+            )
+            self._insert(cursor, f"{row['line_id']}:reversal", tracking.notification_id, card_id, mirror)
+
+    def records(self, customer: str | None = None, month: str | None = None) -> list[WorkRecord]:
+        conditions, params = [], []
+        for column, value in (("customer", customer), ("month", month)):
+            if value is not None:
+                conditions.append(f"{column} = %s")
+                params.append(value)
+        where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
+        rows = self.query(
+            "SELECT * FROM {lines} " + where + "ORDER BY customer, effective_at, notification_id", params
+        )
+        return [self._record(row) for row in rows]
+
+    def _record(self, row: Any) -> WorkRecord:
+        money = self.from_db_decimal
+        at = self.from_db_instant(row["effective_at"])
+        return WorkRecord(
+            customer=row["customer"],
+            month=row["month"],
+            date=date_of(at),
+            at=at,
+            ticket=row["ticket"],
+            line=row["line"],
+            description=row["description"],
+            hours=money(row["hours"]),
+            rate=money(row["rate"]),
+            amount=money(row["amount"]),
+            card_paid=money(row["card_paid"]),
+            invoiceable=money(row["invoiceable"]),
+            balance_after=money(row["balance_after"]),
+            currency=row["currency"],
+            reversed=bool(row["reversed"]),
+        )
+
+
+class SQLiteWorkRecordsView(WorkRecordsSql, SQLiteView):
+    """Work records in the SQLite file of the events."""
+
+
+class PostgresWorkRecordsView(WorkRecordsSql, PostgresView):
+    """Work records in the PostgreSQL schema of the events."""
+
+
+class WorkRecordsProjection(LedgerProjection[WorkRecordsView]):
+    """Work the card paid for, and the reversals that gave the money back."""
+
+    name = "work_records"
+    topics = (get_topic(WorkEntry.Recorded), get_topic(Strippenkaart.DebitReversed))
+
+    @singledispatchmethod
+    def apply(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.insert_tracking(tracking)
+
+    @apply.register(WorkEntry.Recorded)
+    def _recorded(self, event: WorkEntry.Recorded, tracking: Tracking) -> None:
+        if event.card_paid <= ZERO:
+            self.view.insert_tracking(tracking)
+            return
+        if event.card_balance_after is None:
+            msg = f"work_records: ticket {event.ticket!r} was paid by a card but names no balance"
+            raise ProjectionInvariantError(msg)
+        record = WorkRecord(
+            customer=event.customer,
+            month=month_of(event.effective_at),
+            date=date_of(event.effective_at),
+            at=event.effective_at,
+            ticket=event.ticket,
+            line=WORK,
+            description=event.description,
+            hours=event.billed_hours,
+            rate=event.rate,
+            amount=event.amount,
+            card_paid=event.card_paid,
+            invoiceable=event.invoiceable,
+            balance_after=event.card_balance_after,
+            currency=event.currency,
+            reversed=False,
+        )
+        card_id = Strippenkaart.create_id(event.customer)
+        self.view.record(str(event.originator_id), card_id, record, tracking)
+
+    @apply.register(Strippenkaart.DebitReversed)
+    def _debit_reversed(self, event: Strippenkaart.DebitReversed, tracking: Tracking) -> None:
+        self.view.record_reversal(
+            event.originator_id, event.ticket, event.effective_at, event.reason, event.balance_after, tracking
+        )

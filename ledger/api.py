@@ -44,6 +44,7 @@ from ledger.config import LedgerSettings
 from ledger.domain.money import DEFAULT_CURRENCY
 from ledger.domain.time import parse_instant, parse_month
 from ledger.errors import InvalidInputError, StoreError, UnknownWorkEntryError
+from ledger.projections import compare
 from ledger.projections.runtime import Projections
 from ledger.store import StoreConfig, parse_store_url, provisioning, resolve_url
 
@@ -495,6 +496,8 @@ class Ledger:
         ``key`` (else ``$LEDGER_SEAL_KEY``) checks the seals' signatures.
         """
         secret = seal_key(key if key is not None else os.environ.get(SEAL_KEY_VARIABLE))
+        if view_comparisons is None:
+            view_comparisons = compare.view_comparisons(self.projections)
         return verify_log(self.app, secret, view_comparisons)
 
     @_store_errors

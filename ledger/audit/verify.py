@@ -20,17 +20,6 @@ ViewComparison = Callable[["LedgerApplication"], Iterable[Finding]]
 """Rebuilds one projection into a fresh scratch view and yields each difference with the live one."""
 
 
-def live_view_comparisons() -> Sequence[ViewComparison]:
-    """EXTENSION POINT — compare live views with a rebuild.
-
-    ``audit verify`` runs every comparison returned here. It is empty until the projections
-    (issue 4) land; each projection then contributes one function that replays the whole log into a
-    scratch view and yields a ``Finding("view", position, message)`` per row that differs from the
-    live view. Wire them here (or pass ``view_comparisons=`` to :func:`verify_log`).
-    """
-    return ()
-
-
 @dataclass
 class VerifyReport:
     """The outcome of one verification run."""
@@ -74,7 +63,8 @@ def verify_log(
     findings = Findings()
     seals = check_seals(app, key, findings)
     invariants = check_invariants(app, findings)
-    comparisons = live_view_comparisons() if view_comparisons is None else view_comparisons
+    # The facade passes one comparison per projection (ledger.projections.compare).
+    comparisons = view_comparisons or ()
     for compare in comparisons:
         for finding in compare(app):
             findings.problem(finding.check, finding.position, finding.message)

@@ -172,8 +172,14 @@ class Projections:
         projection_kind(name)
         return (name,)
 
-    def _construct_view(self, kind: ProjectionKind) -> SQLiteView | PostgresView:
-        tracking_table_name = f"{kind.projection.name}_tracking"
+    def scratch_view(self, name: str, *, prefix: str) -> SQLiteView | PostgresView:
+        """A fresh, empty view of projection ``name`` beside the live one, its tables prefixed."""
+        view = self._construct_view(projection_kind(name), prefix=prefix)
+        view.reset(self.app.name)
+        return view
+
+    def _construct_view(self, kind: ProjectionKind, prefix: str = "") -> SQLiteView | PostgresView:
+        tracking_table_name = f"{prefix}{kind.projection.name}_tracking"
         factory = self.app.factory
         view: SQLiteView | PostgresView
         if isinstance(factory, PostgresFactory):

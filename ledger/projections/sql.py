@@ -210,6 +210,12 @@ class SqlView(TrackingRecorder, ABC):
             for table in self.table_names:
                 cursor.execute(f"DELETE FROM {self._table(f'{self.prefix}_{table}')}")
 
+    def drop_tables(self) -> None:
+        """Remove this view's tables and its tracking table (scratch views, after use)."""
+        with self.transaction(commit=True) as cursor:
+            for table in (*self.table_names, "tracking"):
+                cursor.execute(f"DROP TABLE IF EXISTS {self._table(f'{self.prefix}_{table}')}")
+
     def _create_view_tables(self, cursor: Any) -> None:
         for statement in self.table_statements:
             cursor.execute(self.sql(statement))

@@ -27,6 +27,6 @@ def show_balance(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
     else:
         out.fields(
             f"Strippenkaart {data['customer']} ({data['currency']})",
-            [(key, data[key]) for key in ("credited", "debited", "balance")],
+            [(key, data[key]) for key in ("credited", "debited", "expired", "balance")],
         )
     return EXIT_OK

@@ -78,6 +78,16 @@ def parse_optional_text(value: object, info: ValidationInfo) -> str:
     return _text("" if value is None else value, _field(info), TEXT_LENGTH_MAX, required=False)
 
 
+def parse_day_of_month(value: object, info: ValidationInfo) -> int:
+    """A day of the month, 1–31 (31 means the last day in shorter months)."""
+    field = _field(info)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 31:
+        raise InvalidInputError(field, f"{value!r} is not a day of the month (1–31)")
+    return value
+
+
 Slug = Annotated[str, BeforeValidator(parse_slug)]
 Reference = Annotated[str, BeforeValidator(parse_reference)]
 Name = Annotated[str, BeforeValidator(parse_name)]
@@ -88,3 +98,4 @@ Rate = Annotated[Decimal, BeforeValidator(lambda v, i: money.parse_rate(v, _fiel
 Hours = Annotated[Decimal, BeforeValidator(lambda v, i: money.parse_hours(v, _field(i)))]
 Currency = Annotated[str, BeforeValidator(lambda v, i: money.parse_currency(v, _field(i)))]
 Instant = Annotated[datetime, BeforeValidator(lambda v, i: parse_instant(v, _field(i)))]
+DayOfMonth = Annotated[int, BeforeValidator(parse_day_of_month)]

@@ -158,3 +158,12 @@ def test_replay_checks_credited_minus_debited_minus_expired(acme: Ledger, clock:
     events = list(acme.app.events.get(card.id))
     assert [type(e).__name__ for e in events] == ["Opened", "Credited", "Debited", "Expired"]
     assert card.credited - card.debited - card.expired == card.balance == Decimal("0.00")
+
+
+def test_the_monthly_reference_prefix_is_reserved(acme: Ledger) -> None:
+    before = event_count(acme)
+    with pytest.raises(InvalidInputError, match="reference: 'monthly:' is reserved"):
+        acme.buy_card("acme", amount="100", reference="monthly:2026-04")
+    with pytest.raises(InvalidInputError, match="reference: 'monthly:' is reserved"):
+        acme.top_up("acme", amount="100", reference="monthly:2026-04")
+    assert event_count(acme) == before

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from ledger.aggregates.strippenkaart import Strippenkaart
+from ledger.aggregates.strippenkaart import MONTHLY_PREFIX, Strippenkaart
 from ledger.commands.application import card_figures, retrying
 from ledger.commands.clock import effective_time
 from ledger.commands.clock_index import newly_indexed
@@ -26,6 +26,7 @@ TOP_UP = "top-up"
 def buy_card(app: LedgerApplication, command: BuyCard, now: datetime) -> CreditResult:
     """A one-off purchase: opens the card on first use, adds a block every time."""
     at = effective_time(command.at, now)
+    _check_reference(command.reference)
     _check_expiry(command.expires_at, at)
 
     def attempt() -> CreditResult:
@@ -49,6 +50,7 @@ def buy_card(app: LedgerApplication, command: BuyCard, now: datetime) -> CreditR
 def top_up(app: LedgerApplication, command: TopUpCard, now: datetime) -> CreditResult:
     """More credit on an existing card, in the card's currency."""
     at = effective_time(command.at, now)
+    _check_reference(command.reference)
     _check_expiry(command.expires_at, at)
 
     def attempt() -> CreditResult:
@@ -70,6 +72,12 @@ class Credit:
     reference: str
     amount: Decimal
     expires_at: datetime | None
+
+
+def _check_reference(reference: str) -> None:
+    """``monthly:YYYY-MM`` names a month's credit; a purchase under it would stand in for that month."""
+    if reference.startswith(MONTHLY_PREFIX):
+        raise InvalidInputError("reference", f"{MONTHLY_PREFIX!r} is reserved for monthly credits")
 
 
 def _check_expiry(expires_at: datetime | None, at: datetime) -> None:

@@ -22,8 +22,9 @@ from ledger.audit.bitemporal import balance_as_of
 from ledger.audit.export import ExportRow, export_rows
 from ledger.audit.seals import SEAL_KEY_VARIABLE, SealSummary, seal_key, seal_log
 from ledger.audit.verify import VerifyReport, ViewComparison, verify_log
-from ledger.commands import cards, contracts, customers, entitlements, rates, work
+from ledger.commands import cards, contracts, customers, entitlements, monthly, rates, work
 from ledger.commands import packs as beheerpacks
+from ledger.commands import tick as tick_command
 from ledger.commands.application import Clock, LedgerApplication, retrying
 from ledger.commands.fields import customer_slug
 from ledger.commands.models import (
@@ -31,13 +32,17 @@ from ledger.commands.models import (
     AddPack,
     BuyCard,
     ChangeContract,
+    ChangeMonthlyPlan,
     EndContract,
     LogWork,
     RemovePack,
     ReverseWork,
+    SetMonthlyPlan,
     SetRate,
     SetRounding,
     StartContract,
+    StopMonthlyPlan,
+    Tick,
     TopUpCard,
 )
 from ledger.config import LedgerSettings
@@ -58,11 +63,13 @@ if TYPE_CHECKING:
         CreditResult,
         CustomerResult,
         EntitlementResult,
+        MonthlyPlanResult,
         PackChangeResult,
         PackList,
         RateCardChangeResult,
         RateCardView,
         ReversalResult,
+        TickResult,
         WorkResult,
     )
     from ledger.projections.balances import BalanceRow
@@ -144,6 +151,10 @@ class Ledger:
         self.actor = actor
         self.clock = clock
         self.calendar = self.settings.calendar.working_calendar()
+        self.due_fact_producers: list[tick_command.DueFactProducer] = tick_command.default_producers(
+            self.settings.strippenkaart
+        )
+        """What :meth:`tick` records, in order; later features append their producers here."""
         try:
             with provisioning(config):
                 self.app = LedgerApplication(env=config.env)
@@ -219,15 +230,21 @@ class Ledger:
         amount: Number,
         currency: str = DEFAULT_CURRENCY,
         reference: str | None = None,
+        expires_at: When = None,
         actor: str | None = None,
         at: When = None,
     ) -> CreditResult:
-        """Buy a strippenkaart for a one-off amount; ``reference`` (order number) makes it idempotent."""
+        """Buy a strippenkaart for a one-off amount; ``reference`` (order number) makes it idempotent.
+
+        ``expires_at``: the credit cannot be used from then on, and what is left is written off by
+        the clock once the grace period has passed.
+        """
         command = BuyCard.build(
             customer=customer,
             amount=amount,
             currency=currency,
             reference=reference if reference is not None else f"purchase-{uuid4().hex[:12]}",
+            expires_at=expires_at,
             **self._common(actor, at),
         )
         return cards.buy_card(self.app, command, self.clock())
@@ -239,6 +256,7 @@ class Ledger:
         *,
         amount: Number,
         reference: str | None = None,
+        expires_at: When = None,
         actor: str | None = None,
         at: When = None,
     ) -> CreditResult:
@@ -247,9 +265,65 @@ class Ledger:
             customer=customer,
             amount=amount,
             reference=reference if reference is not None else f"top-up-{uuid4().hex[:12]}",
+            expires_at=expires_at,
             **self._common(actor, at),
         )
         return cards.top_up(self.app, command, self.clock())
+
+    @_store_errors
+    def buy_monthly(
+        self,
+        customer: str,
+        *,
+        amount: Number,
+        day: int | None = None,
+        start: When = None,
+        until: When = None,
+        currency: str = DEFAULT_CURRENCY,
+        actor: str | None = None,
+    ) -> MonthlyPlanResult:
+        """Buy a monthly amount: ``amount`` credited on ``day`` of each month from ``start`` until ``until``.
+
+        Dates are whole days in Amsterdam; ``start`` defaults to today and ``day`` to the start's
+        day (31 means the last day in shorter months). Opens the card if there is none. Months
+        already due are credited at once; later ones by :meth:`tick`.
+        """
+        command = SetMonthlyPlan.build(
+            customer=customer,
+            amount=amount,
+            day=day,
+            start=start,
+            until=until,
+            currency=currency,
+            **self._common(actor, None),
+        )
+        return monthly.set_monthly_plan(self.app, command, self.clock(), self.settings.strippenkaart)
+
+    @_store_errors
+    def change_monthly(
+        self, customer: str, *, amount: Number, start: When, actor: str | None = None
+    ) -> MonthlyPlanResult:
+        """A new monthly amount for the months due from ``start`` on; earlier months keep theirs."""
+        command = ChangeMonthlyPlan.build(
+            customer=customer, amount=amount, start=start, **self._common(actor, None)
+        )
+        return monthly.change_monthly_plan(self.app, command, self.clock(), self.settings.strippenkaart)
+
+    @_store_errors
+    def stop_monthly(self, customer: str, *, start: When, actor: str | None = None) -> MonthlyPlanResult:
+        """No monthly credit falls due from ``start`` on."""
+        command = StopMonthlyPlan.build(customer=customer, start=start, **self._common(actor, None))
+        return monthly.stop_monthly_plan(self.app, command, self.clock(), self.settings.strippenkaart)
+
+    @_store_errors
+    def tick(self, until: When = None, *, actor: str | None = None) -> TickResult:
+        """Record everything due up to ``until`` (default now): monthly credits, expiry write-offs.
+
+        Safe to call every minute, twice, or from two processes at once: a fact is recorded once.
+        Recorded as actor ``clock`` unless ``actor`` is given.
+        """
+        command = Tick.build(until=until, actor=actor if actor is not None else tick_command.CLOCK_ACTOR)
+        return tick_command.tick(self.app, command, self.clock(), self.due_fact_producers)
 
     @_store_errors
     def log_work(

@@ -10,6 +10,10 @@ optional and has a sensible default. Example::
     [security]
     require_actor = true
 
+    [strippenkaart]
+    monthly_credit_expires_after_months = 12
+    expiry_grace_days = 7
+
 Settings are validated with pydantic; a bad file is refused with the field that is wrong.
 """
 
@@ -58,11 +62,21 @@ class SecuritySettings(Section):
     require_actor: bool = False
 
 
+class StrippenkaartSettings(Section):
+    """Expiry rules: how long monthly credit lasts, and how long write-offs wait for late work."""
+
+    monthly_credit_expires_after_months: int | None = Field(default=None, ge=1, le=1200)
+    """None: monthly credit never expires."""
+    expiry_grace_days: int = Field(default=7, ge=0, le=366)
+    """Days after an expiry before the remainder is written off, for work logged late."""
+
+
 class LedgerSettings(Section):
     """All settings of one deployment."""
 
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
+    strippenkaart: StrippenkaartSettings = Field(default_factory=StrippenkaartSettings)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> LedgerSettings:

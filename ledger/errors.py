@@ -6,6 +6,11 @@ stderr and exit code 2. Nothing is written when one is raised.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datetime import date
+
 
 class LedgerError(Exception):
     """Base of every error the ledger raises on purpose."""
@@ -61,6 +66,23 @@ class ReferenceConflictError(LedgerError):
         self.field = field
         self.reference = reference
         super().__init__(f"{field}: {reference!r} was already used for {detail}")
+
+
+class NoMonthlyPlanError(LedgerError, LookupError):
+    """A change or stop of the monthly amount, but no monthly plan is in force at that date."""
+
+    def __init__(self, customer: str, day: date) -> None:
+        self.customer = customer
+        super().__init__(f"from: {customer!r} has no monthly plan in force on {day}")
+
+
+class MonthlyPlanConflictError(LedgerError):
+    """A monthly plan change would rewrite a month already credited, or clash with the plan in force."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{field}: {reason}")
 
 
 class UnknownWorkEntryError(LedgerError, LookupError):

@@ -67,6 +67,7 @@ def test_seed_example_through_the_cli(cli: Cli) -> None:
         "credited": "5000.00",
         "debited": "500.00",
         "balance": "4500.00",
+        "expired": "0.00",
     }
 
 

@@ -1,27 +1,38 @@
 """The strippenkaart: a customer's prepaid credit, kept as blocks that work consumes in a fixed order.
 
-Every purchase, top-up (and, later, monthly credit) is a :class:`CreditBlock` named by its
-idempotency reference. A debit takes money from the blocks in force at the work's effective time,
-soonest expiry first, then oldest, ties by the order they were credited: one answer, never "any of
-them". The card pays what it has; the rest is the caller's to invoice. The balance never goes
-below zero, and that is checked when an event is made *and* when it is replayed.
+Every purchase, top-up and monthly credit is a :class:`CreditBlock` named by its idempotency
+reference (a month's credit by its period, ``monthly:YYYY-MM``, so it can be recorded only once).
+A debit takes money from the blocks in force at the work's effective time, soonest expiry first,
+then oldest, ties by the order they were credited: one answer, never "any of them". The card pays
+what it has; the rest is the caller's to invoice. The balance never goes below zero, and that is
+checked when an event is made *and* when it is replayed.
+
+A block may expire. Its remainder is written off by an ``Expired`` event only once a grace period
+has passed since the expiry, so work dated before the expiry but logged late can still draw from
+it. Once written off, the block is empty: work logged after the write-off cannot use it, even when
+dated before the expiry (the write-off is final; such work goes to invoice, like any overage).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from eventsourcing.domain import Aggregate, event
 
 from ledger.aggregates.ids import natural_id
+from ledger.domain import monthly
+from ledger.domain.monthly import MonthlyDue, MonthlyTerm
+from ledger.errors import MonthlyPlanConflictError, NoMonthlyPlanError
 
 if TYPE_CHECKING:
-    from datetime import datetime
     from uuid import UUID
 
 ZERO = Decimal("0.00")
+MONTHLY = "monthly"
+MONTHLY_PREFIX = "monthly:"
 
 Allocation = dict[str, Any]
 """``{"reference": str, "amount": Decimal}``: how much one debit took from one block."""
@@ -53,8 +64,25 @@ class CreditBlock:
         return (self.expires_at is None, self.expires_at, self.effective_at, self.sequence)
 
 
+@dataclass(frozen=True)
+class WriteOff:
+    """An expired block's remainder, written off effective at its expiry."""
+
+    reference: str
+    amount: Decimal
+    expired_at: datetime
+
+
 class Strippenkaart(Aggregate):
     """A customer's prepaid card, in one currency, opened by its first purchase."""
+
+    class_version: ClassVar[int] = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Snapshots from before monthly plans and expiry: nothing expired, no plan."""
+        state["expired"] = ZERO
+        state["monthly_terms"] = []
 
     class Opened(Aggregate.Created):
         """A strippenkaart was opened for a customer in one currency."""
@@ -96,6 +124,38 @@ class Strippenkaart(Aggregate):
         actor: str
         effective_at: datetime
 
+    class MonthlyPlanSet(Aggregate.Event):
+        """A monthly amount was agreed: credit ``amount`` on ``day`` of each month from ``effective_at``
+        (a date, 00:00 Amsterdam) until ``until`` (exclusive; None: open-ended)."""
+
+        amount: Decimal
+        day: int
+        until: datetime | None
+        actor: str
+        effective_at: datetime
+
+    class MonthlyPlanChanged(Aggregate.Event):
+        """The monthly amount changes from ``effective_at`` on; earlier months keep their amount."""
+
+        amount: Decimal
+        actor: str
+        effective_at: datetime
+
+    class MonthlyPlanStopped(Aggregate.Event):
+        """No monthly credit falls due from ``effective_at`` on."""
+
+        actor: str
+        effective_at: datetime
+
+    class Expired(Aggregate.Event):
+        """A block's unused remainder was written off, effective at its expiry (after the grace period)."""
+
+        reference: str
+        amount: Decimal
+        balance_after: Decimal
+        actor: str
+        effective_at: datetime
+
     @staticmethod
     def create_id(customer: str) -> UUID:
         return natural_id("strippenkaart", customer)
@@ -107,10 +167,17 @@ class Strippenkaart(Aggregate):
         self.blocks: dict[str, CreditBlock] = {}
         self.credited = ZERO
         self.debited = ZERO
+        self.expired = ZERO
+        self.monthly_terms: list[MonthlyTerm] = []
 
     @property
     def balance(self) -> Decimal:
-        return self.credited - self.debited
+        return self.credited - self.debited - self.expired
+
+    @property
+    def needs_clock(self) -> bool:
+        """Whether facts fall due on this card with time alone: a monthly plan or an expiring block."""
+        return bool(self.monthly_terms) or any(b.expires_at is not None for b in self.blocks.values())
 
     # --- decisions -------------------------------------------------------------------------
 
@@ -136,6 +203,107 @@ class Strippenkaart(Aggregate):
             actor=actor,
             effective_at=effective_at,
         )
+
+    # --- the monthly amount --------------------------------------------------------------------
+
+    def set_monthly_plan(
+        self, amount: Decimal, day: int, start: datetime, until: datetime | None, actor: str
+    ) -> bool:
+        """Agree a monthly amount from ``start``; False when exactly this plan is already agreed."""
+        terms = monthly.with_plan(self.monthly_terms, start, amount, day, until)
+        if terms == self.monthly_terms:
+            return False
+        if monthly.in_force_from(self.monthly_terms, start):
+            msg = "the card already has a monthly plan then; use 'card change' or 'card stop'"
+            raise MonthlyPlanConflictError("from", msg)
+        self._check_not_recorded_from(start)
+        if monthly.periods_due_twice(terms, start):
+            msg = (
+                f"the earlier plan already credits {monthly.local_date(start):%Y-%m}; "
+                "start the new plan in the month after, or on the same day of the month"
+            )
+            raise MonthlyPlanConflictError("from", msg)
+        self._monthly_plan_set(amount=amount, day=day, until=until, actor=actor, effective_at=start)
+        return True
+
+    def change_monthly_plan(self, amount: Decimal, start: datetime, actor: str) -> bool:
+        """A new monthly amount from ``start``; False when that change is already recorded."""
+        current = monthly.term_in_force(self.monthly_terms, start)
+        if current is None or current.amount is None:
+            raise NoMonthlyPlanError(self.customer, monthly.local_date(start))
+        if monthly.with_change(self.monthly_terms, start, amount) == self.monthly_terms:
+            return False
+        self._check_not_recorded_from(start)
+        self._monthly_plan_changed(amount=amount, actor=actor, effective_at=start)
+        return True
+
+    def stop_monthly_plan(self, start: datetime, actor: str) -> bool:
+        """No credit from ``start`` on; False when nothing would be credited from then anyway."""
+        if not monthly.in_force_from(self.monthly_terms, start):
+            if not self.monthly_terms:
+                raise NoMonthlyPlanError(self.customer, monthly.local_date(start))
+            return False
+        self._check_not_recorded_from(start)
+        self._monthly_plan_stopped(actor=actor, effective_at=start)
+        return True
+
+    def _check_not_recorded_from(self, start: datetime) -> None:
+        """History is kept: a plan cannot change for a month whose credit is already recorded."""
+        recorded = [b for b in self.blocks.values() if b.kind == MONTHLY and b.effective_at >= start]
+        if recorded:
+            latest = max(recorded, key=lambda b: b.effective_at)
+            msg = (
+                f"the credit {latest.reference!r} (due {latest.effective_at.date()}) is already recorded; "
+                "a plan can change only after the last recorded month"
+            )
+            raise MonthlyPlanConflictError("from", msg)
+
+    def monthly_credits_due(self, until: datetime) -> list[MonthlyDue]:
+        """Months due at or before ``until`` whose credit is not on the card yet, oldest first."""
+        return [
+            due
+            for due in monthly.dues(self.monthly_terms, until)
+            if MONTHLY_PREFIX + due.period not in self.blocks
+        ]
+
+    def record_monthly_credits(
+        self, until: datetime, actor: str, expires_after_months: int | None
+    ) -> list[CreditBlock]:
+        """Credit every month due by ``until`` that is not yet credited, each at its due moment."""
+        recorded = []
+        for due in self.monthly_credits_due(until):
+            expires_at = None
+            if expires_after_months is not None:
+                expires_at = monthly.add_months(due.due_at, expires_after_months)
+            reference = MONTHLY_PREFIX + due.period
+            self.credit(reference, MONTHLY, due.amount, actor, due.due_at, expires_at)
+            recorded.append(self.blocks[reference])
+        return recorded
+
+    # --- expiry ------------------------------------------------------------------------------
+
+    def expired_blocks(self, until: datetime, grace: timedelta) -> list[tuple[CreditBlock, datetime]]:
+        """Blocks with a remainder whose expiry plus ``grace`` has passed at ``until``, with that expiry."""
+        return [
+            (block, block.expires_at)
+            for block in sorted(self.blocks.values(), key=CreditBlock.order_key)
+            if block.expires_at is not None and block.expires_at + grace <= until and block.remaining > ZERO
+        ]
+
+    def write_off_expired(self, until: datetime, grace: timedelta, actor: str) -> list[WriteOff]:
+        """Write off what is left on every block expired for longer than ``grace``."""
+        written_off: list[WriteOff] = []
+        for block, expired_at in self.expired_blocks(until, grace):
+            amount = block.remaining
+            self._expired(
+                reference=block.reference,
+                amount=amount,
+                balance_after=self.balance - amount,
+                actor=actor,
+                effective_at=expired_at,
+            )
+            written_off.append(WriteOff(block.reference, amount, expired_at))
+        return written_off
 
     def allocate(self, amount: Decimal, at: datetime) -> list[Allocation]:
         """Which blocks would pay ``amount`` at ``at``: as much as they hold, in order."""
@@ -249,8 +417,37 @@ class Strippenkaart(Aggregate):
         self.debited -= amount
         self._check_balance(balance_after)
 
+    @event(MonthlyPlanSet)
+    def _monthly_plan_set(
+        self, amount: Decimal, day: int, until: datetime | None, actor: str, effective_at: datetime
+    ) -> None:
+        self.monthly_terms = monthly.with_plan(self.monthly_terms, effective_at, amount, day, until)
+
+    @event(MonthlyPlanChanged)
+    def _monthly_plan_changed(self, amount: Decimal, actor: str, effective_at: datetime) -> None:
+        self.monthly_terms = monthly.with_change(self.monthly_terms, effective_at, amount)
+
+    @event(MonthlyPlanStopped)
+    def _monthly_plan_stopped(self, actor: str, effective_at: datetime) -> None:
+        self.monthly_terms = monthly.with_stop(self.monthly_terms, effective_at)
+
+    @event(Expired)
+    def _expired(
+        self, reference: str, amount: Decimal, balance_after: Decimal, actor: str, effective_at: datetime
+    ) -> None:
+        block = self.blocks[reference]
+        block.remaining -= amount
+        if block.remaining < ZERO:
+            msg = f"block {reference!r} went below zero when its remainder expired"
+            raise LedgerInvariantError(msg)
+        self.expired += amount
+        self._check_balance(balance_after)
+
     def _check_balance(self, balance_after: Decimal) -> None:
-        """Assert both sides: the balance the event states is the balance replay arrives at."""
+        """Assert both sides: the balance the event states is the balance replay arrives at.
+
+        The balance is credited − debited − expired; each is summed from its own events.
+        """
         if self.balance < ZERO or self.balance != balance_after:
             msg = (
                 f"strippenkaart {self.customer!r}: balance {self.balance} after replay, "

@@ -33,8 +33,8 @@ CARD_EVENTS_PAGE = 500
 class HistoricBalance(Balance):
     """The card's figures as of ``as_of``, counting only what was recorded by ``as_known_at``."""
 
-    as_of: datetime
-    as_known_at: datetime | None
+    as_of: datetime | None = None
+    as_known_at: datetime | None = None
 
 
 def _card_events(app: LedgerApplication, card_id: UUID) -> Iterator[object]:
@@ -53,7 +53,7 @@ def balance_as_of(
 ) -> HistoricBalance:
     """Credited, debited and balance in effect at ``as_of`` (inclusive), known by ``as_known_at``."""
     app.customer(customer)
-    currency, credited, debited = DEFAULT_CURRENCY, ZERO, ZERO
+    currency, credited, debited, expired = DEFAULT_CURRENCY, ZERO, ZERO, ZERO
     for event in _card_events(app, Strippenkaart.create_id(customer)):
         if as_known_at is not None and recorded_at(event) > as_known_at:
             continue
@@ -68,4 +68,15 @@ def balance_as_of(
             debited += event.amount
         elif isinstance(event, Strippenkaart.DebitReversed):
             debited -= event.amount
-    return HistoricBalance(customer, currency, credited, debited, credited - debited, as_of, as_known_at)
+        elif isinstance(event, Strippenkaart.Expired):
+            expired += event.amount
+    return HistoricBalance(
+        customer=customer,
+        currency=currency,
+        credited=credited,
+        debited=debited,
+        balance=credited - debited - expired,
+        expired=expired,
+        as_of=as_of,
+        as_known_at=as_known_at,
+    )

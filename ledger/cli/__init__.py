@@ -24,6 +24,7 @@ from ledger.cli import (
     projections,
     rate,
     report,
+    tick,
     work,
 )
 from ledger.cli.common import EXIT_USAGE, Parser
@@ -42,6 +43,7 @@ SUBCOMMANDS = (
     rate,
     report,
     projections,
+    tick,
     audit,
     demo,
 )

@@ -41,6 +41,6 @@ def show_balance(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
             title += f", as known at {data['as_known_at']}" if data["as_known_at"] else ", as known now"
         out.fields(
             title,
-            [(key, data[key]) for key in ("credited", "debited", "balance")],
+            [(key, data[key]) for key in ("credited", "debited", "expired", "balance")],
         )
     return EXIT_OK

@@ -26,6 +26,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 
 from ledger.aggregates.customer import Customer
 from ledger.aggregates.strippenkaart import CreditBlock, Strippenkaart
+from ledger.domain.monthly import MonthlyTerm
 from ledger.errors import ConcurrencyError, UnknownCustomerError
 
 RETRY_ATTEMPTS_MAX = 12
@@ -50,6 +51,19 @@ class CreditBlockAsDict(Transcoding):
         return CreditBlock(**data)
 
 
+class MonthlyTermAsDict(Transcoding):
+    """Lets snapshots of a card carry its monthly plan."""
+
+    type = MonthlyTerm
+    name = "ledger_monthly_term"
+
+    def encode(self, obj: MonthlyTerm) -> dict[str, Any]:
+        return asdict(obj)
+
+    def decode(self, data: dict[str, Any]) -> MonthlyTerm:
+        return MonthlyTerm(**data)
+
+
 class LedgerApplication(Application[UUID]):
     """The ledger's write side."""
 
@@ -69,6 +83,7 @@ class LedgerApplication(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(CreditBlockAsDict())
+        transcoder.register(MonthlyTermAsDict())
 
     def get_or_none(self, aggregate_id: UUID, kind: type[A]) -> A | None:
         """The aggregate with this id, or None when nothing was ever recorded under it."""

@@ -80,6 +80,16 @@ def parse_optional_text(value: object, info: ValidationInfo) -> str:
     return _text("" if value is None else value, _field(info), TEXT_LENGTH_MAX, required=False)
 
 
+def parse_day_of_month(value: object, info: ValidationInfo) -> int:
+    """A day of the month, 1–31 (31 means the last day in shorter months)."""
+    field = _field(info)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 31:
+        raise InvalidInputError(field, f"{value!r} is not a day of the month (1–31)")
+    return value
+
+
 Slug = Annotated[str, BeforeValidator(parse_slug)]
 Reference = Annotated[str, BeforeValidator(parse_reference)]
 Name = Annotated[str, BeforeValidator(parse_name)]
@@ -93,3 +103,4 @@ Instant = Annotated[datetime, BeforeValidator(lambda v, i: parse_instant(v, _fie
 Label = Annotated[str, BeforeValidator(lambda v, i: normalize_label(v, _field(i)))]
 """A component, beheerpack or role name: lower-case, trimmed, so spellings cannot diverge."""
 Minutes = Annotated[int, BeforeValidator(lambda v, i: parse_minutes(v, _field(i)))]
+DayOfMonth = Annotated[int, BeforeValidator(parse_day_of_month)]

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ledger.commands.fields import (
     Amount,
     Currency,
+    DayOfMonth,
     Hours,
     Instant,
     Label,
@@ -78,12 +79,46 @@ class BuyCard(Command):
     amount: Amount
     currency: Currency = DEFAULT_CURRENCY
     reference: Reference
+    expires_at: Instant | None = None
 
 
 class TopUpCard(Command):
     customer: Slug
     amount: Amount
     reference: Reference
+    expires_at: Instant | None = None
+
+
+class SetMonthlyPlan(Command):
+    """Buy a monthly amount: a credit on ``day`` of every month from ``start`` until ``until``.
+
+    ``start`` and ``until`` are dates (a time is taken as its Amsterdam date); without a start, the
+    plan starts today; without a day, on the day of the start.
+    """
+
+    customer: Slug
+    amount: Amount
+    day: DayOfMonth | None = None
+    start: Instant | None = None
+    until: Instant | None = None
+    currency: Currency = DEFAULT_CURRENCY
+
+
+class ChangeMonthlyPlan(Command):
+    customer: Slug
+    amount: Amount
+    start: Instant
+
+
+class StopMonthlyPlan(Command):
+    customer: Slug
+    start: Instant
+
+
+class Tick(Command):
+    """Advance the ledger's clock: record every fact that has fallen due up to ``until`` (default now)."""
+
+    until: Instant | None = None
 
 
 class LogWork(Command):

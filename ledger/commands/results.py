@@ -50,6 +50,8 @@ class Balance(JsonResult):
     credited: Decimal
     debited: Decimal
     balance: Decimal
+    expired: Decimal = Decimal("0.00")
+    """Written off after expiry; balance = credited − debited − expired."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class CreditResult(JsonResult):
     debited: Decimal
     balance: Decimal
     duplicate: bool
+    expires_at: datetime | None = None
+    expired: Decimal = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,23 @@ class ContractChangeResult(JsonResult):
 
 
 @dataclass(frozen=True)
+class MonthlyPlanResult(JsonResult):
+    """A monthly plan as agreed, and the card's figures after the months already due were credited."""
+
+    customer: str
+    action: str
+    start: datetime
+    terms: list[dict[str, Any]]
+    credits_recorded: list[str]
+    currency: str
+    credited: Decimal
+    debited: Decimal
+    expired: Decimal
+    balance: Decimal
+    duplicate: bool
+
+
+@dataclass(frozen=True)
 class ContractHistory(JsonResult):
     """The whole contract timeline; ``tier_now`` is the tier in force at the ledger's clock."""
 
@@ -183,3 +204,30 @@ class RateCardView(JsonResult):
     rounding: str
     rounding_source: str
     history: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class TickItem(JsonResult):
+    """One fact the clock recorded."""
+
+    kind: str
+    customer: str
+    reference: str
+    amount: Decimal
+    effective_at: datetime
+
+
+@dataclass(frozen=True)
+class TickResult(JsonResult):
+    """What one tick recorded, counted per kind (every kind the clock knows, zero included)."""
+
+    until: datetime
+    actor: str
+    visited: int
+    recorded: dict[str, int]
+    items: tuple[TickItem, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        data = super().to_json()
+        data["items"] = [item.to_json() for item in self.items]
+        return data

@@ -3,10 +3,11 @@
 Tables (``balances_`` prefix, beside the events):
 
 - ``customers(customer PK, name, account_manager)`` from ``Customer.Registered``;
-- ``cards(card_id PK, customer, currency, credited, debited, opened_at, last_movement_at)``:
-  the running totals, updated by every movement;
+- ``cards(card_id PK, customer, currency, credited, debited, expired, opened_at, last_movement_at)``:
+  the running totals, updated by every movement (balance = credited − debited − expired);
 - ``movements(notification_id PK, card_id, customer, effective_at, kind, reference, credit, debit,
-  balance_after)``: one row per purchase, top-up, debit (``debit`` > 0) and reversal (``debit`` < 0).
+  expired, balance_after)``: one row per purchase, top-up, monthly credit, debit (``debit`` > 0),
+  reversal (``debit`` < 0) and expiry write-off (``expired`` > 0).
 
 *As of* is judged by **effective time**: the balance as of T sums the movements whose
 ``effective_at`` ≤ T, whenever they were recorded. So back-dated work lowers the balance as of its
@@ -50,6 +51,7 @@ class BalanceRow(JsonResult):
     debited: Decimal
     balance: Decimal
     last_movement_at: datetime | None
+    expired: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class CardChange:
     credit: Decimal
     debit: Decimal
     balance_after: Decimal
+    expired: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class Movement(JsonResult):
     credit: Decimal
     debit: Decimal
     balance_after: Decimal
+    expired: Decimal = ZERO
 
 
 class BalancesView(TrackingRecorder, ABC):
@@ -112,11 +116,11 @@ class BalancesSql(BalancesView, SqlView):
         "account_manager TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS {cards} (card_id TEXT PRIMARY KEY, customer TEXT NOT NULL, "
         "currency TEXT NOT NULL, credited {money} NOT NULL, debited {money} NOT NULL, "
-        "opened_at {instant} NOT NULL, last_movement_at {instant})",
+        "expired {money} NOT NULL, opened_at {instant} NOT NULL, last_movement_at {instant})",
         "CREATE TABLE IF NOT EXISTS {movements} (notification_id {bigint} PRIMARY KEY, "
         "card_id TEXT NOT NULL, customer TEXT NOT NULL, effective_at {instant} NOT NULL, "
         "kind TEXT NOT NULL, reference TEXT NOT NULL, credit {money} NOT NULL, "
-        "debit {money} NOT NULL, balance_after {money} NOT NULL)",
+        "debit {money} NOT NULL, expired {money} NOT NULL, balance_after {money} NOT NULL)",
         "CREATE INDEX IF NOT EXISTS {prefix}_movements_by_time ON {movements} (effective_at)",
     )
 
@@ -137,8 +141,8 @@ class BalancesSql(BalancesView, SqlView):
             self.track(cursor, tracking)
             self.execute(
                 cursor,
-                "INSERT INTO {cards} VALUES (%s, %s, %s, %s, %s, %s, NULL)",
-                (str(card_id), customer, currency, zero, zero, self.to_db_instant(at)),
+                "INSERT INTO {cards} VALUES (%s, %s, %s, %s, %s, %s, %s, NULL)",
+                (str(card_id), customer, currency, zero, zero, zero, self.to_db_instant(at)),
             )
 
     def move(self, card_id: UUID, movement: CardChange, tracking: Tracking) -> None:
@@ -148,11 +152,14 @@ class BalancesSql(BalancesView, SqlView):
             self.execute(
                 cursor,
                 "UPDATE {cards} SET credited = credited + %s, debited = debited + %s, "
+                "expired = expired + %s, "
                 "last_movement_at = CASE WHEN last_movement_at IS NULL OR last_movement_at < %s "
-                "THEN %s ELSE last_movement_at END WHERE card_id = %s RETURNING customer, credited, debited",
+                "THEN %s ELSE last_movement_at END WHERE card_id = %s "
+                "RETURNING customer, credited, debited, expired",
                 (
                     self.to_db_decimal(movement.credit),
                     self.to_db_decimal(movement.debit),
+                    self.to_db_decimal(movement.expired),
                     at,
                     at,
                     str(card_id),
@@ -162,7 +169,11 @@ class BalancesSql(BalancesView, SqlView):
             if row is None:
                 msg = f"balances: a movement on card {card_id} that was never opened"
                 raise ProjectionInvariantError(msg)
-            balance = self.from_db_decimal(row["credited"]) - self.from_db_decimal(row["debited"])
+            balance = (
+                self.from_db_decimal(row["credited"])
+                - self.from_db_decimal(row["debited"])
+                - self.from_db_decimal(row["expired"])
+            )
             if balance != movement.balance_after:
                 msg = (
                     f"balances: card of {row['customer']!r} is at {balance} in the view, "
@@ -171,7 +182,7 @@ class BalancesSql(BalancesView, SqlView):
                 raise ProjectionInvariantError(msg)
             self.execute(
                 cursor,
-                "INSERT INTO {movements} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                "INSERT INTO {movements} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 (
                     tracking.notification_id,
                     str(card_id),
@@ -181,6 +192,7 @@ class BalancesSql(BalancesView, SqlView):
                     movement.reference,
                     self.to_db_decimal(movement.credit),
                     self.to_db_decimal(movement.debit),
+                    self.to_db_decimal(movement.expired),
                     self.to_db_decimal(movement.balance_after),
                 ),
             )
@@ -188,13 +200,13 @@ class BalancesSql(BalancesView, SqlView):
     def balances(self, as_of: datetime | None = None) -> list[BalanceRow]:
         if as_of is None:
             rows = self.query(
-                "SELECT c.customer, u.name, c.currency, c.credited, c.debited, c.last_movement_at "
+                "SELECT c.customer, u.name, c.currency, c.credited, c.debited, c.expired, c.last_movement_at "
                 "FROM {cards} c LEFT JOIN {customers} u ON u.customer = c.customer ORDER BY c.customer"
             )
         else:
             rows = self.query(
                 "SELECT c.customer, u.name, c.currency, SUM(m.credit) AS credited, "
-                "SUM(m.debit) AS debited, MAX(m.effective_at) AS last_movement_at "
+                "SUM(m.debit) AS debited, SUM(m.expired) AS expired, MAX(m.effective_at) AS last_movement_at "
                 "FROM {cards} c JOIN {movements} m ON m.card_id = c.card_id "
                 "LEFT JOIN {customers} u ON u.customer = c.customer WHERE m.effective_at <= %s "
                 "GROUP BY c.customer, u.name, c.currency ORDER BY c.customer",
@@ -205,6 +217,7 @@ class BalancesSql(BalancesView, SqlView):
     def _balance_row(self, row: Any) -> BalanceRow:
         credited = self.from_db_decimal(row["credited"])
         debited = self.from_db_decimal(row["debited"])
+        expired = self.from_db_decimal(row["expired"])
         last = row["last_movement_at"]
         return BalanceRow(
             customer=row["customer"],
@@ -212,8 +225,9 @@ class BalancesSql(BalancesView, SqlView):
             currency=row["currency"],
             credited=credited,
             debited=debited,
-            balance=credited - debited,
+            balance=credited - debited - expired,
             last_movement_at=None if last is None else self.from_db_instant(last),
+            expired=expired,
         )
 
     def movements(self, customer: str | None = None) -> list[Movement]:
@@ -232,6 +246,7 @@ class BalancesSql(BalancesView, SqlView):
                 credit=self.from_db_decimal(row["credit"]),
                 debit=self.from_db_decimal(row["debit"]),
                 balance_after=self.from_db_decimal(row["balance_after"]),
+                expired=self.from_db_decimal(row["expired"]),
             )
             for row in rows
         ]
@@ -257,6 +272,7 @@ class BalancesProjection(LedgerProjection[BalancesView]):
             Strippenkaart.Credited,
             Strippenkaart.Debited,
             Strippenkaart.DebitReversed,
+            Strippenkaart.Expired,
         )
     )
 
@@ -290,5 +306,12 @@ class BalancesProjection(LedgerProjection[BalancesView]):
     def _debit_reversed(self, event: Strippenkaart.DebitReversed, tracking: Tracking) -> None:
         change = CardChange(
             event.effective_at, "reversal", event.ticket, ZERO, -event.amount, event.balance_after
+        )
+        self.view.move(event.originator_id, change, tracking)
+
+    @apply.register(Strippenkaart.Expired)
+    def _expired(self, event: Strippenkaart.Expired, tracking: Tracking) -> None:
+        change = CardChange(
+            event.effective_at, "expiry", event.reference, ZERO, ZERO, event.balance_after, event.amount
         )
         self.view.move(event.originator_id, change, tracking)

@@ -94,6 +94,7 @@ def test_without_flags_balance_is_unchanged(acme: Ledger) -> None:
         "credited": "1000.00",
         "debited": "250.00",
         "balance": "750.00",
+        "expired": "0.00",
     }
     # as of now, as known now: the same figures as today's balance.
     assert figures(acme.balance("acme", as_of=datetime.now(UTC)))[2] == plain.balance

@@ -60,6 +60,7 @@ def test_balances_json_is_a_list_of_objects_with_two_decimal_strings(cli: Cli) -
             "debited": "510.00",
             "balance": "4490.00",
             "last_movement_at": "2026-02-04T10:00:00+01:00",
+            "expired": "0.00",
         }
     ]
     [before] = cli.json("report", "balances", "--as-of", "2026-02-04", "--format", "json")

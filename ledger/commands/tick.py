@@ -1,0 +1,135 @@
+"""The ledger's clock: record every fact that has fallen due, exactly once, however often it runs.
+
+``tick(until)`` visits the aggregates in the clock index (never the whole log) and asks each
+**due-fact producer** for that kind of aggregate to record what is due by ``until``. All of one
+aggregate's facts are saved together; a save that loses a race with another writer (a second
+tick, a work entry) is re-run on fresh state, where the facts are found recorded and nothing new
+is written. Each fact is keyed so that it can exist only once: a month's credit by its period
+(``monthly:YYYY-MM``), a write-off by the block's remaining credit (zero once written off).
+
+Extension point: a later feature (statement periods closed, evaluations due, grants expiring)
+adds a :class:`DueFactProducer` for its aggregate type to the list returned by
+:func:`default_producers` (or to ``Ledger.due_fact_producers``), and enters its aggregates in the
+clock index with :func:`ledger.commands.clock_index.newly_indexed` when they first get such a fact.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ledger.aggregates.strippenkaart import Strippenkaart
+from ledger.commands.application import retrying
+from ledger.commands.clock_index import ClockIndex
+from ledger.commands.results import TickItem, TickResult
+from ledger.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime
+    from uuid import UUID
+
+    from ledger.commands.application import LedgerApplication
+    from ledger.commands.models import Tick
+    from ledger.config import StrippenkaartSettings
+
+CLOCK_ACTOR = "clock"
+"""Who records what the clock finds due, unless the caller names someone."""
+MONTHLY_CREDIT = "monthly-credit"
+EXPIRY_WRITE_OFF = "expiry-write-off"
+
+
+class DueFactProducer(Protocol):
+    """Records the facts of one kind that have fallen due on one aggregate."""
+
+    kind: str
+    """The name the tick's result counts these facts under."""
+    aggregate_type: type[Any]
+    """The aggregates this producer looks at (found through the clock index)."""
+
+    def record_due(self, aggregate: Any, until: datetime, actor: str) -> list[TickItem]:
+        """Apply every fact due by ``until`` to ``aggregate`` (not yet saved); say what was recorded."""
+        ...
+
+
+class MonthlyCredits:
+    """A month's credit on a card with a monthly plan, effective at its due moment."""
+
+    kind = MONTHLY_CREDIT
+    aggregate_type = Strippenkaart
+
+    def __init__(self, expires_after_months: int | None) -> None:
+        self.expires_after_months = expires_after_months
+
+    def record_due(self, aggregate: Strippenkaart, until: datetime, actor: str) -> list[TickItem]:
+        blocks = aggregate.record_monthly_credits(until, actor, self.expires_after_months)
+        return [
+            TickItem(self.kind, aggregate.customer, block.reference, block.amount, block.effective_at)
+            for block in blocks
+        ]
+
+
+class ExpiryWriteOffs:
+    """The remainder of a block expired for longer than the grace period, written off."""
+
+    kind = EXPIRY_WRITE_OFF
+    aggregate_type = Strippenkaart
+
+    def __init__(self, grace: timedelta) -> None:
+        self.grace = grace
+
+    def record_due(self, aggregate: Strippenkaart, until: datetime, actor: str) -> list[TickItem]:
+        return [
+            TickItem(self.kind, aggregate.customer, w.reference, w.amount, w.expired_at)
+            for w in aggregate.write_off_expired(until, self.grace, actor)
+        ]
+
+
+def default_producers(rules: StrippenkaartSettings) -> list[DueFactProducer]:
+    """The clock's producers, in the order they run on an aggregate: credit first, then expire."""
+    return [
+        MonthlyCredits(rules.monthly_credit_expires_after_months),
+        ExpiryWriteOffs(timedelta(days=rules.expiry_grace_days)),
+    ]
+
+
+def tick(
+    app: LedgerApplication, command: Tick, now: datetime, producers: Sequence[DueFactProducer]
+) -> TickResult:
+    """Record everything due up to ``command.until`` (default now; never in the future)."""
+    until = now if command.until is None else command.until
+    if until > now:
+        msg = f"{until.isoformat()} is in the future; the clock records only what has fallen due"
+        raise InvalidInputError("until", msg)
+    aggregate_ids = ClockIndex(app).aggregate_ids()
+    items: list[TickItem] = []
+    for aggregate_id in aggregate_ids:
+        visit = functools.partial(_visit, app, aggregate_id, until, command.actor, producers)
+        items.extend(retrying(visit))
+    counts = Counter(item.kind for item in items)
+    return TickResult(
+        until=until,
+        actor=command.actor,
+        visited=len(aggregate_ids),
+        recorded={producer.kind: counts[producer.kind] for producer in producers},
+        items=tuple(items),
+    )
+
+
+def _visit(
+    app: LedgerApplication,
+    aggregate_id: UUID,
+    until: datetime,
+    actor: str,
+    producers: Sequence[DueFactProducer],
+) -> list[TickItem]:
+    aggregate: Any = app.repository.get(aggregate_id)
+    items: list[TickItem] = []
+    for producer in producers:
+        if isinstance(aggregate, producer.aggregate_type):
+            items.extend(producer.record_due(aggregate, until, actor))
+    if items:
+        app.save(aggregate)
+    return items

@@ -121,3 +121,15 @@ class ComponentCoveredError(TimelineError):
 
 class HistoryConflictError(TimelineError):
     """A (backdated) change would contradict a change already recorded for a later moment."""
+
+
+class NoEngagementError(TimelineError):
+    """An on-site action at a moment when no on-site engagement of the customer is in force."""
+
+
+class EngagementInForceError(TimelineError):
+    """A kick-off while an on-site engagement of the customer is still in force."""
+
+
+class ConsultantNotAssignedError(TimelineError):
+    """A visit or release by a consultant not assigned to the engagement at that moment."""

@@ -61,7 +61,7 @@ def local_date(at: datetime) -> date:
     return at.astimezone(AMSTERDAM).date()
 
 
-def focus_area_list(areas: list[str] | tuple[str, ...], field: str = "focus") -> list[str]:
+def focus_area_list(areas: list[str] | tuple[str, ...], field: str = "focus_areas") -> list[str]:
     """Normalised, de-duplicated, sorted: the same set always records the same way."""
     normalized = sorted({normalize_label(area, field) for area in areas})
     if not normalized:
@@ -438,14 +438,16 @@ class OnSiteEngagement(Aggregate):
         current = focus_of(term, at)
         if outcome == ADJUST:
             if focus_areas is None:
-                raise InvalidInputError("focus", "an adjust names the new focus areas")
+                raise InvalidInputError("focus_areas", "an adjust names the new focus areas")
             areas = focus_area_list(focus_areas)
             if areas == current:
-                raise InvalidInputError("focus", "the focus areas are unchanged: that is outcome continue")
+                raise InvalidInputError(
+                    "focus_areas", "the focus areas are unchanged: that is outcome continue"
+                )
             return areas
         if focus_areas is not None and focus_area_list(focus_areas) != current:
             raise InvalidInputError(
-                "focus", f"outcome {outcome} keeps the focus areas; use adjust to change them"
+                "focus_areas", f"outcome {outcome} keeps the focus areas; use adjust to change them"
             )
         return current
 

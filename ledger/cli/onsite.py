@@ -16,6 +16,14 @@ if TYPE_CHECKING:
 VISITS = ("weekly", "biweekly", "monthly")
 EVALUATIONS = ("quarterly", "half-yearly")
 OUTCOMES = ("continue", "adjust", "stop")
+DONE = {
+    "kick-off": "kick-off held",
+    "consultant-assigned": "consultant assigned",
+    "consultant-released": "consultant released",
+    "visit": "visit logged",
+    "evaluation": "evaluation held",
+    "ended": "engagement ended",
+}
 
 
 def register(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
@@ -130,7 +138,7 @@ def _show_change(result: OnsiteChangeResult, args: argparse.Namespace, out: Outp
         for key, value in data["details"].items()
         if value not in (None, "")
     )
-    line = f"On-site {result.change} for {result.customer} at {data['at']}: {details}"
+    line = f"On-site {DONE[result.change]} for {result.customer} at {data['at']}: {details}"
     if result.next_evaluation_due is not None:
         line += f"; next evaluation due {result.next_evaluation_due}"
     if result.duplicate:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar
 from uuid import uuid4
@@ -22,7 +22,7 @@ from ledger.audit.bitemporal import balance_as_of
 from ledger.audit.export import ExportRow, export_rows
 from ledger.audit.seals import SEAL_KEY_VARIABLE, SealSummary, seal_key, seal_log
 from ledger.audit.verify import VerifyReport, ViewComparison, verify_log
-from ledger.commands import cards, contracts, customers, entitlements, monthly, rates, work
+from ledger.commands import cards, contracts, customers, entitlements, monthly, onsite, rates, work
 from ledger.commands import packs as beheerpacks
 from ledger.commands import tick as tick_command
 from ledger.commands.application import Clock, LedgerApplication, retrying
@@ -30,11 +30,17 @@ from ledger.commands.fields import customer_slug
 from ledger.commands.models import (
     AddCustomer,
     AddPack,
+    AssignConsultant,
     BuyCard,
     ChangeContract,
     ChangeMonthlyPlan,
     EndContract,
+    EndEngagement,
+    Evaluate,
+    KickOff,
+    LogVisit,
     LogWork,
+    ReleaseConsultant,
     RemovePack,
     ReverseWork,
     SetMonthlyPlan,
@@ -47,7 +53,7 @@ from ledger.commands.models import (
 )
 from ledger.config import LedgerSettings
 from ledger.domain.money import DEFAULT_CURRENCY
-from ledger.domain.time import parse_instant, parse_month
+from ledger.domain.time import AMSTERDAM, parse_instant, parse_month
 from ledger.errors import InvalidInputError, StoreError, UnknownWorkEntryError
 from ledger.projections import compare
 from ledger.projections.runtime import Projections
@@ -63,7 +69,11 @@ if TYPE_CHECKING:
         CreditResult,
         CustomerResult,
         EntitlementResult,
+        EvaluationDueItem,
+        EvaluationDueResult,
         MonthlyPlanResult,
+        OnsiteChangeResult,
+        OnsiteReport,
         PackChangeResult,
         PackList,
         RateCardChangeResult,
@@ -82,6 +92,19 @@ R = TypeVar("R")
 
 Number = Decimal | int | str
 When = datetime | str | None
+Day = date | str
+
+
+def _day(value: Day, field: str) -> date:
+    """A calendar date (``date`` or ``YYYY-MM-DD``); due dates are dates in Europe/Amsterdam."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise InvalidInputError(field, f"{value!r} is not a date in the form YYYY-MM-DD")
 
 
 def _store_error(error: Exception) -> StoreError:
@@ -338,13 +361,16 @@ class Ledger:
         component: str | None = None,
         role: str | None = None,
         source: str = "api",
+        focus: str | None = None,
         actor: str | None = None,
         at: When = None,
     ) -> WorkResult:
         """Record hours on a ticket; the payer is decided and the card debited once per ticket.
 
         Without ``rate`` the rate card's rate for ``role`` (else its general rate) at the work's
-        time applies; the rounding rule in force then decides the billed hours.
+        time applies; the rounding rule in force then decides the billed hours. On-site work
+        (``kind="onsite"``) names its ``focus`` area: within the focus areas of the engagement in
+        force then, the engagement pays.
         ``source`` says through which door the entry came (``api``, ``cli``, ``import``).
         """
         command = LogWork.build(
@@ -357,6 +383,7 @@ class Ledger:
             component=component,
             role=role,
             source=source,
+            focus=focus,
             **self._common(actor, at),
         )
         return work.log_work(self.app, command, self.clock(), self.calendar)
@@ -476,6 +503,117 @@ class Ledger:
             **self._common(actor, None),
         )
         return rates.set_rounding(self.app, command, self.clock())
+
+    # --- on-site support -------------------------------------------------------------------------
+
+    @_store_errors
+    def kick_off(
+        self,
+        customer: str,
+        *,
+        focus_areas: list[str] | tuple[str, ...],
+        visits: str,
+        evaluation: str,
+        actor: str | None = None,
+        at: When = None,
+    ) -> OnsiteChangeResult:
+        """Record the kick-off of an on-site engagement: its focus areas, visit cadence
+        (weekly, biweekly, monthly) and evaluation cadence (quarterly, half-yearly)."""
+        command = KickOff.build(
+            customer=customer,
+            focus_areas=focus_areas,
+            visits=visits,
+            evaluation=evaluation,
+            **self._common(actor, at),
+        )
+        return onsite.kick_off(self.app, command, self.clock())
+
+    @_store_errors
+    def assign_consultant(
+        self, customer: str, *, consultant: str, actor: str | None = None, at: When = None
+    ) -> OnsiteChangeResult:
+        """Assign a consultant to the customer's on-site engagement."""
+        command = AssignConsultant.build(customer=customer, consultant=consultant, **self._common(actor, at))
+        return onsite.assign_consultant(self.app, command, self.clock())
+
+    @_store_errors
+    def release_consultant(
+        self, customer: str, *, consultant: str, actor: str | None = None, at: When = None
+    ) -> OnsiteChangeResult:
+        """Release a consultant from the customer's on-site engagement."""
+        command = ReleaseConsultant.build(customer=customer, consultant=consultant, **self._common(actor, at))
+        return onsite.release_consultant(self.app, command, self.clock())
+
+    @_store_errors
+    def log_visit(
+        self,
+        customer: str,
+        *,
+        consultant: str,
+        hours: Number,
+        focus: str,
+        reference: str,
+        actor: str | None = None,
+        at: When = None,
+    ) -> OnsiteChangeResult:
+        """Record a consultant's visit (hours on one focus area); ``reference`` makes it idempotent."""
+        command = LogVisit.build(
+            customer=customer,
+            consultant=consultant,
+            hours=hours,
+            focus=focus,
+            reference=reference,
+            **self._common(actor, at),
+        )
+        return onsite.log_visit(self.app, command, self.clock())
+
+    @_store_errors
+    def evaluate(
+        self,
+        customer: str,
+        *,
+        outcome: str,
+        focus_areas: list[str] | tuple[str, ...] | None = None,
+        notes: str = "",
+        actor: str | None = None,
+        at: When = None,
+    ) -> OnsiteChangeResult:
+        """Record an evaluation (continue, adjust with new ``focus_areas``, or stop); it sets the
+        next due date, and stop ends the engagement."""
+        command = Evaluate.build(
+            customer=customer,
+            outcome=outcome,
+            focus_areas=focus_areas,
+            notes=notes,
+            **self._common(actor, at),
+        )
+        return onsite.evaluate(self.app, command, self.clock())
+
+    @_store_errors
+    def end_engagement(
+        self, customer: str, *, actor: str | None = None, at: When = None
+    ) -> OnsiteChangeResult:
+        """End the customer's on-site engagement."""
+        command = EndEngagement.build(customer=customer, **self._common(actor, at))
+        return onsite.end_engagement(self.app, command, self.clock())
+
+    @_store_errors
+    def raise_evaluation_due(
+        self, customer: str, *, due_date: Day, actor: str = "clock"
+    ) -> EvaluationDueResult:
+        """Record that the engagement's evaluation is due on ``due_date`` — once per due date."""
+        return onsite.raise_evaluation_due(
+            self.app, customer_slug(customer), _day(due_date, "due_date"), actor
+        )
+
+    @_store_errors
+    def raise_due_evaluations(
+        self, *, today: Day | None = None, actor: str = "clock"
+    ) -> list[EvaluationDueResult]:
+        """For the clock: raise every evaluation due by ``today`` (default: the clock's Amsterdam
+        date) not raised yet; returns what this call recorded."""
+        day = self.clock().astimezone(AMSTERDAM).date() if today is None else _day(today, "today")
+        return onsite.raise_due_evaluations(self.app, day, actor)
 
     # --- questions -----------------------------------------------------------------------------
 
@@ -626,6 +764,19 @@ class Ledger:
     def rebuild_projection(self, name: str | None = None) -> list[RebuildResult]:
         """Rebuild one view (or all) from the first event; safe beside running runners."""
         return self.projections.rebuild(name)
+
+    @_store_errors
+    def onsite_report(self, customer: str) -> OnsiteReport:
+        """The on-site engagement now: focus areas, consultants, visits and hours per focus area
+        since the last evaluation, last and next evaluation."""
+        return onsite.engagement_report(self.app, customer_slug(customer), self.clock())
+
+    @_store_errors
+    def evaluations_due(self, *, until: Day, since: Day | None = None) -> list[EvaluationDueItem]:
+        """Open engagements whose next evaluation falls in ``since..until`` (``since`` left out:
+        overdue ones too), with the account manager to tell and whether it was raised."""
+        start = None if since is None else _day(since, "since")
+        return onsite.evaluations_due(self.app, until=_day(until, "until"), since=start)
 
 
 def _month_key(month: str) -> str:

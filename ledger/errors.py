@@ -155,3 +155,15 @@ class UnknownProjectionError(LedgerError, LookupError):
 
 class ProjectionRunError(LedgerError):
     """The projections cannot be followed on this store (an in-process memory store)."""
+
+
+class NoEngagementError(TimelineError):
+    """An on-site action at a moment when no on-site engagement of the customer is in force."""
+
+
+class EngagementInForceError(TimelineError):
+    """A kick-off while an on-site engagement of the customer is still in force."""
+
+
+class ConsultantNotAssignedError(TimelineError):
+    """A visit or release by a consultant not assigned to the engagement at that moment."""

@@ -413,6 +413,8 @@ def test_support_outside_basis_hours_is_paid_from_the_card_and_says_why(contract
             "Tuesday 18:00 Europe/Amsterdam: servicedesk closed (open 08:00-18:00); Basis: no channel"
         ),
         "beheerpack": None,
+        "focus": None,
+        "onsite_focus_areas": None,
     }
     assert contracted.balance("acme").balance == D("875.00")
 
@@ -430,7 +432,7 @@ def test_rfc_without_a_pack_is_paid_from_the_card(contracted: Ledger) -> None:
     assert (work.payer, work.debited) == ("strippenkaart", D("500.00"))
 
 
-def test_onsite_work_is_not_covered_yet(contracted: Ledger) -> None:
+def test_onsite_work_without_an_engagement_is_paid_from_the_card(contracted: Ledger) -> None:
     work = contracted.log_work("acme", ticket="O-1", hours="1", kind="onsite")
     assert work.payer == "strippenkaart"
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from ledger.domain.payer import (
     Coverage,
     Entitlements,
+    OnsiteFocus,
     Payer,
     WorkFacts,
     resolve_coverage,
@@ -27,7 +28,7 @@ EMERGENCY = ChannelDecision(
 )
 CLOSED = ChannelDecision(Channel.NONE, Tier.BASIS, "Saturday: servicedesk closed; Basis: no channel")
 NO_CONTRACT = ChannelDecision(Channel.NONE, None, "no servicedesk contract in force")
-ONSITE = Coverage(Payer.ONSITE, "on-site engagement, focus area 'network'")
+ONSITE = OnsiteFocus(("network", "werkplekken"), "kicked off 2026-01-05")
 
 
 @pytest.mark.parametrize("channel", [OPEN, EMERGENCY])
@@ -56,13 +57,33 @@ def test_the_contract_comes_before_a_beheerpack_for_support() -> None:
 
 @pytest.mark.parametrize("kind", list(WorkKind))
 def test_a_beheerpack_covers_any_work_on_its_component_outside_the_contract(kind: WorkKind) -> None:
-    coverage = resolve_coverage(WorkFacts(kind, "network"), Entitlements(CLOSED, "netwerk", ONSITE))
+    coverage = resolve_coverage(
+        WorkFacts(kind, "network", "network"), Entitlements(CLOSED, "netwerk", ONSITE)
+    )
     assert coverage == Coverage(Payer.BEHEERPACK, "component 'network' is covered by beheerpack 'netwerk'")
 
 
 def test_onsite_coverage_comes_after_a_beheerpack_and_before_the_card() -> None:
-    assert resolve_coverage(WorkFacts(WorkKind.ONSITE, None), Entitlements(CLOSED, None, ONSITE)) == ONSITE
-    assert resolve_coverage(WorkFacts(WorkKind.ONSITE, None), Entitlements(CLOSED)) is None
+    within = WorkFacts(WorkKind.ONSITE, None, "werkplekken")
+    assert resolve_coverage(within, Entitlements(CLOSED, None, ONSITE)) == Coverage(
+        Payer.ONSITE,
+        "on-site work in focus area 'werkplekken' of the on-site engagement (kicked off 2026-01-05)",
+    )
+    assert resolve_coverage(within, Entitlements(CLOSED)) is None
+
+
+@pytest.mark.parametrize("focus", [None, "security", "Werkplekken"])
+def test_onsite_work_outside_the_focus_areas_is_not_covered(focus: str | None) -> None:
+    # The resolution compares normalised labels; normalising is the command layer's job.
+    work = WorkFacts(WorkKind.ONSITE, None, focus)
+    assert resolve_coverage(work, Entitlements(CLOSED, None, ONSITE)) is None
+
+
+@pytest.mark.parametrize("kind", [WorkKind.SUPPORT, WorkKind.RFC, WorkKind.PROJECT, WorkKind.OTHER])
+def test_only_onsite_work_is_paid_by_the_engagement(kind: WorkKind) -> None:
+    work = WorkFacts(kind, None, "network")
+    coverage = resolve_coverage(work, Entitlements(CLOSED, None, ONSITE))
+    assert coverage is None
 
 
 def test_covered_work_debits_nothing_and_invoices_nothing() -> None:
@@ -78,7 +99,8 @@ channels = st.sampled_from([OPEN, EMERGENCY, CLOSED, NO_CONTRACT])
 components = st.one_of(st.none(), st.sampled_from(["network", "backup", "microsoft 365"]))
 packs = st.one_of(st.none(), st.sampled_from(["netwerk", "backup-pack"]))
 onsite = st.one_of(st.none(), st.just(ONSITE))
-facts = st.builds(WorkFacts, st.sampled_from(list(WorkKind)), components)
+focus_areas = st.one_of(st.none(), st.sampled_from(["network", "werkplekken", "security"]))
+facts = st.builds(WorkFacts, st.sampled_from(list(WorkKind)), components, focus_areas)
 entitlements = st.builds(Entitlements, channels, packs, onsite)
 
 
@@ -90,7 +112,7 @@ def test_resolution_is_total_deterministic_and_in_domain_order(work: WorkFacts, 
         expected: Payer | None = Payer.SERVICEDESK_CONTRACT
     elif ent.beheerpack is not None and work.component is not None:
         expected = Payer.BEHEERPACK
-    elif ent.onsite is not None:
+    elif work.kind is WorkKind.ONSITE and ent.onsite is not None and work.focus in ent.onsite.focus_areas:
         expected = Payer.ONSITE
     else:
         expected = None

@@ -41,6 +41,10 @@ def check_entitlement(ledger: Ledger, args: argparse.Namespace, out: Output) -> 
             ("tier", result.tier or "no contract"),
             ("reason", result.reason),
             ("beheerpacks", packs or "none"),
+            (
+                "on-site focus",
+                "none" if result.onsite_focus_areas is None else ", ".join(result.onsite_focus_areas),
+            ),
         ],
     )
     return EXIT_OK

@@ -28,6 +28,7 @@ def register(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> No
     log.add_argument("--kind", default="rfc", help=f"one of {', '.join(KINDS)} (default rfc)")
     log.add_argument("--component", help="the component worked on, e.g. network")
     log.add_argument("--role", help="who did it, for a per-role rate (e.g. specialist, consultant)")
+    log.add_argument("--focus", metavar="AREA", help="on-site work only: the focus area it was for")
     add_at(log)
     add_json(log)
     log.set_defaults(handler=log_work)
@@ -52,6 +53,7 @@ def log_work(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
         component=args.component,
         role=args.role,
         source="cli",
+        focus=args.focus,
         at=args.at,
     )
     data = result.to_json()

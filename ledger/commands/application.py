@@ -25,6 +25,7 @@ from eventsourcing.domain import (
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from ledger.aggregates.customer import Customer
+from ledger.aggregates.onsite_engagement import OnSiteEngagement
 from ledger.aggregates.strippenkaart import CreditBlock, Strippenkaart
 from ledger.domain.monthly import MonthlyTerm
 from ledger.errors import ConcurrencyError, UnknownCustomerError
@@ -77,7 +78,7 @@ class LedgerApplication(Application[UUID]):
     }
     snapshotting_intervals: ClassVar[
         dict[type[MutableAggregateProtocol[Any]] | type[ImmutableAggregateProtocol[Any]], int]
-    ] = {Strippenkaart: 100, Customer: 100}
+    ] = {Strippenkaart: 100, Customer: 100, OnSiteEngagement: 100}
     log_section_size = 1000
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:

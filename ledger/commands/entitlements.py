@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ledger.aggregates.beheerpacks import BeheerpackPortfolio
+from ledger.aggregates.onsite_engagement import OnSiteEngagement
 from ledger.aggregates.rate_card import RateCard
 from ledger.aggregates.servicedesk_contract import ServicedeskContract
 from ledger.commands.results import EntitlementResult
@@ -34,6 +35,10 @@ def rate_card_of(app: LedgerApplication, customer: str) -> RateCard | None:
     return app.get_or_none(RateCard.create_id(customer), RateCard)
 
 
+def engagement_of(app: LedgerApplication, customer: str) -> OnSiteEngagement | None:
+    return app.get_or_none(OnSiteEngagement.create_id(customer), OnSiteEngagement)
+
+
 def entitlements_at(
     app: LedgerApplication,
     customer: str,
@@ -46,7 +51,9 @@ def entitlements_at(
     tier = contract.tier_at(at) if contract is not None else None
     packs = packs_of(app, customer)
     pack = packs.covering(component, at) if packs is not None and component is not None else None
-    return Entitlements(contract=channel_at(tier, at, calendar), beheerpack=pack, onsite=None)
+    engagement = engagement_of(app, customer)
+    onsite = engagement.onsite_focus(at) if engagement is not None else None
+    return Entitlements(contract=channel_at(tier, at, calendar), beheerpack=pack, onsite=onsite)
 
 
 def entitlement(
@@ -58,6 +65,8 @@ def entitlement(
     decision = channel_at(contract.tier_at(at) if contract is not None else None, at, calendar)
     packs = packs_of(app, customer)
     active = packs.active_at(at) if packs is not None else {}
+    engagement = engagement_of(app, customer)
+    onsite = engagement.focus_at(at) if engagement is not None else None
     return EntitlementResult(
         customer=customer,
         at=at,
@@ -65,4 +74,5 @@ def entitlement(
         tier=None if decision.tier is None else decision.tier.value,
         reason=decision.reason,
         beheerpacks={pack: list(components) for pack, components in active.items()},
+        onsite_focus_areas=None if onsite is None else list(onsite),
     )

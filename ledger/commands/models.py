@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from ledger.commands.fields import (
     Amount,
@@ -26,6 +26,7 @@ from ledger.commands.fields import (
     RequiredText,
     Slug,
 )
+from ledger.domain.cadence import EvaluationCadence, EvaluationOutcome, VisitCadence
 from ledger.domain.money import DEFAULT_CURRENCY
 from ledger.domain.service_window import Tier
 from ledger.domain.work import WorkKind
@@ -131,6 +132,14 @@ class LogWork(Command):
     component: Label | None = None
     role: Label | None = None
     source: WorkSource = WorkSource.API
+    focus: Label | None = None
+    """The on-site focus area the work was for; only on-site work names one."""
+
+    @model_validator(mode="after")
+    def _focus_only_on_site(self) -> Self:
+        if self.focus is not None and self.kind is not WorkKind.ONSITE:
+            raise InvalidInputError("focus", "only on-site work (kind onsite) names a focus area")
+        return self
 
 
 class ReverseWork(Command):
@@ -187,3 +196,40 @@ class SetRounding(Command):
     increment_minutes: Minutes
     minimum_minutes: Minutes = 0
     effective_from: Instant
+
+
+class OnsiteCommand(Command):
+    """A fact about a customer's on-site engagement; ``at`` may not lie in the future."""
+
+    customer: Slug
+
+
+class KickOff(OnsiteCommand):
+    focus_areas: tuple[Label, ...]
+    visits: VisitCadence
+    evaluation: EvaluationCadence
+
+
+class AssignConsultant(OnsiteCommand):
+    consultant: Name
+
+
+class ReleaseConsultant(OnsiteCommand):
+    consultant: Name
+
+
+class LogVisit(OnsiteCommand):
+    consultant: Name
+    hours: Hours
+    focus: Label
+    reference: Reference
+
+
+class Evaluate(OnsiteCommand):
+    outcome: EvaluationOutcome
+    focus_areas: tuple[Label, ...] | None = None
+    notes: OptionalText = ""
+
+
+class EndEngagement(OnsiteCommand):
+    pass

@@ -116,6 +116,8 @@ class EntitlementResult(JsonResult):
     tier: str | None
     reason: str
     beheerpacks: dict[str, list[str]]
+    onsite_focus_areas: list[str] | None = None
+    """The focus areas of the on-site engagement in force then; None without one."""
 
 
 @dataclass(frozen=True)
@@ -231,3 +233,63 @@ class TickResult(JsonResult):
         data = super().to_json()
         data["items"] = [item.to_json() for item in self.items]
         return data
+
+
+@dataclass(frozen=True)
+class OnsiteChangeResult(JsonResult):
+    """A recorded on-site fact (kick-off, assignment, release, visit, evaluation, end)."""
+
+    customer: str
+    change: str
+    at: datetime
+    details: dict[str, Any]
+    next_evaluation_due: str | None
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class OnsiteReport(JsonResult):
+    """What an evaluation meeting needs: the engagement now, and the visits since the last evaluation.
+
+    ``status`` is ``in force``, ``ended`` or ``none``; ``since`` is the last evaluation (the kick-off
+    before the first); ``visits_expected`` is what the visit cadence promises over that period.
+    """
+
+    customer: str
+    status: str
+    kicked_off: datetime | None
+    ended: datetime | None
+    visit_cadence: str | None
+    evaluation_cadence: str | None
+    focus_areas: list[str]
+    consultants: list[str]
+    last_evaluation: dict[str, Any] | None
+    next_evaluation_due: str | None
+    evaluation_due_raised: bool
+    since: datetime | None
+    visits: list[dict[str, Any]]
+    visits_expected: int
+    hours_by_focus_area: dict[str, Decimal]
+    hours_by_consultant: dict[str, Decimal]
+    hours_total: Decimal
+    evaluations: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class EvaluationDueItem(JsonResult):
+    """An open engagement's next evaluation date, whom to tell, and whether the clock raised it."""
+
+    customer: str
+    account_manager: str
+    due_date: str
+    raised: bool
+
+
+@dataclass(frozen=True)
+class EvaluationDueResult(JsonResult):
+    """The clock's ``EvaluationDue`` for one engagement; ``duplicate``: raised before, nothing written."""
+
+    customer: str
+    account_manager: str
+    due_date: str
+    duplicate: bool

@@ -18,12 +18,15 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from datetime import timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ledger.aggregates.onsite_engagement import OnSiteEngagement
 from ledger.aggregates.strippenkaart import Strippenkaart
 from ledger.commands.application import retrying
 from ledger.commands.clock_index import ClockIndex
 from ledger.commands.results import TickItem, TickResult
+from ledger.domain.time import start_of_day
 from ledger.errors import InvalidInputError
 
 if TYPE_CHECKING:
@@ -39,6 +42,7 @@ CLOCK_ACTOR = "clock"
 """Who records what the clock finds due, unless the caller names someone."""
 MONTHLY_CREDIT = "monthly-credit"
 EXPIRY_WRITE_OFF = "expiry-write-off"
+EVALUATION_DUE = "evaluation-due"
 
 
 class DueFactProducer(Protocol):
@@ -87,11 +91,26 @@ class ExpiryWriteOffs:
         ]
 
 
+class EvaluationsDue:
+    """An on-site engagement whose evaluation date has come: ``EvaluationDue``, once per date."""
+
+    kind = EVALUATION_DUE
+    aggregate_type = OnSiteEngagement
+
+    def record_due(self, aggregate: OnSiteEngagement, until: datetime, actor: str) -> list[TickItem]:
+        due = aggregate.next_evaluation_due()
+        # Due dates are Amsterdam calendar days: due from 00:00 that day.
+        if due is None or start_of_day(due) > until or not aggregate.raise_evaluation_due(due, actor):
+            return []
+        return [TickItem(self.kind, aggregate.customer, due.isoformat(), Decimal("0.00"), start_of_day(due))]
+
+
 def default_producers(rules: StrippenkaartSettings) -> list[DueFactProducer]:
     """The clock's producers, in the order they run on an aggregate: credit first, then expire."""
     return [
         MonthlyCredits(rules.monthly_credit_expires_after_months),
         ExpiryWriteOffs(timedelta(days=rules.expiry_grace_days)),
+        EvaluationsDue(),
     ]
 
 

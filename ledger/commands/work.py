@@ -94,7 +94,7 @@ def _record(
     card: Strippenkaart | None,
     at: datetime,
 ) -> WorkEntry:
-    coverage = resolve_coverage(WorkFacts(command.kind, command.component), entitlements)
+    coverage = resolve_coverage(WorkFacts(command.kind, command.component, command.focus), entitlements)
     available = None
     if card is not None and coverage is None:
         available = sum((a["amount"] for a in card.allocate(pricing.amount, at)), ZERO)
@@ -118,7 +118,7 @@ def _record(
         currency=card.currency if card is not None else DEFAULT_CURRENCY,
         payer=decision.payer.value,
         payer_reason=decision.reason,
-        entitlements=_entitlements_json(entitlements),
+        entitlements=_entitlements_json(entitlements, command.focus),
         card_paid=decision.card_pays,
         invoiceable=decision.invoiceable,
         allocations=allocations,
@@ -129,14 +129,18 @@ def _record(
     )
 
 
-def _entitlements_json(entitlements: Entitlements) -> dict[str, Any]:
-    """What was in force at the work's moment, as recorded on the entry."""
+def _entitlements_json(entitlements: Entitlements, focus: str | None) -> dict[str, Any]:
+    """What was in force at the work's moment, as recorded on the entry (with the on-site focus
+    area the work named, so an on-site payer can be explained from the entry alone)."""
     contract = entitlements.contract
+    onsite = entitlements.onsite
     return {
         "contract_tier": None if contract.tier is None else contract.tier.value,
         "channel": contract.channel.value,
         "channel_reason": contract.reason,
         "beheerpack": entitlements.beheerpack,
+        "focus": focus,
+        "onsite_focus_areas": None if onsite is None else list(onsite.focus_areas),
     }
 
 

@@ -73,10 +73,22 @@ def settle(amount: Decimal, coverage: Coverage | None, card_available: Decimal |
 
 @dataclass(frozen=True)
 class WorkFacts:
-    """What the resolution needs to know about a piece of work."""
+    """What the resolution needs to know about a piece of work.
+
+    ``focus`` is the on-site focus area the work was for (only on-site work names one).
+    """
 
     kind: WorkKind
     component: str | None
+    focus: str | None = None
+
+
+@dataclass(frozen=True)
+class OnsiteFocus:
+    """The on-site engagement in force at the work's moment: its focus areas then, and which one."""
+
+    focus_areas: tuple[str, ...]
+    engagement: str
 
 
 @dataclass(frozen=True)
@@ -84,13 +96,13 @@ class Entitlements:
     """What a customer is entitled to at the work's moment, already looked up.
 
     ``contract`` is the channel the servicedesk contract gives then (``Channel.NONE`` without one);
-    ``beheerpack`` the active pack covering the work's component, if any; ``onsite`` an on-site
-    engagement covering the work (none exists yet, so always None for now).
+    ``beheerpack`` the active pack covering the work's component, if any; ``onsite`` the on-site
+    engagement in force then, if any (whether it covers the work is ``resolve_coverage``'s call).
     """
 
     contract: ChannelDecision
     beheerpack: str | None = None
-    onsite: Coverage | None = None
+    onsite: OnsiteFocus | None = None
 
 
 def resolve_coverage(work: WorkFacts, entitlements: Entitlements) -> Coverage | None:
@@ -98,7 +110,7 @@ def resolve_coverage(work: WorkFacts, entitlements: Entitlements) -> Coverage | 
 
     1. support while the contract gives a channel (servicedesk or emergency line);
     2. work on a component an active beheerpack covers;
-    3. on-site work within an engagement;
+    3. on-site work within the focus areas of the engagement in force;
     otherwise None: the strippenkaart or an invoice pays.
     """
     if work.kind is WorkKind.SUPPORT and entitlements.contract.channel is not Channel.NONE:
@@ -107,6 +119,8 @@ def resolve_coverage(work: WorkFacts, entitlements: Entitlements) -> Coverage | 
     if entitlements.beheerpack is not None and work.component is not None:
         reason = f"component {work.component!r} is covered by beheerpack {entitlements.beheerpack!r}"
         return Coverage(Payer.BEHEERPACK, reason)
-    if entitlements.onsite is not None:
-        return entitlements.onsite
+    onsite = entitlements.onsite
+    if work.kind is WorkKind.ONSITE and onsite is not None and work.focus in onsite.focus_areas:
+        reason = f"on-site work in focus area {work.focus!r} of the on-site engagement ({onsite.engagement})"
+        return Coverage(Payer.ONSITE, reason)
     return None

@@ -6,11 +6,13 @@ cause is a :class:`LedgerError`.
 
 from ledger.api import Ledger
 from ledger.errors import (
+    AdminGrantError,
     ComponentCoveredError,
     ConcurrencyError,
     ContractInForceError,
     CurrencyMismatchError,
     CustomerExistsError,
+    FourEyesError,
     HistoryConflictError,
     InvalidInputError,
     LedgerError,
@@ -21,16 +23,20 @@ from ledger.errors import (
     ReferenceConflictError,
     StoreError,
     TimelineError,
+    UnknownAdminAccountError,
+    UnknownAdminTaskError,
     UnknownCustomerError,
     UnknownWorkEntryError,
 )
 
 __all__ = [
+    "AdminGrantError",
     "ComponentCoveredError",
     "ConcurrencyError",
     "ContractInForceError",
     "CurrencyMismatchError",
     "CustomerExistsError",
+    "FourEyesError",
     "HistoryConflictError",
     "InvalidInputError",
     "Ledger",
@@ -42,6 +48,8 @@ __all__ = [
     "ReferenceConflictError",
     "StoreError",
     "TimelineError",
+    "UnknownAdminAccountError",
+    "UnknownAdminTaskError",
     "UnknownCustomerError",
     "UnknownWorkEntryError",
 ]

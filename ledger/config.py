@@ -10,6 +10,9 @@ optional and has a sensible default. Example::
     [security]
     require_actor = true
 
+    [admin]
+    tasks = ["users.reset-password", "mailbox.permissions", "backup.restore"]
+
 Settings are validated with pydantic; a bad file is refused with the field that is wrong.
 """
 
@@ -20,8 +23,9 @@ import tomllib
 from datetime import date
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ledger.domain.admin_tasks import DEFAULT_TASKS, TaskCatalogue
 from ledger.domain.calendar import WorkingCalendar
 from ledger.errors import InvalidInputError
 
@@ -58,11 +62,29 @@ class SecuritySettings(Section):
     require_actor: bool = False
 
 
+class AdminSettings(Section):
+    """The admin-task catalogue beheeraccounts are granted from; ``tasks`` replaces the default."""
+
+    tasks: tuple[str, ...] = Field(default=DEFAULT_TASKS, validate_default=True)
+
+    @field_validator("tasks")
+    @classmethod
+    def _valid_catalogue(cls, tasks: tuple[str, ...]) -> tuple[str, ...]:
+        try:
+            return TaskCatalogue.of(tasks).tasks
+        except InvalidInputError as error:
+            raise ValueError(error.reason) from None
+
+    def catalogue(self) -> TaskCatalogue:
+        return TaskCatalogue(self.tasks)
+
+
 class LedgerSettings(Section):
     """All settings of one deployment."""
 
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
+    admin: AdminSettings = Field(default_factory=AdminSettings)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> LedgerSettings:

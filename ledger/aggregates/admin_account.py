@@ -223,10 +223,10 @@ class AdminAccount(Aggregate):
     ) -> int:
         """Grant ``tasks`` from ``valid_from``; the customer's contract must be in force then."""
         self._room()
+        request = self._four_eyes(actor)
         if valid_until is not None and valid_until <= valid_from:
             msg = f"{describe_instant(valid_until)} is not after valid_from {describe_instant(valid_from)}"
             raise InvalidInputError("valid_until", msg)
-        request = self._four_eyes(actor)
         for revoked in self._revocations():
             if revoked["effective_at"] > valid_from:
                 when = describe_instant(revoked["effective_at"])

@@ -12,13 +12,13 @@ import os
 import sys
 from collections.abc import Sequence
 
-from ledger.cli import balance, card, contract, customer, demo, entitlement, pack, rate, work
+from ledger.cli import admin, balance, card, contract, customer, demo, entitlement, pack, rate, work
 from ledger.cli.common import EXIT_USAGE, Parser
 from ledger.cli.output import Output
 from ledger.config import LedgerSettings
 from ledger.errors import LedgerError
 
-SUBCOMMANDS = (customer, card, work, balance, contract, entitlement, pack, rate, demo)
+SUBCOMMANDS = (customer, card, work, balance, contract, entitlement, pack, rate, admin, demo)
 """Each module registers its own subcommands; later features add theirs here."""
 
 

@@ -23,7 +23,6 @@ from ledger.aggregates.admin_account import (
     GrantExpiry,
 )
 from ledger.aggregates.admin_roster import AdminRoster
-from ledger.aggregates.servicedesk_contract import ENDED, STARTED
 from ledger.commands.application import retrying
 from ledger.commands.clock import effective_time
 from ledger.commands.entitlements import contract_of
@@ -48,6 +47,7 @@ from ledger.errors import UnknownAdminAccountError
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from ledger.aggregates.servicedesk_contract import ServicedeskContract
     from ledger.aggregates.timeline import Change
     from ledger.commands.application import LedgerApplication
     from ledger.domain.admin_tasks import TaskCatalogue
@@ -73,15 +73,26 @@ def existing_account(app: LedgerApplication, customer: str, account: str) -> Adm
 
 
 def contract_periods(app: LedgerApplication, customer: str) -> list[Period]:
-    """The stretches with a servicedesk contract in force (tier changes do not break a stretch)."""
-    contract = contract_of(app, customer)
+    return periods_of(contract_of(app, customer))
+
+
+def periods_of(contract: ServicedeskContract | None) -> list[Period]:
+    """The stretches with a servicedesk contract in force, read at each moment something changed.
+
+    Tier changes do not break a stretch, and neither does an end and a new start at the same moment
+    (the contract is in force at that moment, so there is no moment without one).
+    """
+    if contract is None:
+        return []
+    moments = sorted({change.effective_at for change in contract.history()})
     periods: list[Period] = []
     start: datetime | None = None
-    for change in contract.history() if contract is not None else []:
-        if change.change == STARTED:
-            start = change.effective_at
-        elif change.change == ENDED and start is not None:
-            periods.append(Period(start=start, end=change.effective_at))
+    for moment in moments:
+        in_force = contract.tier_at(moment) is not None
+        if in_force and start is None:
+            start = moment
+        elif not in_force and start is not None:
+            periods.append(Period(start=start, end=moment))
             start = None
     if start is not None:
         periods.append(Period(start=start, end=None))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ledger.cli.common import EXIT_OK, Handler, Subparsers, add_json
+from ledger.domain.time import describe_instant
 
 if TYPE_CHECKING:
     import argparse
@@ -262,14 +263,14 @@ def show_history(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
         return EXIT_OK
     rows = [
         (
-            c["effective_at"],
+            describe_instant(c["effective_at"]),
             c["account"],
             c["change"],
             c["actor"],
             _details(c),
-            c["recorded_at"] + (" (backdated)" if c["backdated"] else ""),
+            describe_instant(c["recorded_at"]) + (" (backdated)" if c["backdated"] else ""),
         )
-        for c in data["changes"]
+        for c in result.changes
     ]
     out.table(
         f"Admin-account history of {result.customer}",
@@ -289,8 +290,8 @@ def _details(change: dict[str, Any]) -> str:
         parts.append("no request")
     if change["tasks"]:
         parts.append(", ".join(change["tasks"]))
-    if change["valid_until"]:
-        parts.append(f"until {change['valid_until']}")
+    if change["valid_until"] is not None:
+        parts.append(f"until {describe_instant(change['valid_until'])}")
     text = change["justification"] or change["reason"]
     if text:
         parts.append(f"“{text}”")

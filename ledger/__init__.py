@@ -6,6 +6,7 @@ cause is a :class:`LedgerError`.
 
 from ledger.api import Ledger
 from ledger.errors import (
+    AdminGrantError,
     ComponentCoveredError,
     ConcurrencyError,
     ConsultantNotAssignedError,
@@ -13,6 +14,7 @@ from ledger.errors import (
     CurrencyMismatchError,
     CustomerExistsError,
     EngagementInForceError,
+    FourEyesError,
     HistoryConflictError,
     InvalidInputError,
     LedgerError,
@@ -26,11 +28,14 @@ from ledger.errors import (
     ReferenceConflictError,
     StoreError,
     TimelineError,
+    UnknownAdminAccountError,
+    UnknownAdminTaskError,
     UnknownCustomerError,
     UnknownWorkEntryError,
 )
 
 __all__ = [
+    "AdminGrantError",
     "ComponentCoveredError",
     "ConcurrencyError",
     "ConsultantNotAssignedError",
@@ -38,6 +43,7 @@ __all__ = [
     "CurrencyMismatchError",
     "CustomerExistsError",
     "EngagementInForceError",
+    "FourEyesError",
     "HistoryConflictError",
     "InvalidInputError",
     "Ledger",
@@ -52,6 +58,8 @@ __all__ = [
     "ReferenceConflictError",
     "StoreError",
     "TimelineError",
+    "UnknownAdminAccountError",
+    "UnknownAdminTaskError",
     "UnknownCustomerError",
     "UnknownWorkEntryError",
 ]

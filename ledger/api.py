@@ -22,32 +22,38 @@ from ledger.audit.bitemporal import balance_as_of
 from ledger.audit.export import ExportRow, export_rows
 from ledger.audit.seals import SEAL_KEY_VARIABLE, SealSummary, seal_key, seal_log
 from ledger.audit.verify import VerifyReport, ViewComparison, verify_log
-from ledger.commands import cards, contracts, customers, entitlements, monthly, onsite, rates, work
+from ledger.commands import admin, cards, contracts, customers, entitlements, monthly, onsite, rates, work
 from ledger.commands import packs as beheerpacks
 from ledger.commands import tick as tick_command
 from ledger.commands.application import Clock, LedgerApplication, retrying
-from ledger.commands.fields import customer_slug
+from ledger.commands.fields import admin_account_name, customer_slug
 from ledger.commands.models import (
     AddCustomer,
     AddPack,
     AssignConsultant,
     BuyCard,
+    ChangeAdminScope,
     ChangeContract,
     ChangeMonthlyPlan,
     EndContract,
     EndEngagement,
     Evaluate,
+    GrantAdminAccess,
     KickOff,
     LogVisit,
     LogWork,
     ReleaseConsultant,
     RemovePack,
+    RequestAdminAccess,
+    ResumeAdminAccount,
     ReverseWork,
+    RevokeAdminAccount,
     SetMonthlyPlan,
     SetRate,
     SetRounding,
     StartContract,
     StopMonthlyPlan,
+    SuspendAdminAccount,
     Tick,
     TopUpCard,
 )
@@ -62,7 +68,13 @@ from ledger.store import StoreConfig, parse_store_url, provisioning, resolve_url
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from ledger.aggregates.admin_account import GrantExpiry
     from ledger.commands.results import (
+        AdminAccountList,
+        AdminChangeResult,
+        AdminCheckResult,
+        AdminHistory,
+        AdminWhoResult,
         Balance,
         ContractChangeResult,
         ContractHistory,
@@ -121,6 +133,16 @@ def _store_error(error: Exception) -> StoreError:
 
 
 STORE_FAILURES = (PersistenceError, MapperDeserialisationError)
+
+
+Tasks = Sequence[str] | str
+"""Admin tasks: a list, or one string of comma-separated names and ``area.*`` wildcards."""
+
+
+def _task_list(tasks: Tasks) -> tuple[str, ...]:
+    if isinstance(tasks, str):
+        return tuple(part for part in (item.strip() for item in tasks.split(",")) if part)
+    return tuple(tasks)
 
 
 def _store_errors(method: Callable[P, R]) -> Callable[P, R]:
@@ -777,6 +799,183 @@ class Ledger:
         overdue ones too), with the account manager to tell and whether it was raised."""
         start = None if since is None else _day(since, "since")
         return onsite.evaluations_due(self.app, until=_day(until, "until"), since=start)
+
+    # --- admin accounts (beheeraccounts) -------------------------------------------------------
+
+    @_store_errors
+    def request_admin(
+        self,
+        customer: str,
+        *,
+        account: str,
+        tasks: Tasks,
+        reason: str,
+        actor: str | None = None,
+        at: When = None,
+    ) -> AdminChangeResult:
+        """A customer contact asks for admin ``tasks`` (names or ``area.*``) on ``account``, and why."""
+        command = RequestAdminAccess.build(
+            customer=customer,
+            account=account,
+            tasks=_task_list(tasks),
+            reason=reason,
+            **self._common(actor, at),
+        )
+        return admin.request_access(self.app, command, self.clock(), self.settings.admin.catalogue())
+
+    @_store_errors
+    def grant_admin(
+        self,
+        customer: str,
+        *,
+        account: str,
+        tasks: Tasks,
+        valid_from: When = None,
+        valid_until: When = None,
+        actor: str | None = None,
+    ) -> AdminChangeResult:
+        """Grant ``tasks`` from ``valid_from`` (default now) up to, not including, ``valid_until``.
+
+        Answers the pending request, and is refused (four-eyes) when ``actor`` made that request.
+        """
+        command = GrantAdminAccess.build(
+            customer=customer,
+            account=account,
+            tasks=_task_list(tasks),
+            valid_from=valid_from,
+            valid_until=valid_until,
+            **self._common(actor, None),
+        )
+        return admin.grant_access(self.app, command, self.clock(), self.settings.admin.catalogue())
+
+    @_store_errors
+    def change_admin_scope(
+        self,
+        customer: str,
+        *,
+        account: str,
+        tasks: Tasks,
+        reason: str,
+        effective_from: When = None,
+        actor: str | None = None,
+    ) -> AdminChangeResult:
+        """Give the grant in force other tasks from ``effective_from`` on (four-eyes as for a grant)."""
+        command = ChangeAdminScope.build(
+            customer=customer,
+            account=account,
+            tasks=_task_list(tasks),
+            reason=reason,
+            effective_from=effective_from,
+            **self._common(actor, None),
+        )
+        return admin.change_scope(self.app, command, self.clock(), self.settings.admin.catalogue())
+
+    @_store_errors
+    def suspend_admin(
+        self,
+        customer: str,
+        *,
+        account: str,
+        reason: str,
+        effective_from: When = None,
+        actor: str | None = None,
+    ) -> AdminChangeResult:
+        """Suspend ``account`` from ``effective_from`` (default now) until it is resumed."""
+        command = SuspendAdminAccount.build(
+            customer=customer,
+            account=account,
+            reason=reason,
+            effective_from=effective_from,
+            **self._common(actor, None),
+        )
+        return admin.change_standing(self.app, command, self.clock())
+
+    @_store_errors
+    def resume_admin(
+        self,
+        customer: str,
+        *,
+        account: str,
+        reason: str,
+        effective_from: When = None,
+        actor: str | None = None,
+    ) -> AdminChangeResult:
+        """End the suspension of ``account`` at ``effective_from`` (default now)."""
+        command = ResumeAdminAccount.build(
+            customer=customer,
+            account=account,
+            reason=reason,
+            effective_from=effective_from,
+            **self._common(actor, None),
+        )
+        return admin.change_standing(self.app, command, self.clock())
+
+    @_store_errors
+    def revoke_admin(
+        self,
+        customer: str,
+        *,
+        account: str,
+        reason: str,
+        effective_from: When = None,
+        actor: str | None = None,
+    ) -> AdminChangeResult:
+        """End every grant of ``account`` from ``effective_from`` (default now; may be backdated)."""
+        command = RevokeAdminAccount.build(
+            customer=customer,
+            account=account,
+            reason=reason,
+            effective_from=effective_from,
+            **self._common(actor, None),
+        )
+        return admin.change_standing(self.app, command, self.clock())
+
+    @_store_errors
+    def record_admin_expiry(
+        self, customer: str, *, account: str, grant: int, actor: str | None = None
+    ) -> AdminChangeResult:
+        """Record that ``grant`` of ``account`` ran out (the clock calls this; repeats record once)."""
+        chosen = self._common(actor, None)["actor"]
+        return admin.record_expiry(
+            self.app, customer_slug(customer), admin_account_name(account), grant, chosen, self.clock()
+        )
+
+    @_store_errors
+    def admin_expiring(self, customer: str, *, start: When, end: When) -> list[GrantExpiry]:
+        """Grants of ``customer`` whose ``valid_until`` lies in [start, end): the clock's due facts."""
+        return admin.expiring_grants(
+            self.app, customer_slug(customer), parse_instant(start, "start"), parse_instant(end, "end")
+        )
+
+    @_store_errors
+    def admin_check(self, customer: str, *, account: str, task: str, at: When = None) -> AdminCheckResult:
+        """May ``account`` do ``task`` at ``at`` (default now)? Default deny, with the reason."""
+        return admin.check(
+            self.app,
+            customer_slug(customer),
+            admin_account_name(account),
+            task,
+            self._moment(at),
+            self.settings.admin.catalogue(),
+        )
+
+    @_store_errors
+    def admin_who(self, customer: str, *, task: str, at: When = None) -> AdminWhoResult:
+        """Which of the customer's accounts could do ``task`` at ``at``, and why the others could not."""
+        return admin.who(
+            self.app, customer_slug(customer), task, self._moment(at), self.settings.admin.catalogue()
+        )
+
+    @_store_errors
+    def admin_accounts(self, customer: str, *, at: When = None) -> AdminAccountList:
+        """Every admin account of the customer with its standing and grant at ``at`` (default now)."""
+        return admin.account_list(self.app, customer_slug(customer), self._moment(at))
+
+    @_store_errors
+    def admin_history(self, customer: str, *, account: str | None = None) -> AdminHistory:
+        """Every admin-account change of the customer (or of ``account``), in effective order."""
+        name = None if account is None else admin_account_name(account)
+        return admin.history(self.app, customer_slug(customer), name)
 
 
 def _month_key(month: str) -> str:

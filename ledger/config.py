@@ -14,6 +14,9 @@ optional and has a sensible default. Example::
     monthly_credit_expires_after_months = 12
     expiry_grace_days = 7
 
+    [admin]
+    tasks = ["users.reset-password", "mailbox.permissions", "backup.restore"]
+
 Settings are validated with pydantic; a bad file is refused with the field that is wrong.
 """
 
@@ -24,8 +27,9 @@ import tomllib
 from datetime import date
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ledger.domain.admin_tasks import DEFAULT_TASKS, TaskCatalogue
 from ledger.domain.calendar import WorkingCalendar
 from ledger.errors import InvalidInputError
 
@@ -71,12 +75,30 @@ class StrippenkaartSettings(Section):
     """Days after an expiry before the remainder is written off, for work logged late."""
 
 
+class AdminSettings(Section):
+    """The admin-task catalogue beheeraccounts are granted from; ``tasks`` replaces the default."""
+
+    tasks: tuple[str, ...] = Field(default=DEFAULT_TASKS, validate_default=True)
+
+    @field_validator("tasks")
+    @classmethod
+    def _valid_catalogue(cls, tasks: tuple[str, ...]) -> tuple[str, ...]:
+        try:
+            return TaskCatalogue.of(tasks).tasks
+        except InvalidInputError as error:
+            raise ValueError(error.reason) from None
+
+    def catalogue(self) -> TaskCatalogue:
+        return TaskCatalogue(self.tasks)
+
+
 class LedgerSettings(Section):
     """All settings of one deployment."""
 
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     strippenkaart: StrippenkaartSettings = Field(default_factory=StrippenkaartSettings)
+    admin: AdminSettings = Field(default_factory=AdminSettings)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> LedgerSettings:

@@ -167,3 +167,34 @@ class EngagementInForceError(TimelineError):
 
 class ConsultantNotAssignedError(TimelineError):
     """A visit or release by a consultant not assigned to the engagement at that moment."""
+
+
+class UnknownAdminTaskError(LedgerError, LookupError):
+    """A task (or wildcard) that the deployment's admin-task catalogue does not list."""
+
+    def __init__(self, field: str, task: str) -> None:
+        self.field = field
+        self.task = task
+        super().__init__(f"{field}: unknown admin task {task!r}; see the [admin] tasks catalogue")
+
+
+class UnknownAdminAccountError(LedgerError, LookupError):
+    """The customer has no admin account of this name (none was ever requested or granted)."""
+
+    def __init__(self, customer: str, account: str) -> None:
+        self.customer = customer
+        self.account = account
+        super().__init__(f"account: {customer!r} has no admin account {account!r}")
+
+
+class AdminGrantError(LedgerError):
+    """An admin-account change that makes no sense at its moment (nothing to revoke, not suspended)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{field}: {reason}")
+
+
+class FourEyesError(AdminGrantError):
+    """The actor granting admin access is the one who requested it: a second person must decide."""

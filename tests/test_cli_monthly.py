@@ -47,7 +47,12 @@ def test_a_monthly_card_on_day_31_through_a_leap_february(cli: Cli, clock: FakeC
         ("monthly:2028-01", "2028-01-31T00:00:00+01:00"),
         ("monthly:2028-02", "2028-02-29T00:00:00+01:00"),
     ]
-    assert ticked["recorded"] == {"monthly-credit": 3, "expiry-write-off": 0, "evaluation-due": 0}
+    assert ticked["recorded"] == {
+        "monthly-credit": 3,
+        "expiry-write-off": 0,
+        "evaluation-due": 0,
+        "grant-expiry": 0,
+    }
     changed = cli.json("card", "change", "acme", "--monthly", "300", "--from", "2028-03-15")
     assert [t["amount"] for t in changed["terms"]] == ["250.00", "300.00"]
     assert changed["credits_recorded"] == ["monthly:2028-03"]  # due on Mar 31, before the clock's now
@@ -83,7 +88,7 @@ def test_human_output_of_tick_and_monthly_buy(cli: Cli, clock: FakeClock) -> Non
     clock.now = datetime(2028, 1, 2, 9, tzinfo=AMSTERDAM)
     code, out, _ = cli("tick")
     assert code == 0
-    assert "monthly-credit: 1, expiry-write-off: 0, evaluation-due: 0 (1 checked)" in out
+    assert "monthly-credit: 1, expiry-write-off: 0, evaluation-due: 0, grant-expiry: 0 (1 checked)" in out
     assert "monthly:2028-01" in out
 
 

@@ -50,7 +50,12 @@ def test_buying_monthly_credits_the_months_already_due_and_the_clock_the_rest(
     clock.now = local("2026-06-01 00:00")
     ticked = acme.tick()
     assert [i.reference for i in ticked.items] == ["monthly:2026-04", "monthly:2026-05", "monthly:2026-06"]
-    assert ticked.recorded == {"monthly-credit": 3, "expiry-write-off": 0, "evaluation-due": 0}
+    assert ticked.recorded == {
+        "monthly-credit": 3,
+        "expiry-write-off": 0,
+        "evaluation-due": 0,
+        "grant-expiry": 0,
+    }
     assert ticked.actor == "clock"
     assert {i.effective_at for i in ticked.items} == {
         local("2026-04-01 00:00"),
@@ -60,7 +65,12 @@ def test_buying_monthly_credits_the_months_already_due_and_the_clock_the_rest(
     before = event_count(acme)
     again = acme.tick()
     assert again.items == ()
-    assert again.recorded == {"monthly-credit": 0, "expiry-write-off": 0, "evaluation-due": 0}
+    assert again.recorded == {
+        "monthly-credit": 0,
+        "expiry-write-off": 0,
+        "evaluation-due": 0,
+        "grant-expiry": 0,
+    }
     assert event_count(acme) == before
     assert acme.balance("acme").credited == Decimal("2500.00")
 

@@ -120,6 +120,7 @@ def test_a_tick_that_loses_the_race_finds_the_facts_recorded_and_writes_nothing(
         "monthly-credit": 6 * len(CUSTOMERS),
         "expiry-write-off": len(CUSTOMERS),
         "evaluation-due": 0,
+        "grant-expiry": 0,
     }
     # Our first card lost the race; after the retry it had nothing left to record. The rest were done too.
     assert ours.items == ()

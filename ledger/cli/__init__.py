@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from ledger.cli import (
+    admin,
     audit,
     balance,
     card,
@@ -43,6 +44,7 @@ SUBCOMMANDS = (
     pack,
     rate,
     onsite,
+    admin,
     report,
     projections,
     tick,

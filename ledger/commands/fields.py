@@ -104,3 +104,17 @@ Label = Annotated[str, BeforeValidator(lambda v, i: normalize_label(v, _field(i)
 """A component, beheerpack or role name: lower-case, trimmed, so spellings cannot diverge."""
 Minutes = Annotated[int, BeforeValidator(lambda v, i: parse_minutes(v, _field(i)))]
 DayOfMonth = Annotated[int, BeforeValidator(parse_day_of_month)]
+
+ACCOUNT_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9._@-]{0,98}[a-z0-9])?$")
+
+
+def admin_account_name(value: object, field: str = "account") -> str:
+    """An admin account name (``adm-jan``, ``jan.admin@acme.nl``): compared lower-cased, as in AD."""
+    text = _text(value, field, 100, required=True).lower()
+    if not ACCOUNT_PATTERN.match(text):
+        msg = f"{text!r} is not an account name (letters, digits and . _ @ -, e.g. 'adm-jan')"
+        raise InvalidInputError(field, msg)
+    return text
+
+
+AccountName = Annotated[str, BeforeValidator(lambda v, i: admin_account_name(v, _field(i)))]

@@ -12,6 +12,7 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from ledger.commands.fields import (
+    AccountName,
     Amount,
     Currency,
     DayOfMonth,
@@ -232,4 +233,47 @@ class Evaluate(OnsiteCommand):
 
 
 class EndEngagement(OnsiteCommand):
+    pass
+
+
+class AdminCommand(Command):
+    """A change to one admin account of a customer; tasks are resolved against the catalogue later."""
+
+    customer: Slug
+    account: AccountName
+
+
+class RequestAdminAccess(AdminCommand):
+    tasks: tuple[str, ...]
+    reason: RequiredText
+
+
+class GrantAdminAccess(AdminCommand):
+    tasks: tuple[str, ...]
+    valid_from: Instant | None = None
+    valid_until: Instant | None = None
+
+
+class ChangeAdminScope(AdminCommand):
+    tasks: tuple[str, ...]
+    effective_from: Instant | None = None
+    reason: RequiredText
+
+
+class AdminStanding(AdminCommand):
+    """Suspend, resume or revoke an account from ``effective_from`` (default now) on."""
+
+    effective_from: Instant | None = None
+    reason: RequiredText
+
+
+class SuspendAdminAccount(AdminStanding):
+    pass
+
+
+class ResumeAdminAccount(AdminStanding):
+    pass
+
+
+class RevokeAdminAccount(AdminStanding):
     pass

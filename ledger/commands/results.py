@@ -293,3 +293,63 @@ class EvaluationDueResult(JsonResult):
     account_manager: str
     due_date: str
     duplicate: bool
+
+
+@dataclass(frozen=True)
+class AdminChangeResult(JsonResult):
+    """A recorded admin-account change; ``number`` is the request's or grant's number."""
+
+    customer: str
+    account: str
+    change: str
+    number: int | None
+    asked: list[str]
+    tasks: list[str]
+    effective_at: datetime
+    valid_until: datetime | None
+    request: int | None
+    actor: str
+    recorded_at: datetime
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class AdminCheckResult(JsonResult):
+    """May ``account`` do ``task`` at ``at``: the grant that allows it, or why not."""
+
+    customer: str
+    account: str
+    task: str
+    at: datetime
+    allowed: bool
+    reason: str
+    grant: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class AdminAccountList(JsonResult):
+    """Every admin account of a customer with its standing at ``at``."""
+
+    customer: str
+    at: datetime
+    accounts: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class AdminHistory(JsonResult):
+    """Every change of the customer's admin accounts (or one), in effective order."""
+
+    customer: str
+    account: str | None
+    changes: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class AdminWhoResult(JsonResult):
+    """Which accounts could do ``task`` at ``at`` (with their grant), and why the others could not."""
+
+    customer: str
+    task: str
+    at: datetime
+    allowed: list[dict[str, Any]]
+    denied: list[dict[str, Any]]

@@ -21,12 +21,13 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ledger.aggregates.admin_account import JUST_BEFORE, AdminAccount
 from ledger.aggregates.onsite_engagement import OnSiteEngagement
 from ledger.aggregates.strippenkaart import Strippenkaart
 from ledger.commands.application import retrying
 from ledger.commands.clock_index import ClockIndex
 from ledger.commands.results import TickItem, TickResult
-from ledger.domain.time import start_of_day
+from ledger.domain.time import EARLIEST, start_of_day
 from ledger.errors import InvalidInputError
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ CLOCK_ACTOR = "clock"
 MONTHLY_CREDIT = "monthly-credit"
 EXPIRY_WRITE_OFF = "expiry-write-off"
 EVALUATION_DUE = "evaluation-due"
+GRANT_EXPIRY = "grant-expiry"
 
 
 class DueFactProducer(Protocol):
@@ -105,12 +107,31 @@ class EvaluationsDue:
         return [TickItem(self.kind, aggregate.customer, due.isoformat(), Decimal("0.00"), start_of_day(due))]
 
 
+class GrantExpiries:
+    """An admin grant whose ``valid_until`` has passed: ``Expired`` for the history, once per grant.
+
+    Access already ends at ``valid_until`` without it (a check then simply finds no grant).
+    """
+
+    kind = GRANT_EXPIRY
+    aggregate_type = AdminAccount
+
+    def record_due(self, aggregate: AdminAccount, until: datetime, actor: str) -> list[TickItem]:
+        items = []
+        for due in aggregate.expiring_between(EARLIEST, until + JUST_BEFORE):
+            if not due.recorded and aggregate.expire(due.grant, actor, until):
+                reference = f"{due.account}#{due.grant}"
+                items.append(TickItem(self.kind, due.customer, reference, Decimal("0.00"), due.valid_until))
+        return items
+
+
 def default_producers(rules: StrippenkaartSettings) -> list[DueFactProducer]:
     """The clock's producers, in the order they run on an aggregate: credit first, then expire."""
     return [
         MonthlyCredits(rules.monthly_credit_expires_after_months),
         ExpiryWriteOffs(timedelta(days=rules.expiry_grace_days)),
         EvaluationsDue(),
+        GrantExpiries(),
     ]
 
 

@@ -1,0 +1,523 @@
+"""A beheeraccount (admin account) of one customer: who asked for which admin tasks, who granted
+them, for when, and who suspended or revoked it.
+
+The environment is locked by default: an account can do nothing until a grant is in force. The
+account is a timeline of dated changes (see :mod:`ledger.aggregates.timeline`), so "what could this
+account do at moment T" is answered from the changes effective by T, however late they were
+recorded. The rules a security officer relies on:
+
+- **Four-eyes**: a grant (or scope change) answers the pending request, and is refused when the
+  actor granting it is the one who requested it. A grant without a request is allowed (an urgent
+  change by phone): it records that there was none, and who granted it.
+- **Validity**: a grant holds from ``valid_from`` up to, not including, ``valid_until``. A newer
+  grant replaces the one before it from its own ``valid_from`` on.
+- **Revocation** ends the grant in force from its effective time on, however late it is recorded,
+  and also cancels grants recorded before it that would start later: revoked means nothing left.
+  A grant after a revocation must start at or after it (and needs its own request or decision).
+- **Suspension** pauses the account from its effective time until a resumption; the grant keeps its
+  validity, so a resumed account has what it had unless that expired meanwhile.
+- **Expiry** needs no event to take effect; the clock may record it (:meth:`AdminAccount.expire`)
+  so the history shows it, and :meth:`AdminAccount.expiring_between` lists what is due.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.aggregates.ids import natural_id
+from ledger.aggregates.timeline import Change, in_effect_order, is_backdated, up_to
+from ledger.domain.admin_access import AccountState, Grant, Period, Request, Standing
+from ledger.domain.time import EARLIEST, describe_instant
+from ledger.errors import AdminGrantError, FourEyesError, InvalidInputError, NoContractInForceError
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+REQUESTED, GRANTED, SCOPE_CHANGED = "requested", "granted", "scope-changed"
+SUSPENDED, RESUMED, REVOKED, EXPIRED = "suspended", "resumed", "revoked", "expired"
+CHANGES_MAX = 500
+"""An account changes a few times a year; hundreds of changes is a runaway script."""
+JUST_BEFORE = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class GrantExpiry:
+    """A grant that runs out at ``valid_until`` (it was in force right before), for the clock."""
+
+    customer: str
+    account: str
+    grant: int
+    tasks: tuple[str, ...]
+    valid_until: datetime
+    recorded: bool
+
+
+class AdminAccount(Aggregate):
+    """One admin account of one customer, known by (customer, account name)."""
+
+    class Opened(Aggregate.Created):
+        """The record of an admin account was opened; its first request or grant follows at once."""
+
+        customer: str
+        account: str
+        actor: str
+        effective_at: datetime
+
+    class Requested(Aggregate.Event):
+        """Customer contact ``actor`` asked for ``tasks`` (``asked`` as typed) because ``justification``."""
+
+        number: int
+        asked: list[str]
+        tasks: list[str]
+        justification: str
+        recorded_at: datetime
+        actor: str
+        effective_at: datetime
+
+    class Granted(Aggregate.Event):
+        """Provider staff ``actor`` granted ``tasks`` from ``effective_at`` until ``valid_until``
+        (None: open-ended), answering request ``request`` (None: granted without a request)."""
+
+        number: int
+        asked: list[str]
+        tasks: list[str]
+        valid_until: datetime | None
+        request: int | None
+        recorded_at: datetime
+        actor: str
+        effective_at: datetime
+
+    class ScopeChanged(Aggregate.Event):
+        """Grant ``grant`` covers ``tasks`` from ``effective_at`` on (a new version of the grant)."""
+
+        grant: int
+        asked: list[str]
+        tasks: list[str]
+        request: int | None
+        reason: str
+        recorded_at: datetime
+        actor: str
+        effective_at: datetime
+
+    class Suspended(Aggregate.Event):
+        """The account can do nothing from ``effective_at`` until it is resumed."""
+
+        reason: str
+        recorded_at: datetime
+        actor: str
+        effective_at: datetime
+
+    class Resumed(Aggregate.Event):
+        """A suspension ends at ``effective_at``; the grant in force applies again."""
+
+        reason: str
+        recorded_at: datetime
+        actor: str
+        effective_at: datetime
+
+    class Revoked(Aggregate.Event):
+        """The account loses every grant from ``effective_at`` on, including grants scheduled later."""
+
+        reason: str
+        recorded_at: datetime
+        actor: str
+        effective_at: datetime
+
+    class Expired(Aggregate.Event):
+        """Grant ``grant`` ran out at ``effective_at`` (its valid_until); recorded by the clock."""
+
+        grant: int
+        recorded_at: datetime
+        actor: str
+        effective_at: datetime
+
+    @staticmethod
+    def create_id(customer: str, account: str) -> UUID:
+        return natural_id("admin-account", customer, account)
+
+    @event(Opened)
+    def __init__(self, customer: str, account: str, actor: str, effective_at: datetime) -> None:
+        self.customer = customer
+        self.account = account
+        self.changes: list[Change] = []
+        self.requests = 0
+        self.grants = 0
+        self.pending_request: int | None = None
+
+    # --- questions -----------------------------------------------------------------------------
+
+    def state_at(self, at: datetime) -> AccountState:
+        """The grant, suspension and revocation in force at ``at``."""
+        return state_at(self.account, self.changes, at)
+
+    def pending(self) -> Request | None:
+        """The request no grant has answered yet, if any."""
+        if self.pending_request is None:
+            return None
+        return _requests(self.changes)[self.pending_request]
+
+    def history(self) -> list[Change]:
+        """Every change in effective order, each with ``backdated``."""
+        return [{**change, "backdated": is_backdated(change)} for change in in_effect_order(self.changes)]
+
+    def expiring_between(self, start: datetime, end: datetime) -> list[GrantExpiry]:
+        """Grants whose ``valid_until`` lies in [start, end) and that were in force right before it.
+
+        The clock calls this to record expiries; an expiry needs no event to take effect, so a
+        check after ``valid_until`` denies whether or not this was ever called.
+        """
+        recorded = {change["grant"] for change in self.changes if change["change"] == EXPIRED}
+        due: list[GrantExpiry] = []
+        for change in self.changes:
+            until = change.get("valid_until") if change["change"] == GRANTED else None
+            if until is None or not start <= until < end:
+                continue
+            grant = self.state_at(until - JUST_BEFORE).grant
+            if grant is None or grant.number != change["number"]:
+                continue
+            due.append(
+                GrantExpiry(
+                    self.customer, self.account, grant.number, grant.tasks, until, grant.number in recorded
+                )
+            )
+        return due
+
+    # --- decisions: validate, then record ------------------------------------------------------
+
+    def request(
+        self,
+        asked: list[str],
+        tasks: list[str],
+        justification: str,
+        actor: str,
+        effective_at: datetime,
+        recorded_at: datetime,
+    ) -> int:
+        """Record a request for ``tasks``; it replaces a request still pending. Returns its number."""
+        self._room()
+        number = self.requests + 1
+        self._requested(
+            number=number,
+            asked=list(asked),
+            tasks=list(tasks),
+            justification=justification,
+            recorded_at=recorded_at,
+            actor=actor,
+            effective_at=effective_at,
+        )
+        return number
+
+    def grant(
+        self,
+        asked: list[str],
+        tasks: list[str],
+        valid_from: datetime,
+        valid_until: datetime | None,
+        contract: list[Period],
+        actor: str,
+        recorded_at: datetime,
+    ) -> int:
+        """Grant ``tasks`` from ``valid_from``; the customer's contract must be in force then."""
+        self._room()
+        request = self._four_eyes(actor)
+        if valid_until is not None and valid_until <= valid_from:
+            msg = f"{describe_instant(valid_until)} is not after valid_from {describe_instant(valid_from)}"
+            raise InvalidInputError("valid_until", msg)
+        for revoked in self._revocations():
+            if revoked["effective_at"] > valid_from:
+                when = describe_instant(revoked["effective_at"])
+                msg = (
+                    f"admin account {self.account!r} is revoked at {when}; "
+                    "a new grant must start at or after that"
+                )
+                raise AdminGrantError("valid_from", msg)
+        if not any(period.contains(valid_from) for period in contract):
+            msg = (
+                f"no servicedesk contract is in force for {self.customer!r} at "
+                f"{describe_instant(valid_from)}; admin access needs one"
+            )
+            raise NoContractInForceError("valid_from", msg)
+        number = self.grants + 1
+        self._granted(
+            number=number,
+            asked=list(asked),
+            tasks=list(tasks),
+            valid_until=valid_until,
+            request=request,
+            recorded_at=recorded_at,
+            actor=actor,
+            effective_at=valid_from,
+        )
+        return number
+
+    def change_scope(
+        self,
+        asked: list[str],
+        tasks: list[str],
+        reason: str,
+        actor: str,
+        effective_at: datetime,
+        recorded_at: datetime,
+    ) -> int:
+        """Give the grant in force at ``effective_at`` other tasks; four-eyes as for a grant."""
+        self._room()
+        grant = self._grant_holding_at(effective_at, "change the scope of")
+        if tuple(tasks) == grant.tasks:
+            msg = f"grant #{grant.number} of {self.account!r} already covers exactly these tasks"
+            raise AdminGrantError("task", msg)
+        request = self._four_eyes(actor)
+        self._scope_changed(
+            grant=grant.number,
+            asked=list(asked),
+            tasks=list(tasks),
+            request=request,
+            reason=reason,
+            recorded_at=recorded_at,
+            actor=actor,
+            effective_at=effective_at,
+        )
+        return grant.number
+
+    def suspend(self, reason: str, actor: str, effective_at: datetime, recorded_at: datetime) -> None:
+        self._room()
+        held = self.state_at(effective_at).suspension
+        if held is not None:
+            since = describe_instant(held.effective_at)
+            msg = (
+                f"admin account {self.account!r} is already suspended at "
+                f"{describe_instant(effective_at)} (since {since})"
+            )
+            raise AdminGrantError("effective_from", msg)
+        self._suspended(reason=reason, recorded_at=recorded_at, actor=actor, effective_at=effective_at)
+
+    def resume(self, reason: str, actor: str, effective_at: datetime, recorded_at: datetime) -> None:
+        self._room()
+        if self.state_at(effective_at).suspension is None:
+            msg = f"admin account {self.account!r} is not suspended at {describe_instant(effective_at)}"
+            raise AdminGrantError("effective_from", msg)
+        self._resumed(reason=reason, recorded_at=recorded_at, actor=actor, effective_at=effective_at)
+
+    def revoke(self, reason: str, actor: str, effective_at: datetime, recorded_at: datetime) -> None:
+        """End every grant from ``effective_at`` on; refused when no grant holds then or later."""
+        self._room()
+        if not self._any_grant_from(effective_at):
+            msg = (
+                f"no grant of admin account {self.account!r} is in force at or after "
+                f"{describe_instant(effective_at)}; nothing to revoke"
+            )
+            raise AdminGrantError("effective_from", msg)
+        self._revoked(reason=reason, recorded_at=recorded_at, actor=actor, effective_at=effective_at)
+
+    def expire(self, grant: int, actor: str, recorded_at: datetime) -> bool:
+        """Record that ``grant`` ran out; False when already recorded. Only once it has run out."""
+        due = [
+            item for item in self.expiring_between(EARLIEST, recorded_at + JUST_BEFORE) if item.grant == grant
+        ]
+        if not due:
+            msg = f"grant #{grant} of {self.account!r} has not run out by {describe_instant(recorded_at)}"
+            raise AdminGrantError("grant", msg)
+        if due[0].recorded:
+            return False
+        self._room()
+        self._expired(grant=grant, recorded_at=recorded_at, actor=actor, effective_at=due[0].valid_until)
+        return True
+
+    def _room(self) -> None:
+        if len(self.changes) >= CHANGES_MAX:
+            msg = f"admin account {self.account!r} already has {CHANGES_MAX} changes"
+            raise InvalidInputError("account", msg)
+
+    def _four_eyes(self, actor: str) -> int | None:
+        """The pending request this decision answers (None if none); refused for its own requester."""
+        pending = self.pending()
+        if pending is not None and pending.requested_by == actor:
+            msg = (
+                f"{actor} requested these tasks (request #{pending.number}); "
+                "four-eyes: someone else must grant them"
+            )
+            raise FourEyesError("actor", msg)
+        return None if pending is None else pending.number
+
+    def _grant_holding_at(self, at: datetime, doing: str) -> Grant:
+        grant = self.state_at(at).grant
+        if grant is None or not grant.holds_at(at):
+            msg = (
+                f"no grant of admin account {self.account!r} is in force at {describe_instant(at)} to {doing}"
+            )
+            raise AdminGrantError("effective_from", msg)
+        return grant
+
+    def _revocations(self) -> list[Change]:
+        return [change for change in self.changes if change["change"] == REVOKED]
+
+    def _any_grant_from(self, at: datetime) -> bool:
+        """Does some grant hold at ``at`` or at a later change? (Access only begins at a change.)"""
+        moments = [at, *(change["effective_at"] for change in self.changes if change["effective_at"] > at)]
+        for moment in moments:
+            grant = self.state_at(moment).grant
+            if grant is not None and grant.holds_at(moment):
+                return True
+        return False
+
+    # --- mutators: replayed on every load, so they only apply ----------------------------------
+
+    @event(Requested)
+    def _requested(
+        self,
+        number: int,
+        asked: list[str],
+        tasks: list[str],
+        justification: str,
+        recorded_at: datetime,
+        actor: str,
+        effective_at: datetime,
+    ) -> None:
+        self.requests = number
+        self.pending_request = number
+        self._append(
+            REQUESTED, recorded_at, actor, effective_at,
+            number=number, asked=list(asked), tasks=list(tasks), justification=justification,
+        )  # fmt: skip
+
+    @event(Granted)
+    def _granted(
+        self,
+        number: int,
+        asked: list[str],
+        tasks: list[str],
+        valid_until: datetime | None,
+        request: int | None,
+        recorded_at: datetime,
+        actor: str,
+        effective_at: datetime,
+    ) -> None:
+        self.grants = number
+        self.pending_request = None
+        self._append(
+            GRANTED, recorded_at, actor, effective_at,
+            number=number, asked=list(asked), tasks=list(tasks), valid_until=valid_until, request=request,
+        )  # fmt: skip
+
+    @event(ScopeChanged)
+    def _scope_changed(
+        self,
+        grant: int,
+        asked: list[str],
+        tasks: list[str],
+        request: int | None,
+        reason: str,
+        recorded_at: datetime,
+        actor: str,
+        effective_at: datetime,
+    ) -> None:
+        self.pending_request = None
+        self._append(
+            SCOPE_CHANGED, recorded_at, actor, effective_at,
+            grant=grant, asked=list(asked), tasks=list(tasks), request=request, reason=reason,
+        )  # fmt: skip
+
+    @event(Suspended)
+    def _suspended(self, reason: str, recorded_at: datetime, actor: str, effective_at: datetime) -> None:
+        self._append(SUSPENDED, recorded_at, actor, effective_at, reason=reason)
+
+    @event(Resumed)
+    def _resumed(self, reason: str, recorded_at: datetime, actor: str, effective_at: datetime) -> None:
+        self._append(RESUMED, recorded_at, actor, effective_at, reason=reason)
+
+    @event(Revoked)
+    def _revoked(self, reason: str, recorded_at: datetime, actor: str, effective_at: datetime) -> None:
+        self._append(REVOKED, recorded_at, actor, effective_at, reason=reason)
+
+    @event(Expired)
+    def _expired(self, grant: int, recorded_at: datetime, actor: str, effective_at: datetime) -> None:
+        self._append(EXPIRED, recorded_at, actor, effective_at, grant=grant)
+
+    def _append(
+        self, kind: str, recorded_at: datetime, actor: str, effective_at: datetime, **details: object
+    ) -> None:
+        self.changes.append(
+            {
+                "sequence": len(self.changes),
+                "change": kind,
+                "effective_at": effective_at,
+                "recorded_at": recorded_at,
+                "actor": actor,
+                **details,
+            }
+        )
+
+
+def state_at(account: str, changes: list[Change], at: datetime) -> AccountState:
+    """Walk the changes effective by ``at`` in effective order; total over any stored history."""
+    requests = _requests(changes)
+    revocations = [change for change in changes if change["change"] == REVOKED]
+    grant: Grant | None = None
+    suspension: Standing | None = None
+    revocation: Standing | None = None
+    for change in up_to(changes, at):
+        kind = change["change"]
+        if kind == GRANTED and not _cancelled(change, revocations):
+            grant, revocation = _grant(change, requests), None
+        elif kind == SCOPE_CHANGED and grant is not None and grant.number == change["grant"]:
+            grant = replace(
+                grant,
+                version=grant.version + 1,
+                tasks=tuple(change["tasks"]),
+                asked=tuple(change["asked"]),
+                decided_by=change["actor"],
+            )
+        elif kind == SUSPENDED:
+            suspension = _standing(change)
+        elif kind == RESUMED:
+            suspension = None
+        elif kind == REVOKED:
+            grant, suspension, revocation = None, None, _standing(change)
+    return AccountState(account=account, grant=grant, suspension=suspension, revocation=revocation)
+
+
+def _cancelled(granted: Change, revocations: list[Change]) -> bool:
+    """A revocation recorded after a grant, effective by the grant's start, cancels it outright."""
+    return any(
+        revoked["sequence"] > granted["sequence"] and revoked["effective_at"] <= granted["effective_at"]
+        for revoked in revocations
+    )
+
+
+def _grant(change: Change, requests: dict[int, Request]) -> Grant:
+    request = change["request"]
+    return Grant(
+        number=change["number"],
+        version=1,
+        tasks=tuple(change["tasks"]),
+        asked=tuple(change["asked"]),
+        granted_by=change["actor"],
+        decided_by=change["actor"],
+        valid_from=change["effective_at"],
+        valid_until=change["valid_until"],
+        recorded_at=change["recorded_at"],
+        request=None if request is None else requests[request],
+    )
+
+
+def _standing(change: Change) -> Standing:
+    return Standing(actor=change["actor"], effective_at=change["effective_at"], reason=change["reason"])
+
+
+def _requests(changes: list[Change]) -> dict[int, Request]:
+    return {
+        change["number"]: Request(
+            number=change["number"],
+            requested_by=change["actor"],
+            asked=tuple(change["asked"]),
+            tasks=tuple(change["tasks"]),
+            justification=change["justification"],
+            effective_at=change["effective_at"],
+            recorded_at=change["recorded_at"],
+        )
+        for change in changes
+        if change["change"] == REQUESTED
+    }

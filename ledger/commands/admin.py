@@ -1,0 +1,411 @@
+"""Admin accounts (beheeraccounts): requests, grants, scope changes, suspensions, revocations,
+and the questions a security officer asks: may this account do this now, who could then, what
+happened.
+
+Tasks are resolved against the deployment's catalogue before anything is loaded; an account and
+its roster entry are written in one transaction. The access check reads the account and the
+servicedesk contract and calls the pure :func:`ledger.domain.admin_access.decide`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ledger.aggregates.admin_account import (
+    EXPIRED,
+    GRANTED,
+    REQUESTED,
+    RESUMED,
+    REVOKED,
+    SCOPE_CHANGED,
+    SUSPENDED,
+    AdminAccount,
+    GrantExpiry,
+)
+from ledger.aggregates.admin_roster import AdminRoster
+from ledger.commands.application import retrying
+from ledger.commands.clock import effective_time
+from ledger.commands.clock_index import newly_indexed
+from ledger.commands.entitlements import contract_of
+from ledger.commands.models import (
+    AdminStanding,
+    ChangeAdminScope,
+    GrantAdminAccess,
+    RequestAdminAccess,
+    RevokeAdminAccount,
+    SuspendAdminAccount,
+)
+from ledger.commands.results import (
+    AdminAccountList,
+    AdminChangeResult,
+    AdminCheckResult,
+    AdminHistory,
+    AdminWhoResult,
+)
+from ledger.domain.admin_access import Grant, Period, Request, decide, standing
+from ledger.errors import UnknownAdminAccountError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime
+
+    from ledger.aggregates.clock_index import ClockIndexed
+    from ledger.aggregates.servicedesk_contract import ServicedeskContract
+    from ledger.aggregates.timeline import Change
+    from ledger.commands.application import LedgerApplication
+    from ledger.domain.admin_tasks import TaskCatalogue
+
+
+# --- lookups -----------------------------------------------------------------------------------
+
+
+def account_of(app: LedgerApplication, customer: str, account: str) -> AdminAccount | None:
+    return app.get_or_none(AdminAccount.create_id(customer, account), AdminAccount)
+
+
+def roster_of(app: LedgerApplication, customer: str) -> AdminRoster | None:
+    return app.get_or_none(AdminRoster.create_id(customer), AdminRoster)
+
+
+def existing_account(app: LedgerApplication, customer: str, account: str) -> AdminAccount:
+    app.customer(customer)
+    found = account_of(app, customer, account)
+    if found is None:
+        raise UnknownAdminAccountError(customer, account)
+    return found
+
+
+def contract_periods(app: LedgerApplication, customer: str) -> list[Period]:
+    return periods_of(contract_of(app, customer))
+
+
+def periods_of(contract: ServicedeskContract | None) -> list[Period]:
+    """The stretches with a servicedesk contract in force, read at each moment something changed.
+
+    Tier changes do not break a stretch, and neither does an end and a new start at the same moment
+    (the contract is in force at that moment, so there is no moment without one).
+    """
+    if contract is None:
+        return []
+    moments = sorted({change.effective_at for change in contract.history()})
+    periods: list[Period] = []
+    start: datetime | None = None
+    for moment in moments:
+        in_force = contract.tier_at(moment) is not None
+        if in_force and start is None:
+            start = moment
+        elif not in_force and start is not None:
+            periods.append(Period(start=start, end=moment))
+            start = None
+    if start is not None:
+        periods.append(Period(start=start, end=None))
+    return periods
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+def request_access(
+    app: LedgerApplication, command: RequestAdminAccess, now: datetime, catalogue: TaskCatalogue
+) -> AdminChangeResult:
+    """A customer contact asks for tasks on an account (opening the account if it is new)."""
+    resolution = catalogue.resolve(command.tasks)
+    at = effective_time(command.at, now)
+
+    def attempt() -> AdminChangeResult:
+        account, roster = _open(app, command.customer, command.account, command.actor, at)
+        number = account.request(
+            list(resolution.asked), list(resolution.tasks), command.reason, command.actor, at, now
+        )
+        _save(app, account, roster)
+        return _result(account, REQUESTED, number=number)
+
+    return retrying(attempt)
+
+
+def grant_access(
+    app: LedgerApplication, command: GrantAdminAccess, now: datetime, catalogue: TaskCatalogue
+) -> AdminChangeResult:
+    """Provider staff grant tasks from ``valid_from`` (default now) until ``valid_until``."""
+    resolution = catalogue.resolve(command.tasks)
+    valid_from = effective_time(command.valid_from, now, future_allowed=True)
+
+    def attempt() -> AdminChangeResult:
+        account, roster = _open(app, command.customer, command.account, command.actor, valid_from)
+        had_end_dates = _has_end_dates(account)
+        number = account.grant(
+            list(resolution.asked),
+            list(resolution.tasks),
+            valid_from,
+            command.valid_until,
+            contract_periods(app, command.customer),
+            command.actor,
+            now,
+        )
+        # A grant that runs out enters the clock index, so `ledger tick` records its expiry.
+        index = newly_indexed(
+            app,
+            account,
+            needed_before=had_end_dates,
+            needs_now=_has_end_dates(account),
+            actor=command.actor,
+            effective_at=valid_from,
+        )
+        _save(app, account, roster, index)
+        return _result(account, GRANTED, number=number)
+
+    return retrying(attempt)
+
+
+def change_scope(
+    app: LedgerApplication, command: ChangeAdminScope, now: datetime, catalogue: TaskCatalogue
+) -> AdminChangeResult:
+    resolution = catalogue.resolve(command.tasks)
+    at = effective_time(command.effective_from, now, future_allowed=True)
+
+    def attempt() -> AdminChangeResult:
+        account = existing_account(app, command.customer, command.account)
+        number = account.change_scope(
+            list(resolution.asked), list(resolution.tasks), command.reason, command.actor, at, now
+        )
+        app.save(account)
+        return _result(account, SCOPE_CHANGED, number=number)
+
+    return retrying(attempt)
+
+
+def change_standing(app: LedgerApplication, command: AdminStanding, now: datetime) -> AdminChangeResult:
+    """Suspend, resume or revoke from ``effective_from`` (default now; past or future)."""
+    at = effective_time(command.effective_from, now, future_allowed=True)
+
+    def attempt() -> AdminChangeResult:
+        account = existing_account(app, command.customer, command.account)
+        if isinstance(command, SuspendAdminAccount):
+            kind = SUSPENDED
+            account.suspend(command.reason, command.actor, at, now)
+        elif isinstance(command, RevokeAdminAccount):
+            kind = REVOKED
+            account.revoke(command.reason, command.actor, at, now)
+        else:
+            kind = RESUMED
+            account.resume(command.reason, command.actor, at, now)
+        app.save(account)
+        return _result(account, kind, number=None)
+
+    return retrying(attempt)
+
+
+def record_expiry(
+    app: LedgerApplication, customer: str, account: str, grant: int, actor: str, now: datetime
+) -> AdminChangeResult:
+    """Record that ``grant`` ran out (for the clock); a second call records nothing."""
+
+    def attempt() -> AdminChangeResult:
+        found = existing_account(app, customer, account)
+        recorded = found.expire(grant, actor, now)
+        if recorded:
+            app.save(found)
+        change = next(c for c in reversed(found.changes) if c["change"] == EXPIRED and c["grant"] == grant)
+        return _as_result(found, change, duplicate=not recorded)
+
+    return retrying(attempt)
+
+
+def expiring_grants(
+    app: LedgerApplication, customer: str, start: datetime, end: datetime
+) -> list[GrantExpiry]:
+    """Grants of the customer's accounts whose ``valid_until`` lies in [start, end): the clock's due
+    facts. A check after ``valid_until`` denies whether or not the expiry is ever recorded."""
+    roster = roster_of(app, customer)
+    due: list[GrantExpiry] = []
+    for name in roster.accounts if roster is not None else []:
+        account = account_of(app, customer, name)
+        if account is not None:
+            due.extend(account.expiring_between(start, end))
+    return sorted(due, key=lambda item: (item.valid_until, item.account))
+
+
+def _open(
+    app: LedgerApplication, customer: str, name: str, actor: str, at: datetime
+) -> tuple[AdminAccount, AdminRoster | None]:
+    """The account, or a new one plus its roster entry (the roster is returned only when changed)."""
+    app.customer(customer)
+    account = account_of(app, customer, name)
+    if account is not None:
+        return account, None
+    roster = roster_of(app, customer)
+    if roster is None:
+        roster = AdminRoster(customer=customer, actor=actor, effective_at=at)
+    roster.add(name, actor, at)
+    return AdminAccount(customer=customer, account=name, actor=actor, effective_at=at), roster
+
+
+def _save(
+    app: LedgerApplication,
+    account: AdminAccount,
+    roster: AdminRoster | None,
+    index: Sequence[ClockIndexed] = (),
+) -> None:
+    """One transaction: a new account never exists without its roster entry, or the reverse."""
+    if roster is None:
+        app.save(account, *index)
+    else:
+        app.save(roster, account, *index)
+
+
+def _has_end_dates(account: AdminAccount) -> bool:
+    """Whether any grant of the account carries a ``valid_until`` the clock must record."""
+    return any(change.get("valid_until") is not None for change in account.changes)
+
+
+def _result(account: AdminAccount, kind: str, number: int | None) -> AdminChangeResult:
+    change = account.changes[-1]
+    if change["change"] != kind:  # the decision records exactly one change of this kind
+        msg = f"expected a {kind} change, found {change['change']}"
+        raise RuntimeError(msg)
+    return _as_result(account, change, duplicate=False, number=number)
+
+
+def _as_result(
+    account: AdminAccount, change: Change, *, duplicate: bool, number: int | None = None
+) -> AdminChangeResult:
+    return AdminChangeResult(
+        customer=account.customer,
+        account=account.account,
+        change=change["change"],
+        number=number if number is not None else change.get("number", change.get("grant")),
+        asked=list(change.get("asked", [])),
+        tasks=list(change.get("tasks", [])),
+        effective_at=change["effective_at"],
+        valid_until=change.get("valid_until"),
+        request=change.get("request"),
+        actor=change["actor"],
+        recorded_at=change["recorded_at"],
+        duplicate=duplicate,
+    )
+
+
+# --- questions ---------------------------------------------------------------------------------
+
+
+def check(
+    app: LedgerApplication, customer: str, account: str, task: str, at: datetime, catalogue: TaskCatalogue
+) -> AdminCheckResult:
+    """May ``account`` do ``task`` at ``at``? Default deny; the reason names the grant or the gap."""
+    name = catalogue.known(task)
+    found = existing_account(app, customer, account)
+    decision = decide(found.state_at(at), contract_periods(app, customer), customer, name, at)
+    return AdminCheckResult(
+        customer=customer,
+        account=account,
+        task=name,
+        at=at,
+        allowed=decision.allowed,
+        reason=decision.reason,
+        grant=None if decision.grant is None else grant_json(decision.grant),
+    )
+
+
+def who(
+    app: LedgerApplication, customer: str, task: str, at: datetime, catalogue: TaskCatalogue
+) -> AdminWhoResult:
+    """Every account of the customer that could do ``task`` at ``at``, and why each other could not."""
+    name = catalogue.known(task)
+    app.customer(customer)
+    contract = contract_periods(app, customer)
+    allowed: list[dict[str, Any]] = []
+    denied: list[dict[str, Any]] = []
+    for account in _accounts(app, customer):
+        decision = decide(account.state_at(at), contract, customer, name, at)
+        if decision.grant is not None:
+            allowed.append({"account": account.account, "grant": grant_json(decision.grant)})
+        else:
+            denied.append({"account": account.account, "reason": decision.reason})
+    return AdminWhoResult(customer=customer, task=name, at=at, allowed=allowed, denied=denied)
+
+
+def account_list(app: LedgerApplication, customer: str, at: datetime) -> AdminAccountList:
+    """Each account's standing at ``at``, its grant then, and any request still pending."""
+    app.customer(customer)
+    contract = contract_periods(app, customer)
+    rows: list[dict[str, Any]] = []
+    for account in _accounts(app, customer):
+        state = account.state_at(at)
+        pending = account.pending()
+        rows.append(
+            {
+                "account": account.account,
+                "status": standing(state, contract, customer, at),
+                "grant": None if state.grant is None else grant_json(state.grant),
+                "pending_request": None if pending is None else request_json(pending),
+            }
+        )
+    return AdminAccountList(customer=customer, at=at, accounts=rows)
+
+
+def history(app: LedgerApplication, customer: str, account: str | None) -> AdminHistory:
+    """Every change of the customer's accounts (or of one), in effective order, each naming its actor."""
+    accounts = [existing_account(app, customer, account)] if account is not None else None
+    if accounts is None:
+        app.customer(customer)
+        accounts = _accounts(app, customer)
+    changes = [
+        {"account": found.account, **_change_json(change)} for found in accounts for change in found.history()
+    ]
+    changes.sort(key=lambda c: (c["effective_at"], c["recorded_at"], c["account"]))
+    return AdminHistory(customer=customer, account=account, changes=changes)
+
+
+def _accounts(app: LedgerApplication, customer: str) -> list[AdminAccount]:
+    roster = roster_of(app, customer)
+    names = sorted(roster.accounts) if roster is not None else []
+    found = [account_of(app, customer, name) for name in names]
+    return [account for account in found if account is not None]
+
+
+HISTORY_FIELDS = ("grant", "request", "asked", "tasks", "valid_until", "justification", "reason")
+
+
+def _change_json(change: Change) -> dict[str, Any]:
+    """One history row with the same keys for every kind of change (None where it does not apply)."""
+    row: dict[str, Any] = {
+        "change": change["change"],
+        "effective_at": change["effective_at"],
+        "recorded_at": change["recorded_at"],
+        "actor": change["actor"],
+        "backdated": change["backdated"],
+    }
+    for field in HISTORY_FIELDS:
+        row[field] = change.get(field)
+    if change["change"] == GRANTED:
+        row["grant"] = change["number"]
+    elif change["change"] == REQUESTED:
+        row["request"] = change["number"]
+    return row
+
+
+def grant_json(grant: Grant) -> dict[str, Any]:
+    return {
+        "grant": grant.number,
+        "version": grant.version,
+        "tasks": list(grant.tasks),
+        "asked": list(grant.asked),
+        "granted_by": grant.granted_by,
+        "decided_by": grant.decided_by,
+        "valid_from": grant.valid_from,
+        "valid_until": grant.valid_until,
+        "recorded_at": grant.recorded_at,
+        "request": None if grant.request is None else request_json(grant.request),
+    }
+
+
+def request_json(request: Request) -> dict[str, Any]:
+    return {
+        "request": request.number,
+        "requested_by": request.requested_by,
+        "asked": list(request.asked),
+        "tasks": list(request.tasks),
+        "justification": request.justification,
+        "effective_at": request.effective_at,
+        "recorded_at": request.recorded_at,
+    }

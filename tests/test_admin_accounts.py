@@ -1,0 +1,391 @@
+"""Admin accounts (beheeraccounts) through the library, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+
+from ledger import (
+    AdminGrantError,
+    FourEyesError,
+    InvalidInputError,
+    Ledger,
+    NoContractInForceError,
+    UnknownAdminAccountError,
+    UnknownAdminTaskError,
+    UnknownCustomerError,
+)
+from ledger.config import AdminSettings, LedgerSettings
+from ledger.domain.time import AMSTERDAM
+from tests.support import FakeClock, event_count
+
+RFC = "request the change from the servicedesk as an RFC"
+
+
+def local(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime:
+    return datetime(y, mo, d, h, mi, tzinfo=AMSTERDAM)
+
+
+@pytest.fixture
+def acme(ledger: Ledger) -> Ledger:
+    ledger.add_customer("acme", name="Acme B.V.", account_manager="Anna de Vries")
+    ledger.start_contract("acme", tier="basis", effective_from="2026-01-01")
+    return ledger
+
+
+def allowed(ledger: Ledger, task: str, at: datetime | str, account: str = "adm-jan") -> bool:
+    return ledger.admin_check("acme", account=account, task=task, at=at).allowed
+
+
+def granted(ledger: Ledger, tasks: str = "users.reset-password", **kw: object) -> None:
+    ledger.request_admin("acme", account="adm-jan", tasks=tasks, reason="helpdesk", actor="jan@acme.nl")
+    ledger.grant_admin("acme", account="adm-jan", tasks=tasks, actor="bob", **kw)  # type: ignore[arg-type]
+
+
+# --- locked by default, four-eyes ---------------------------------------------------------------
+
+
+def test_a_request_alone_allows_nothing(acme: Ledger) -> None:
+    acme.request_admin("acme", account="adm-jan", tasks="users.create", reason="new starters", actor="jan")
+    result = acme.admin_check("acme", account="adm-jan", task="users.create")
+    assert not result.allowed
+    assert result.grant is None
+    assert result.reason == (
+        f"no grant for users.create is in force for admin account 'adm-jan' at 2026-03-02 09:00 CET; {RFC}"
+    )
+
+
+def test_four_eyes_the_requester_cannot_grant_and_nothing_is_written(acme: Ledger) -> None:
+    acme.request_admin("acme", account="adm-jan", tasks="users.create", reason="new starters", actor="jan")
+    before = event_count(acme)
+    with pytest.raises(FourEyesError, match=r"jan requested these tasks \(request #1\); four-eyes"):
+        acme.grant_admin("acme", account="adm-jan", tasks="users.create", actor="jan")
+    assert event_count(acme) == before
+    assert not allowed(acme, "users.create", "2026-03-03T10:00:00+01:00")
+    result = acme.grant_admin("acme", account="adm-jan", tasks="users.create", actor="bob")
+    assert (result.change, result.number, result.request, result.actor) == ("granted", 1, 1, "bob")
+    check = acme.admin_check("acme", account="adm-jan", task="users.create")
+    assert check.allowed
+    assert check.grant is not None
+    assert check.grant["granted_by"] == "bob"
+    assert check.grant["request"]["requested_by"] == "jan"
+    assert check.grant["request"]["justification"] == "new starters"
+
+
+def test_four_eyes_also_holds_for_a_scope_change_answering_a_request(acme: Ledger) -> None:
+    granted(acme)
+    acme.request_admin("acme", account="adm-jan", tasks="users.*", reason="more", actor="jan@acme.nl")
+    with pytest.raises(FourEyesError):
+        acme.change_admin_scope("acme", account="adm-jan", tasks="users.*", reason="ok", actor="jan@acme.nl")
+    acme.change_admin_scope("acme", account="adm-jan", tasks="users.*", reason="approved", actor="carla")
+    check = acme.admin_check("acme", account="adm-jan", task="users.create")
+    assert check.allowed
+    assert check.grant is not None
+    assert (check.grant["grant"], check.grant["version"], check.grant["decided_by"]) == (1, 2, "carla")
+
+
+def test_a_grant_without_a_request_records_that_there_was_none(acme: Ledger) -> None:
+    result = acme.grant_admin("acme", account="adm-piet", tasks="backup.restore", actor="bob")
+    assert result.request is None
+    check = acme.admin_check("acme", account="adm-piet", task="backup.restore")
+    assert check.allowed
+    assert check.grant is not None
+    assert check.grant["request"] is None
+    assert check.grant["granted_by"] == "bob"
+    (row,) = acme.admin_history("acme", account="adm-piet").changes
+    assert (row["change"], row["actor"], row["request"]) == ("granted", "bob", None)
+
+
+# --- effective times ----------------------------------------------------------------------------
+
+
+def test_a_revocation_recorded_later_denies_from_its_effective_time(acme: Ledger, clock: FakeClock) -> None:
+    granted(acme, valid_from="2026-02-01")
+    assert allowed(acme, "users.reset-password", "2026-02-20T10:00:00+01:00")
+    clock.advance(days=10)
+    acme.revoke_admin("acme", account="adm-jan", reason="left", effective_from="2026-02-15", actor="sec")
+    assert allowed(acme, "users.reset-password", "2026-02-14T23:59:59+01:00")
+    assert not allowed(acme, "users.reset-password", "2026-02-15T00:00:00+01:00")
+    result = acme.admin_check(
+        "acme", account="adm-jan", task="users.reset-password", at="2026-02-20T10:00+01:00"
+    )
+    assert result.reason.startswith("admin account 'adm-jan' was revoked at 2026-02-15 by sec (left)")
+    (revoked,) = [c for c in acme.admin_history("acme").changes if c["change"] == "revoked"]
+    assert revoked["backdated"] is True
+
+
+def test_a_scheduled_revocation_takes_effect_at_its_time_not_when_recorded(acme: Ledger) -> None:
+    granted(acme)
+    acme.revoke_admin(
+        "acme", account="adm-jan", reason="contract staff", effective_from="2026-04-01", actor="sec"
+    )
+    assert allowed(acme, "users.reset-password", "2026-03-31T23:59:59+02:00")
+    assert not allowed(acme, "users.reset-password", "2026-04-01T00:00:00+02:00")
+
+
+def test_revocation_cancels_a_grant_scheduled_for_later(acme: Ledger) -> None:
+    granted(acme, valid_from="2026-05-01")
+    acme.revoke_admin(
+        "acme", account="adm-jan", reason="not needed", effective_from="2026-04-01", actor="sec"
+    )
+    assert not allowed(acme, "users.reset-password", "2026-05-02")
+    with pytest.raises(AdminGrantError, match="revoked at 2026-04-01; a new grant must start at or after"):
+        acme.grant_admin(
+            "acme", account="adm-jan", tasks="users.create", valid_from="2026-03-01", actor="bob"
+        )
+    acme.grant_admin("acme", account="adm-jan", tasks="users.create", valid_from="2026-06-01", actor="bob")
+    assert allowed(acme, "users.create", "2026-06-01")
+    assert not allowed(acme, "users.create", "2026-05-31T23:00:00+02:00")
+
+
+def test_expiry_until_is_the_first_moment_it_no_longer_holds(acme: Ledger, clock: FakeClock) -> None:
+    granted(acme, valid_until="2026-03-10")
+    assert allowed(acme, "users.reset-password", "2026-03-09T23:59:59+01:00")
+    result = acme.admin_check("acme", account="adm-jan", task="users.reset-password", at="2026-03-10")
+    assert not result.allowed
+    assert result.reason.startswith("grant #1 of 'adm-jan' expired at 2026-03-10")
+    # the clock's due facts: the function it calls, then recording the expiry (once)
+    (due,) = acme.admin_expiring("acme", start="2026-03-01", end="2026-04-01")
+    assert (due.account, due.grant, due.valid_until, due.recorded) == (
+        "adm-jan",
+        1,
+        local(2026, 3, 10),
+        False,
+    )
+    assert acme.admin_expiring("acme", start="2026-03-10T00:00:01+01:00", end="2026-04-01") == []
+    with pytest.raises(AdminGrantError, match="has not run out"):
+        acme.record_admin_expiry("acme", account="adm-jan", grant=1, actor="clock")
+    clock.advance(days=9)
+    first = acme.record_admin_expiry("acme", account="adm-jan", grant=1, actor="clock")
+    second = acme.record_admin_expiry("acme", account="adm-jan", grant=1, actor="clock")
+    assert (first.change, first.effective_at, first.duplicate) == ("expired", local(2026, 3, 10), False)
+    assert second.duplicate
+    assert acme.admin_expiring("acme", start="2026-03-01", end="2026-04-01")[0].recorded
+
+
+def test_ledger_tick_records_each_grant_expiry_once(acme: Ledger, clock: FakeClock) -> None:
+    """A grant with an end date is in the clock index; the tick records its expiry when it has passed."""
+    granted(acme, valid_until="2026-03-10")
+    clock.advance(days=30)
+    early = acme.tick(until="2026-03-09T23:59:59+01:00")
+    assert early.recorded["grant-expiry"] == 0
+    due = acme.tick(until="2026-03-10T00:00:00+01:00")
+    assert due.recorded["grant-expiry"] == 1
+    assert [(i.reference, i.effective_at) for i in due.items if i.kind == "grant-expiry"] == [
+        ("adm-jan#1", local(2026, 3, 10))
+    ]
+    assert acme.tick().recorded["grant-expiry"] == 0
+    (expired,) = [c for c in acme.admin_history("acme").changes if c["change"] == "expired"]
+    assert expired["actor"] == "clock"
+
+
+def test_a_revoked_grant_is_not_listed_as_expiring(acme: Ledger) -> None:
+    granted(acme, valid_until="2026-06-01")
+    acme.revoke_admin("acme", account="adm-jan", reason="left", effective_from="2026-05-01", actor="sec")
+    assert acme.admin_expiring("acme", start="2026-01-01", end="2027-01-01") == []
+
+
+def test_suspension_pauses_and_resumption_restores(acme: Ledger) -> None:
+    granted(acme)
+    acme.suspend_admin(
+        "acme", account="adm-jan", reason="investigation", effective_from="2026-03-05", actor="sec"
+    )
+    with pytest.raises(AdminGrantError, match="already suspended"):
+        acme.suspend_admin(
+            "acme", account="adm-jan", reason="again", effective_from="2026-03-06", actor="sec"
+        )
+    acme.resume_admin("acme", account="adm-jan", reason="cleared", effective_from="2026-03-08", actor="sec")
+    assert allowed(acme, "users.reset-password", "2026-03-04")
+    result = acme.admin_check("acme", account="adm-jan", task="users.reset-password", at="2026-03-06")
+    assert not result.allowed
+    assert "suspended since 2026-03-05 by sec (investigation)" in result.reason
+    assert allowed(acme, "users.reset-password", "2026-03-08")
+    with pytest.raises(AdminGrantError, match="not suspended"):
+        acme.resume_admin("acme", account="adm-jan", reason="?", effective_from="2026-03-09", actor="sec")
+
+
+# --- the contract carries the grants -----------------------------------------------------------
+
+
+def test_contract_end_ends_access_and_a_new_contract_does_not_revive_it(acme: Ledger) -> None:
+    granted(acme)
+    acme.end_contract("acme", effective_from="2026-06-01")
+    assert allowed(acme, "users.reset-password", "2026-05-31T23:00:00+02:00")
+    result = acme.admin_check("acme", account="adm-jan", task="users.reset-password", at="2026-06-01")
+    assert not result.allowed
+    assert result.reason.startswith(
+        "the servicedesk contract of 'acme' ended at 2026-06-01, which ended grant #1"
+    )
+    acme.start_contract("acme", tier="comfort", effective_from="2026-07-01")
+    assert not allowed(acme, "users.reset-password", "2026-07-02")
+    assert acme.admin_accounts("acme", at="2026-07-02").accounts[0]["status"] == "contract-ended"
+
+
+def test_a_tier_change_keeps_access(acme: Ledger) -> None:
+    granted(acme)
+    acme.change_contract("acme", tier="comfort", effective_from="2026-04-01")
+    assert allowed(acme, "users.reset-password", "2026-04-02")
+
+
+def test_no_grant_without_a_contract(ledger: Ledger) -> None:
+    ledger.add_customer("beta", name="Beta", account_manager="Anna")
+    before = event_count(ledger)
+    with pytest.raises(NoContractInForceError, match="no servicedesk contract is in force for 'beta'"):
+        ledger.grant_admin("beta", account="adm", tasks="users.create", actor="bob")
+    assert event_count(ledger) == before
+    assert ledger.admin_accounts("beta").accounts == []
+
+
+# --- catalogue, wildcards, refusals ------------------------------------------------------------
+
+
+def test_wildcards_resolve_against_the_catalogue_at_grant_time(acme: Ledger) -> None:
+    result = acme.grant_admin(
+        "acme", account="adm-jan", tasks=["users.*", "mailbox.permissions"], actor="bob"
+    )
+    assert result.asked == ["users.*", "mailbox.permissions"]
+    assert result.tasks == [
+        "mailbox.permissions",
+        "users.create",
+        "users.disable",
+        "users.reset-password",
+        "users.unlock",
+    ]
+
+
+def test_a_replaced_catalogue_decides_what_can_be_granted(store_url: str, clock: FakeClock) -> None:
+    settings = LedgerSettings(admin=AdminSettings(tasks=("erp.post-journal", "erp.approve", "users.create")))
+    with Ledger.open(store_url, actor="t", clock=clock, settings=settings) as ledger:
+        ledger.add_customer("acme", name="Acme", account_manager="Anna")
+        ledger.start_contract("acme", tier="basis", effective_from="2026-01-01")
+        result = ledger.grant_admin("acme", account="adm", tasks="erp.*", actor="bob")
+        assert result.tasks == ["erp.approve", "erp.post-journal"]
+        with pytest.raises(UnknownAdminTaskError, match=r"'backup\.restore'"):
+            ledger.grant_admin("acme", account="adm", tasks="backup.restore", actor="bob")
+
+
+GRANT = {"account": "adm-jan", "tasks": "users.create", "actor": "b"}
+REFUSALS = [
+    ("grant_admin", {**GRANT, "tasks": "users.creat"}, UnknownAdminTaskError, "'users.creat'"),
+    ("grant_admin", {**GRANT, "tasks": "printer.*"}, UnknownAdminTaskError, "'printer.*'"),
+    ("grant_admin", {**GRANT, "tasks": "*"}, InvalidInputError, "name an area"),
+    ("grant_admin", {**GRANT, "tasks": ""}, InvalidInputError, "at least one task"),
+    ("grant_admin", {**GRANT, "customer": "nobody"}, UnknownCustomerError, "nobody"),
+    ("grant_admin", {**GRANT, "account": "adm jan"}, InvalidInputError, "account"),
+    ("grant_admin", {**GRANT, "valid_from": "2026-03-10T10:00"}, InvalidInputError, "has no timezone"),
+    (
+        "grant_admin",
+        {**GRANT, "valid_from": "2026-05-01", "valid_until": "2026-05-01"},
+        InvalidInputError,
+        "valid_until",
+    ),
+    ("request_admin", {**GRANT, "reason": " "}, InvalidInputError, "reason"),
+    (
+        "revoke_admin",
+        {"account": "adm-piet", "reason": "x", "actor": "s"},
+        UnknownAdminAccountError,
+        "'adm-piet'",
+    ),
+    (
+        "suspend_admin",
+        {"account": "adm-piet", "reason": "x", "actor": "s"},
+        UnknownAdminAccountError,
+        "'adm-piet'",
+    ),
+    ("admin_check", {"account": "adm-piet", "task": "users.create"}, UnknownAdminAccountError, "'adm-piet'"),
+    ("admin_check", {"account": "adm-jan", "task": "users.*"}, InvalidInputError, "not a task name"),
+    (
+        "admin_check",
+        {"account": "adm-jan", "task": "users.create", "at": "2026-03-10T10:00"},
+        InvalidInputError,
+        "timezone",
+    ),
+]
+
+
+@pytest.mark.parametrize(("method", "arguments", "error", "message"), REFUSALS)
+def test_refusals_are_typed_and_write_nothing(
+    acme: Ledger, method: str, arguments: dict[str, str], error: type[Exception], message: str
+) -> None:
+    granted(acme, tasks="users.create")
+    before = event_count(acme)
+    given = dict(arguments)
+    customer = given.pop("customer", "acme")
+    with pytest.raises(error, match=re.escape(message)):
+        getattr(acme, method)(customer, **given)
+    assert event_count(acme) == before
+
+
+def test_revoking_an_expired_grant_is_refused(acme: Ledger) -> None:
+    granted(acme, valid_until="2026-03-05")
+    with pytest.raises(AdminGrantError, match="nothing to revoke"):
+        acme.revoke_admin("acme", account="adm-jan", reason="x", effective_from="2026-03-06", actor="sec")
+
+
+# --- questions for auditors --------------------------------------------------------------------
+
+
+def test_who_could_do_a_task_at_a_moment(acme: Ledger) -> None:
+    acme.grant_admin("acme", account="adm-jan", tasks="users.*", valid_from="2026-03-01", actor="bob")
+    acme.grant_admin("acme", account="adm-piet", tasks="backup.restore", valid_from="2026-03-01", actor="bob")
+    acme.grant_admin(
+        "acme",
+        account="adm-kees",
+        tasks="users.create",
+        valid_from="2026-03-01",
+        valid_until="2026-03-05",
+        actor="bob",
+    )
+    who = acme.admin_who("acme", task="users.create", at="2026-03-04T12:00:00+01:00")
+    assert [row["account"] for row in who.allowed] == ["adm-jan", "adm-kees"]
+    assert [row["account"] for row in who.denied] == ["adm-piet"]
+    later = acme.admin_who("acme", task="users.create", at="2026-03-06")
+    assert [row["account"] for row in later.allowed] == ["adm-jan"]
+    assert all(row["reason"].endswith(RFC) for row in later.denied)
+
+
+def test_list_and_history_name_every_actor_and_survive_a_reopen(acme: Ledger, store_url: str) -> None:
+    granted(acme, valid_until="2026-09-01")
+    acme.request_admin("acme", account="adm-piet", tasks="backup.restore", reason="restores", actor="piet")
+    acme.suspend_admin("acme", account="adm-jan", reason="holiday", effective_from="2026-07-01", actor="sec")
+    with Ledger.open(store_url, actor="t", clock=acme.clock) as reopened:
+        listing = reopened.admin_accounts("acme", at="2026-07-02")
+        history = reopened.admin_history("acme")
+        one = reopened.admin_history("acme", account="ADM-Jan")
+    rows = {row["account"]: row for row in listing.accounts}
+    assert rows["adm-jan"]["status"] == "suspended"
+    assert rows["adm-jan"]["grant"]["valid_until"] == local(2026, 9, 1)
+    assert rows["adm-piet"]["status"] == "no-grant"
+    assert rows["adm-piet"]["pending_request"]["requested_by"] == "piet"
+    assert [(c["account"], c["change"], c["actor"]) for c in history.changes] == [
+        ("adm-jan", "requested", "jan@acme.nl"),
+        ("adm-jan", "granted", "bob"),
+        ("adm-piet", "requested", "piet"),
+        ("adm-jan", "suspended", "sec"),
+    ]
+    assert [c["change"] for c in one.changes] == ["requested", "granted", "suspended"]
+    assert history.to_json()["changes"][1]["valid_until"] == "2026-09-01T00:00:00+02:00"
+
+
+def test_a_new_request_replaces_the_pending_one(acme: Ledger) -> None:
+    acme.request_admin("acme", account="adm-jan", tasks="users.create", reason="one", actor="jan")
+    acme.request_admin("acme", account="adm-jan", tasks="backup.restore", reason="two", actor="kim")
+    with pytest.raises(FourEyesError, match="kim requested"):
+        acme.grant_admin("acme", account="adm-jan", tasks="backup.restore", actor="kim")
+    result = acme.grant_admin("acme", account="adm-jan", tasks="backup.restore", actor="jan")
+    assert result.request == 2
+    assert acme.admin_accounts("acme").accounts[0]["pending_request"] is None
+
+
+def test_changes_later_in_the_clock_do_not_touch_earlier_answers(acme: Ledger, clock: FakeClock) -> None:
+    granted(acme)
+    moment = clock() + timedelta(hours=1)
+    before = acme.admin_check("acme", account="adm-jan", task="users.reset-password", at=moment)
+    clock.advance(days=2)
+    acme.revoke_admin("acme", account="adm-jan", reason="done", actor="sec")
+    after = acme.admin_check("acme", account="adm-jan", task="users.reset-password", at=moment)
+    assert before.allowed
+    assert after.allowed
+    assert not acme.admin_check("acme", account="adm-jan", task="users.reset-password").allowed

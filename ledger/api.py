@@ -22,11 +22,13 @@ from ledger.audit.bitemporal import balance_as_of
 from ledger.audit.export import ExportRow, export_rows
 from ledger.audit.seals import SEAL_KEY_VARIABLE, SealSummary, seal_key, seal_log
 from ledger.audit.verify import VerifyReport, ViewComparison, verify_log
+from ledger.commands import alerts as alert_commands
 from ledger.commands import cards, contracts, customers, entitlements, rates, work
 from ledger.commands import packs as beheerpacks
 from ledger.commands.application import Clock, LedgerApplication, retrying
 from ledger.commands.fields import customer_slug
 from ledger.commands.models import (
+    AcknowledgeAlert,
     AddCustomer,
     AddPack,
     BuyCard,
@@ -35,6 +37,7 @@ from ledger.commands.models import (
     LogWork,
     RemovePack,
     ReverseWork,
+    SetAlertThreshold,
     SetRate,
     SetRounding,
     StartContract,
@@ -51,6 +54,7 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from ledger.commands.results import (
+        AcknowledgementResult,
         Balance,
         ContractChangeResult,
         ContractHistory,
@@ -62,8 +66,10 @@ if TYPE_CHECKING:
         RateCardChangeResult,
         RateCardView,
         ReversalResult,
+        ThresholdResult,
         WorkResult,
     )
+    from ledger.projections.alerts import Alert
     from ledger.projections.balances import BalanceRow
     from ledger.projections.invoiceable import InvoiceableLine
     from ledger.projections.runtime import ProjectionStatus, RebuildResult
@@ -508,7 +514,7 @@ class Ledger:
     def projections(self) -> Projections:
         """The views of this ledger, built in its store on first use."""
         if self._projections is None:
-            self._projections = Projections(self.app, self.config)
+            self._projections = Projections(self.app, self.config, self.settings)
         return self._projections
 
     @_store_errors
@@ -539,6 +545,49 @@ class Ledger:
         view = self.projections.fresh("invoiceable")
         lines: list[InvoiceableLine] = view.lines(key, slug, include_void=include_void)
         return lines
+
+    # --- alerts --------------------------------------------------------------------------------
+
+    @_store_errors
+    def set_alert_threshold(
+        self,
+        customer: str,
+        *,
+        percent: Number | None = None,
+        amount: Number | None = None,
+        actor: str | None = None,
+        at: When = None,
+    ) -> ThresholdResult:
+        """The customer's nearly-used threshold: ``percent`` of the balance after the latest credit,
+        or a fixed ``amount``; in force for card movements effective from ``at`` (default now) on."""
+        command = SetAlertThreshold.build(
+            customer=customer, percent=percent, amount=amount, **self._common(actor, at)
+        )
+        return alert_commands.set_alert_threshold(self.app, command, self.clock())
+
+    @_store_errors
+    def alerts(self, customer: str | None = None, *, include_acknowledged: bool = False) -> list[Alert]:
+        """Alerts in the order they were raised; open ones only unless ``include_acknowledged``."""
+        slug = None
+        if customer is not None:
+            slug = customer_slug(customer)
+            self.app.customer(slug)
+        view = self.projections.fresh("alerts")
+        found: list[Alert] = view.alerts(slug, include_acknowledged=include_acknowledged)
+        return found
+
+    @_store_errors
+    def acknowledge_alert(
+        self, alert_id: str, *, actor: str | None = None, at: When = None
+    ) -> AcknowledgementResult:
+        """Acknowledge an alert (an event, with actor); acknowledging it again changes nothing."""
+        command = AcknowledgeAlert.build(alert_id=alert_id, **self._common(actor, at))
+
+        def lookup(wanted: str) -> Alert | None:
+            found: Alert | None = self.projections.fresh("alerts").alert(wanted)
+            return found
+
+        return alert_commands.acknowledge_alert(self.app, command, self.clock(), lookup)
 
     @_store_errors
     def projection_status(self) -> list[ProjectionStatus]:

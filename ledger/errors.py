@@ -133,3 +133,20 @@ class UnknownProjectionError(LedgerError, LookupError):
 
 class ProjectionRunError(LedgerError):
     """The projections cannot be followed on this store (an in-process memory store)."""
+
+
+class UnknownAlertError(LedgerError, LookupError):
+    """The alert id names no alert the ledger raised."""
+
+    def __init__(self, alert_id: str) -> None:
+        self.alert_id = alert_id
+        super().__init__(f"alert: unknown alert {alert_id!r}; see 'ledger alerts --all'")
+
+
+class StatementError(LedgerError):
+    """A statement that cannot be issued (month not closed, out of order, no card then)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{field}: {reason}")

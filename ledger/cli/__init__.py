@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from ledger.cli import (
+    alerts,
     audit,
     balance,
     card,
@@ -41,6 +42,7 @@ SUBCOMMANDS = (
     pack,
     rate,
     report,
+    alerts,
     projections,
     audit,
     demo,

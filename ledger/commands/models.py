@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from ledger.commands.fields import (
     Amount,
@@ -18,8 +18,10 @@ from ledger.commands.fields import (
     Instant,
     Label,
     Minutes,
+    Month,
     Name,
     OptionalText,
+    Percent,
     Rate,
     Reference,
     RequiredText,
@@ -152,3 +154,29 @@ class SetRounding(Command):
     increment_minutes: Minutes
     minimum_minutes: Minutes = 0
     effective_from: Instant
+
+
+class SetAlertThreshold(Command):
+    """The customer's nearly-used threshold: a percentage of the balance after the latest credit,
+    or an amount; exactly one."""
+
+    customer: Slug
+    percent: Percent | None = None
+    amount: Amount | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        if (self.percent is None) == (self.amount is None):
+            raise InvalidInputError("threshold", "give a percentage or an amount, exactly one of them")
+        return self
+
+
+class AcknowledgeAlert(Command):
+    alert_id: Reference
+
+
+class IssueStatement(Command):
+    """Issue the customer's statement for a closed month (``YYYY-MM``, Europe/Amsterdam)."""
+
+    customer: Slug
+    month: Month

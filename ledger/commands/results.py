@@ -183,3 +183,26 @@ class RateCardView(JsonResult):
     rounding: str
     rounding_source: str
     history: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ThresholdResult(JsonResult):
+    """The nearly-used threshold now set for a customer (a percentage or an amount)."""
+
+    customer: str
+    percent: Decimal | None
+    amount: Decimal | None
+    effective_at: datetime
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class AcknowledgementResult(JsonResult):
+    """An acknowledged alert; ``duplicate`` when it had been acknowledged before (then by whom)."""
+
+    alert_id: str
+    customer: str
+    kind: str
+    acknowledged_by: str
+    acknowledged_at: datetime
+    duplicate: bool

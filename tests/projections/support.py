@@ -25,6 +25,8 @@ def view_contents(projections: Projections, name: str) -> Any:
         return view.records()
     if name == "invoiceable":
         return view.lines(include_void=True)
+    if name == "alerts":
+        return view.alerts(include_acknowledged=True)
     raise AssertionError(name)
 
 

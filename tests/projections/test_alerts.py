@@ -165,7 +165,8 @@ def test_acknowledgement_is_an_event_with_actor_and_idempotent(acme: Ledger) -> 
     again = acme.acknowledge_alert(alert.id, actor="bram")
     assert (again.acknowledged_by, again.duplicate) == ("anna", True)
     assert event_count(acme) == count
-    stored = acme.app.repository.get(AlertAcknowledgement.create_id(alert.id))
+    stored = acme.app.get_or_none(AlertAcknowledgement.create_id(alert.id), AlertAcknowledgement)
+    assert stored is not None
     assert (stored.alert_id, stored.acknowledged_by) == (alert.id, "anna")
     assert acme.alerts() == []
     [shown] = acme.alerts(include_acknowledged=True)

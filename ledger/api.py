@@ -23,7 +23,7 @@ from ledger.audit.export import ExportRow, export_rows
 from ledger.audit.seals import SEAL_KEY_VARIABLE, SealSummary, seal_key, seal_log
 from ledger.audit.verify import VerifyReport, ViewComparison, verify_log
 from ledger.commands import alerts as alert_commands
-from ledger.commands import cards, contracts, customers, entitlements, rates, work
+from ledger.commands import cards, contracts, customers, entitlements, rates, statements, work
 from ledger.commands import packs as beheerpacks
 from ledger.commands.application import Clock, LedgerApplication, retrying
 from ledger.commands.fields import customer_slug
@@ -34,6 +34,7 @@ from ledger.commands.models import (
     BuyCard,
     ChangeContract,
     EndContract,
+    IssueStatement,
     LogWork,
     RemovePack,
     ReverseWork,
@@ -74,6 +75,7 @@ if TYPE_CHECKING:
     from ledger.projections.invoiceable import InvoiceableLine
     from ledger.projections.runtime import ProjectionStatus, RebuildResult
     from ledger.projections.work_records import WorkRecord
+    from ledger.statements.document import Statement
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -588,6 +590,36 @@ class Ledger:
             return found
 
         return alert_commands.acknowledge_alert(self.app, command, self.clock(), lookup)
+
+    # --- statements ----------------------------------------------------------------------------
+
+    @_store_errors
+    def issue_statement(self, customer: str, month: str, *, actor: str | None = None) -> Statement:
+        """Issue (number and freeze) the customer's statement for a month that has ended.
+
+        Idempotent: a month already issued returns that statement, unchanged. Months are issued
+        in order; the issued statement raises a ``statement-ready`` alert.
+        """
+        command = IssueStatement.build(customer=customer, month=month, **self._common(actor, None))
+        issued, _ = statements.issue_statement(
+            self.app, self.projections, command.customer, command.month, command.actor, self.clock()
+        )
+        return issued
+
+    @_store_errors
+    def issue_due_statements(self, until: When = None, *, actor: str | None = None) -> list[Statement]:
+        """Issue every statement that has fallen due by ``until`` (default now): each month, from
+        a card's first, that ended at or before it. Returns the new ones; again, it issues nothing.
+        This is what ``ledger tick`` calls."""
+        moment = self._moment(until)
+        chosen = self._common(actor, None)["actor"]
+        return statements.issue_due_statements(self.app, self.projections, moment, chosen)
+
+    @_store_errors
+    def statement(self, customer: str, month: str) -> Statement:
+        """The issued statement for a month, or a provisional one (no number) from what is known now."""
+        slug = customer_slug(customer)
+        return statements.statement(self.app, self.projections, slug, _month_key(month), self.clock())
 
     @_store_errors
     def projection_status(self) -> list[ProjectionStatus]:

@@ -25,6 +25,7 @@ from ledger.cli import (
     projections,
     rate,
     report,
+    statement,
     work,
 )
 from ledger.cli.common import EXIT_USAGE, Parser
@@ -43,6 +44,7 @@ SUBCOMMANDS = (
     rate,
     report,
     alerts,
+    statement,
     projections,
     audit,
     demo,

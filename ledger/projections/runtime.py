@@ -36,6 +36,11 @@ from ledger.projections.invoiceable import (
     SQLiteInvoiceableView,
 )
 from ledger.projections.sql import PostgresView, SQLiteView
+from ledger.projections.statements import (
+    PostgresStatementsView,
+    SQLiteStatementsView,
+    StatementsProjection,
+)
 from ledger.projections.work_records import (
     PostgresWorkRecordsView,
     SQLiteWorkRecordsView,
@@ -71,6 +76,7 @@ PROJECTIONS: dict[str, ProjectionKind] = {
         ProjectionKind(WorkRecordsProjection, SQLiteWorkRecordsView, PostgresWorkRecordsView),
         ProjectionKind(InvoiceableProjection, SQLiteInvoiceableView, PostgresInvoiceableView),
         ProjectionKind(AlertsProjection, SQLiteAlertsView, PostgresAlertsView),
+        ProjectionKind(StatementsProjection, SQLiteStatementsView, PostgresStatementsView),
     )
 }
 """Every projection, by name; later views (alerts, statements) add themselves here."""

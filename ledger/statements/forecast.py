@@ -76,7 +76,7 @@ def forecast(
             f"no recent use: at this rate the card does not run out ({format_money(balance)} {currency} left)"
         )
         return Forecast(NO_RECENT_USE, None, *window, method, summary)
-    lasts = balance / daily
+    lasts = balance * days / used  # exact: no rounded daily rate in between
     if lasts > FORECAST_HORIZON_DAYS:
         horizon = (next_day + timedelta(days=FORECAST_HORIZON_DAYS)).isoformat()
         return Forecast(NOT_BEFORE, None, *window, method, f"not before {horizon} at the recent rate of use")

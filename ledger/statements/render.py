@@ -99,7 +99,7 @@ def render_text(statement: Statement) -> str:
             format_money(line.balance_after),
         )
         for line in s.credits
-    ]
+    ] or [_row("", "", "none", "", "", "", "")]
     out += [_total("Total credits", s.total_credits), "", "  Invoice-free work"]
     for line in s.work:
         out.append(
@@ -116,6 +116,8 @@ def render_text(statement: Statement) -> str:
         if line.invoiced_separately:
             note = f"(+ {format_money(line.invoiced_separately)} {cur} invoiced separately)"
             out.append(_row("", "", note, "", "", "", ""))
+    if not s.work:
+        out.append(_row("", "", "none", "", "", "", ""))
     out.append(_total("Total work", s.total_work))
     if s.other:
         out += ["", "  Other changes"]

@@ -7,6 +7,7 @@ Billing embeds this. Every method validates its arguments into a command model, 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -22,12 +23,25 @@ from ledger.audit.bitemporal import balance_as_of
 from ledger.audit.export import ExportRow, export_rows
 from ledger.audit.seals import SEAL_KEY_VARIABLE, SealSummary, seal_key, seal_log
 from ledger.audit.verify import VerifyReport, ViewComparison, verify_log
-from ledger.commands import admin, cards, contracts, customers, entitlements, monthly, onsite, rates, work
+from ledger.commands import (
+    admin,
+    cards,
+    contracts,
+    customers,
+    entitlements,
+    monthly,
+    onsite,
+    rates,
+    statements,
+    work,
+)
+from ledger.commands import alerts as alert_commands
 from ledger.commands import packs as beheerpacks
 from ledger.commands import tick as tick_command
 from ledger.commands.application import Clock, LedgerApplication, retrying
 from ledger.commands.fields import admin_account_name, customer_slug
 from ledger.commands.models import (
+    AcknowledgeAlert,
     AddCustomer,
     AddPack,
     AssignConsultant,
@@ -39,6 +53,7 @@ from ledger.commands.models import (
     EndEngagement,
     Evaluate,
     GrantAdminAccess,
+    IssueStatement,
     KickOff,
     LogVisit,
     LogWork,
@@ -48,6 +63,7 @@ from ledger.commands.models import (
     ResumeAdminAccount,
     ReverseWork,
     RevokeAdminAccount,
+    SetAlertThreshold,
     SetMonthlyPlan,
     SetRate,
     SetRounding,
@@ -70,6 +86,7 @@ if TYPE_CHECKING:
 
     from ledger.aggregates.admin_account import GrantExpiry
     from ledger.commands.results import (
+        AcknowledgementResult,
         AdminAccountList,
         AdminChangeResult,
         AdminCheckResult,
@@ -91,13 +108,16 @@ if TYPE_CHECKING:
         RateCardChangeResult,
         RateCardView,
         ReversalResult,
+        ThresholdResult,
         TickResult,
         WorkResult,
     )
+    from ledger.projections.alerts import Alert
     from ledger.projections.balances import BalanceRow
     from ledger.projections.invoiceable import InvoiceableLine
     from ledger.projections.runtime import ProjectionStatus, RebuildResult
     from ledger.projections.work_records import WorkRecord
+    from ledger.statements.document import Statement
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -362,13 +382,17 @@ class Ledger:
 
     @_store_errors
     def tick(self, until: When = None, *, actor: str | None = None) -> TickResult:
-        """Record everything due up to ``until`` (default now): monthly credits, expiry write-offs.
+        """Record everything due up to ``until`` (default now): monthly credits, expiry write-offs,
+        evaluations due, grant expiries, and the statements of months that have ended.
 
         Safe to call every minute, twice, or from two processes at once: a fact is recorded once.
         Recorded as actor ``clock`` unless ``actor`` is given.
         """
         command = Tick.build(until=until, actor=actor if actor is not None else tick_command.CLOCK_ACTOR)
-        return tick_command.tick(self.app, command, self.clock(), self.due_fact_producers)
+        result = tick_command.tick(self.app, command, self.clock(), self.due_fact_producers)
+        # Statements last: a month closes with the credits and write-offs due in it recorded.
+        issued = statements.issue_due_statements(self.app, self.projections, result.until, command.actor)
+        return dataclasses.replace(result, statements=tuple(s.number or "" for s in issued))
 
     @_store_errors
     def log_work(
@@ -745,7 +769,7 @@ class Ledger:
     def projections(self) -> Projections:
         """The views of this ledger, built in its store on first use."""
         if self._projections is None:
-            self._projections = Projections(self.app, self.config)
+            self._projections = Projections(self.app, self.config, self.settings)
         return self._projections
 
     @_store_errors
@@ -776,6 +800,79 @@ class Ledger:
         view = self.projections.fresh("invoiceable")
         lines: list[InvoiceableLine] = view.lines(key, slug, include_void=include_void)
         return lines
+
+    # --- alerts --------------------------------------------------------------------------------
+
+    @_store_errors
+    def set_alert_threshold(
+        self,
+        customer: str,
+        *,
+        percent: Number | None = None,
+        amount: Number | None = None,
+        actor: str | None = None,
+        at: When = None,
+    ) -> ThresholdResult:
+        """The customer's nearly-used threshold: ``percent`` of the balance after the latest credit,
+        or a fixed ``amount``; in force for card movements effective from ``at`` (default now) on."""
+        command = SetAlertThreshold.build(
+            customer=customer, percent=percent, amount=amount, **self._common(actor, at)
+        )
+        return alert_commands.set_alert_threshold(self.app, command, self.clock())
+
+    @_store_errors
+    def alerts(self, customer: str | None = None, *, include_acknowledged: bool = False) -> list[Alert]:
+        """Alerts in the order they were raised; open ones only unless ``include_acknowledged``."""
+        slug = None
+        if customer is not None:
+            slug = customer_slug(customer)
+            self.app.customer(slug)
+        view = self.projections.fresh("alerts")
+        found: list[Alert] = view.alerts(slug, include_acknowledged=include_acknowledged)
+        return found
+
+    @_store_errors
+    def acknowledge_alert(
+        self, alert_id: str, *, actor: str | None = None, at: When = None
+    ) -> AcknowledgementResult:
+        """Acknowledge an alert (an event, with actor); acknowledging it again changes nothing."""
+        command = AcknowledgeAlert.build(alert_id=alert_id, **self._common(actor, at))
+
+        def lookup(wanted: str) -> Alert | None:
+            found: Alert | None = self.projections.fresh("alerts").alert(wanted)
+            return found
+
+        return alert_commands.acknowledge_alert(self.app, command, self.clock(), lookup)
+
+    # --- statements ----------------------------------------------------------------------------
+
+    @_store_errors
+    def issue_statement(self, customer: str, month: str, *, actor: str | None = None) -> Statement:
+        """Issue (number and freeze) the customer's statement for a month that has ended.
+
+        Idempotent: a month already issued returns that statement, unchanged. Months are issued
+        in order; the issued statement raises a ``statement-ready`` alert.
+        """
+        command = IssueStatement.build(customer=customer, month=month, **self._common(actor, None))
+        issued, _ = statements.issue_statement(
+            self.app, self.projections, command.customer, command.month, command.actor, self.clock()
+        )
+        return issued
+
+    @_store_errors
+    def issue_due_statements(self, until: When = None, *, actor: str | None = None) -> list[Statement]:
+        """Issue every statement that has fallen due by ``until`` (default now): each month, from
+        a card's first, that ended at or before it. Returns the new ones; again, it issues nothing.
+        This is what ``ledger tick`` calls."""
+        moment = self._moment(until)
+        chosen = self._common(actor, None)["actor"]
+        return statements.issue_due_statements(self.app, self.projections, moment, chosen)
+
+    @_store_errors
+    def statement(self, customer: str, month: str) -> Statement:
+        """The issued statement for a month, or a provisional one (no number) from what is known now."""
+        slug = customer_slug(customer)
+        return statements.statement(self.app, self.projections, slug, _month_key(month), self.clock())
 
     @_store_errors
     def projection_status(self) -> list[ProjectionStatus]:

@@ -17,6 +17,12 @@ optional and has a sensible default. Example::
     [admin]
     tasks = ["users.reset-password", "mailbox.permissions", "backup.restore"]
 
+    [alerts]
+    nearly_used_percent = 20
+    standard_services = ["printers", "m365-licences", "laptop-setup"]
+    recurrence_count = 3
+    recurrence_days = 90
+
 Settings are validated with pydantic; a bad file is refused with the field that is wrong.
 """
 
@@ -25,12 +31,16 @@ from __future__ import annotations
 import os
 import tomllib
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ledger.domain.admin_tasks import DEFAULT_TASKS, TaskCatalogue
+from ledger.domain.alerts import Recurrence
 from ledger.domain.calendar import WorkingCalendar
+from ledger.domain.money import parse_percent
+from ledger.domain.names import normalize_label
 from ledger.errors import InvalidInputError
 
 CONFIG_VARIABLE = "LEDGER_CONFIG"
@@ -92,6 +102,51 @@ class AdminSettings(Section):
         return TaskCatalogue(self.tasks)
 
 
+DEFAULT_STANDARD_SERVICES = (
+    "printers",
+    "m365-licences",
+    "laptop-setup",
+    "onboarding",
+    "offboarding",
+    "password-reset",
+    "backup-restore",
+)
+"""Categories commonly sold as a standard service; a deployment lists its own catalogue."""
+
+
+class AlertSettings(Section):
+    """The account managers' alerts.
+
+    ``nearly_used_percent``: the default nearly-used threshold, a percentage of the balance right
+    after the latest credit (a customer's own threshold wins). ``standard_services``: the catalogue
+    of categories (work-entry components, normalised like them) sold as a standard service.
+    ``recurrence_count`` / ``recurrence_days``: how often such work must recur under the
+    servicedesk contract, and within how many days, before a suggestion is raised. The alerts view
+    applies these when it processes an event, so a rebuild applies the settings of the day.
+    """
+
+    nearly_used_percent: Decimal = Decimal("20.00")
+    standard_services: tuple[str, ...] = DEFAULT_STANDARD_SERVICES
+    recurrence_count: int = Field(default=3, ge=1, le=1000)
+    recurrence_days: int = Field(default=90, ge=1, le=3660)
+
+    @field_validator("nearly_used_percent", mode="before")
+    @classmethod
+    def _percent(cls, value: object) -> Decimal:
+        return parse_percent(str(value) if isinstance(value, int | float) else value, "nearly_used_percent")
+
+    @field_validator("standard_services", mode="before")
+    @classmethod
+    def _catalogue(cls, value: object) -> tuple[str, ...]:
+        if not isinstance(value, list | tuple):
+            msg = "standard_services must be a list of categories"
+            raise ValueError(msg)
+        return tuple(sorted({normalize_label(item, "standard_services") for item in value}))
+
+    def recurrence(self) -> Recurrence:
+        return Recurrence(count=self.recurrence_count, days=self.recurrence_days)
+
+
 class LedgerSettings(Section):
     """All settings of one deployment."""
 
@@ -99,6 +154,7 @@ class LedgerSettings(Section):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     strippenkaart: StrippenkaartSettings = Field(default_factory=StrippenkaartSettings)
     admin: AdminSettings = Field(default_factory=AdminSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> LedgerSettings:

@@ -190,6 +190,18 @@ class UnknownAdminAccountError(LedgerError, LookupError):
 class AdminGrantError(LedgerError):
     """An admin-account change that makes no sense at its moment (nothing to revoke, not suspended)."""
 
+
+class UnknownAlertError(LedgerError, LookupError):
+    """The alert id names no alert the ledger raised."""
+
+    def __init__(self, alert_id: str) -> None:
+        self.alert_id = alert_id
+        super().__init__(f"alert: unknown alert {alert_id!r}; see 'ledger alerts --all'")
+
+
+class StatementError(LedgerError):
+    """A statement that cannot be issued (month not closed, out of order, no card then)."""
+
     def __init__(self, field: str, reason: str) -> None:
         self.field = field
         self.reason = reason

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from ledger.cli import (
     admin,
+    alerts,
     audit,
     balance,
     card,
@@ -26,6 +27,7 @@ from ledger.cli import (
     projections,
     rate,
     report,
+    statement,
     tick,
     work,
 )
@@ -46,6 +48,8 @@ SUBCOMMANDS = (
     onsite,
     admin,
     report,
+    alerts,
+    statement,
     projections,
     tick,
     audit,

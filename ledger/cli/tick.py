@@ -43,4 +43,6 @@ def run_tick(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
             ],
             numeric=["amount"],
         )
+    if result.statements:
+        out.line(f"statements issued: {', '.join(result.statements)}")
     return EXIT_OK

@@ -16,7 +16,7 @@ from pydantic import BeforeValidator, ValidationInfo
 from ledger.domain import money
 from ledger.domain.names import normalize_label
 from ledger.domain.rounding import parse_minutes
-from ledger.domain.time import parse_instant
+from ledger.domain.time import parse_instant, parse_month
 from ledger.errors import InvalidInputError
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -118,3 +118,16 @@ def admin_account_name(value: object, field: str = "account") -> str:
 
 
 AccountName = Annotated[str, BeforeValidator(lambda v, i: admin_account_name(v, _field(i)))]
+
+
+Percent = Annotated[Decimal, BeforeValidator(lambda v, i: money.parse_percent(v, _field(i)))]
+"""A percentage above 0 and at most 100, with at most two decimals."""
+
+
+def month_key(value: object, field: str = "month") -> str:
+    """A calendar month as ``YYYY-MM``."""
+    first = parse_month(value, field)
+    return f"{first.year:04d}-{first.month:02d}"
+
+
+Month = Annotated[str, BeforeValidator(lambda v, i: month_key(v, _field(i)))]

@@ -20,8 +20,10 @@ from ledger.commands.fields import (
     Instant,
     Label,
     Minutes,
+    Month,
     Name,
     OptionalText,
+    Percent,
     Rate,
     Reference,
     RequiredText,
@@ -277,3 +279,29 @@ class ResumeAdminAccount(AdminStanding):
 
 class RevokeAdminAccount(AdminStanding):
     pass
+
+
+class SetAlertThreshold(Command):
+    """The customer's nearly-used threshold: a percentage of the balance after the latest credit,
+    or an amount; exactly one."""
+
+    customer: Slug
+    percent: Percent | None = None
+    amount: Amount | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        if (self.percent is None) == (self.amount is None):
+            raise InvalidInputError("threshold", "give a percentage or an amount, exactly one of them")
+        return self
+
+
+class AcknowledgeAlert(Command):
+    alert_id: Reference
+
+
+class IssueStatement(Command):
+    """Issue the customer's statement for a closed month (``YYYY-MM``, Europe/Amsterdam)."""
+
+    customer: Slug
+    month: Month

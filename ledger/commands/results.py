@@ -228,6 +228,8 @@ class TickResult(JsonResult):
     visited: int
     recorded: dict[str, int]
     items: tuple[TickItem, ...]
+    statements: tuple[str, ...] = ()
+    """Numbers of the monthly statements this tick issued (months that had ended)."""
 
     def to_json(self) -> dict[str, Any]:
         data = super().to_json()
@@ -353,3 +355,26 @@ class AdminWhoResult(JsonResult):
     at: datetime
     allowed: list[dict[str, Any]]
     denied: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ThresholdResult(JsonResult):
+    """The nearly-used threshold now set for a customer (a percentage or an amount)."""
+
+    customer: str
+    percent: Decimal | None
+    amount: Decimal | None
+    effective_at: datetime
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class AcknowledgementResult(JsonResult):
+    """An acknowledged alert; ``duplicate`` when it had been acknowledged before (then by whom)."""
+
+    alert_id: str
+    customer: str
+    kind: str
+    acknowledged_by: str
+    acknowledged_at: datetime
+    duplicate: bool

@@ -90,3 +90,16 @@ def cost(hours: Decimal, rate: Decimal) -> Decimal:
 def format_money(amount: Decimal) -> str:
     """Two decimals, no exponent, no thousands separator: the form JSON output uses."""
     return str(amount.quantize(CENT))
+
+
+PERCENT_MAX = Decimal("100.00")
+
+
+def parse_percent(value: object, field: str = "percent") -> Decimal:
+    """A percentage above 0 and at most 100, with at most two decimals."""
+    return _bounded_two_places(value, field, PERCENT_MAX)
+
+
+def percent_of(amount: Decimal, percent: Decimal) -> Decimal:
+    """``percent`` % of ``amount``, half-up to the cent."""
+    return (amount * percent / 100).quantize(CENT, rounding=ROUND_HALF_UP)

@@ -19,6 +19,8 @@ from ledger.projections.sql import AlreadyAppliedError
 if TYPE_CHECKING:
     from eventsourcing.application import Application
 
+    from ledger.config import LedgerSettings
+
 V = TypeVar("V", bound=TrackingRecorder)
 
 CATCH_UP_BATCH_EVENTS_MAX = 500
@@ -28,6 +30,10 @@ keep a racing runner's wait short."""
 
 class LedgerProjection(Projection[V]):
     """A projection whose handlers are registered on :meth:`apply`."""
+
+    def configure(self, settings: LedgerSettings) -> None:
+        """Take the deployment's settings; most projections need none (a view is a pure function of
+        the log), those with rules that a deployment tunes (alerts) override this."""
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         """Apply one event in its own transaction; skip it when another runner got there first."""

@@ -23,6 +23,7 @@ from eventsourcing.sqlite import SQLiteDatastore, SQLiteFactory
 
 from ledger.commands.results import JsonResult
 from ledger.errors import UnknownProjectionError
+from ledger.projections.alerts import AlertsProjection, PostgresAlertsView, SQLiteAlertsView
 from ledger.projections.balances import (
     BalancesProjection,
     PostgresBalancesView,
@@ -35,6 +36,11 @@ from ledger.projections.invoiceable import (
     SQLiteInvoiceableView,
 )
 from ledger.projections.sql import PostgresView, SQLiteView
+from ledger.projections.statements import (
+    PostgresStatementsView,
+    SQLiteStatementsView,
+    StatementsProjection,
+)
 from ledger.projections.work_records import (
     PostgresWorkRecordsView,
     SQLiteWorkRecordsView,
@@ -45,6 +51,7 @@ from ledger.store import provisioning
 if TYPE_CHECKING:
     from eventsourcing.application import Application
 
+    from ledger.config import LedgerSettings
     from ledger.store import StoreConfig
 
 CREATE_TABLE_ATTEMPTS_MAX = 3
@@ -68,6 +75,8 @@ PROJECTIONS: dict[str, ProjectionKind] = {
         ProjectionKind(BalancesProjection, SQLiteBalancesView, PostgresBalancesView),
         ProjectionKind(WorkRecordsProjection, SQLiteWorkRecordsView, PostgresWorkRecordsView),
         ProjectionKind(InvoiceableProjection, SQLiteInvoiceableView, PostgresInvoiceableView),
+        ProjectionKind(AlertsProjection, SQLiteAlertsView, PostgresAlertsView),
+        ProjectionKind(StatementsProjection, SQLiteStatementsView, PostgresStatementsView),
     )
 }
 """Every projection, by name; later views (alerts, statements) add themselves here."""
@@ -106,9 +115,12 @@ class RebuildResult(JsonResult):
 class Projections:
     """The projections of one application, their views built on first use."""
 
-    def __init__(self, app: Application[Any], config: StoreConfig) -> None:
+    def __init__(
+        self, app: Application[Any], config: StoreConfig, settings: LedgerSettings | None = None
+    ) -> None:
         self.app = app
         self.config = config
+        self.settings = settings
         self._projections: dict[str, LedgerProjection[Any]] = {}
         self._memory_datastore: SQLiteDatastore | None = None
 
@@ -122,6 +134,8 @@ class Projections:
         if projection is None:
             kind = projection_kind(name)
             projection = kind.projection(view=self._construct_view(kind))
+            if self.settings is not None:
+                projection.configure(self.settings)
             self._projections[name] = projection
         return projection
 

@@ -25,6 +25,11 @@ def view_contents(projections: Projections, name: str) -> Any:
         return view.records()
     if name == "invoiceable":
         return view.lines(include_void=True)
+    if name == "alerts":
+        return view.alerts(include_acknowledged=True)
+    if name == "statements":
+        lines = [dict(row) for row in view.query("SELECT * FROM {lines} ORDER BY notification_id")]
+        return lines, view.due_candidates()
     raise AssertionError(name)
 
 

@@ -1,7 +1,9 @@
 """Projections are pure functions of the log: rebuilt from nothing, they equal the live ones.
 
 Random command sequences through the library (purchases, top-ups, work with and without a card,
-overage, back-dated work, reversals, and reads at random moments that catch views up mid-stream),
+overage, back-dated work, reversals, alert thresholds, servicedesk work of catalogue categories,
+acknowledgements, statements issued as the clock passes month ends, and reads at random moments
+that catch views up mid-stream),
 on SQLite and on PostgreSQL, each example in a store of its own.
 """
 
@@ -18,6 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger import Ledger, LedgerError
+from ledger.statements.render import render_json, render_text
 from tests.projections.support import all_contents, open_ledger, throwaway_store
 from tests.support import FakeClock
 
@@ -36,8 +39,20 @@ operation = st.one_of(
     st.tuples(st.just("top_up"), customer, money),
     st.tuples(st.just("work"), customer, hours, rate, days_back),
     st.tuples(st.just("reverse"), customer, st.integers(min_value=0, max_value=3)),
-    st.tuples(st.just("advance"), st.integers(min_value=1, max_value=240)),
-    st.tuples(st.just("read"), st.sampled_from(("balances", "work_records", "invoiceable"))),
+    st.tuples(st.just("advance"), st.integers(min_value=1, max_value=480)),
+    st.tuples(
+        st.just("read"), st.sampled_from(("balances", "work_records", "invoiceable", "alerts", "statements"))
+    ),
+    st.tuples(st.just("threshold"), customer, st.sampled_from(("percent", "amount")), money),
+    st.tuples(
+        st.just("support"),
+        customer,
+        st.sampled_from(("printers", "vpn")),
+        days_back,
+        st.integers(min_value=1, max_value=4),  # a burst of entries, a day apart
+    ),
+    st.tuples(st.just("ack"), st.integers(min_value=0, max_value=5)),
+    st.tuples(st.just("statements")),
 )
 
 
@@ -45,6 +60,7 @@ def play(ledger: Ledger, clock: FakeClock, operations: list[tuple[Any, ...]]) ->
     """Run the operations; refusals (no card to top up, unknown ticket) write nothing and are fine."""
     for slug in CUSTOMERS:
         ledger.add_customer(slug, name=slug.title(), account_manager="Anna", at="2026-01-01")
+        ledger.start_contract(slug, tier="comfort", effective_from="2026-01-01")
     tickets: dict[str, list[str]] = {slug: [] for slug in CUSTOMERS}
     for number, (kind, *args) in enumerate(operations):
         try:
@@ -67,18 +83,49 @@ def play(ledger: Ledger, clock: FakeClock, operations: list[tuple[Any, ...]]) ->
                 ledger.reverse_work(slug, ticket=ticket, reason="correction")
             elif kind == "advance":
                 clock.advance(hours=args[0])
+            elif kind == "threshold":
+                slug, how, value = args
+                chosen = {"percent": min(value, Decimal("100.00"))} if how == "percent" else {"amount": value}
+                ledger.set_alert_threshold(slug, **chosen)
+            elif kind == "support":
+                slug, component, days_back, count = args
+                for day in range(count):  # a burst of entries, a day apart
+                    at = clock.now - timedelta(days=days_back + day)
+                    ticket = f"S-{number}-{day}"
+                    ledger.log_work(
+                        slug, ticket=ticket, hours="1", kind="support", component=component, at=at
+                    )
+            elif kind == "ack":
+                open_alerts = ledger.alerts()
+                if open_alerts:
+                    ledger.acknowledge_alert(open_alerts[args[0] % len(open_alerts)].id)
+            elif kind == "statements":
+                ledger.issue_due_statements(clock.now)
             else:
                 ledger.projections.catch_up(args[0])
         except LedgerError:
             continue
 
 
+def issued_documents(ledger: Ledger) -> list[str]:
+    """Every issued statement, rendered: what must not change, byte for byte."""
+    view = ledger.projections.fresh("statements")
+    documents = []
+    for holder, latest in view.due_candidates():
+        if latest is not None:
+            statement = ledger.statement(holder.customer, latest)
+            documents += [render_text(statement), render_json(statement)]
+    return documents
+
+
 def check(ledger: Ledger) -> None:
     projections = ledger.projections
     projections.catch_up()
     incremental = all_contents(projections)
+    documents = issued_documents(ledger)
     projections.rebuild()
     assert all_contents(projections) == incremental
+    assert issued_documents(ledger) == documents
 
     balances = ledger.report_balances()
     for row in balances:

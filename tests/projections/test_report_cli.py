@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from ledger.cli import main
+from ledger.projections.runtime import PROJECTIONS
 
 
 class Cli:
@@ -148,11 +149,8 @@ def test_projections_status_and_rebuild(cli: Cli) -> None:
     assert status["work_records"]["pending"] == 3  # three work entries recorded, none applied yet
 
     rebuilt = cli.json("projections", "rebuild", "--json")
-    assert [(r["name"], r["position"]) for r in rebuilt] == [
-        ("balances", log_position),
-        ("work_records", log_position),
-        ("invoiceable", log_position),
-    ]
+    assert [(r["name"], r["position"]) for r in rebuilt] == [(name, log_position) for name in PROJECTIONS]
+    assert list(PROJECTIONS)[:3] == ["balances", "work_records", "invoiceable"]
     assert all(s["pending"] == 0 for s in cli.json("projections", "status", "--json"))
     [only] = cli.json("projections", "rebuild", "work_records", "--json")
     assert only["events_applied"] == 3

@@ -1,0 +1,130 @@
+"""Issuing monthly statements: numbered once per customer and month, reproducible forever.
+
+An issued statement is a :class:`~ledger.aggregates.statement_book.StatementBook` event naming the
+log position it was computed from; its document is composed from the statements view's lines at
+or before that position. A month that has not been issued can be shown *provisionally* (no number,
+clearly marked, computed from everything known now) but only the issued one is ever sent.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ledger.aggregates.statement_book import IssuedStatement, StatementBook
+from ledger.commands.application import retrying
+from ledger.domain.time import describe_instant, month_of
+from ledger.errors import NoCardError, StatementError
+from ledger.projections.statements import IssuedRecord, StatementsView
+from ledger.statements.document import Statement, compose, month_bounds, next_month
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from ledger.commands.application import LedgerApplication
+    from ledger.projections.runtime import Projections
+    from ledger.projections.statements import CardHolder
+
+STATEMENTS_PER_CALL_MAX = 10_000
+"""At most this many statements per ``issue_due_statements`` call; the next call goes on."""
+
+
+def issue_statement(
+    app: LedgerApplication,
+    projections: Projections,
+    customer: str,
+    month: str,
+    actor: str,
+    now: datetime,
+) -> tuple[Statement, bool]:
+    """Issue the customer's statement for a closed ``month``; (statement, was it issued before)."""
+    app.customer(customer)
+    _, end = month_bounds(month)
+    if end > now:
+        reason = f"{month} has not ended yet (it closes at {describe_instant(end)}); show it provisionally"
+        raise StatementError("month", reason)
+
+    def attempt() -> tuple[IssuedRecord, bool]:
+        book = app.get_or_none(StatementBook.create_id(customer), StatementBook)
+        if book is not None and month in book.statements:
+            return _record(customer, book.statements[month]), True
+        holder = _holder(projections, customer, month)
+        if book is not None and book.latest_month is not None and book.latest_month > month:
+            reason = (
+                f"statements are issued in month order; {book.latest_month} is already issued "
+                f"for {customer!r}"
+            )
+            raise StatementError("month", reason)
+        if book is None:
+            book = StatementBook(customer=holder.customer, actor=actor, effective_at=now)
+        position = int(app.recorder.max_notification_id() or 0)
+        issued = book.issue(month, closed_at=now, log_position=position, actor=actor)
+        app.save(book)
+        return _record(customer, issued), False
+
+    record, duplicate = retrying(attempt)
+    return _compose(projections.fresh("statements"), customer, month, record), duplicate
+
+
+def issue_due_statements(
+    app: LedgerApplication, projections: Projections, until: datetime, actor: str
+) -> list[Statement]:
+    """Issue every statement due by ``until``: for each customer with a card, each month from the
+    card's first month (or after the latest issued one) that ended at or before ``until``, in
+    order. Returns the newly issued ones; running it again issues nothing."""
+    issued: list[Statement] = []
+    view: StatementsView = projections.fresh("statements")
+    for holder, latest in view.due_candidates():
+        month = month_of(holder.opened_at) if latest is None else next_month(latest)
+        while month_bounds(month)[1] <= until and len(issued) < STATEMENTS_PER_CALL_MAX:
+            statement, duplicate = issue_statement(app, projections, holder.customer, month, actor, until)
+            if not duplicate:
+                issued.append(statement)
+            month = next_month(month)
+    return issued
+
+
+def statement(
+    app: LedgerApplication, projections: Projections, customer: str, month: str, now: datetime
+) -> Statement:
+    """The issued statement for ``month``, or a provisional one from everything known now."""
+    app.customer(customer)
+    view: StatementsView = projections.fresh("statements")
+    record = view.issued(customer, month)
+    if record is not None:
+        return _compose(view, customer, month, record)
+    holder = _holder(projections, customer, month)
+    position = int(app.recorder.max_notification_id() or 0)
+    _, end = month_bounds(month)
+    return compose(holder, month, view.lines(customer, end, position), position, None, forecast_at=now)
+
+
+def _holder(projections: Projections, customer: str, month: str) -> CardHolder:
+    view: StatementsView = projections.fresh("statements")
+    holder = view.holder(customer)
+    if holder is None:
+        raise NoCardError(customer)
+    _, end = month_bounds(month)
+    if holder.opened_at >= end:
+        reason = (
+            f"{customer!r} had no strippenkaart yet in {month} (opened {describe_instant(holder.opened_at)})"
+        )
+        raise StatementError("month", reason)
+    return holder
+
+
+def _compose(view: StatementsView, customer: str, month: str, record: IssuedRecord) -> Statement:
+    holder = view.holder(customer)
+    if holder is None:
+        raise NoCardError(customer)
+    _, end = month_bounds(month)
+    return compose(holder, month, view.lines(customer, end, record.log_position), record.log_position, record)
+
+
+def _record(customer: str, issued: IssuedStatement) -> IssuedRecord:
+    return IssuedRecord(
+        customer=customer,
+        month=issued["month"],
+        number=issued["number"],
+        closed_at=issued["closed_at"],
+        log_position=issued["log_position"],
+    )

@@ -21,7 +21,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import concurrent, history, latency, throughput
+from benchmarks import concurrent, history, latency, replay, throughput
 from benchmarks.stores import postgres_store, sqlite_store
 
 RESULTS = Path(__file__).with_name("results.json")
@@ -29,6 +29,7 @@ RESULTS = Path(__file__).with_name("results.json")
 
 @dataclass(frozen=True)
 class Sizes:
+    replay_events: int
     commands: int
     concurrent_each: int
     long_history: int
@@ -38,10 +39,22 @@ class Sizes:
 
 
 FULL = Sizes(
-    commands=2000, concurrent_each=500, long_history=100_000, short_history=100, customers=10_000, reads=2000
+    replay_events=100_000,
+    commands=2000,
+    concurrent_each=500,
+    long_history=100_000,
+    short_history=100,
+    customers=10_000,
+    reads=2000,
 )
 QUICK = Sizes(
-    commands=150, concurrent_each=40, long_history=3_000, short_history=100, customers=500, reads=200
+    replay_events=3_000,
+    commands=150,
+    concurrent_each=40,
+    long_history=3_000,
+    short_history=100,
+    customers=500,
+    reads=200,
 )
 
 
@@ -104,6 +117,32 @@ def history_rows(sizes: Sizes, stores: list[str]) -> list[Row]:
     return rows
 
 
+def replay_rows(sizes: Sizes, stores: list[str]) -> list[Row]:
+    rows = []
+    for store in stores:
+        opener = sqlite_store if store == "sqlite" else postgres_store
+        with opener() as (url, place):
+            events = replay.build_log(url, sizes.replay_events)
+            if store == "sqlite":
+                raw = replay.raw_sqlite_read_rate(Path(url.removeprefix("sqlite:///")))
+            else:
+                raw = replay.raw_postgres_read_rate(str(place))
+            rate, peak_mb = replay.rebuild_rate(url, events)
+        ratio = rate / raw
+        rows.append(
+            Row(
+                f"4 rebuild all views, {events:,} events",
+                store,
+                f"{rate:,.0f} ev/s, peak {peak_mb:,.0f} MB",
+                f"{raw:,.0f} rows/s raw read",
+                round(ratio, 4),
+                "≥ 0.3, < 300 MB",
+                ratio >= 0.3 and peak_mb < 300,
+            )
+        )
+    return rows
+
+
 def latency_rows(sizes: Sizes, stores: list[str]) -> list[Row]:
     rows = []
     for store in stores:
@@ -143,6 +182,7 @@ SECTIONS: dict[str, Callable[[Sizes, list[str]], list[Row]]] = {
     "throughput": throughput_rows,
     "concurrent": concurrent_rows,
     "history": history_rows,
+    "replay": replay_rows,
     "latency": latency_rows,
 }
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -23,10 +24,12 @@ from eventsourcing.domain import (
     MutableAggregateProtocol,
 )
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.utils import EnvType
 
 from ledger.aggregates.customer import Customer
 from ledger.aggregates.onsite_engagement import OnSiteEngagement
 from ledger.aggregates.strippenkaart import CreditBlock, Strippenkaart
+from ledger.commands.batch_read import BatchReader
 from ledger.domain.monthly import MonthlyTerm
 from ledger.errors import ConcurrencyError, UnknownCustomerError
 
@@ -86,11 +89,22 @@ class LedgerApplication(Application[UUID]):
         transcoder.register(CreditBlockAsDict())
         transcoder.register(MonthlyTermAsDict())
 
+    def __init__(self, env: EnvType | None = None) -> None:
+        super().__init__(env)
+        self.batch_reader = BatchReader(self)
+
+    def prefetched(self, aggregate_ids: Sequence[UUID]) -> AbstractContextManager[None]:
+        """Read these aggregates in one query; ``get_or_none`` inside the block answers from it."""
+        return self.batch_reader.prefetched(aggregate_ids)
+
     def get_or_none(self, aggregate_id: UUID, kind: type[A]) -> A | None:
         """The aggregate with this id, or None when nothing was ever recorded under it."""
+        taken, prefetched = self.batch_reader.take(aggregate_id)
         try:
-            aggregate: object = self.repository.get(aggregate_id)
+            aggregate: object = prefetched if taken else self.repository.get(aggregate_id)
         except AggregateNotFoundError:
+            return None
+        if aggregate is None:
             return None
         if not isinstance(aggregate, kind):
             msg = f"aggregate {aggregate_id} is a {type(aggregate).__name__}, not a {kind.__name__}"

@@ -9,18 +9,33 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ledger.aggregates.beheerpacks import BeheerpackPortfolio
+from ledger.aggregates.customer import Customer
 from ledger.aggregates.onsite_engagement import OnSiteEngagement
 from ledger.aggregates.rate_card import RateCard
 from ledger.aggregates.servicedesk_contract import ServicedeskContract
+from ledger.aggregates.strippenkaart import Strippenkaart
 from ledger.commands.results import EntitlementResult
 from ledger.domain.payer import Entitlements
 from ledger.domain.service_window import channel_at
 
 if TYPE_CHECKING:
     from datetime import datetime
+    from uuid import UUID
 
     from ledger.commands.application import LedgerApplication
     from ledger.domain.calendar import WorkingCalendar
+
+
+def work_log_reads(customer: str) -> list[UUID]:
+    """The ids ``work log`` reads besides the entry: card, customer and what decides the payer."""
+    return [
+        Strippenkaart.create_id(customer),
+        Customer.create_id(customer),
+        ServicedeskContract.create_id(customer),
+        BeheerpackPortfolio.create_id(customer),
+        OnSiteEngagement.create_id(customer),
+        RateCard.create_id(customer),
+    ]
 
 
 def contract_of(app: LedgerApplication, customer: str) -> ServicedeskContract | None:

@@ -10,7 +10,7 @@ from ledger.aggregates.rate_card import rate_quote, rounding_quote
 from ledger.aggregates.work_entry import WorkEntry
 from ledger.commands.application import retrying
 from ledger.commands.clock import effective_time
-from ledger.commands.entitlements import entitlements_at, rate_card_of
+from ledger.commands.entitlements import entitlements_at, rate_card_of, work_log_reads
 from ledger.commands.results import ReversalResult, WorkResult
 from ledger.domain.calendar import WorkingCalendar
 from ledger.domain.money import DEFAULT_CURRENCY, cost, format_money
@@ -41,14 +41,15 @@ def log_work(
 
     def attempt() -> WorkResult:
         entry_id = WorkEntry.create_id(command.customer, command.ticket)
-        existing = app.get_or_none(entry_id, WorkEntry)
-        if existing is not None:
-            return work_result(existing, duplicate=True)
-        card = app.card(command.customer)
-        if card is None:  # a card is only ever opened for a registered customer
-            app.customer(command.customer)
-        entitlements = entitlements_at(app, command.customer, command.component, at, calendar)
-        pricing = _price(command, rate_card_of(app, command.customer), at)
+        with app.prefetched([entry_id, *work_log_reads(command.customer)]):
+            existing = app.get_or_none(entry_id, WorkEntry)
+            if existing is not None:
+                return work_result(existing, duplicate=True)
+            card = app.card(command.customer)
+            if card is None:  # a card is only ever opened for a registered customer
+                app.customer(command.customer)
+            entitlements = entitlements_at(app, command.customer, command.component, at, calendar)
+            pricing = _price(command, rate_card_of(app, command.customer), at)
         entry = _record(command, entitlements, pricing, card, at)
         if entry.card_paid > ZERO and card is not None:
             app.save(entry, card)

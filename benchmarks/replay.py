@@ -1,0 +1,74 @@
+"""Replay: rebuilding every view from the whole log vs a raw read of the same rows through the driver.
+
+The raw side reads every stored event row (the bytes the ledger itself reads) with sqlite3 or
+psycopg, in the same batches; the ledger side rebuilds all views from nothing (decode, apply, write
+view rows, track). Peak memory is the process's resident high-water mark during the rebuild.
+"""
+
+from __future__ import annotations
+
+import resource
+import sqlite3
+import time
+from pathlib import Path
+
+import psycopg
+
+from benchmarks.rebuild import generate
+from benchmarks.stores import POSTGRES_URL
+from ledger import Ledger
+
+READ_BATCH = 500
+
+
+def build_log(url: str, events: int) -> int:
+    with Ledger.open(url, actor="bench") as ledger:
+        generate(ledger, events)
+        return len(ledger.app.recorder.select_notifications(start=1, limit=10_000_000))
+
+
+def rebuild_rate(url: str, events: int) -> tuple[float, float]:
+    """Events per second of rebuilding all views, and peak resident memory in MB afterwards."""
+    with Ledger.open(url, actor="bench") as ledger:
+        ledger.projection_status()  # create the views first: time the replay, not the DDL
+        started = time.perf_counter()
+        ledger.rebuild_projection()
+        seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return events / seconds, peak_mb
+
+
+def raw_sqlite_read_rate(path: Path) -> float:
+    connection = sqlite3.connect(path)
+    started = time.perf_counter()
+    rows, last = 0, 0
+    while True:
+        batch = connection.execute(
+            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
+            "WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            (last, READ_BATCH),
+        ).fetchall()
+        if not batch:
+            break
+        rows += len(batch)
+        last = batch[-1][0]
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return rows / elapsed
+
+
+def raw_postgres_read_rate(schema: str) -> float:
+    with psycopg.connect(POSTGRES_URL) as connection:
+        started = time.perf_counter()
+        rows, last = 0, 0
+        while True:
+            batch = connection.execute(
+                f'SELECT notification_id, originator_id, originator_version, topic, state FROM "{schema}".'
+                "ledger_events WHERE notification_id > %s ORDER BY notification_id LIMIT %s",
+                (last, READ_BATCH),
+            ).fetchall()
+            if not batch:
+                break
+            rows += len(batch)
+            last = batch[-1][0]
+        return rows / (time.perf_counter() - started)

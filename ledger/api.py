@@ -22,7 +22,18 @@ from ledger.audit.bitemporal import balance_as_of
 from ledger.audit.export import ExportRow, export_rows
 from ledger.audit.seals import SEAL_KEY_VARIABLE, SealSummary, seal_key, seal_log
 from ledger.audit.verify import VerifyReport, ViewComparison, verify_log
-from ledger.commands import admin, cards, contracts, customers, entitlements, monthly, onsite, rates, work
+from ledger.commands import (
+    admin,
+    cards,
+    contracts,
+    customers,
+    entitlements,
+    importing,
+    monthly,
+    onsite,
+    rates,
+    work,
+)
 from ledger.commands import packs as beheerpacks
 from ledger.commands import tick as tick_command
 from ledger.commands.application import Clock, LedgerApplication, retrying
@@ -369,6 +380,20 @@ class Ledger:
         """
         command = Tick.build(until=until, actor=actor if actor is not None else tick_command.CLOCK_ACTOR)
         return tick_command.tick(self.app, command, self.clock(), self.due_fact_producers)
+
+    @_store_errors
+    def import_csv(
+        self, source: importing.Source, *, progress: importing.Progress | None = None
+    ) -> importing.ImportResult:
+        """Import history from a CSV file (path or open text stream); the format is in
+        :mod:`ledger.commands.importing`. Every row is validated first (nothing is written when one
+        is wrong), then applied through the ordinary commands in batches; a re-run writes nothing.
+        ``progress(done, total)`` is called after every committed batch.
+        """
+        actor = self._common(None, None)["actor"]
+        return importing.import_csv(
+            self.app, source, actor=actor, now=self.clock(), calendar=self.calendar, progress=progress
+        )
 
     @_store_errors
     def log_work(

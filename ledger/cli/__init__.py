@@ -21,6 +21,7 @@ from ledger.cli import (
     customer,
     demo,
     entitlement,
+    importer,
     onsite,
     pack,
     projections,
@@ -50,6 +51,7 @@ SUBCOMMANDS = (
     tick,
     audit,
     demo,
+    importer,
 )
 """Each module registers its own subcommands; later features add theirs here."""
 

@@ -1,0 +1,91 @@
+"""A unit of work for bulk writes: the handlers' ``save`` calls collected, committed once per batch.
+
+Why: a bulk import runs the very same handlers as the single commands (same validation, same
+decisions), but one transaction per row would make it as slow as typing the history in. The
+batch stands in for the application: ``get_or_none`` answers from an identity map first, so a row
+sees what earlier rows of the same batch did (the card a purchase opened, the debit of the work
+before), and ``commit`` saves every changed aggregate in one ``app.save`` (one transaction). A
+lost race surfaces there as ``IntegrityError``; the caller re-runs the batch from fresh state.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from eventsourcing.domain import Aggregate
+
+from ledger.aggregates.customer import Customer
+from ledger.aggregates.strippenkaart import Strippenkaart
+from ledger.errors import UnknownCustomerError
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from eventsourcing.persistence import EventStore
+
+    from ledger.commands.application import LedgerApplication
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class BatchingApplication:
+    """The part of :class:`LedgerApplication` the command handlers use, with deferred saving."""
+
+    def __init__(self, app: LedgerApplication) -> None:
+        self.app = app
+        self.events: EventStore[UUID] = app.events
+        """For the clock index's log; see :attr:`must_commit`."""
+        self._seen: dict[UUID, Aggregate | None] = {}
+        self._changed: dict[UUID, Aggregate] = {}
+        self._loose: list[Any] = []
+
+    @property
+    def must_commit(self) -> bool:
+        """A handler saved a loose event (a clock-index entry): its log reads its next version from
+        the store, so a second entry before this one is committed would collide with it."""
+        return bool(self._loose)
+
+    @property
+    def pending(self) -> int:
+        """Changed aggregates not yet committed."""
+        return len(self._changed)
+
+    def as_application(self) -> LedgerApplication:
+        """This batch, typed as what the handlers take (they use only the methods defined here)."""
+        return cast("LedgerApplication", self)
+
+    def get_or_none(self, aggregate_id: UUID, kind: type[A]) -> A | None:
+        if aggregate_id in self._seen:
+            aggregate = self._seen[aggregate_id]
+        else:
+            aggregate = self.app.get_or_none(aggregate_id, Aggregate)
+            self._seen[aggregate_id] = aggregate
+        if aggregate is not None and not isinstance(aggregate, kind):
+            msg = f"aggregate {aggregate_id} is a {type(aggregate).__name__}, not a {kind.__name__}"
+            raise TypeError(msg)
+        return aggregate
+
+    def customer(self, slug: str) -> Customer:
+        customer = self.get_or_none(Customer.create_id(slug), Customer)
+        if customer is None:
+            raise UnknownCustomerError(slug)
+        return customer
+
+    def card(self, slug: str) -> Strippenkaart | None:
+        return self.get_or_none(Strippenkaart.create_id(slug), Strippenkaart)
+
+    def save(self, *objects: Any) -> None:
+        """Remember what a handler would have saved; nothing reaches the store until :meth:`commit`."""
+        for item in objects:
+            if isinstance(item, Aggregate):
+                self._seen[item.id] = item
+                self._changed[item.id] = item
+            elif item is not None:
+                self._loose.append(item)
+
+    def commit(self) -> None:
+        """Save every changed aggregate of the batch in one transaction (all or nothing)."""
+        if self._changed or self._loose:
+            self.app.save(*self._changed.values(), *self._loose)
+        self._changed.clear()
+        self._loose.clear()

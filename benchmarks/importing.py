@@ -80,7 +80,7 @@ def library_import(url: str, path: Path) -> tuple[int, int, float]:
     return result.applied, events, seconds
 
 
-def _batches(events: int) -> list[list[tuple[object, int, str, bytes]]]:
+def _batches(events: int) -> list[list[tuple[uuid.UUID, int, str, bytes]]]:
     rows = [(uuid.uuid4(), 1, TOPIC, STATE) for _ in range(events)]
     return [rows[i : i + RAW_BATCH_ROWS] for i in range(0, events, RAW_BATCH_ROWS)]
 

@@ -16,9 +16,11 @@ from eventsourcing.domain import Aggregate
 
 from ledger.aggregates.customer import Customer
 from ledger.aggregates.strippenkaart import Strippenkaart
+from ledger.commands.recorded import recorded_ids
 from ledger.errors import UnknownCustomerError
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
     from uuid import UUID
 
     from eventsourcing.persistence import EventStore
@@ -27,15 +29,23 @@ if TYPE_CHECKING:
 
 A = TypeVar("A", bound=Aggregate)
 
+CARRIED_MAX = 5_000
+"""Aggregates carried from one batch to the next at most; beyond, the next batch starts empty."""
+
 
 class BatchingApplication:
     """The part of :class:`LedgerApplication` the command handlers use, with deferred saving."""
 
-    def __init__(self, app: LedgerApplication) -> None:
+    def __init__(self, app: LedgerApplication, carried: BatchingApplication | None = None) -> None:
+        """``carried``: a committed batch whose aggregates this one may start from, saving a load
+        of each (a card with many entries is the costly one). If another writer changed one in
+        between, the commit fails on its version and the caller re-runs without ``carried``."""
         self.app = app
         self.events: EventStore[UUID] = app.events
         """For the clock index's log; see :attr:`must_commit`."""
         self._seen: dict[UUID, Aggregate | None] = {}
+        if carried is not None and not carried.pending and len(carried._seen) <= CARRIED_MAX:
+            self._seen.update(carried._seen)
         self._changed: dict[UUID, Aggregate] = {}
         self._loose: list[Any] = []
 
@@ -53,6 +63,17 @@ class BatchingApplication:
     def as_application(self) -> LedgerApplication:
         """This batch, typed as what the handlers take (they use only the methods defined here)."""
         return cast("LedgerApplication", self)
+
+    def prefetch(self, aggregate_ids: Collection[UUID]) -> None:
+        """Learn in one query which of these ids have no events yet, so that looking them up
+        later in the batch costs nothing (a ticket's idempotency check, row after row)."""
+        unknown = [aggregate_id for aggregate_id in aggregate_ids if aggregate_id not in self._seen]
+        recorded = recorded_ids(self.app.recorder, unknown)
+        if recorded is None:
+            return
+        for aggregate_id in unknown:
+            if aggregate_id not in recorded:
+                self._seen[aggregate_id] = None
 
     def get_or_none(self, aggregate_id: UUID, kind: type[A]) -> A | None:
         if aggregate_id in self._seen:

@@ -44,6 +44,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from eventsourcing.persistence import IntegrityError
 
+from ledger.aggregates.work_entry import WorkEntry
 from ledger.commands import cards, customers, work
 from ledger.commands.batching import BatchingApplication
 from ledger.commands.clock import effective_time
@@ -61,6 +62,7 @@ from ledger.errors import ConcurrencyError, InvalidInputError, LedgerError
 
 if TYPE_CHECKING:
     from datetime import datetime
+    from uuid import UUID
 
     from ledger.commands.application import LedgerApplication
     from ledger.domain.calendar import WorkingCalendar
@@ -166,8 +168,9 @@ def import_csv(
     rows = read_rows(source, actor, now)
     outcomes: list[tuple[str, bool]] = []
     position = 0
+    carried: BatchingApplication | None = None
     while position < len(rows):
-        batch_outcomes = _run_batch(app, rows, position, len(rows), now, calendar)
+        batch_outcomes, carried = _run_batch(app, rows, position, len(rows), now, calendar, carried)
         outcomes += batch_outcomes
         position += len(batch_outcomes)
         if progress is not None:
@@ -248,14 +251,17 @@ def _run_batch(
     stop: int,
     now: datetime,
     calendar: WorkingCalendar,
-) -> list[tuple[str, bool]]:
+    carried: BatchingApplication | None = None,
+) -> tuple[list[tuple[str, bool]], BatchingApplication]:
     """Apply rows from ``start`` (at most a batch, fewer when a row must be committed on its own)
     and commit them; re-run from fresh state when another writer got there first."""
     for attempt in range(BATCH_ATTEMPTS_MAX):
-        batch = BatchingApplication(app)
+        batch = BatchingApplication(app, carried if attempt == 0 else None)
         outcomes: list[tuple[str, bool]] = []
+        window = rows[start : min(stop, start + BATCH_ROWS_MAX)]
         try:
-            for row in rows[start : min(stop, start + BATCH_ROWS_MAX)]:
+            batch.prefetch([_entry_id(row.command) for row in window if isinstance(row.command, LogWork)])
+            for row in window:
                 outcomes.append((row.type, _apply(batch.as_application(), row.command, now, calendar)))
                 if batch.must_commit:
                     break
@@ -267,10 +273,14 @@ def _run_batch(
             failed = start + len(outcomes)
             committed = start
             if failed > start:  # commit the rows before the refused one, from fresh state
-                committed += len(_run_batch(app, rows, start, failed, now, calendar))
+                committed += len(_run_batch(app, rows, start, failed, now, calendar)[0])
             raise ImportStoppedError(rows[failed].line, error, committed) from error
-        return outcomes
+        return outcomes, batch
     raise ConcurrencyError(BATCH_ATTEMPTS_MAX)
+
+
+def _entry_id(command: LogWork) -> UUID:
+    return WorkEntry.create_id(command.customer, command.ticket)
 
 
 def _apply(app: LedgerApplication, command: Command, now: datetime, calendar: WorkingCalendar) -> bool:

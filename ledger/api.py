@@ -29,6 +29,7 @@ from ledger.commands import (
     contracts,
     customers,
     entitlements,
+    importing,
     monthly,
     onsite,
     rates,
@@ -393,6 +394,20 @@ class Ledger:
         # Statements last: a month closes with the credits and write-offs due in it recorded.
         issued = statements.issue_due_statements(self.app, self.projections, result.until, command.actor)
         return dataclasses.replace(result, statements=tuple(s.number or "" for s in issued))
+
+    @_store_errors
+    def import_csv(
+        self, source: importing.Source, *, progress: importing.Progress | None = None
+    ) -> importing.ImportResult:
+        """Import history from a CSV file (path or open text stream); the format is in
+        :mod:`ledger.commands.importing`. Every row is validated first (nothing is written when one
+        is wrong), then applied through the ordinary commands in batches; a re-run writes nothing.
+        ``progress(done, total)`` is called after every committed batch.
+        """
+        actor = self._common(None, None)["actor"]
+        return importing.import_csv(
+            self.app, source, actor=actor, now=self.clock(), calendar=self.calendar, progress=progress
+        )
 
     @_store_errors
     def log_work(

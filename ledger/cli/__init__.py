@@ -22,6 +22,7 @@ from ledger.cli import (
     customer,
     demo,
     entitlement,
+    importer,
     onsite,
     pack,
     projections,
@@ -54,6 +55,7 @@ SUBCOMMANDS = (
     tick,
     audit,
     demo,
+    importer,
 )
 """Each module registers its own subcommands; later features add theirs here."""
 

@@ -42,7 +42,8 @@ def test_scratch_tables_are_removed(busy: Ledger) -> None:
     leftovers = view.query(
         "SELECT name FROM sqlite_master WHERE substr(name, 1, 7) = 'verify_'"
         if busy.config.kind == "sqlite"
-        else "SELECT table_name FROM information_schema.tables WHERE strpos(table_name, 'verify_') = 1"
+        else "SELECT table_name FROM information_schema.tables WHERE strpos(table_name, 'verify_') = 1 "
+        f"AND table_schema = '{view.datastore.schema}'"
     )
     assert list(leftovers) == []
 

@@ -1,0 +1,318 @@
+"""Bulk import of history (from a spreadsheet or an older PSA) through the ordinary commands.
+
+The file is CSV with a header row. Every row has ``type``, ``customer`` and ``at`` (ISO 8601 with a
+zone, or a bare date = 00:00 Europe/Amsterdam); the other columns depend on the type, and a cell
+may only be filled in a column its type knows (blank cells are fine):
+
+==========  ===========================================================================
+type        columns (optional ones in brackets)
+==========  ===========================================================================
+customer    name, account_manager
+purchase    amount, [currency], reference
+top-up      amount, reference
+work        ticket, hours, [rate], [description], [kind], [component]
+reversal    ticket, reason
+==========  ===========================================================================
+
+Unknown columns are refused. Each row becomes the same command model the CLI and the library
+build (``AddCustomer``, ``BuyCard``, ``TopUpCard``, ``LogWork`` with ``source="import"``,
+``ReverseWork``) and runs through the same handler, so an imported row is judged exactly as if it
+had been typed in: same payer decision, same card debit, same refusal of future times.
+
+Two passes. First every row is validated; if any is wrong, all problems are reported (``line N:
+field: reason``) and nothing is written. Then the rows are applied in file order, in batches of
+:data:`BATCH_ROWS_MAX` rows per transaction (see :mod:`ledger.commands.batching`). Rows are
+idempotent (a ticket is recorded once, a purchase reference credited once, a customer registered
+once), so importing the same file again writes nothing and reports every row as a duplicate, and
+a batch that lost a race with another writer is simply run again from fresh state.
+
+A row the ledger refuses while applying (a top-up before any purchase, a reversal of an unknown
+ticket) stops the import at that row: the rows before it are committed, none from it on; fix the
+file and import it again — the committed rows come back as duplicates.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from eventsourcing.persistence import IntegrityError
+
+from ledger.aggregates.work_entry import WorkEntry
+from ledger.commands import cards, customers, work
+from ledger.commands.batching import BatchingApplication
+from ledger.commands.clock import effective_time
+from ledger.commands.models import (
+    AddCustomer,
+    BuyCard,
+    Command,
+    LogWork,
+    ReverseWork,
+    TopUpCard,
+    WorkSource,
+)
+from ledger.commands.results import JsonResult
+from ledger.errors import ConcurrencyError, InvalidInputError, LedgerError
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from uuid import UUID
+
+    from ledger.commands.application import LedgerApplication
+    from ledger.domain.calendar import WorkingCalendar
+
+BATCH_ROWS_MAX = 500
+"""Rows per transaction: large enough to amortise the commit, small enough to re-run cheaply."""
+BATCH_ATTEMPTS_MAX = 8
+"""How often a batch is re-run after losing a race with another writer."""
+IMPORT_ROWS_MAX = 1_000_000
+"""A larger file is split by the caller: validated rows are held in memory between the passes."""
+PROBLEMS_SHOWN_MAX = 20
+"""Problems listed in the error; the rest are counted."""
+
+COMMON_COLUMNS = ("type", "customer", "at")
+MODELS: dict[str, type[Command]] = {
+    "customer": AddCustomer,
+    "purchase": BuyCard,
+    "top-up": TopUpCard,
+    "work": LogWork,
+    "reversal": ReverseWork,
+}
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "customer": ("name", "account_manager"),
+    "purchase": ("amount", "currency", "reference"),
+    "top-up": ("amount", "reference"),
+    "work": ("ticket", "hours", "rate", "description", "kind", "component"),
+    "reversal": ("ticket", "reason"),
+}
+KNOWN_COLUMNS = COMMON_COLUMNS + tuple(
+    dict.fromkeys(column for columns in COLUMNS.values() for column in columns)
+)
+
+Source = str | Path | IO[str]
+Progress = Callable[[int, int], None]
+"""Called with (rows done, rows in total) after every committed batch."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.field}: {self.reason}"
+
+
+class ImportRowsError(LedgerError):
+    """Rows of the file are invalid; every problem is listed and nothing was written."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        shown = [str(problem) for problem in problems[:PROBLEMS_SHOWN_MAX]]
+        if len(problems) > PROBLEMS_SHOWN_MAX:
+            shown.append(f"and {len(problems) - PROBLEMS_SHOWN_MAX} more")
+        rows = len({problem.line for problem in problems})
+        header = f"import: {rows} row{'s' if rows != 1 else ''} refused, nothing written"
+        super().__init__("\n".join([header, *shown]))
+
+
+class ImportStoppedError(LedgerError):
+    """The ledger refused a row while applying; the rows before it were committed."""
+
+    def __init__(self, line: int, error: LedgerError, committed: int) -> None:
+        self.line = line
+        self.error = error
+        self.committed = committed
+        super().__init__(
+            f"line {line}: {error} (import stopped here: the {committed} rows before it are "
+            "imported; fix the file and import it again, imported rows are skipped as duplicates)"
+        )
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    line: int
+    type: str
+    command: Command
+
+
+@dataclass(frozen=True)
+class ImportResult(JsonResult):
+    """What an import did: every row is either applied or a duplicate of what was there."""
+
+    rows: int
+    applied: int
+    duplicates: int
+    by_type: dict[str, dict[str, int]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def import_csv(
+    app: LedgerApplication,
+    source: Source,
+    *,
+    actor: str,
+    now: datetime,
+    calendar: WorkingCalendar,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Validate every row of ``source``, then apply them in order, batch by batch."""
+    started = time.perf_counter()
+    rows = read_rows(source, actor, now)
+    outcomes: list[tuple[str, bool]] = []
+    position = 0
+    carried: BatchingApplication | None = None
+    while position < len(rows):
+        batch_outcomes, carried = _run_batch(app, rows, position, len(rows), now, calendar, carried)
+        outcomes += batch_outcomes
+        position += len(batch_outcomes)
+        if progress is not None:
+            progress(position, len(rows))
+    return _result(outcomes, time.perf_counter() - started)
+
+
+def read_rows(source: Source, actor: str, now: datetime) -> list[ImportRow]:
+    """Every row as its command model, or ImportRowsError listing every problem."""
+    if isinstance(source, str | Path):
+        with Path(source).open(encoding="utf-8-sig", newline="") as stream:
+            return _read(stream, actor, now)
+    return _read(source, actor, now)
+
+
+def _read(stream: IO[str], actor: str, now: datetime) -> list[ImportRow]:
+    reader = csv.DictReader(stream, restkey="\x00extra")
+    header = [name.strip() for name in reader.fieldnames or ()]
+    problems = _header_problems(header)
+    if problems:
+        raise ImportRowsError(problems)
+    rows: list[ImportRow] = []
+    for record in reader:
+        if len(rows) + len(problems) >= IMPORT_ROWS_MAX:
+            problems.append(Problem(reader.line_num, "file", f"more than {IMPORT_ROWS_MAX:,} rows"))
+            break
+        values = {name.strip(): value for name, value in record.items() if isinstance(name, str)}
+        try:
+            rows.append(_row(reader.line_num, values, actor, now))
+        except InvalidInputError as error:
+            problems.append(Problem(reader.line_num, error.field, error.reason))
+    if problems:
+        raise ImportRowsError(problems)
+    return rows
+
+
+def _header_problems(header: list[str]) -> list[Problem]:
+    if not header:
+        return [Problem(1, "header", "the file is empty; the first line names the columns")]
+    problems = [
+        Problem(1, "header", f"unknown column {name!r} (known: {', '.join(KNOWN_COLUMNS)})")
+        for name in header
+        if name not in KNOWN_COLUMNS
+    ]
+    problems += [
+        Problem(1, "header", f"column {name!r} is missing") for name in COMMON_COLUMNS if name not in header
+    ]
+    return problems
+
+
+def _row(line: int, values: dict[str, Any], actor: str, now: datetime) -> ImportRow:
+    if values.get("\x00extra"):
+        raise InvalidInputError("row", "has more cells than the header has columns")
+    filled = {
+        name: value.strip() for name, value in values.items() if isinstance(value, str) and value.strip()
+    }
+    kind = filled.pop("type", "")
+    model = MODELS.get(kind)
+    if model is None:
+        raise InvalidInputError("type", f"{kind!r} is not one of {', '.join(MODELS)}")
+    if "at" not in filled:
+        raise InvalidInputError("at", "is empty; imported history must be dated")
+    for name in filled:
+        if name not in COMMON_COLUMNS and name not in COLUMNS[kind]:
+            raise InvalidInputError(name, f"is not a column of a {kind} row")
+    arguments: dict[str, Any] = {**filled, "actor": actor}
+    if model is LogWork:
+        arguments["source"] = WorkSource.IMPORT
+    command = model.build(**arguments)
+    effective_time(command.at, now)  # a future time is refused now, not half-way through applying
+    return ImportRow(line, kind, command)
+
+
+def _run_batch(
+    app: LedgerApplication,
+    rows: list[ImportRow],
+    start: int,
+    stop: int,
+    now: datetime,
+    calendar: WorkingCalendar,
+    carried: BatchingApplication | None = None,
+) -> tuple[list[tuple[str, bool]], BatchingApplication]:
+    """Apply rows from ``start`` (at most a batch, fewer when a row must be committed on its own)
+    and commit them; re-run from fresh state when another writer got there first."""
+    for attempt in range(BATCH_ATTEMPTS_MAX):
+        batch = BatchingApplication(app, carried if attempt == 0 else None)
+        outcomes: list[tuple[str, bool]] = []
+        window = rows[start : min(stop, start + BATCH_ROWS_MAX)]
+        try:
+            batch.prefetch([_entry_id(row.command) for row in window if isinstance(row.command, LogWork)])
+            for row in window:
+                outcomes.append((row.type, _apply(batch.as_application(), row.command, now, calendar)))
+                if batch.must_commit:
+                    break
+            batch.commit()
+        except IntegrityError:
+            time.sleep(random.uniform(0, min(0.25, 0.005 * 2**attempt)))
+            continue
+        except LedgerError as error:
+            failed = start + len(outcomes)
+            committed = start
+            if failed > start:  # commit the rows before the refused one, from fresh state
+                committed += len(_run_batch(app, rows, start, failed, now, calendar)[0])
+            raise ImportStoppedError(rows[failed].line, error, committed) from error
+        return outcomes, batch
+    raise ConcurrencyError(BATCH_ATTEMPTS_MAX)
+
+
+def _entry_id(command: LogWork) -> UUID:
+    return WorkEntry.create_id(command.customer, command.ticket)
+
+
+def _apply(app: LedgerApplication, command: Command, now: datetime, calendar: WorkingCalendar) -> bool:
+    """Run one row's command through its ordinary handler; True when it was there already."""
+    if isinstance(command, AddCustomer):
+        return customers.add_customer(app, command, now).duplicate
+    if isinstance(command, BuyCard):
+        return cards.buy_card(app, command, now).duplicate
+    if isinstance(command, TopUpCard):
+        return cards.top_up(app, command, now).duplicate
+    if isinstance(command, LogWork):
+        return work.log_work(app, command, now, calendar).duplicate
+    if isinstance(command, ReverseWork):
+        return work.reverse_work(app, command, now).duplicate
+    msg = f"no handler for {type(command).__name__}"
+    raise TypeError(msg)
+
+
+def _result(outcomes: Iterable[tuple[str, bool]], seconds: float) -> ImportResult:
+    applied: Counter[str] = Counter()
+    duplicates: Counter[str] = Counter()
+    for kind, duplicate in outcomes:
+        (duplicates if duplicate else applied)[kind] += 1
+    by_type = {
+        kind: {"applied": applied[kind], "duplicates": duplicates[kind]}
+        for kind in MODELS
+        if applied[kind] or duplicates[kind]
+    }
+    return ImportResult(
+        rows=sum(applied.values()) + sum(duplicates.values()),
+        applied=sum(applied.values()),
+        duplicates=sum(duplicates.values()),
+        by_type=by_type,
+        seconds=round(seconds, 3),
+    )

@@ -45,6 +45,7 @@ from ledger.commands.models import (
     AcknowledgeAlert,
     AddCustomer,
     AddPack,
+    AdminStanding,
     AssignConsultant,
     BuyCard,
     ChangeAdminScope,
@@ -993,14 +994,7 @@ class Ledger:
         actor: str | None = None,
     ) -> AdminChangeResult:
         """Suspend ``account`` from ``effective_from`` (default now) until it is resumed."""
-        command = SuspendAdminAccount.build(
-            customer=customer,
-            account=account,
-            reason=reason,
-            effective_from=effective_from,
-            **self._common(actor, None),
-        )
-        return admin.change_standing(self.app, command, self.clock())
+        return self._change_standing(SuspendAdminAccount, customer, account, reason, effective_from, actor)
 
     @_store_errors
     def resume_admin(
@@ -1013,14 +1007,7 @@ class Ledger:
         actor: str | None = None,
     ) -> AdminChangeResult:
         """End the suspension of ``account`` at ``effective_from`` (default now)."""
-        command = ResumeAdminAccount.build(
-            customer=customer,
-            account=account,
-            reason=reason,
-            effective_from=effective_from,
-            **self._common(actor, None),
-        )
-        return admin.change_standing(self.app, command, self.clock())
+        return self._change_standing(ResumeAdminAccount, customer, account, reason, effective_from, actor)
 
     @_store_errors
     def revoke_admin(
@@ -1033,7 +1020,19 @@ class Ledger:
         actor: str | None = None,
     ) -> AdminChangeResult:
         """End every grant of ``account`` from ``effective_from`` (default now; may be backdated)."""
-        command = RevokeAdminAccount.build(
+        return self._change_standing(RevokeAdminAccount, customer, account, reason, effective_from, actor)
+
+    def _change_standing(
+        self,
+        kind: type[AdminStanding],
+        customer: str,
+        account: str,
+        reason: str,
+        effective_from: When,
+        actor: str | None,
+    ) -> AdminChangeResult:
+        """Suspend, resume and revoke differ only in the command they build."""
+        command = kind.build(
             customer=customer,
             account=account,
             reason=reason,

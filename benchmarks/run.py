@@ -40,11 +40,12 @@ class Sizes:
     reads: int
     import_customers: int = 50
     import_work_each: int = 200
+    rounds: int = 5
 
 
 FULL = Sizes(
     replay_events=100_000,
-    commands=2000,
+    commands=5000,
     concurrent_each=500,
     long_history=100_000,
     short_history=100,
@@ -53,9 +54,10 @@ FULL = Sizes(
 )
 QUICK = Sizes(
     import_customers=10,
+    rounds=3,
     import_work_each=30,
     replay_events=3_000,
-    commands=150,
+    commands=300,
     concurrent_each=40,
     long_history=3_000,
     short_history=100,
@@ -78,14 +80,20 @@ class Row:
 def throughput_rows(sizes: Sizes, stores: list[str]) -> list[Row]:
     rows = []
     if "sqlite" in stores:
-        with sqlite_store() as (url, folder):
-            raw = throughput.raw_sqlite_rate(folder, sizes.commands)
-            lib = throughput.library_rate(url, sizes.commands)
+        with (
+            sqlite_store() as (url, folder),
+            throughput.library_burst(url) as lib_burst,
+            throughput.raw_sqlite_burst(folder) as raw_burst,
+        ):
+            lib, raw = throughput.interleaved(lib_burst, raw_burst, sizes.commands, sizes.rounds)
         rows.append(_ratio_row("1 durable work log", "sqlite", lib, raw, "cmd/s", 0.5))
     if "postgres" in stores:
-        with postgres_store() as (url, schema):
-            raw = throughput.raw_postgres_rate(schema, sizes.commands)
-            lib = throughput.library_rate(url, sizes.commands)
+        with (
+            postgres_store() as (url, schema),
+            throughput.library_burst(url) as lib_burst,
+            throughput.raw_postgres_burst(schema) as raw_burst,
+        ):
+            lib, raw = throughput.interleaved(lib_burst, raw_burst, sizes.commands, sizes.rounds)
         rows.append(_ratio_row("1 durable work log", "postgres", lib, raw, "cmd/s", 0.5))
     return rows
 

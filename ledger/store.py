@@ -33,6 +33,10 @@ POSTGRES_CONNECT_TIMEOUT_S = 1
 """How long one attempt waits for a connection. The library tries ten times, so while the
 database is down a command fails after about 12 s with a StoreError instead of hanging;
 ``?connect_timeout=N`` in the URL changes it (a remote database may want more)."""
+SQLITE_RECORDER_TOPIC = "ledger.persistence.sqlite:ConditionalSQLiteRecorder"
+"""The library's recorder, able to check a command's read condition as it appends."""
+POSTGRES_RECORDER_TOPIC = "ledger.persistence.postgres:OneTripApplicationRecorder"
+"""Appends in one round trip with the library's locking (see that module)."""
 POSTGRES_POOL_SIZE = 2
 POSTGRES_MAX_OVERFLOW = 4
 
@@ -137,6 +141,7 @@ def _sqlite(url: str) -> StoreConfig:
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": path,
         "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT_S),
+        "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER_TOPIC,
     }
     return StoreConfig(url, "sqlite", env)
 
@@ -164,7 +169,7 @@ def _postgres(url: str) -> StoreConfig:
         "POSTGRES_CONNECT_TIMEOUT": connect_timeout,
         "POSTGRES_POOL_SIZE": str(POSTGRES_POOL_SIZE),
         "POSTGRES_MAX_OVERFLOW": str(POSTGRES_MAX_OVERFLOW),
-        "POSTGRES_PRE_PING": "y",
+        "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER_TOPIC,
     }
     if schema:
         env["POSTGRES_SCHEMA"] = schema

@@ -17,13 +17,13 @@ from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import (
     Aggregate,
     ImmutableAggregateProtocol,
     MutableAggregateProtocol,
 )
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
 from eventsourcing.utils import EnvType
 
 from ledger.aggregates.customer import Customer
@@ -93,9 +93,57 @@ class LedgerApplication(Application[UUID]):
         super().__init__(env)
         self.batch_reader = BatchReader(self)
 
-    def prefetched(self, aggregate_ids: Sequence[UUID]) -> AbstractContextManager[None]:
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """The library's ``save``, collecting the ledger's own aggregates without its protocol
+        checks (``isinstance`` against runtime protocols cost a tenth of a command)."""
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        for obj in objs:  # in the order given, like the library
+            if isinstance(obj, Aggregate):
+                processing_event.events.extend(obj.collect_events())
+                processing_event.aggregates[obj.id] = obj
+            else:
+                processing_event.collect_events(obj)
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        return recordings
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        """Appends, with the prefetched block's read condition when there is one (PostgreSQL)."""
+        condition = self.batch_reader.read_condition()
+        if condition is not None:
+            processing_event.saved_kwargs["read_condition"] = condition
+        try:
+            recordings = super()._record(processing_event)
+        except IntegrityError:
+            # A changed read set, or an aggregate taken to be absent exists: read next time.
+            self.batch_reader.refused()
+            raise
+        position = max((r.notification.id for r in recordings), default=None)
+        self.batch_reader.committed(processing_event.aggregates.values(), position)
+        return recordings
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """Snapshot the object just saved, instead of the library's way of reading it back from
+        the store and replaying up to an interval's worth of events: it is the recorded state."""
+        if self.snapshots is None:
+            return
+        due: dict[UUID, Any] = {}
+        for event in processing_event.events:
+            aggregate = processing_event.aggregates.get(event.originator_id)
+            interval = self.snapshotting_intervals.get(type(aggregate)) if aggregate is not None else None
+            if interval is not None and event.originator_version % interval == 0:
+                due[event.originator_id] = aggregate
+        for aggregate in due.values():
+            snapshot_class: Any = getattr(type(aggregate), "Snapshot", type(self).snapshot_class)
+            self.snapshots.put([snapshot_class.take(aggregate)])
+
+    def prefetched(
+        self, aggregate_ids: Sequence[UUID], creates: Sequence[UUID] = ()
+    ) -> AbstractContextManager[None]:
         """Read these aggregates in one query; ``get_or_none`` inside the block answers from it."""
-        return self.batch_reader.prefetched(aggregate_ids)
+        return self.batch_reader.prefetched(aggregate_ids, creates)
 
     def get_or_none(self, aggregate_id: UUID, kind: type[A]) -> A | None:
         """The aggregate with this id, or None when nothing was ever recorded under it."""

@@ -2,37 +2,79 @@
 
 ``work log`` reads the work entry, the card, the contract, the beheerpacks, the on-site engagement
 and the rate card: six round trips through the repository (each a fast-forward query, or a miss
-for what does not exist). This reads them in one: every aggregate already cached is advanced by the
-events stored after its cached version; one never seen is loaded once through the repository
-in the same query (or, when its history is long, once through the repository and its snapshot);
-one that does not exist is asked for again every time, so a contract started by another process is
-seen at once. Correctness never rests on it: a command that decided
-on stale state still loses its save to the store's version check and is re-run.
+for what does not exist). This reads them in one: every aggregate this thread already holds is
+advanced by the events stored after its version; one never seen is loaded in the same query (or,
+when its history is long, once through the repository and its snapshot); one that does not exist
+is asked for again every time, so a contract started by another process is seen at once.
+
+The aggregates are *lent*, not copied: each thread keeps its own small cache, which no other thread
+touches, and a command takes the objects themselves (a deep copy of a card with many blocks cost
+more than the rest of the command). An object goes back to the thread's cache when the block ends
+only as the store knows it: unchanged, or changed and committed inside the block. Anything changed
+and not committed (a lost race, an exception after a decision) is dropped and read again next time;
+so is an object changed after the block ended, which its version gives away.
+
+On PostgreSQL the read itself is skipped when this thread already holds every aggregate asked for
+and knows up to which log position each is current: the command decides on what it holds, and its
+append carries the read set and that position as a condition, checked under the append's table
+lock (``ledger.persistence.postgres``). If another writer changed any of them since, the append is
+refused as a conflict, the positions are forgotten, and the re-run reads. So the version check
+guards what a command writes, and the read condition guards what it only read (a contract, a rate
+card): a decision is never committed on stale state.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
-from collections.abc import Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from copy import deepcopy
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, project_aggregate
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresAggregateRecorder
 from eventsourcing.sqlite import SQLiteAggregateRecorder
+from eventsourcing.utils import retry
+
+from ledger.persistence.postgres import OneTripApplicationRecorder
+from ledger.persistence.sqlite import ConditionalSQLiteRecorder
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
 
 WHOLE_HISTORY_EVENTS_MAX = 200
-"""An aggregate not yet cached is read whole in the batch query unless its history is longer."""
+"""An aggregate not yet held is read whole in the batch query unless its history is longer."""
+THREAD_CACHE_MAXSIZE = 10_000
+"""Aggregates one thread keeps between commands, least recently used dropped first."""
+
+
+class _Entry(NamedTuple):
+    """A held aggregate (None: no events yet), its version then, and the log position up to which
+    it is known current (None: unknown, read before relying on it)."""
+
+    aggregate: Any
+    version: int
+    position: int | None
+
+
+class _Held:
+    """One thread's state: its cache, and what the current block lent out."""
+
+    def __init__(self) -> None:
+        self.cache: OrderedDict[UUID, _Entry] = OrderedDict()
+        self.found: dict[UUID, Any] | None = None
+        self.ids: list[UUID] = []
+        self.lent: dict[UUID, tuple[Any, int]] = {}
+        self.committed: dict[UUID, tuple[Any, int]] = {}
+        self.position: int | None = None
+        """Up to where every aggregate of this block is known current (None: not known)."""
 
 
 class BatchReader:
-    """Per application: this thread's prefetched aggregates."""
+    """Per application: each thread's aggregates, read in one query and lent to one command."""
 
     def __init__(self, app: Application[UUID]) -> None:
         self.app = app
@@ -40,107 +82,226 @@ class BatchReader:
 
     @property
     def supported(self) -> bool:
-        recorder = self.app.recorder
-        return self.app.repository.cache is not None and isinstance(
-            recorder, SQLiteAggregateRecorder | PostgresAggregateRecorder
-        )
+        return isinstance(self.app.recorder, SQLiteAggregateRecorder | PostgresAggregateRecorder)
+
+    def _held(self) -> _Held:
+        held: _Held | None = getattr(self.local, "held", None)
+        if held is None:
+            held = self.local.held = _Held()
+        return held
 
     @contextmanager
-    def prefetched(self, aggregate_ids: Sequence[UUID]) -> Iterator[None]:
-        """Within the block, :meth:`take` answers for these ids from one query's results."""
+    def prefetched(self, aggregate_ids: Sequence[UUID], creates: Sequence[UUID] = ()) -> Iterator[None]:
+        """Within the block, :meth:`take` answers for these ids from one query's results.
+
+        Save inside the block what the command changed: what is committed there stays cached.
+        ``creates``: ids the command creates when they have no events (a ticket's work entry). Not
+        held, they may be taken to be absent without reading: if one exists after all, creating it
+        collides with its first event in the store, and the re-run reads.
+        """
         if not self.supported:
             yield
             return
-        self.local.found = self._load(aggregate_ids)
+        held = self._held()
+        if held.found is not None:
+            msg = "prefetched blocks do not nest"
+            raise RuntimeError(msg)
+        held.ids = list(dict.fromkeys(aggregate_ids))
+        held.lent, held.committed = {}, {}
+        held.found, held.position = self._load(held, held.ids, frozenset(creates))
         try:
             yield
         finally:
-            self.local.found = None
+            self._give_back(held)
 
     def take(self, aggregate_id: UUID) -> tuple[bool, Any]:
-        """(True, a private copy or None) when prefetched in this block; (False, None) otherwise."""
-        found: dict[UUID, Any] | None = getattr(self.local, "found", None)
-        if found is None or aggregate_id not in found:
+        """(True, the aggregate or None) when prefetched in this block; (False, None) otherwise."""
+        held: _Held | None = getattr(self.local, "held", None)
+        if held is None or held.found is None or aggregate_id not in held.found:
             return False, None
-        aggregate = found.pop(aggregate_id)
-        return True, None if aggregate is None else deepcopy(aggregate)
+        aggregate = held.found.pop(aggregate_id)
+        held.lent[aggregate_id] = (aggregate, _version(aggregate))
+        return True, aggregate
 
-    def _load(self, aggregate_ids: Sequence[UUID]) -> dict[UUID, Any]:
-        cache = self.app.repository.cache
-        assert cache is not None
-        bases: dict[UUID, Any] = {}
+    def read_condition(self) -> tuple[list[UUID], int] | None:
+        """For an append inside the block: what the command read, and up to where it is current."""
+        held: _Held | None = getattr(self.local, "held", None)
+        if held is None or held.found is None or held.position is None:
+            return None
+        return held.ids, held.position
+
+    def committed(self, aggregates: Iterable[Any], position: int | None) -> None:
+        """The application saved these (the last at ``position``): lent ones may go back to the
+        cache at their new version, and the block's read set is now known current up to there."""
+        held: _Held | None = getattr(self.local, "held", None)
+        if held is None or held.found is None:
+            return
+        for aggregate in aggregates:
+            lent = held.lent.get(aggregate.id)
+            # The object lent, or one created where the block found none.
+            if lent is not None and (lent[0] is aggregate or lent[0] is None):
+                held.committed[aggregate.id] = (aggregate, aggregate.version)
+        if held.position is not None:
+            held.position = position
+
+    def refused(self) -> None:
+        """The append's read condition failed: nothing of this block is known current any more."""
+        held: _Held | None = getattr(self.local, "held", None)
+        if held is not None and held.found is not None:
+            held.position = None
+
+    def _give_back(self, held: _Held) -> None:
+        assert held.found is not None
+        keep: dict[UUID, Any] = dict(held.found)
+        for aggregate_id, (aggregate, version) in held.lent.items():
+            committed = held.committed.get(aggregate_id)
+            if committed is not None and committed[0].version == committed[1]:
+                keep[aggregate_id] = committed[0]
+            elif _version(aggregate) == version:
+                keep[aggregate_id] = aggregate  # unchanged (or still absent)
+        for aggregate_id in held.ids:
+            if aggregate_id not in keep:
+                continue  # changed and not committed: dropped
+            aggregate = keep[aggregate_id]
+            held.cache[aggregate_id] = _Entry(aggregate, _version(aggregate), held.position)
+            held.cache.move_to_end(aggregate_id)
+        while len(held.cache) > THREAD_CACHE_MAXSIZE:
+            held.cache.popitem(last=False)
+        held.found, held.position = None, None
+        held.lent, held.committed = {}, {}
+
+    def _load(
+        self, held: _Held, aggregate_ids: Sequence[UUID], creates: frozenset[UUID]
+    ) -> tuple[dict[UUID, Any], int | None]:
+        entries: dict[UUID, _Entry | None] = {}
         for aggregate_id in aggregate_ids:
-            try:
-                bases[aggregate_id] = cache.get(aggregate_id)
-            except KeyError:
-                bases[aggregate_id] = None  # never seen, or known absent: its whole history, if any
-        newer = self._select_newer({i: (0 if base is None else base.version) for i, base in bases.items()})
+            entry = held.cache.pop(aggregate_id, None)
+            # Changed since it was put back (a mutation after its block): not what the store has.
+            entries[aggregate_id] = (
+                entry if entry is not None and _version(entry.aggregate) == entry.version else None
+            )
+        positions = [
+            None if entry is None else entry.position
+            for i, entry in entries.items()
+            if entry is not None or i not in creates
+        ]
+        if positions and all(isinstance(position, int) for position in positions):
+            # All held and known current up to a position: the append's condition checks the rest.
+            known = min(position for position in positions if position is not None)
+            return {i: None if entry is None else entry.aggregate for i, entry in entries.items()}, known
+        versions = {i: (0 if entry is None else entry.version) for i, entry in entries.items()}
+        newer, position = self._select_newer(versions)
         found: dict[UUID, Any] = {}
-        for aggregate_id, base in bases.items():
+        for aggregate_id, entry in entries.items():
             stored = newer.get(aggregate_id, [])
-            if base is None and len(stored) > WHOLE_HISTORY_EVENTS_MAX:
-                # A long history never cached: load it from its snapshot instead, once.
+            if entry is None and len(stored) > WHOLE_HISTORY_EVENTS_MAX:
+                # A long history never held: load it from its snapshot instead, once.
                 found[aggregate_id] = self._first_load(aggregate_id)
+                position = None  # read after the query: not known current as of its position
                 continue
-            events = [self.app.mapper.to_domain_event(event) for event in stored]
-            if events:
-                # Never mutate the cached object itself: another thread may be reading it.
-                aggregate = project_aggregate(deepcopy(base) if base is not None else None, events)
-                cache.put(aggregate_id, aggregate)
-            else:
-                aggregate = base
+            aggregate = None if entry is None else entry.aggregate
+            for stored_event in stored:
+                domain_event: Any = self.app.mapper.to_domain_event(stored_event)
+                aggregate = domain_event.mutate(aggregate)
             found[aggregate_id] = aggregate
-        return found
+        return found, position
 
     def _first_load(self, aggregate_id: UUID) -> Any:
-        """Through the repository (snapshot, then events; it caches it)."""
+        """Through the repository (snapshot, then events): a private copy for this thread."""
         try:
-            self.app.repository.get(aggregate_id)
+            return self.app.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
-        cache = self.app.repository.cache
-        assert cache is not None
-        return cache.get(aggregate_id)
 
-    def _select_newer(self, versions: dict[UUID, int]) -> dict[UUID, list[StoredEvent]]:
+    def _select_newer(self, versions: dict[UUID, int]) -> tuple[dict[UUID, list[StoredEvent]], int | None]:
+        """Events after these versions, and (PostgreSQL) the log position the read was current at."""
         recorder: Any = self.app.recorder
         newer: dict[UUID, list[StoredEvent]] = {}
+        position: int | None = None
         if isinstance(recorder, PostgresAggregateRecorder):
-            rows = _postgres_rows(recorder, versions)
+            rows, position = _postgres_rows(recorder, versions)
         else:
-            rows = _sqlite_rows(recorder, versions)
+            rows, position = _sqlite_rows(recorder, versions)
+        if not isinstance(recorder, OneTripApplicationRecorder | ConditionalSQLiteRecorder):
+            position = None  # the library's own recorders cannot check a read condition
         for originator_id, version, topic, state in rows:
             key = originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
             newer.setdefault(key, []).append(StoredEvent(key, version, topic, bytes(state)))
-        return newer
+        return newer, position
 
 
-def _sqlite_rows(recorder: SQLiteAggregateRecorder, versions: dict[UUID, int]) -> list[tuple[Any, ...]]:
+def _version(aggregate: Any) -> int:
+    return 0 if aggregate is None else int(aggregate.version)
+
+
+def _sqlite_rows(
+    recorder: SQLiteAggregateRecorder, versions: dict[UUID, int]
+) -> tuple[list[tuple[Any, ...]], int | None]:
+    """One SELECT in autocommit mode: a single statement reads one consistent snapshot, and with
+    the events the log's highest row id in that snapshot (SQLite has one writer at a time, so
+    everything up to it is visible to this read)."""
     where = " OR ".join("(originator_id = ? AND originator_version > ?)" for _ in versions)
     params: list[Any] = []
     for aggregate_id, version in versions.items():
         params += [aggregate_id.hex, version]
+    table = recorder.events_table_name
     statement = (
-        f"SELECT originator_id, originator_version, topic, state FROM {recorder.events_table_name} "
-        f"WHERE {where} ORDER BY originator_id, originator_version"
+        f"SELECT originator_id, originator_version, topic, state, NULL FROM {table} WHERE {where} "
+        f"UNION ALL SELECT NULL, NULL, NULL, NULL, max(rowid) FROM {table} ORDER BY 1, 2"
     )
-    with recorder.datastore.transaction(commit=False) as cursor:
+    with recorder.datastore.get_connection(commit=False) as connection:
+        cursor = connection.cursor()
         cursor.execute(statement, params)
-        return [tuple(row) for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+    position: int | None = None
+    events: list[tuple[Any, ...]] = []
+    for row in rows:
+        if row[0] is None:
+            position = 0 if row[4] is None else int(row[4])
+        else:
+            events.append(tuple(row[:4]))
+    return events, position
 
 
-def _postgres_rows(recorder: PostgresAggregateRecorder, versions: dict[UUID, int]) -> list[tuple[Any, ...]]:
+@functools.lru_cache(maxsize=64)
+def _union_statement(schema: str, table: str, count: int) -> str:
+    """The batch read for ``count`` aggregates, rendered once per shape."""
     from psycopg.sql import SQL, Identifier
 
-    statement = SQL(
-        "SELECT e.originator_id, e.originator_version, e.topic, e.state FROM {schema}.{table} e "
-        "JOIN unnest(%s::uuid[], %s::int[]) AS w(id, gt) "
-        "ON e.originator_id = w.id AND e.originator_version > w.gt "
-        "ORDER BY e.originator_id, e.originator_version"
-    ).format(schema=Identifier(recorder.datastore.schema), table=Identifier(recorder.events_table_name))
-    with recorder.datastore.transaction(commit=False) as cursor:
-        cursor.execute(statement, (list(versions), list(versions.values())), prepare=True)
-        return [
-            (row["originator_id"], row["originator_version"], row["topic"], row["state"])
-            for row in cursor.fetchall()
-        ]
+    names = {"schema": Identifier(schema), "table": Identifier(table)}
+    part = SQL(
+        "(SELECT originator_id, originator_version, topic, state, NULL::bigint AS position "
+        "FROM {schema}.{table} WHERE originator_id = %s AND originator_version > %s "
+        "ORDER BY originator_version)"
+    ).format(**names)
+    last = SQL(
+        "(SELECT NULL::uuid, NULL::bigint, NULL::text, NULL::bytea, max(notification_id) "
+        "FROM {schema}.{table})"
+    ).format(**names)
+    return SQL(" UNION ALL ").join([*([part] * count), last]).as_string(None)
+
+
+@retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+def _postgres_rows(
+    recorder: PostgresAggregateRecorder, versions: dict[UUID, int]
+) -> tuple[list[tuple[Any, ...]], int | None]:
+    """One prepared SELECT in autocommit mode: one round trip, no BEGIN and COMMIT around it.
+
+    One index range scan per aggregate, joined by ``UNION ALL`` (measured faster here than a join
+    with ``unnest`` of the ids), and the log's highest notification id in the same snapshot: the
+    table lock makes ids commit in order, so everything up to it is visible to this read. Retried
+    like the library's own reads, so that a connection broken by a database restart is replaced
+    instead of failing the command."""
+    statement = _union_statement(recorder.datastore.schema, recorder.events_table_name, len(versions))
+    params: list[Any] = []
+    for aggregate_id, version in versions.items():
+        params += [aggregate_id, version]
+    with recorder.datastore.get_connection() as connection, connection.cursor() as cursor:
+        cursor.execute(statement, params, prepare=True)
+        rows = cursor.fetchall()
+    position = rows[-1]["position"] if rows and rows[-1]["originator_id"] is None else None
+    return [
+        (row["originator_id"], row["originator_version"], row["topic"], row["state"])
+        for row in rows
+        if row["originator_id"] is not None
+    ], (0 if position is None else int(position))

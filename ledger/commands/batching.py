@@ -77,7 +77,7 @@ class BatchingApplication:
                 self._seen[aggregate_id] = None
 
     @contextmanager
-    def prefetched(self, aggregate_ids: Sequence[UUID]) -> Iterator[None]:
+    def prefetched(self, aggregate_ids: Sequence[UUID], creates: Sequence[UUID] = ()) -> Iterator[None]:
         """Nothing to do: the batch's identity map already answers, and must win over the store
         (an aggregate changed earlier in the batch is not stored yet)."""
         yield

@@ -41,7 +41,7 @@ def log_work(
 
     def attempt() -> WorkResult:
         entry_id = WorkEntry.create_id(command.customer, command.ticket)
-        with app.prefetched([entry_id, *work_log_reads(command.customer)]):
+        with app.prefetched([entry_id, *work_log_reads(command.customer)], creates=[entry_id]):
             existing = app.get_or_none(entry_id, WorkEntry)
             if existing is not None:
                 return work_result(existing, duplicate=True)
@@ -50,12 +50,13 @@ def log_work(
                 app.customer(command.customer)
             entitlements = entitlements_at(app, command.customer, command.component, at, calendar)
             pricing = _price(command, rate_card_of(app, command.customer), at)
-        entry = _record(command, entitlements, pricing, card, at)
-        if entry.card_paid > ZERO and card is not None:
-            app.save(entry, card)
-        else:
-            app.save(entry)
-        return work_result(entry, duplicate=False)
+            entry = _record(command, entitlements, pricing, card, at)
+            # Saved inside the block, so that the card, lent by the block, stays cached.
+            if entry.card_paid > ZERO and card is not None:
+                app.save(entry, card)
+            else:
+                app.save(entry)
+            return work_result(entry, duplicate=False)
 
     return retrying(attempt)
 

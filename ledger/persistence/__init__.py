@@ -1,0 +1,1 @@
+"""The ledger's own recorders: where a measured cost of ``eventsourcing``'s defaults mattered."""

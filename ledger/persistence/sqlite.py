@@ -1,0 +1,59 @@
+"""SQLite: the library's application recorder, able to check a read condition as it appends.
+
+A command that holds current state of what it reads skips reading it again (see
+``ledger.commands.batch_read``); its append then checks, inside the write transaction, that none
+of those aggregates got an event after the position the command knew. ``BEGIN IMMEDIATE`` takes
+SQLite's write lock before that check, so no other writer can slip in between the check and the
+insert, and a reader never has to upgrade to a writer (which SQLite refuses when another process
+wrote in between). SQLite has one writer at a time, so row ids commit in order and a position
+means what it means on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+from ledger.persistence.condition import ReadCondition, ReadSetChangedError
+
+
+class ConditionalSQLiteRecorder(SQLiteApplicationRecorder):
+    """Appends as the library does, or, with a read condition, checks it first under the lock."""
+
+    def insert_events(
+        self,
+        stored_events: Sequence[StoredEvent],
+        *,
+        read_condition: ReadCondition | None = None,
+        **kwargs: Any,
+    ) -> Sequence[int] | None:
+        if read_condition is None:
+            return super().insert_events(stored_events, **kwargs)
+        ids, after = read_condition
+        check = (
+            f"SELECT 1 FROM {self.events_table_name} WHERE rowid > ? "
+            f"AND originator_id IN ({', '.join('?' for _ in ids)}) LIMIT 1"
+        )
+        with self.datastore.get_connection(commit=True) as connection:
+            cursor = connection.cursor()
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                try:
+                    cursor.execute(check, [after, *(i.hex for i in ids)])
+                    if cursor.fetchone() is not None:
+                        msg = f"read set changed after {after}"
+                        raise ReadSetChangedError(msg)
+                    notification_ids = self._insert_events(cursor, stored_events, **kwargs)
+                except BaseException:
+                    connection.rollback()
+                    raise
+                connection.commit()
+            except sqlite3.IntegrityError as error:
+                raise IntegrityError(error) from error
+            except sqlite3.OperationalError as error:
+                raise OperationalError(error) from error
+            return notification_ids

@@ -1,0 +1,106 @@
+"""The command path's own cache: lent aggregates, and the read condition that lets it skip a read.
+
+``work log`` decides on what its thread already holds when it knows up to which log position that
+is current, and its append carries that read set and position as a condition. These tests change
+what a command only *reads* (a pack, a rate, a ticket) through a second ledger on the same store,
+as another process would, and check that the next command never decides on the old state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from eventsourcing.persistence import StoredEvent
+
+from ledger import Ledger
+from ledger.aggregates.strippenkaart import Strippenkaart
+from ledger.persistence.condition import ReadSetChangedError
+from tests.support import FakeClock
+
+D = Decimal
+
+
+@pytest.fixture
+def pair(store_url: str, clock: FakeClock) -> Iterator[tuple[Ledger, Ledger]]:
+    """Two ledgers on one store, as two processes would have: each with its own cache."""
+    with (
+        Ledger.open(store_url, actor="one", clock=clock) as one,
+        Ledger.open(store_url, actor="two", clock=clock) as two,
+    ):
+        one.add_customer("acme", name="Acme", account_manager="Anna")
+        one.buy_card("acme", amount="1000.00", reference="O-1", at="2026-01-01")
+        one.set_rate("acme", rate="125.00", effective_from="2026-01-01")
+        one.log_work("acme", ticket="T-1", hours="1", component="network", at="2026-02-26T10:00:00+01:00")
+        yield one, two
+
+
+def test_a_pack_added_elsewhere_pays_for_the_next_command(pair: tuple[Ledger, Ledger]) -> None:
+    one, two = pair
+    two.add_pack("acme", pack="netwerk", components=["network"], effective_from="2026-01-01")
+    work = one.log_work("acme", ticket="T-2", hours="1", component="network", at="2026-02-26T11:00:00+01:00")
+    assert (work.payer, work.debited) == ("beheerpack", D("0.00"))
+    assert one.balance("acme").balance == D("875.00")
+
+
+def test_a_rate_set_elsewhere_prices_the_next_command(pair: tuple[Ledger, Ledger]) -> None:
+    one, two = pair
+    two.set_rate("acme", rate="150.00", effective_from="2026-01-01")
+    work = one.log_work("acme", ticket="T-2", hours="2", at="2026-02-26T11:00:00+01:00")
+    assert (work.rate, work.debited) == (D("150.00"), D("300.00"))
+
+
+def test_a_ticket_recorded_elsewhere_is_a_repeat_here(pair: tuple[Ledger, Ledger]) -> None:
+    one, two = pair
+    first = two.log_work("acme", ticket="T-9", hours="2", at="2026-02-26T11:00:00+01:00")
+    again = one.log_work("acme", ticket="T-9", hours="2", at="2026-02-26T11:00:00+01:00")
+    assert (first.duplicate, again.duplicate) == (False, True)
+    assert one.balance("acme").balance == D("625.00")  # 1000 - 125 - 250, the ticket debited once
+
+
+def test_debits_from_both_sides_all_count(pair: tuple[Ledger, Ledger]) -> None:
+    one, two = pair
+    for number in range(2, 8):
+        side = one if number % 2 else two
+        side.log_work("acme", ticket=f"T-{number}", hours="1", at="2026-02-26T11:00:00+01:00")
+    assert one.balance("acme").balance == two.balance("acme").balance == D("125.00")
+
+
+def test_a_command_that_fails_after_deciding_leaves_no_trace(
+    pair: tuple[Ledger, Ledger], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The card is lent to the command, not copied: a debit that was never saved must not stay."""
+    one, _ = pair
+    recorder: Any = one.app.recorder
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(recorder, "insert_events", broken)
+        with pytest.raises(RuntimeError):
+            one.log_work("acme", ticket="T-2", hours="4", at="2026-02-26T11:00:00+01:00")
+    work = one.log_work("acme", ticket="T-3", hours="1", at="2026-02-26T12:00:00+01:00")
+    assert work.balance == D("750.00")
+    assert one.balance("acme").balance == D("750.00")
+    assert one.work_entry("acme", ticket="T-3").debited == D("125.00")
+
+
+def test_the_append_refuses_when_the_read_set_changed_after_the_position(ledger: Ledger) -> None:
+    """The recorder's own check, without the command path around it."""
+    ledger.add_customer("acme", name="Acme", account_manager="Anna")
+    recorder: Any = ledger.app.recorder
+    card_id = Strippenkaart.create_id("acme")
+    position = recorder.max_notification_id()
+    ledger.buy_card("acme", amount="10.00", reference="O-1", at="2026-01-01")  # the card changes after it
+
+    def event() -> StoredEvent:
+        return StoredEvent(uuid4(), 1, "ledger.test:Nothing", b"{}")
+
+    with pytest.raises(ReadSetChangedError):
+        recorder.insert_events([event()], read_condition=([card_id], position))
+    assert recorder.insert_events([event()], read_condition=([uuid4()], position))
+    assert recorder.insert_events([event()], read_condition=([card_id], recorder.max_notification_id()))

@@ -104,3 +104,16 @@ def test_the_append_refuses_when_the_read_set_changed_after_the_position(ledger:
         recorder.insert_events([event()], read_condition=([card_id], position))
     assert recorder.insert_events([event()], read_condition=([uuid4()], position))
     assert recorder.insert_events([event()], read_condition=([card_id], recorder.max_notification_id()))
+
+
+@pytest.mark.parametrize("count", [1, 2, 64, 65, 300])
+def test_appends_of_any_size_get_ascending_ids(ledger: Ledger, count: int) -> None:
+    """Small appends send a value per placeholder, big ones (an import's batch) a list each."""
+    recorder: Any = ledger.app.recorder
+    before = recorder.max_notification_id() or 0
+    events = [StoredEvent(uuid4(), 1, "ledger.test:Nothing", b"{}") for _ in range(count)]
+    read_ids = [uuid4() for _ in range(count)]
+    ids = recorder.insert_events(events, read_condition=(read_ids, before))
+    if ids is not None:  # SQLite's recorder does not report them
+        assert list(ids) == sorted(ids) and len(ids) == count and ids[0] > before
+    assert recorder.max_notification_id() == before + count

@@ -34,6 +34,11 @@ from psycopg.sql import SQL, Identifier, Literal
 
 from ledger.persistence.condition import ReadCondition, ReadSetChangedError
 
+SCALAR_VALUES_MAX = 64
+"""Up to this many values an array is sent as one placeholder per value; beyond, as one list."""
+PREPARED_EVENTS_MAX = 16
+"""Appends of up to this many events keep a server-side prepared statement per shape; bigger
+ones (an import's batch) are planned each time rather than fill the server's statement cache."""
 READ_SET_CHANGED = "LD001"
 """The SQLSTATE the conditional append raises when the read set changed after its position."""
 
@@ -80,17 +85,37 @@ class OneTripApplicationRecorder(PostgresApplicationRecorder):
                 "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ BEGIN {body}{check}{insert}END; $BODY$"
             ).format(signature=signature, body=body, check=check, insert=insert, **names),
         ]
-        # Rendered once: psycopg would otherwise compose the statement again on every call.
-        self.append_statement = (
-            SQL("SELECT n AS notification_id FROM {schema}.{function}(%s, %s, %s, %s) AS n")
-            .format(**names)
-            .as_string(None)
-        )
-        self.append_if_statement = (
-            SQL("SELECT n AS notification_id FROM {schema}.{function_if}(%s, %s, %s, %s, %s, %s) AS n")
-            .format(**names)
-            .as_string(None)
-        )
+        self.names = names
+        self.statements: dict[tuple[int, int | None], str] = {}
+
+    def statement(self, events: int, read_ids: int | None) -> str:
+        """The call for this many events (and read ids, for a conditional append), rendered once.
+
+        The arrays are built on the server from one placeholder per value: psycopg dumps scalars in
+        C, while a list parameter goes through its Python array dumper (measured at a tenth of a
+        command)."""
+        key = (events, read_ids)
+        if key not in self.statements:
+
+            def array(count: int, kind: str) -> str:
+                if count > SCALAR_VALUES_MAX:
+                    return f"%s::{kind}[]"  # one list parameter: a big append stays one parameter
+                return f"ARRAY[{', '.join(['%s'] * count)}]::{kind}[]"
+
+            id_type = self.datastore.originator_id_type
+            arguments = [array(events, id_type), array(events, "bigint"), array(events, "text")]
+            arguments.append(array(events, "bytea"))
+            function = "function"
+            if read_ids is not None:
+                arguments += [array(read_ids, id_type), "%s"]
+                function = "function_if"
+            call = SQL(
+                "SELECT n AS notification_id FROM {schema}.{function}(" + ", ".join(arguments) + ") AS n"
+            )
+            self.statements[key] = call.format(
+                schema=self.names["schema"], function=self.names[function]
+            ).as_string(None)
+        return self.statements[key]
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
@@ -102,19 +127,28 @@ class OneTripApplicationRecorder(PostgresApplicationRecorder):
     ) -> Sequence[int] | None:
         if not stored_events:
             return []
-        arrays: list[list[Any]] = [[], [], [], []]
-        for event in stored_events:
-            arrays[0].append(event.originator_id)
-            arrays[1].append(event.originator_version)
-            arrays[2].append(event.topic)
-            arrays[3].append(event.state)
-        statement = self.append_statement
+        columns: list[list[Any]] = [
+            [event.originator_id for event in stored_events],
+            [event.originator_version for event in stored_events],
+            [event.topic for event in stored_events],
+            [event.state for event in stored_events],
+        ]
+        if read_condition is None:
+            statement = self.statement(len(stored_events), None)
+        else:
+            statement = self.statement(len(stored_events), len(read_condition[0]))
+            columns.append(list(read_condition[0]))
+        params: list[Any] = []
+        for column in columns:
+            if len(column) > SCALAR_VALUES_MAX:
+                params.append(column)
+            else:
+                params += column
         if read_condition is not None:
-            statement = self.append_if_statement
-            arrays += [list(read_condition[0]), read_condition[1]]  # type: ignore[list-item]
+            params.append(read_condition[1])
         with self.datastore.get_connection() as connection, connection.cursor() as cursor:
             try:
-                cursor.execute(statement, arrays, prepare=True)
+                cursor.execute(statement, params, prepare=len(stored_events) <= PREPARED_EVENTS_MAX)
             except psycopg.Error as error:
                 if error.sqlstate == READ_SET_CHANGED:
                     raise ReadSetChangedError(str(error).strip()) from None

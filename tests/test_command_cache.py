@@ -89,21 +89,26 @@ def test_a_command_that_fails_after_deciding_leaves_no_trace(
     assert one.work_entry("acme", ticket="T-3").debited == D("125.00")
 
 
-def test_the_append_refuses_when_the_read_set_changed_after_the_position(ledger: Ledger) -> None:
+def test_the_append_refuses_when_the_read_set_changed_after_the_version(ledger: Ledger) -> None:
     """The recorder's own check, without the command path around it."""
     ledger.add_customer("acme", name="Acme", account_manager="Anna")
     recorder: Any = ledger.app.recorder
     card_id = Strippenkaart.create_id("acme")
-    position = recorder.max_notification_id()
-    ledger.buy_card("acme", amount="10.00", reference="O-1", at="2026-01-01")  # the card changes after it
+    ledger.buy_card("acme", amount="10.00", reference="O-1", at="2026-01-01")
+    card = ledger.app.card("acme")
+    assert card is not None
 
     def event() -> StoredEvent:
         return StoredEvent(uuid4(), 1, "ledger.test:Nothing", b"{}")
 
+    before = recorder.max_notification_id()
     with pytest.raises(ReadSetChangedError):
-        recorder.insert_events([event()], read_condition=([card_id], position))
-    assert recorder.insert_events([event()], read_condition=([uuid4()], position))
-    assert recorder.insert_events([event()], read_condition=([card_id], recorder.max_notification_id()))
+        recorder.insert_events([event()], read_condition=([card_id], [card.version - 1]))
+    with pytest.raises(ReadSetChangedError):
+        recorder.insert_events([event()], read_condition=([uuid4(), card_id], [0, 0]))
+    assert recorder.max_notification_id() == before  # a refused append writes nothing
+    assert recorder.insert_events([event()], read_condition=([uuid4()], [0]))
+    assert recorder.insert_events([event()], read_condition=([card_id], [card.version]))
 
 
 @pytest.mark.parametrize("count", [1, 2, 64, 65, 300])
@@ -113,7 +118,9 @@ def test_appends_of_any_size_get_ascending_ids(ledger: Ledger, count: int) -> No
     before = recorder.max_notification_id() or 0
     events = [StoredEvent(uuid4(), 1, "ledger.test:Nothing", b"{}") for _ in range(count)]
     read_ids = [uuid4() for _ in range(count)]
-    ids = recorder.insert_events(events, read_condition=(read_ids, before))
-    if ids is not None:  # SQLite's recorder does not report them
-        assert list(ids) == sorted(ids) and len(ids) == count and ids[0] > before
+    ids = recorder.insert_events(events, read_condition=(read_ids, [0] * count))
+    assert ids is not None
+    assert list(ids) == sorted(ids)
+    assert len(ids) == count
+    assert ids[0] > before
     assert recorder.max_notification_id() == before + count

@@ -120,8 +120,7 @@ class LedgerApplication(Application[UUID]):
             # A changed read set, or an aggregate taken to be absent exists: read next time.
             self.batch_reader.refused()
             raise
-        position = max((r.notification.id for r in recordings), default=None)
-        self.batch_reader.committed(processing_event.aggregates.values(), position)
+        self.batch_reader.committed(processing_event.aggregates.values())
         return recordings
 
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:

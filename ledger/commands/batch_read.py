@@ -14,13 +14,14 @@ only as the store knows it: unchanged, or changed and committed inside the block
 and not committed (a lost race, an exception after a decision) is dropped and read again next time;
 so is an object changed after the block ended, which its version gives away.
 
-On PostgreSQL the read itself is skipped when this thread already holds every aggregate asked for
-and knows up to which log position each is current: the command decides on what it holds, and its
-append carries the read set and that position as a condition, checked under the append's table
-lock (``ledger.persistence.postgres``). If another writer changed any of them since, the append is
-refused as a conflict, the positions are forgotten, and the re-run reads. So the version check
-guards what a command writes, and the read condition guards what it only read (a contract, a rate
-card): a decision is never committed on stale state.
+The read itself is skipped when this thread already holds every aggregate asked for (and none
+was refused since): the command decides on what it holds, and its append carries each of those
+aggregates with the version it decided on as a condition, checked under the append's write lock
+(``ledger.persistence``): if any of them has a newer event, the append is refused as a conflict and
+the re-run reads. An id the command creates when absent (a ticket's work entry) need not be held:
+if it exists after all, its first event collides. So a decision is never committed on stale state,
+whether what it read was written by the command (a card) or only read (a contract, a rate card),
+and whether the read was skipped or not.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from eventsourcing.postgres import PostgresAggregateRecorder
 from eventsourcing.sqlite import SQLiteAggregateRecorder
 from eventsourcing.utils import retry
 
+from ledger.persistence.condition import ReadCondition
 from ledger.persistence.postgres import OneTripApplicationRecorder
 from ledger.persistence.sqlite import ConditionalSQLiteRecorder
 
@@ -52,12 +54,12 @@ THREAD_CACHE_MAXSIZE = 10_000
 
 
 class _Entry(NamedTuple):
-    """A held aggregate (None: no events yet), its version then, and the log position up to which
-    it is known current (None: unknown, read before relying on it)."""
+    """A held aggregate (None: no events yet), its version then, and whether it must be read
+    before the next command decides on it (an append that relied on it was refused)."""
 
     aggregate: Any
     version: int
-    position: int | None
+    stale: bool
 
 
 class _Held:
@@ -67,10 +69,11 @@ class _Held:
         self.cache: OrderedDict[UUID, _Entry] = OrderedDict()
         self.found: dict[UUID, Any] | None = None
         self.ids: list[UUID] = []
+        self.versions: list[int] = []
+        """The version each id of the block was decided on (0: absent)."""
         self.lent: dict[UUID, tuple[Any, int]] = {}
         self.committed: dict[UUID, tuple[Any, int]] = {}
-        self.position: int | None = None
-        """Up to where every aggregate of this block is known current (None: not known)."""
+        self.refused = False
 
 
 class BatchReader:
@@ -107,8 +110,9 @@ class BatchReader:
             msg = "prefetched blocks do not nest"
             raise RuntimeError(msg)
         held.ids = list(dict.fromkeys(aggregate_ids))
-        held.lent, held.committed = {}, {}
-        held.found, held.position = self._load(held, held.ids, frozenset(creates))
+        held.lent, held.committed, held.refused = {}, {}, False
+        held.found = self._load(held, held.ids, frozenset(creates))
+        held.versions = [_version(held.found[i]) for i in held.ids]
         try:
             yield
         finally:
@@ -123,16 +127,16 @@ class BatchReader:
         held.lent[aggregate_id] = (aggregate, _version(aggregate))
         return True, aggregate
 
-    def read_condition(self) -> tuple[list[UUID], int] | None:
-        """For an append inside the block: what the command read, and up to where it is current."""
+    def read_condition(self) -> ReadCondition | None:
+        """For an append inside the block: what the command read, at the versions it decided on."""
         held: _Held | None = getattr(self.local, "held", None)
-        if held is None or held.found is None or held.position is None:
+        if held is None or held.found is None or not held.ids:
             return None
-        return held.ids, held.position
+        return held.ids, held.versions
 
-    def committed(self, aggregates: Iterable[Any], position: int | None) -> None:
-        """The application saved these (the last at ``position``): lent ones may go back to the
-        cache at their new version, and the block's read set is now known current up to there."""
+    def committed(self, aggregates: Iterable[Any]) -> None:
+        """The application saved these: lent ones may go back to the cache at their new version,
+        and the block's read set stands at the versions now known."""
         held: _Held | None = getattr(self.local, "held", None)
         if held is None or held.found is None:
             return
@@ -141,14 +145,14 @@ class BatchReader:
             # The object lent, or one created where the block found none.
             if lent is not None and (lent[0] is aggregate or lent[0] is None):
                 held.committed[aggregate.id] = (aggregate, aggregate.version)
-        if held.position is not None:
-            held.position = position
+        versions = {aggregate_id: version for aggregate_id, (_, version) in held.committed.items()}
+        held.versions = [versions.get(i, v) for i, v in zip(held.ids, held.versions, strict=True)]
 
     def refused(self) -> None:
-        """The append's read condition failed: nothing of this block is known current any more."""
+        """The append was refused: what this block holds must be read again before it is relied on."""
         held: _Held | None = getattr(self.local, "held", None)
         if held is not None and held.found is not None:
-            held.position = None
+            held.refused = True
 
     def _give_back(self, held: _Held) -> None:
         assert held.found is not None
@@ -163,16 +167,14 @@ class BatchReader:
             if aggregate_id not in keep:
                 continue  # changed and not committed: dropped
             aggregate = keep[aggregate_id]
-            held.cache[aggregate_id] = _Entry(aggregate, _version(aggregate), held.position)
+            held.cache[aggregate_id] = _Entry(aggregate, _version(aggregate), held.refused)
             held.cache.move_to_end(aggregate_id)
         while len(held.cache) > THREAD_CACHE_MAXSIZE:
             held.cache.popitem(last=False)
-        held.found, held.position = None, None
+        held.found = None
         held.lent, held.committed = {}, {}
 
-    def _load(
-        self, held: _Held, aggregate_ids: Sequence[UUID], creates: frozenset[UUID]
-    ) -> tuple[dict[UUID, Any], int | None]:
+    def _load(self, held: _Held, aggregate_ids: Sequence[UUID], creates: frozenset[UUID]) -> dict[UUID, Any]:
         entries: dict[UUID, _Entry | None] = {}
         for aggregate_id in aggregate_ids:
             entry = held.cache.pop(aggregate_id, None)
@@ -180,31 +182,29 @@ class BatchReader:
             entries[aggregate_id] = (
                 entry if entry is not None and _version(entry.aggregate) == entry.version else None
             )
-        positions = [
-            None if entry is None else entry.position
-            for i, entry in entries.items()
-            if entry is not None or i not in creates
-        ]
-        if positions and all(isinstance(position, int) for position in positions):
-            # All held and known current up to a position: the append's condition checks the rest.
-            known = min(position for position in positions if position is not None)
-            return {i: None if entry is None else entry.aggregate for i, entry in entries.items()}, known
+        if self.conditional and all(
+            (entry is None or (entry.aggregate is None and not entry.stale))
+            if aggregate_id in creates  # held existing, it is a repeat: answered from a read
+            else (entry is not None and not entry.stale)
+            for aggregate_id, entry in entries.items()
+        ):
+            # Decide on what is held: the append's read condition checks it is still current.
+            return {i: None if entry is None else entry.aggregate for i, entry in entries.items()}
         versions = {i: (0 if entry is None else entry.version) for i, entry in entries.items()}
-        newer, position = self._select_newer(versions)
+        newer = self._select_newer(versions)
         found: dict[UUID, Any] = {}
         for aggregate_id, entry in entries.items():
             stored = newer.get(aggregate_id, [])
             if entry is None and len(stored) > WHOLE_HISTORY_EVENTS_MAX:
                 # A long history never held: load it from its snapshot instead, once.
                 found[aggregate_id] = self._first_load(aggregate_id)
-                position = None  # read after the query: not known current as of its position
                 continue
             aggregate = None if entry is None else entry.aggregate
             for stored_event in stored:
                 domain_event: Any = self.app.mapper.to_domain_event(stored_event)
                 aggregate = domain_event.mutate(aggregate)
             found[aggregate_id] = aggregate
-        return found, position
+        return found
 
     def _first_load(self, aggregate_id: UUID) -> Any:
         """Through the repository (snapshot, then events): a private copy for this thread."""
@@ -213,54 +213,43 @@ class BatchReader:
         except AggregateNotFoundError:
             return None
 
-    def _select_newer(self, versions: dict[UUID, int]) -> tuple[dict[UUID, list[StoredEvent]], int | None]:
-        """Events after these versions, and (PostgreSQL) the log position the read was current at."""
+    @property
+    def conditional(self) -> bool:
+        """Whether the store's recorder checks a read condition (the ledger's own recorders do)."""
+        return isinstance(self.app.recorder, OneTripApplicationRecorder | ConditionalSQLiteRecorder)
+
+    def _select_newer(self, versions: dict[UUID, int]) -> dict[UUID, list[StoredEvent]]:
+        """The events after these versions, in one query."""
         recorder: Any = self.app.recorder
         newer: dict[UUID, list[StoredEvent]] = {}
-        position: int | None = None
         if isinstance(recorder, PostgresAggregateRecorder):
-            rows, position = _postgres_rows(recorder, versions)
+            rows = _postgres_rows(recorder, versions)
         else:
-            rows, position = _sqlite_rows(recorder, versions)
-        if not isinstance(recorder, OneTripApplicationRecorder | ConditionalSQLiteRecorder):
-            position = None  # the library's own recorders cannot check a read condition
+            rows = _sqlite_rows(recorder, versions)
         for originator_id, version, topic, state in rows:
             key = originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
             newer.setdefault(key, []).append(StoredEvent(key, version, topic, bytes(state)))
-        return newer, position
+        return newer
 
 
 def _version(aggregate: Any) -> int:
     return 0 if aggregate is None else int(aggregate.version)
 
 
-def _sqlite_rows(
-    recorder: SQLiteAggregateRecorder, versions: dict[UUID, int]
-) -> tuple[list[tuple[Any, ...]], int | None]:
-    """One SELECT in autocommit mode: a single statement reads one consistent snapshot, and with
-    the events the log's highest row id in that snapshot (SQLite has one writer at a time, so
-    everything up to it is visible to this read)."""
+def _sqlite_rows(recorder: SQLiteAggregateRecorder, versions: dict[UUID, int]) -> list[tuple[Any, ...]]:
+    """One SELECT in autocommit mode: a single statement reads one consistent snapshot."""
     where = " OR ".join("(originator_id = ? AND originator_version > ?)" for _ in versions)
     params: list[Any] = []
     for aggregate_id, version in versions.items():
         params += [aggregate_id.hex, version]
-    table = recorder.events_table_name
     statement = (
-        f"SELECT originator_id, originator_version, topic, state, NULL FROM {table} WHERE {where} "
-        f"UNION ALL SELECT NULL, NULL, NULL, NULL, max(rowid) FROM {table} ORDER BY 1, 2"
+        f"SELECT originator_id, originator_version, topic, state FROM {recorder.events_table_name} "
+        f"WHERE {where} ORDER BY originator_id, originator_version"
     )
     with recorder.datastore.get_connection(commit=False) as connection:
         cursor = connection.cursor()
         cursor.execute(statement, params)
-        rows = cursor.fetchall()
-    position: int | None = None
-    events: list[tuple[Any, ...]] = []
-    for row in rows:
-        if row[0] is None:
-            position = 0 if row[4] is None else int(row[4])
-        else:
-            events.append(tuple(row[:4]))
-    return events, position
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 @functools.lru_cache(maxsize=64)
@@ -268,40 +257,27 @@ def _union_statement(schema: str, table: str, count: int) -> str:
     """The batch read for ``count`` aggregates, rendered once per shape."""
     from psycopg.sql import SQL, Identifier
 
-    names = {"schema": Identifier(schema), "table": Identifier(table)}
     part = SQL(
-        "(SELECT originator_id, originator_version, topic, state, NULL::bigint AS position "
-        "FROM {schema}.{table} WHERE originator_id = %s AND originator_version > %s "
-        "ORDER BY originator_version)"
-    ).format(**names)
-    last = SQL(
-        "(SELECT NULL::uuid, NULL::bigint, NULL::text, NULL::bytea, max(notification_id) "
-        "FROM {schema}.{table})"
-    ).format(**names)
-    return SQL(" UNION ALL ").join([*([part] * count), last]).as_string(None)
+        "(SELECT originator_id, originator_version, topic, state FROM {schema}.{table} "
+        "WHERE originator_id = %s AND originator_version > %s ORDER BY originator_version)"
+    ).format(schema=Identifier(schema), table=Identifier(table))
+    return SQL(" UNION ALL ").join([part] * count).as_string(None)
 
 
 @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-def _postgres_rows(
-    recorder: PostgresAggregateRecorder, versions: dict[UUID, int]
-) -> tuple[list[tuple[Any, ...]], int | None]:
+def _postgres_rows(recorder: PostgresAggregateRecorder, versions: dict[UUID, int]) -> list[tuple[Any, ...]]:
     """One prepared SELECT in autocommit mode: one round trip, no BEGIN and COMMIT around it.
 
     One index range scan per aggregate, joined by ``UNION ALL`` (measured faster here than a join
-    with ``unnest`` of the ids), and the log's highest notification id in the same snapshot: the
-    table lock makes ids commit in order, so everything up to it is visible to this read. Retried
-    like the library's own reads, so that a connection broken by a database restart is replaced
-    instead of failing the command."""
+    with ``unnest`` of the ids). Retried like the library's own reads, so that a connection broken
+    by a database restart is replaced instead of failing the command."""
     statement = _union_statement(recorder.datastore.schema, recorder.events_table_name, len(versions))
     params: list[Any] = []
     for aggregate_id, version in versions.items():
         params += [aggregate_id, version]
     with recorder.datastore.get_connection() as connection, connection.cursor() as cursor:
         cursor.execute(statement, params, prepare=True)
-        rows = cursor.fetchall()
-    position = rows[-1]["position"] if rows and rows[-1]["originator_id"] is None else None
-    return [
-        (row["originator_id"], row["originator_version"], row["topic"], row["state"])
-        for row in rows
-        if row["originator_id"] is not None
-    ], (0 if position is None else int(position))
+        return [
+            (row["originator_id"], row["originator_version"], row["topic"], row["state"])
+            for row in cursor.fetchall()
+        ]

@@ -14,11 +14,11 @@ key for the version check (a conflict is the same ``IntegrityError``), the same 
 connection. (The library's own ``POSTGRES_ENABLE_DB_FUNCTIONS`` function skips the lock; this
 one does not.)
 
-An append may also carry a *read condition*: the aggregates the command decided on, and the log
-position up to which its caller knows them. Under the lock, the function checks that no event
-of those aggregates was appended after that position, and refuses the whole append if one was
-(:class:`ReadSetChangedError`, an ``IntegrityError``: the command is re-run on fresh state). That lets
-a command that already holds current state skip reading it again: one round trip instead of two.
+An append may also carry a *read condition*: the aggregates the command decided on, each with the
+version it decided on. Under the lock, the function checks (one primary-key probe each, however
+long the history) that none of them has a newer event, and refuses the whole append if one has
+(:class:`ReadSetChangedError`, an ``IntegrityError``: the command is re-run on fresh state). That
+lets a command that already holds the state skip reading it again: one round trip instead of two.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ PREPARED_EVENTS_MAX = 16
 """Appends of up to this many events keep a server-side prepared statement per shape; bigger
 ones (an import's batch) are planned each time rather than fill the server's statement cache."""
 READ_SET_CHANGED = "LD001"
-"""The SQLSTATE the conditional append raises when the read set changed after its position."""
+"""The SQLSTATE the conditional append raises when an aggregate of the read set has changed."""
 
 
 class OneTripApplicationRecorder(PostgresApplicationRecorder):
@@ -69,9 +69,10 @@ class OneTripApplicationRecorder(PostgresApplicationRecorder):
             "SELECT * FROM unnest(ids, versions, topics, states) RETURNING notification_id; "
         ).format(**names)
         check = SQL(
-            "IF EXISTS (SELECT 1 FROM {schema}.{table} WHERE notification_id > after "
-            "AND originator_id = ANY(read_ids)) THEN "
-            "RAISE EXCEPTION 'read set changed after %', after USING ERRCODE = {code}; END IF; "
+            "IF EXISTS (SELECT 1 FROM unnest(read_ids, read_versions) AS r(id, version) "
+            "WHERE EXISTS (SELECT 1 FROM {schema}.{table} e "
+            "WHERE e.originator_id = r.id AND e.originator_version > r.version)) THEN "
+            "RAISE EXCEPTION 'an aggregate the command read has changed' USING ERRCODE = {code}; END IF; "
         ).format(code=Literal(READ_SET_CHANGED), **names)
         signature = SQL("ids {id_type}[], versions bigint[], topics text[], states bytea[]").format(**names)
         self.sql_create_statements += [
@@ -81,7 +82,7 @@ class OneTripApplicationRecorder(PostgresApplicationRecorder):
             ).format(signature=signature, body=body, insert=insert, **names),
             SQL(
                 "CREATE OR REPLACE FUNCTION {schema}.{function_if}({signature}, "
-                "read_ids {id_type}[], after bigint) "
+                "read_ids {id_type}[], read_versions bigint[]) "
                 "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ BEGIN {body}{check}{insert}END; $BODY$"
             ).format(signature=signature, body=body, check=check, insert=insert, **names),
         ]
@@ -107,7 +108,7 @@ class OneTripApplicationRecorder(PostgresApplicationRecorder):
             arguments.append(array(events, "bytea"))
             function = "function"
             if read_ids is not None:
-                arguments += [array(read_ids, id_type), "%s"]
+                arguments += [array(read_ids, id_type), array(read_ids, "bigint")]
                 function = "function_if"
             call = SQL(
                 "SELECT n AS notification_id FROM {schema}.{function}(" + ", ".join(arguments) + ") AS n"
@@ -137,15 +138,13 @@ class OneTripApplicationRecorder(PostgresApplicationRecorder):
             statement = self.statement(len(stored_events), None)
         else:
             statement = self.statement(len(stored_events), len(read_condition[0]))
-            columns.append(list(read_condition[0]))
+            columns += [list(read_condition[0]), list(read_condition[1])]
         params: list[Any] = []
         for column in columns:
             if len(column) > SCALAR_VALUES_MAX:
                 params.append(column)
             else:
                 params += column
-        if read_condition is not None:
-            params.append(read_condition[1])
         with self.datastore.get_connection() as connection, connection.cursor() as cursor:
             try:
                 cursor.execute(statement, params, prepare=len(stored_events) <= PREPARED_EVENTS_MAX)

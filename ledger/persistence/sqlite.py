@@ -1,12 +1,11 @@
 """SQLite: the library's application recorder, able to check a read condition as it appends.
 
-A command that holds current state of what it reads skips reading it again (see
+A command that holds the state of what it reads may skip reading it again (see
 ``ledger.commands.batch_read``); its append then checks, inside the write transaction, that none
-of those aggregates got an event after the position the command knew. ``BEGIN IMMEDIATE`` takes
+of those aggregates has an event after the version the command decided on. ``BEGIN IMMEDIATE`` takes
 SQLite's write lock before that check, so no other writer can slip in between the check and the
 insert, and a reader never has to upgrade to a writer (which SQLite refuses when another process
-wrote in between). SQLite has one writer at a time, so row ids commit in order and a position
-means what it means on PostgreSQL.
+wrote in between). Each aggregate is one probe of the primary key, however long its history.
 """
 
 from __future__ import annotations
@@ -33,19 +32,20 @@ class ConditionalSQLiteRecorder(SQLiteApplicationRecorder):
     ) -> Sequence[int] | None:
         if read_condition is None:
             return super().insert_events(stored_events, **kwargs)
-        ids, after = read_condition
-        check = (
-            f"SELECT 1 FROM {self.events_table_name} WHERE rowid > ? "
-            f"AND originator_id IN ({', '.join('?' for _ in ids)}) LIMIT 1"
-        )
+        ids, versions = read_condition
+        probes = " OR ".join("(originator_id = ? AND originator_version > ?)" for _ in ids)
+        check = f"SELECT 1 FROM {self.events_table_name} WHERE {probes} LIMIT 1"
+        check_params: list[Any] = []
+        for aggregate_id, version in zip(ids, versions, strict=True):
+            check_params += [aggregate_id.hex, version]
         with self.datastore.get_connection(commit=True) as connection:
             cursor = connection.cursor()
             try:
                 cursor.execute("BEGIN IMMEDIATE")
                 try:
-                    cursor.execute(check, [after, *(i.hex for i in ids)])
+                    cursor.execute(check, check_params)
                     if cursor.fetchone() is not None:
-                        msg = f"read set changed after {after}"
+                        msg = "an aggregate the command read has changed"
                         raise ReadSetChangedError(msg)
                     notification_ids = self._insert_events(cursor, stored_events, **kwargs)
                 except BaseException:

@@ -124,3 +124,26 @@ def test_appends_of_any_size_get_ascending_ids(ledger: Ledger, count: int) -> No
     assert len(ids) == count
     assert ids[0] > before
     assert recorder.max_notification_id() == before + count
+
+
+def test_snapshots_are_taken_from_the_saved_card_and_restore_it(ledger: Ledger) -> None:
+    """Every hundredth event of a card is snapshotted from the object just saved (not read back);
+    a fresh ledger restores the same card from it, and snapshotting that version again by hand is
+    not an error."""
+    ledger.add_customer("acme", name="Acme", account_manager="Anna")
+    ledger.buy_card("acme", amount="100000.00", reference="O-1", at="2026-01-01")
+    for number in range(120):
+        ledger.log_work(
+            "acme", ticket=f"T-{number}", hours="0.25", rate="100", at="2026-02-02T10:00:00+01:00"
+        )
+    card = ledger.app.card("acme")
+    assert card is not None
+    snapshots: Any = ledger.app.snapshots
+    (latest,) = snapshots.get(card.id, desc=True, limit=1)
+    assert latest.originator_version % 100 in (0, 1)  # at the interval, or the save that crossed it
+    ledger.app.take_snapshot(card.id, version=latest.originator_version)
+    ledger.app.take_snapshot(card.id)
+    restored: Any = latest.mutate(None)
+    assert restored.balance == ledger.balance("acme").balance + D("25.00") * (
+        card.version - latest.originator_version
+    )

@@ -7,6 +7,7 @@ and auditors read a single totally ordered history, and a command that changes t
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -17,7 +18,13 @@ from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    ProjectorFunction,
+    project_aggregate,
+)
 from eventsourcing.domain import (
     Aggregate,
     ImmutableAggregateProtocol,
@@ -136,7 +143,24 @@ class LedgerApplication(Application[UUID]):
                 due[event.originator_id] = aggregate
         for aggregate in due.values():
             snapshot_class: Any = getattr(type(aggregate), "Snapshot", type(self).snapshot_class)
-            self.snapshots.put([snapshot_class.take(aggregate)])
+            self._put_snapshot(snapshot_class.take(aggregate))
+
+    def take_snapshot(
+        self,
+        aggregate_id: UUID,
+        version: int | None = None,
+        projector_func: ProjectorFunction[Any, Any] = project_aggregate,
+    ) -> None:
+        """The library's, except that a snapshot of a version already snapshotted is not an error."""
+        with contextlib.suppress(IntegrityError):
+            super().take_snapshot(aggregate_id, version, projector_func)
+
+    def _put_snapshot(self, snapshot: Any) -> None:
+        """A snapshot of a version is that version's state: if one is stored already (taken at the
+        same version by hand, or by another process), the store keeps it."""
+        assert self.snapshots is not None
+        with contextlib.suppress(IntegrityError):
+            self.snapshots.put([snapshot])
 
     def prefetched(
         self, aggregate_ids: Sequence[UUID], creates: Sequence[UUID] = ()

@@ -25,7 +25,7 @@ def _library_client(url: str, customer: str, commands: int, start: Any, queue: A
         queue.put((began, time.perf_counter()))
 
 
-def _raw_client(schema: str, inserts: int, start: Any, queue: Any) -> None:
+def _raw_client(schema: str, inserts: int, locked: bool, start: Any, queue: Any) -> None:
     import uuid
 
     import psycopg
@@ -39,6 +39,8 @@ def _raw_client(schema: str, inserts: int, start: Any, queue: Any) -> None:
         began = time.perf_counter()
         for _ in range(inserts):
             with connection.transaction():
+                if locked:
+                    connection.execute("LOCK TABLE raw_events IN EXCLUSIVE MODE", prepare=True)
                 connection.execute(
                     "INSERT INTO raw_events VALUES (%s, %s, %s, %s)",
                     (uuid.uuid4(), 1, TOPIC, STATE),
@@ -73,7 +75,9 @@ def library_rate(url: str, commands_each: int) -> float:
     return _run(_library_client, [(url, c, commands_each) for c in customers], CLIENTS * commands_each)
 
 
-def raw_rate(schema: str, inserts_each: int) -> float:
+def raw_rate(schema: str, inserts_each: int, *, locked: bool = False) -> float:
+    """4 raw clients; ``locked``: each insert under the exclusive table lock the event log needs
+    for gap-free notification order (so commits, and their flushes, take turns)."""
     import psycopg
 
     from benchmarks.stores import POSTGRES_URL, RAW_TABLE
@@ -83,4 +87,4 @@ def raw_rate(schema: str, inserts_each: int) -> float:
         connection.execute(
             RAW_TABLE.format(uuid="uuid", blob="bytea").replace("TABLE", "TABLE IF NOT EXISTS")
         )
-    return _run(_raw_client, [(schema, inserts_each)] * CLIENTS, CLIENTS * inserts_each)
+    return _run(_raw_client, [(schema, inserts_each, locked)] * CLIENTS, CLIENTS * inserts_each)

@@ -44,7 +44,7 @@ class Sizes:
 
 
 FULL = Sizes(
-    replay_events=100_000,
+    replay_events=1_000_000,
     commands=5000,
     concurrent_each=500,
     long_history=100_000,

@@ -50,6 +50,24 @@ def rebuild_rate(url: str, events: int) -> tuple[float, float]:
     return float(rate), float(peak_mb)
 
 
+def decode_rate(url: str) -> float:
+    """Events per second of only reading the log through the library and decoding each event (no
+    view written): the least any rebuild that looks at the events must spend, a ceiling for row 4."""
+    with Ledger.open(url, actor="bench") as ledger:
+        app = ledger.app
+        started = time.perf_counter()
+        decoded, position = 0, 0
+        while True:
+            batch = app.recorder.select_notifications(start=position + 1, limit=READ_BATCH)
+            if not batch:
+                break
+            for notification in batch:
+                app.mapper.to_domain_event(notification)
+            decoded += len(batch)
+            position = batch[-1].id
+        return decoded / (time.perf_counter() - started)
+
+
 def raw_sqlite_read_rate(path: Path) -> float:
     connection = sqlite3.connect(path)
     started = time.perf_counter()

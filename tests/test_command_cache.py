@@ -18,6 +18,7 @@ from eventsourcing.persistence import StoredEvent
 
 from ledger import Ledger
 from ledger.aggregates.strippenkaart import Strippenkaart
+from ledger.commands import batch_read
 from ledger.persistence.condition import ReadSetChangedError
 from tests.support import FakeClock
 
@@ -147,3 +148,20 @@ def test_snapshots_are_taken_from_the_saved_card_and_restore_it(ledger: Ledger) 
     assert restored.balance == ledger.balance("acme").balance + D("25.00") * (
         card.version - latest.originator_version
     )
+
+
+def test_the_thread_cache_is_bounded_and_keeps_what_is_in_use(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Least recently used out first: a busy customer's card stays, old work entries go."""
+    monkeypatch.setattr(batch_read, "THREAD_CACHE_MAXSIZE", 10)
+    ledger.add_customer("acme", name="Acme", account_manager="Anna")
+    ledger.buy_card("acme", amount="1000.00", reference="O-1", at="2026-01-01")
+    for number in range(30):
+        ledger.log_work(
+            "acme", ticket=f"T-{number}", hours="0.25", rate="100", at="2026-02-02T10:00:00+01:00"
+        )
+    held: Any = ledger.app.batch_reader.local.held
+    assert len(held.cache) == 10
+    assert Strippenkaart.create_id("acme") in held.cache
+    assert ledger.balance("acme").balance == D("250.00")

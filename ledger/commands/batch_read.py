@@ -49,8 +49,10 @@ if TYPE_CHECKING:
 
 WHOLE_HISTORY_EVENTS_MAX = 200
 """An aggregate not yet held is read whole in the batch query unless its history is longer."""
-THREAD_CACHE_MAXSIZE = 10_000
-"""Aggregates one thread keeps between commands, least recently used dropped first."""
+THREAD_CACHE_MAXSIZE = 2_000
+"""Aggregates one thread keeps between commands, least recently used dropped first: per thread,
+so a server with many threads keeps many; a customer's own (card, contract, packs, rate card) are
+touched by each of its commands and stay, work entries age out."""
 
 
 class _Entry(NamedTuple):

@@ -163,5 +163,5 @@ def test_the_thread_cache_is_bounded_and_keeps_what_is_in_use(
         )
     held: Any = ledger.app.batch_reader.local.held
     assert len(held.cache) == 10
-    assert Strippenkaart.create_id("acme") in held.cache
+    assert Strippenkaart.create_id("acme").int in held.cache
     assert ledger.balance("acme").balance == D("250.00")

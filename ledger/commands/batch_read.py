@@ -65,16 +65,17 @@ class _Entry(NamedTuple):
 
 
 class _Held:
-    """One thread's state: its cache, and what the current block lent out."""
+    """One thread's state: its cache, and what the current block lent out. Keyed by the ids'
+    integers: hashing a ``UUID`` is a Python call, and a command does some hundred lookups."""
 
     def __init__(self) -> None:
-        self.cache: OrderedDict[UUID, _Entry] = OrderedDict()
-        self.found: dict[UUID, Any] | None = None
+        self.cache: OrderedDict[int, _Entry] = OrderedDict()
+        self.found: dict[int, Any] | None = None
         self.ids: list[UUID] = []
         self.versions: list[int] = []
         """The version each id of the block was decided on (0: absent)."""
-        self.lent: dict[UUID, tuple[Any, int]] = {}
-        self.committed: dict[UUID, tuple[Any, int]] = {}
+        self.lent: dict[int, tuple[Any, int]] = {}
+        self.committed: dict[int, tuple[Any, int]] = {}
         self.refused = False
 
 
@@ -84,10 +85,23 @@ class BatchReader:
     def __init__(self, app: Application[UUID]) -> None:
         self.app = app
         self.local = threading.local()
+        self._supported: bool | None = None
+        self._conditional: bool | None = None
 
     @property
     def supported(self) -> bool:
-        return isinstance(self.app.recorder, SQLiteAggregateRecorder | PostgresAggregateRecorder)
+        if self._supported is None:
+            recorder = self.app.recorder
+            self._supported = isinstance(recorder, SQLiteAggregateRecorder | PostgresAggregateRecorder)
+        return self._supported
+
+    @property
+    def conditional(self) -> bool:
+        """Whether the store's recorder checks a read condition (the ledger's own recorders do)."""
+        if self._conditional is None:
+            recorder = self.app.recorder
+            self._conditional = isinstance(recorder, OneTripApplicationRecorder | ConditionalSQLiteRecorder)
+        return self._conditional
 
     def _held(self) -> _Held:
         held: _Held | None = getattr(self.local, "held", None)
@@ -113,8 +127,8 @@ class BatchReader:
             raise RuntimeError(msg)
         held.ids = list(dict.fromkeys(aggregate_ids))
         held.lent, held.committed, held.refused = {}, {}, False
-        held.found = self._load(held, held.ids, frozenset(creates))
-        held.versions = [_version(held.found[i]) for i in held.ids]
+        held.found = found = self._load(held, held.ids, {i.int for i in creates})
+        held.versions = [_version(found[i.int]) for i in held.ids]
         try:
             yield
         finally:
@@ -123,10 +137,13 @@ class BatchReader:
     def take(self, aggregate_id: UUID) -> tuple[bool, Any]:
         """(True, the aggregate or None) when prefetched in this block; (False, None) otherwise."""
         held: _Held | None = getattr(self.local, "held", None)
-        if held is None or held.found is None or aggregate_id not in held.found:
+        if held is None or held.found is None:
             return False, None
-        aggregate = held.found.pop(aggregate_id)
-        held.lent[aggregate_id] = (aggregate, _version(aggregate))
+        key = aggregate_id.int
+        if key not in held.found:
+            return False, None
+        aggregate = held.found.pop(key)
+        held.lent[key] = (aggregate, _version(aggregate))
         return True, aggregate
 
     def read_condition(self) -> ReadCondition | None:
@@ -143,12 +160,16 @@ class BatchReader:
         if held is None or held.found is None:
             return
         for aggregate in aggregates:
-            lent = held.lent.get(aggregate.id)
+            key = aggregate.id.int
+            lent = held.lent.get(key)
             # The object lent, or one created where the block found none.
             if lent is not None and (lent[0] is aggregate or lent[0] is None):
-                held.committed[aggregate.id] = (aggregate, aggregate.version)
-        versions = {aggregate_id: version for aggregate_id, (_, version) in held.committed.items()}
-        held.versions = [versions.get(i, v) for i, v in zip(held.ids, held.versions, strict=True)]
+                held.committed[key] = (aggregate, aggregate.version)
+        committed = held.committed
+        held.versions = [
+            committed[i.int][1] if i.int in committed else v
+            for i, v in zip(held.ids, held.versions, strict=True)
+        ]
 
     def refused(self) -> None:
         """The append was refused: what this block holds must be read again before it is relied on."""
@@ -157,55 +178,64 @@ class BatchReader:
             held.refused = True
 
     def _give_back(self, held: _Held) -> None:
-        assert held.found is not None
-        keep: dict[UUID, Any] = dict(held.found)
-        for aggregate_id, (aggregate, version) in held.lent.items():
-            committed = held.committed.get(aggregate_id)
-            if committed is not None and committed[0].version == committed[1]:
-                keep[aggregate_id] = committed[0]
-            elif _version(aggregate) == version:
-                keep[aggregate_id] = aggregate  # unchanged (or still absent)
+        found = held.found
+        assert found is not None
+        cache, stale = held.cache, held.refused
         for aggregate_id in held.ids:
-            if aggregate_id not in keep:
-                continue  # changed and not committed: dropped
-            aggregate = keep[aggregate_id]
-            held.cache[aggregate_id] = _Entry(aggregate, _version(aggregate), held.refused)
-            held.cache.move_to_end(aggregate_id)
-        while len(held.cache) > THREAD_CACHE_MAXSIZE:
-            held.cache.popitem(last=False)
+            key = aggregate_id.int
+            if key in found:  # never taken
+                aggregate = found[key]
+            else:
+                lent, version = held.lent[key]
+                committed = held.committed.get(key)
+                if committed is not None and committed[0].version == committed[1]:
+                    aggregate = committed[0]
+                elif _version(lent) == version:
+                    aggregate = lent  # unchanged (or still absent)
+                else:
+                    continue  # changed and not committed: dropped
+            cache[key] = _Entry(aggregate, _version(aggregate), stale)
+            cache.move_to_end(key)
+        while len(cache) > THREAD_CACHE_MAXSIZE:
+            cache.popitem(last=False)
         held.found = None
         held.lent, held.committed = {}, {}
 
-    def _load(self, held: _Held, aggregate_ids: Sequence[UUID], creates: frozenset[UUID]) -> dict[UUID, Any]:
-        entries: dict[UUID, _Entry | None] = {}
+    def _load(self, held: _Held, aggregate_ids: Sequence[UUID], creates: set[int]) -> dict[int, Any]:
+        entries: dict[int, _Entry | None] = {}
         for aggregate_id in aggregate_ids:
-            entry = held.cache.pop(aggregate_id, None)
+            entry = held.cache.pop(aggregate_id.int, None)
             # Changed since it was put back (a mutation after its block): not what the store has.
-            entries[aggregate_id] = (
+            entries[aggregate_id.int] = (
                 entry if entry is not None and _version(entry.aggregate) == entry.version else None
             )
         if self.conditional and all(
             (entry is None or (entry.aggregate is None and not entry.stale))
-            if aggregate_id in creates  # held existing, it is a repeat: answered from a read
+            if key in creates  # held existing, it is a repeat: answered from a read
             else (entry is not None and not entry.stale)
-            for aggregate_id, entry in entries.items()
+            for key, entry in entries.items()
         ):
             # Decide on what is held: the append's read condition checks it is still current.
-            return {i: None if entry is None else entry.aggregate for i, entry in entries.items()}
-        versions = {i: (0 if entry is None else entry.version) for i, entry in entries.items()}
+            return {key: None if entry is None else entry.aggregate for key, entry in entries.items()}
+        versions: dict[UUID, int] = {}
+        for aggregate_id in aggregate_ids:
+            entry = entries[aggregate_id.int]
+            versions[aggregate_id] = 0 if entry is None else entry.version
         newer = self._select_newer(versions)
-        found: dict[UUID, Any] = {}
-        for aggregate_id, entry in entries.items():
+        found: dict[int, Any] = {}
+        for aggregate_id in aggregate_ids:
+            key = aggregate_id.int
+            entry = entries[key]
             stored = newer.get(aggregate_id, [])
             if entry is None and len(stored) > WHOLE_HISTORY_EVENTS_MAX:
                 # A long history never held: load it from its snapshot instead, once.
-                found[aggregate_id] = self._first_load(aggregate_id)
+                found[key] = self._first_load(aggregate_id)
                 continue
             aggregate = None if entry is None else entry.aggregate
             for stored_event in stored:
                 domain_event: Any = self.app.mapper.to_domain_event(stored_event)
                 aggregate = domain_event.mutate(aggregate)
-            found[aggregate_id] = aggregate
+            found[key] = aggregate
         return found
 
     def _first_load(self, aggregate_id: UUID) -> Any:
@@ -214,11 +244,6 @@ class BatchReader:
             return self.app.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
-
-    @property
-    def conditional(self) -> bool:
-        """Whether the store's recorder checks a read condition (the ledger's own recorders do)."""
-        return isinstance(self.app.recorder, OneTripApplicationRecorder | ConditionalSQLiteRecorder)
 
     def _select_newer(self, versions: dict[UUID, int]) -> dict[UUID, list[StoredEvent]]:
         """The events after these versions, in one query."""

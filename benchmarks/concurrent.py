@@ -13,15 +13,15 @@ from typing import Any
 CLIENTS = 4
 
 
-def _library_client(url: str, customer: str, commands: int, start: Any, queue: Any) -> None:
+def _library_client(url: str, customer: str, commands: int, prefix: str, start: Any, queue: Any) -> None:
     from ledger import Ledger
 
     with Ledger.open(url, actor="bench") as ledger:
-        ledger.log_work(customer, ticket="warmup", hours="0.25")
+        ledger.log_work(customer, ticket=f"{prefix}-warmup", hours="0.25")
         start.wait()
         began = time.perf_counter()
         for number in range(commands):
-            ledger.log_work(customer, ticket=f"T-{number}", hours="0.25")
+            ledger.log_work(customer, ticket=f"{prefix}-{number}", hours="0.25")
         queue.put((began, time.perf_counter()))
 
 
@@ -64,15 +64,23 @@ def _run(target: Any, argument_sets: list[tuple[Any, ...]], total: int) -> float
     return total / elapsed
 
 
-def library_rate(url: str, commands_each: int) -> float:
+CUSTOMERS = [f"client-{n}" for n in range(CLIENTS)]
+
+
+def prepare_library(url: str) -> None:
+    """The clients' customers, each with a card, once for all rounds."""
     from ledger import Ledger
 
-    customers = [f"client-{n}" for n in range(CLIENTS)]
     with Ledger.open(url, actor="bench") as ledger:
-        for customer in customers:
+        for customer in CUSTOMERS:
             ledger.add_customer(customer, name=customer, account_manager="Anna")
             ledger.buy_card(customer, amount="10000000", reference="ORDER-1", at="2026-01-01")
-    return _run(_library_client, [(url, c, commands_each) for c in customers], CLIENTS * commands_each)
+
+
+def library_rate(url: str, commands_each: int, prefix: str = "T") -> float:
+    """4 clients, new tickets (``prefix``) on their own customers; :func:`prepare_library` first."""
+    arguments = [(url, customer, commands_each, prefix) for customer in CUSTOMERS]
+    return _run(_library_client, arguments, CLIENTS * commands_each)
 
 
 def raw_rate(schema: str, inserts_each: int, *, locked: bool = False) -> float:

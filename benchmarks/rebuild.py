@@ -6,7 +6,7 @@
 Events are made by the aggregates themselves (customers, cards, credits, work entries that the card
 pays, one in ten reversed) and saved in batches, which is quicker than one command per entry and
 gives the same events. Each view is rebuilt in one transaction; the figure is events applied per
-second, plus the whole log per second of all three rebuilds together.
+second, plus the whole log per second of all the rebuilds together.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def measure(url: str, events: int) -> None:
                 f"{result.seconds:7.2f} s  {rate:>9,.0f} events/s"
             )
         seconds = sum(result.seconds for result in results)
-        print(f"  all three     {total:>7} log   {seconds:7.2f} s  {total / seconds:>9,.0f} log events/s")
+        print(f"  all views     {total:>7} log   {seconds:7.2f} s  {total / seconds:>9,.0f} log events/s")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -85,23 +85,15 @@ class BatchReader:
     def __init__(self, app: Application[UUID]) -> None:
         self.app = app
         self.local = threading.local()
-        self._supported: bool | None = None
-        self._conditional: bool | None = None
 
-    @property
+    @functools.cached_property
     def supported(self) -> bool:
-        if self._supported is None:
-            recorder = self.app.recorder
-            self._supported = isinstance(recorder, SQLiteAggregateRecorder | PostgresAggregateRecorder)
-        return self._supported
+        return isinstance(self.app.recorder, SQLiteAggregateRecorder | PostgresAggregateRecorder)
 
-    @property
+    @functools.cached_property
     def conditional(self) -> bool:
         """Whether the store's recorder checks a read condition (the ledger's own recorders do)."""
-        if self._conditional is None:
-            recorder = self.app.recorder
-            self._conditional = isinstance(recorder, OneTripApplicationRecorder | ConditionalSQLiteRecorder)
-        return self._conditional
+        return isinstance(self.app.recorder, OneTripApplicationRecorder | ConditionalSQLiteRecorder)
 
     def _held(self) -> _Held:
         held: _Held | None = getattr(self.local, "held", None)

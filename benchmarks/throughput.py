@@ -114,9 +114,3 @@ def raw_postgres_burst(schema: str, table: str = "raw_events") -> Iterator[Burst
             return inserts / (time.perf_counter() - started)
 
         yield burst
-
-
-def raw_postgres_rate(schema: str, inserts: int, table: str = "raw_events") -> float:
-    """One burst of raw inserts (the import benchmark's single-row reference)."""
-    with raw_postgres_burst(schema, table) as burst:
-        return burst(inserts)

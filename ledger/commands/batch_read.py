@@ -95,6 +95,11 @@ class BatchReader:
         """Whether the store's recorder checks a read condition (the ledger's own recorders do)."""
         return isinstance(self.app.recorder, OneTripApplicationRecorder | ConditionalSQLiteRecorder)
 
+    def _block(self) -> _Held | None:
+        """This thread's state while a prefetched block is open; None outside one."""
+        held: _Held | None = getattr(self.local, "held", None)
+        return held if held is not None and held.found is not None else None
+
     def _held(self) -> _Held:
         held: _Held | None = getattr(self.local, "held", None)
         if held is None:
@@ -128,7 +133,7 @@ class BatchReader:
 
     def take(self, aggregate_id: UUID) -> tuple[bool, Any]:
         """(True, the aggregate or None) when prefetched in this block; (False, None) otherwise."""
-        held: _Held | None = getattr(self.local, "held", None)
+        held = self._block()
         if held is None or held.found is None:
             return False, None
         key = aggregate_id.int
@@ -140,16 +145,16 @@ class BatchReader:
 
     def read_condition(self) -> ReadCondition | None:
         """For an append inside the block: what the command read, at the versions it decided on."""
-        held: _Held | None = getattr(self.local, "held", None)
-        if held is None or held.found is None or not held.ids:
+        held = self._block()
+        if held is None or not held.ids:
             return None
         return held.ids, held.versions
 
     def committed(self, aggregates: Iterable[Any]) -> None:
         """The application saved these: lent ones may go back to the cache at their new version,
         and the block's read set stands at the versions now known."""
-        held: _Held | None = getattr(self.local, "held", None)
-        if held is None or held.found is None:
+        held = self._block()
+        if held is None:
             return
         for aggregate in aggregates:
             key = aggregate.id.int
@@ -165,8 +170,8 @@ class BatchReader:
 
     def refused(self) -> None:
         """The append was refused: what this block holds must be read again before it is relied on."""
-        held: _Held | None = getattr(self.local, "held", None)
-        if held is not None and held.found is not None:
+        held = self._block()
+        if held is not None:
             held.refused = True
 
     def _give_back(self, held: _Held) -> None:

@@ -14,10 +14,23 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
-from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.persistence import OperationalError, StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteTransaction
 
 from ledger.persistence.condition import ReadCondition, ReadSetChangedError
+
+
+class ImmediateTransaction(SQLiteTransaction):
+    """The library's SQLite transaction (same commit, rollback and error mapping), but a write
+    transaction takes the file's write lock when it begins, waiting up to the busy timeout."""
+
+    def __enter__(self) -> SQLiteCursor:
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute("BEGIN IMMEDIATE" if self.commit else "BEGIN")
+        except sqlite3.OperationalError as error:  # busy past the timeout: mapped like the rest
+            raise OperationalError(error) from error
+        return cursor
 
 
 class ConditionalSQLiteRecorder(SQLiteApplicationRecorder):
@@ -38,22 +51,12 @@ class ConditionalSQLiteRecorder(SQLiteApplicationRecorder):
         check_params: list[Any] = []
         for aggregate_id, version in zip(ids, versions, strict=True):
             check_params += [aggregate_id.hex, version]
-        with self.datastore.get_connection(commit=True) as connection:
-            cursor = connection.cursor()
-            try:
-                cursor.execute("BEGIN IMMEDIATE")
-                try:
-                    cursor.execute(check, check_params)
-                    if cursor.fetchone() is not None:
-                        msg = "an aggregate the command read has changed"
-                        raise ReadSetChangedError(msg)
-                    notification_ids = self._insert_events(cursor, stored_events, **kwargs)
-                except BaseException:
-                    connection.rollback()
-                    raise
-                connection.commit()
-            except sqlite3.IntegrityError as error:
-                raise IntegrityError(error) from error
-            except sqlite3.OperationalError as error:
-                raise OperationalError(error) from error
-            return notification_ids
+        with (
+            self.datastore.get_connection(commit=True) as connection,
+            ImmediateTransaction(connection, commit=True) as cursor,
+        ):
+            cursor.execute(check, check_params)
+            if cursor.fetchone() is not None:
+                msg = "an aggregate the command read has changed"
+                raise ReadSetChangedError(msg)
+            return self._insert_events(cursor, stored_events, **kwargs)

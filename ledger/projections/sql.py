@@ -40,15 +40,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import (
-    SQLiteCursor,
     SQLiteDatastore,
     SQLiteRecorder,
     SQLiteTrackingRecorder,
-    SQLiteTransaction,
 )
 
 from ledger.domain.money import CENT
 from ledger.domain.time import AMSTERDAM
+from ledger.persistence.sqlite import ImmediateTransaction
 
 MIGRATION_MARKER = "__migration__"
 """The library's marker row: a single-row tracking table carries it (see SQLiteTrackingRecorder)."""
@@ -219,16 +218,6 @@ class SqlView(TrackingRecorder, ABC):
     def _create_view_tables(self, cursor: Any) -> None:
         for statement in self.table_statements:
             cursor.execute(self.sql(statement))
-
-
-class ImmediateTransaction(SQLiteTransaction):
-    """The library's SQLite transaction (same commit, rollback and error mapping), but a write
-    transaction takes the file's write lock when it begins, waiting up to the busy timeout."""
-
-    def __enter__(self) -> SQLiteCursor:
-        cursor = self.connection.cursor()
-        cursor.execute("BEGIN IMMEDIATE" if self.commit else "BEGIN")
-        return cursor
 
 
 class SQLiteView(SqlView, SQLiteTrackingRecorder):

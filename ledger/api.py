@@ -37,6 +37,7 @@ from ledger.commands import (
     work,
 )
 from ledger.commands import alerts as alert_commands
+from ledger.commands import settings as dated_settings
 from ledger.commands import packs as beheerpacks
 from ledger.commands import tick as tick_command
 from ledger.commands.application import Clock, LedgerApplication, retrying
@@ -229,6 +230,11 @@ class Ledger:
             msg = f"database {config.display}: {str(error).strip().splitlines()[0]}"
             raise StoreError(msg) from error
         self._projections: Projections | None = None
+        try:
+            dated_settings.seed_from_config(self.app, self.settings)
+        except STORE_FAILURES as error:
+            self.app.close()
+            raise _store_error(error) from error
 
     @classmethod
     def open(
@@ -381,6 +387,25 @@ class Ledger:
         """No monthly credit falls due from ``start`` on."""
         command = StopMonthlyPlan.build(customer=customer, start=start, **self._common(actor, None))
         return monthly.stop_monthly_plan(self.app, command, self.clock(), self.settings.strippenkaart)
+
+    @_store_errors
+    def set_setting(
+        self, key: str, value: str, *, effective_from: When, actor: str | None = None
+    ) -> dated_settings.SettingResult:
+        """Record a dated setting: ``key`` takes ``value`` from ``effective_from`` on (may be backdated).
+
+        The keys are in :mod:`ledger.domain.settings`; a bad key or value raises InvalidInputError.
+        """
+        chosen = self._common(actor, None)["actor"]
+        if effective_from is None:
+            raise InvalidInputError("from", "is required: the date the setting takes effect")
+        start = parse_instant(effective_from, "from")
+        return dated_settings.set_setting(self.app, key, value, start, chosen)
+
+    @_store_errors
+    def settings_in_force(self, *, at: When = None) -> list[dated_settings.SettingView]:
+        """Every dated setting as in force at ``at`` (default now), with since when and who set it."""
+        return dated_settings.settings_at(self.app, self._moment(at))
 
     @_store_errors
     def tick(self, until: When = None, *, actor: str | None = None) -> TickResult:

@@ -37,8 +37,8 @@ from ledger.commands import (
     work,
 )
 from ledger.commands import alerts as alert_commands
-from ledger.commands import settings as dated_settings
 from ledger.commands import packs as beheerpacks
+from ledger.commands import settings as dated_settings
 from ledger.commands import tick as tick_command
 from ledger.commands.application import Clock, LedgerApplication, retrying
 from ledger.commands.fields import admin_account_name, customer_slug

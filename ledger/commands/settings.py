@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -110,10 +111,8 @@ def seed_from_config(app: LedgerApplication, config: LedgerSettings) -> None:
     settings = DatedSettings(actor=SEED_ACTOR)
     for key, value in seeds.items():
         settings.set(key, value, SEED_ACTOR, EARLIEST)
-    try:
+    with contextlib.suppress(IntegrityError):  # another process seeded (or set) first: its history stands
         app.save(settings)
-    except IntegrityError:
-        pass  # another process seeded (or set) first: its history stands
 
 
 def config_seeds(config: LedgerSettings) -> dict[str, str]:

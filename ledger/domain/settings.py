@@ -85,7 +85,8 @@ def _whole(low: int, high: int, *, none_allowed: bool = False) -> Callable[[str]
 def _percent(text: str) -> object:
     value = text.strip()
     whole, _, fraction = value.partition(".")
-    if not (whole.isascii() and whole.isdigit() and (not fraction or (fraction.isascii() and fraction.isdigit()))):
+    digits = whole + fraction
+    if not (whole and digits.isascii() and digits.isdigit() and value.count(".") <= 1):
         msg = f"{text!r} is not a percentage such as 20 or 12.5"
         raise ValueError(msg)
     if len(fraction) > 2 or not Decimal(0) < Decimal(value) <= Decimal(100):
@@ -120,7 +121,8 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec(
             LATE_WORK_POLICY,
             "how late work is paid when the credit of its own time was used since: "
-            f"'{LATER_CREDIT}' (then from credit in force when it is recorded) or '{STRICT}' (invoice the rest)",
+            f"'{LATER_CREDIT}' (then from credit in force when it is recorded) "
+            f"or '{STRICT}' (invoice the rest)",
             LATER_CREDIT,
             _choice(LATER_CREDIT, STRICT),
         ),

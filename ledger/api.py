@@ -218,16 +218,14 @@ class Ledger:
         self.actor = actor
         self.clock = clock
         self.calendar = self.settings.calendar.working_calendar()
-        self.due_fact_producers: list[tick_command.DueFactProducer] = tick_command.default_producers(
-            self.settings.strippenkaart
-        )
-        """What :meth:`tick` records, in order; later features append their producers here."""
         try:
             with provisioning(config):
                 self.app = LedgerApplication(env=config.env)
         except (PersistenceError, OSError) as error:
             msg = f"database {config.display}: {str(error).strip().splitlines()[0]}"
             raise StoreError(msg) from error
+        self.due_fact_producers: list[tick_command.DueFactProducer] = tick_command.default_producers(self.app)
+        """What :meth:`tick` records, in order; later features append their producers here."""
         self._projections: Projections | None = None
         try:
             dated_settings.seed_from_config(self.app, self.settings)
@@ -369,7 +367,7 @@ class Ledger:
             currency=currency,
             **self._common(actor, None),
         )
-        return monthly.set_monthly_plan(self.app, command, self.clock(), self.settings.strippenkaart)
+        return monthly.set_monthly_plan(self.app, command, self.clock())
 
     @_store_errors
     def change_monthly(
@@ -379,13 +377,13 @@ class Ledger:
         command = ChangeMonthlyPlan.build(
             customer=customer, amount=amount, start=start, **self._common(actor, None)
         )
-        return monthly.change_monthly_plan(self.app, command, self.clock(), self.settings.strippenkaart)
+        return monthly.change_monthly_plan(self.app, command, self.clock())
 
     @_store_errors
     def stop_monthly(self, customer: str, *, start: When, actor: str | None = None) -> MonthlyPlanResult:
         """No monthly credit falls due from ``start`` on."""
         command = StopMonthlyPlan.build(customer=customer, start=start, **self._common(actor, None))
-        return monthly.stop_monthly_plan(self.app, command, self.clock(), self.settings.strippenkaart)
+        return monthly.stop_monthly_plan(self.app, command, self.clock())
 
     @_store_errors
     def set_setting(
@@ -759,7 +757,9 @@ class Ledger:
     @_store_errors
     def entitlement(self, customer: str, *, at: When = None) -> EntitlementResult:
         """The support channel (servicedesk, emergency-line or none), tier and why, at ``at``."""
-        return entitlements.entitlement(self.app, customer_slug(customer), self._moment(at), self.calendar)
+        moment = self._moment(at)
+        calendar = dated_settings.calendar_at(self.app, self.calendar, moment)
+        return entitlements.entitlement(self.app, customer_slug(customer), moment, calendar)
 
     @_store_errors
     def contract_history(self, customer: str) -> ContractHistory:

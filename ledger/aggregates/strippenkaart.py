@@ -21,6 +21,7 @@ dated before the expiry (the write-off is final; such work goes to invoice, like
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -318,14 +319,16 @@ class Strippenkaart(Aggregate):
         ]
 
     def record_monthly_credits(
-        self, until: datetime, actor: str, expires_after_months: int | None
+        self, until: datetime, actor: str, expires_after_months: Callable[[datetime], int | None]
     ) -> list[CreditBlock]:
-        """Credit every month due by ``until`` that is not yet credited, each at its due moment."""
+        """Credit every month due by ``until`` that is not yet credited, each at its due moment,
+        expiring after the number of months in force at that moment (None: never)."""
         recorded = []
         for due in self.monthly_credits_due(until):
             expires_at = None
-            if expires_after_months is not None:
-                expires_at = monthly.add_months(due.due_at, expires_after_months)
+            months = expires_after_months(due.due_at)
+            if months is not None:
+                expires_at = monthly.add_months(due.due_at, months)
             reference = MONTHLY_PREFIX + due.period
             self.credit(reference, MONTHLY, due.amount, actor, due.due_at, expires_at)
             recorded.append(self.blocks[reference])

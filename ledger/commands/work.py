@@ -16,11 +16,12 @@ from ledger.commands.application import retrying
 from ledger.commands.clock import effective_time
 from ledger.commands.entitlements import entitlements_at, rate_card_of, work_log_reads
 from ledger.commands.results import ReversalResult, WorkResult
+from ledger.commands.settings import calendar_at, expiry_grace
 from ledger.commands.settings import value_at as settings_value
 from ledger.domain.calendar import WorkingCalendar
 from ledger.domain.money import DEFAULT_CURRENCY, cost, format_money
 from ledger.domain.payer import Entitlements, WorkFacts, resolve_coverage, settle
-from ledger.domain.settings import EXPIRY_GRACE_DAYS, LATE_WORK_POLICY, LATER_CREDIT
+from ledger.domain.settings import LATE_WORK_POLICY, LATER_CREDIT
 from ledger.domain.time import date_of
 from ledger.errors import InvalidInputError, ReferenceConflictError, UnknownWorkEntryError
 
@@ -58,7 +59,8 @@ def log_work(
             card = app.card(command.customer)
             if card is None:  # a card is only ever opened for a registered customer
                 app.customer(command.customer)
-            entitlements = entitlements_at(app, command.customer, command.component, at, calendar)
+            in_force = calendar_at(app, calendar, at)
+            entitlements = entitlements_at(app, command.customer, command.component, at, in_force)
             pricing = _price(command, rate_card_of(app, command.customer), at)
             policy = settings_value(app, LATE_WORK_POLICY, at)
             entry = _record(
@@ -301,11 +303,7 @@ def reverse_work(
                 command.actor,
                 decided_at,
             )
-            wait = (
-                grace
-                if grace is not None
-                else timedelta(days=int(str(settings_value(app, EXPIRY_GRACE_DAYS, now))))
-            )
+            wait = grace if grace is not None else expiry_grace(app, now)
             card.write_off_restored([a["reference"] for a in entry.allocations], now, wait, command.actor)
             written_off = card.expired - expired_before
             app.save(entry, card)

@@ -1,6 +1,7 @@
 """The money timeline against an independent model in integer cents, on SQLite and PostgreSQL.
 
-A hypothesis state machine buys credit (backdated, with or without an expiry), logs work with
+A hypothesis state machine buys credit (backdated, with or without an expiry, and a monthly
+plan whose credits the clock records), logs work with
 random backdated effective times, reverses random entries, switches the late-work policy with a
 dated setting, repeats entries, and lets the clock run and tick (expiry write-offs, statements).
 Beside it runs the model below: credit blocks and their movements in cents, written from
@@ -9,8 +10,8 @@ DOMAIN.md rule 9 and ``shared/notes/money-timeline.md`` and sharing no code with
 After every step: the card's balance as of every moment the history touches equals the model's
 and is never negative, every block's remainder as of every such moment is never negative, every
 entry's money is conserved (card + invoice = amount). At the end: every month's statement renders
-(a provisional one closes at the model's balance; an issued one stays as issued), a rebuild of the views gives the same balances, and
-``audit verify`` finds nothing.
+(a provisional one closes at the model's balance; an issued one stays as issued), a rebuild of
+the views gives the same balances, and ``audit verify`` finds nothing.
 """
 
 from __future__ import annotations
@@ -79,6 +80,21 @@ class Model:
     moves: list[tuple[datetime, str, int]] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
     policy: dict[datetime, str] = field(default_factory=dict)
+    monthly: tuple[int, datetime] | None = None
+    """(cents, first due moment): a credit at 00:00 Amsterdam on the 1st of every month from then."""
+
+    def credit_months(self, now: datetime) -> None:
+        """Every month's credit due by ``now`` that is not on the card yet, oldest first."""
+        if self.monthly is None:
+            return
+        amount, due = self.monthly
+        while due <= now:
+            reference = f"monthly:{due.astimezone(AMSTERDAM):%Y-%m}"
+            if reference not in self.blocks:
+                self.blocks[reference] = Block(reference, amount, due, None, len(self.blocks))
+            local = due.astimezone(AMSTERDAM)
+            following = datetime(local.year + local.month // 12, local.month % 12 + 1, 1, tzinfo=AMSTERDAM)
+            due = following.astimezone(UTC)
 
     def remaining(self, ref: str, as_of: datetime | None = None) -> int:
         block = self.blocks[ref]
@@ -170,6 +186,19 @@ class MoneyTimeline(RuleBasedStateMachine):
         self.model.blocks[reference] = Block(reference, euros * 100, at, expires, len(self.model.blocks))
         event("credit bought")
 
+    @precondition(lambda self: self.model.monthly is None)
+    @rule(euros=st.integers(50, 800), back_months=st.integers(0, 3))
+    def buy_monthly(self, euros: int, back_months: int) -> None:
+        local = self.clock.now.astimezone(AMSTERDAM)
+        year, month = local.year, local.month - back_months
+        while month < 1:
+            year, month = year - 1, month + 12
+        start = datetime(year, month, 1, tzinfo=AMSTERDAM)
+        self.ledger.buy_monthly("acme", amount=str(euros), day=1, start=start.date().isoformat())
+        self.model.monthly = (euros * 100, start.astimezone(UTC))
+        self.model.credit_months(self.clock.now)
+        event("monthly plan")
+
     @rule(quarters=st.integers(1, 40), back_hours=st.integers(0, 120 * 24))
     def log(self, quarters: int, back_hours: int) -> None:
         at = self.clock.now - timedelta(hours=back_hours)
@@ -227,6 +256,7 @@ class MoneyTimeline(RuleBasedStateMachine):
     def advance_and_tick(self, days: int) -> None:
         self.clock.advance(days=days)
         self.ledger.tick()
+        self.model.credit_months(self.clock.now)
         self.model.write_off(self.clock.now)
         event("ticked")
 
@@ -247,6 +277,7 @@ class MoneyTimeline(RuleBasedStateMachine):
     def _check_documents(self) -> None:
         """Every month's statement renders and closes where the model does; a rebuild agrees."""
         self.ledger.tick()
+        self.model.credit_months(self.clock.now)
         self.model.write_off(self.clock.now)
         opened = min((block.eff for block in self.model.blocks.values()), default=None)
         month = datetime(START.year, START.month, 1, tzinfo=AMSTERDAM)

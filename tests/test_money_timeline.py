@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from ledger import InvalidInputError, Ledger, ReferenceConflictError
 from ledger.cli import main
+from ledger.commands.importing import ImportStoppedError
 from ledger.commands.results import WorkResult
 from tests.support import FakeClock, event_count
 
@@ -247,3 +249,28 @@ def test_settings_decide_alike_in_every_process(store_url: str) -> None:
         in_force = {view.key: view.value for view in second.settings_in_force(at="2026-07-01")}
         earlier = {view.key: view.value for view in second.settings_in_force(at="2026-05-01")}
     assert (in_force["late-work-policy"], earlier["late-work-policy"]) == ("strict", "later-credit")
+
+
+def test_import_refuses_a_repeated_key_with_other_figures(acme: Ledger, tmp_path: Path) -> None:
+    acme.buy_card("acme", amount="1000", reference="O1", at="2026-01-02")
+    path = tmp_path / "history.csv"
+    path.write_text(
+        "type,customer,at,ticket,entry,hours,kind,rate\n"
+        "work,acme,2026-03-02T10:00:00+01:00,RFC-1,E-1,2,rfc,125.00\n"
+        "work,acme,2026-03-02T10:00:00+01:00,RFC-1,E-2,3,rfc,125.00\n"
+        "work,acme,2026-03-02T10:00:00+01:00,RFC-1,E-1,2,rfc,125.00\n",
+        encoding="utf-8",
+    )
+    result = acme.import_csv(path)
+    assert (result.applied, result.duplicates) == (2, 1)
+    path.write_text(
+        "type,customer,at,ticket,entry,hours,kind,rate\n"
+        "work,acme,2026-03-02T10:00:00+01:00,RFC-1,E-2,4,rfc,125.00\n",
+        encoding="utf-8",
+    )
+    before = event_count(acme)
+    with pytest.raises(ImportStoppedError) as stopped:
+        acme.import_csv(path)
+    assert isinstance(stopped.value.error, ReferenceConflictError)
+    assert "other hours" in str(stopped.value)
+    assert event_count(acme) == before

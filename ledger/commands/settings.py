@@ -99,9 +99,12 @@ def calendar_at(app: LedgerApplication, base: WorkingCalendar, at: datetime) -> 
     working = value_at(app, keys.CALENDAR_WORKING_HOLIDAYS, at)
     if not closing and not working and not base.extra_closing_days:
         return base
+    names = dict(base.extra_closing_days)  # a name the config file gave a date is kept
     return dataclasses.replace(
         base,
-        extra_closing_days=frozenset((day, "closing day") for day in cast("tuple[date, ...]", closing)),
+        extra_closing_days=frozenset(
+            (day, names.get(day, "closing day")) for day in cast("tuple[date, ...]", closing)
+        ),
         working_holidays=frozenset(cast("tuple[date, ...]", working)),
     )
 

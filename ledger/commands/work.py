@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -280,9 +280,7 @@ def ticket_entries(app: LedgerApplication, customer: str, ticket: str) -> list[W
     return found
 
 
-def reverse_work(
-    app: LedgerApplication, command: ReverseWork, now: datetime, grace: timedelta | None = None
-) -> ReversalResult:
+def reverse_work(app: LedgerApplication, command: ReverseWork, now: datetime) -> ReversalResult:
     """Undo a work entry at its own time: the card gets back exactly what it paid, where and when
     it paid it; credit given back to a block that has since expired is written off again."""
     decided_at = effective_time(command.at, now)
@@ -305,8 +303,10 @@ def reverse_work(
                 command.actor,
                 decided_at,
             )
-            wait = grace if grace is not None else expiry_grace(app, now)
-            card.write_off_restored([a["reference"] for a in entry.allocations], now, wait, command.actor)
+            grace = expiry_grace(app, now)
+            card.write_off_expired(
+                now, grace, command.actor, only={a["reference"] for a in entry.allocations}
+            )
             written_off = card.expired - expired_before
             app.save(entry, card)
         else:

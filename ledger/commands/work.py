@@ -16,8 +16,8 @@ from ledger.commands.application import retrying
 from ledger.commands.clock import effective_time
 from ledger.commands.entitlements import entitlements_at, rate_card_of, work_log_reads
 from ledger.commands.results import ReversalResult, WorkResult
-from ledger.commands.settings import calendar_at, expiry_grace
-from ledger.commands.settings import value_at as settings_value
+from ledger.commands.settings import book as settings_book
+from ledger.commands.settings import calendar_at, expiry_grace, in_force
 from ledger.domain.calendar import WorkingCalendar
 from ledger.domain.money import DEFAULT_CURRENCY, cost, format_money
 from ledger.domain.payer import Entitlements, WorkFacts, resolve_coverage, settle
@@ -59,10 +59,11 @@ def log_work(
             card = app.card(command.customer)
             if card is None:  # a card is only ever opened for a registered customer
                 app.customer(command.customer)
-            in_force = calendar_at(app, calendar, at)
-            entitlements = entitlements_at(app, command.customer, command.component, at, in_force)
+            settings = settings_book(app)  # read once: the calendar and the late-work policy
+            working_days = calendar_at(settings, calendar, at)
+            entitlements = entitlements_at(app, command.customer, command.component, at, working_days)
             pricing = _price(command, rate_card_of(app, command.customer), at)
-            policy = settings_value(app, LATE_WORK_POLICY, at)
+            policy = in_force(settings, LATE_WORK_POLICY, at)
             entry = _record(
                 command, key, entitlements, pricing, card, at, now if policy == LATER_CREDIT else None
             )

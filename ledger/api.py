@@ -76,6 +76,7 @@ from ledger.commands.models import (
     TopUpCard,
 )
 from ledger.config import LedgerSettings
+from ledger.domain.grammar import DATE_TEXT
 from ledger.domain.money import DEFAULT_CURRENCY
 from ledger.domain.time import AMSTERDAM, parse_instant, parse_month
 from ledger.errors import InvalidInputError, StoreError, UnknownWorkEntryError
@@ -132,26 +133,30 @@ Day = date | str
 def _day(value: Day, field: str) -> date:
     """A calendar date (``date`` or ``YYYY-MM-DD``); due dates are dates in Europe/Amsterdam."""
     if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
+        day = value
+    elif isinstance(value, str) and DATE_TEXT.fullmatch(value):
         try:
-            return date.fromisoformat(value.strip())
+            day = date.fromisoformat(value)
         except ValueError:
-            pass
-    raise InvalidInputError(field, f"{value!r} is not a date in the form YYYY-MM-DD")
+            raise InvalidInputError(field, f"{value!r} is not a date in the form YYYY-MM-DD") from None
+    else:
+        shown = repr(value[:40]) if isinstance(value, str) else type(value).__name__
+        raise InvalidInputError(field, f"{shown} is not a date in the form YYYY-MM-DD")
+    parse_instant(day, field)  # the same years as every other date
+    return day
 
 
 def _store_error(error: Exception) -> StoreError:
     """The store's own failure (database down, disk full, unreadable bytes) as one typed error."""
     detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     if isinstance(error, MapperDeserialisationError):
-        msg = (
-            "store: a stored event cannot be read; check LEDGER_CIPHER_KEY and LEDGER_COMPRESS "
+        reason = (
+            "a stored event cannot be read; check LEDGER_CIPHER_KEY and LEDGER_COMPRESS "
             f"(the store was written with other settings) or the data is damaged ({detail})"
         )
     else:
-        msg = f"store: {detail}"
-    return StoreError(msg)
+        reason = detail
+    return StoreError("store", reason)
 
 
 STORE_FAILURES = (PersistenceError, MapperDeserialisationError)
@@ -226,8 +231,8 @@ class Ledger:
             with provisioning(config):
                 self.app = LedgerApplication(env=config.env)
         except (PersistenceError, OSError) as error:
-            msg = f"database {config.display}: {str(error).strip().splitlines()[0]}"
-            raise StoreError(msg) from error
+            detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise StoreError("db", f"database {config.display}: {detail}") from error
         self._projections: Projections | None = None
 
     @classmethod

@@ -43,8 +43,8 @@ def follow(
     for name in chosen:
         projections.projection(name)  # creates the tables once, before runners race to
     if config.kind == "memory":
-        msg = "projections run: a memory:// store lives in one process; its reads catch up themselves"
-        raise ProjectionRunError(msg)
+        msg = "a memory:// store lives in one process; its reads catch up themselves"
+        raise ProjectionRunError("db", msg)
     if config.kind == "postgres":
         _run_postgres(config, chosen, stop, poll_interval_s, started)
         return

@@ -13,7 +13,7 @@ from ledger.commands.clock import effective_time
 from ledger.commands.entitlements import entitlements_at, rate_card_of, work_log_reads
 from ledger.commands.results import ReversalResult, WorkResult
 from ledger.domain.calendar import WorkingCalendar
-from ledger.domain.money import DEFAULT_CURRENCY, cost, format_money
+from ledger.domain.money import DEFAULT_CURRENCY, format_money, work_cost
 from ledger.domain.payer import Entitlements, WorkFacts, resolve_coverage, settle
 from ledger.errors import UnknownWorkEntryError
 
@@ -86,7 +86,7 @@ def _price(command: LogWork, rate_card: RateCard | None, at: datetime) -> Pricin
             f"{rounding.rule.describe()} ({rounding.source}): "
             f"{format_money(command.hours)} h → {format_money(billed)} h"
         )
-    return Pricing(billed, applied, rate, rate_source, cost(billed, rate))
+    return Pricing(billed, applied, rate, rate_source, work_cost(billed, rate))
 
 
 def _record(

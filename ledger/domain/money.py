@@ -86,6 +86,16 @@ def cost(hours: Decimal, rate: Decimal) -> Decimal:
     return (hours * rate).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def work_cost(hours: Decimal, rate: Decimal) -> Decimal:
+    """:func:`cost` of a work entry, refused when it rounds to 0.00 (0.01 h × 0.01): an entry
+    that costs nothing yet names a payer would only clutter statements and alerts."""
+    amount = cost(hours, rate)
+    if amount <= 0:
+        msg = f"{format_money(hours)} h × {format_money(rate)} rounds to 0.00; nothing to record"
+        raise InvalidInputError("hours", msg)
+    return amount
+
+
 def format_money(amount: Decimal) -> str:
     """Two decimals, no exponent, no thousands separator: the form JSON output uses."""
     return str(amount.quantize(CENT))

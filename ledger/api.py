@@ -40,7 +40,7 @@ from ledger.commands import alerts as alert_commands
 from ledger.commands import packs as beheerpacks
 from ledger.commands import tick as tick_command
 from ledger.commands.application import Clock, LedgerApplication, retrying
-from ledger.commands.fields import admin_account_name, customer_slug
+from ledger.commands.fields import actor_name, admin_account_name, customer_slug, reference_text
 from ledger.commands.models import (
     AcknowledgeAlert,
     AddCustomer,
@@ -169,7 +169,10 @@ Tasks = Sequence[str] | str
 def _task_list(tasks: Tasks) -> tuple[str, ...]:
     if isinstance(tasks, str):
         return tuple(part for part in (item.strip() for item in tasks.split(",")) if part)
-    return tuple(tasks)
+    if isinstance(tasks, list | tuple) and all(isinstance(task, str) for task in tasks):
+        return tuple(tasks)
+    msg = f"{type(tasks).__name__} is not a list of task names or one comma-separated string"
+    raise InvalidInputError("tasks", msg)
 
 
 def _store_errors(method: Callable[P, R]) -> Callable[P, R]:
@@ -274,7 +277,7 @@ class Ledger:
         if chosen is None:
             reason = "this deployment requires every write to name its actor (--actor or LEDGER_ACTOR)"
             raise InvalidInputError("actor", reason)
-        return {"actor": chosen, "at": at}
+        return {"actor": actor_name(chosen), "at": at}
 
     # --- commands ------------------------------------------------------------------------------
 
@@ -670,7 +673,7 @@ class Ledger:
     ) -> EvaluationDueResult:
         """Record that the engagement's evaluation is due on ``due_date`` — once per due date."""
         return onsite.raise_evaluation_due(
-            self.app, customer_slug(customer), _day(due_date, "due_date"), actor
+            self.app, customer_slug(customer), _day(due_date, "due_date"), actor_name(actor)
         )
 
     @_store_errors
@@ -680,7 +683,7 @@ class Ledger:
         """For the clock: raise every evaluation due by ``today`` (default: the clock's Amsterdam
         date) not raised yet; returns what this call recorded."""
         day = self.clock().astimezone(AMSTERDAM).date() if today is None else _day(today, "today")
-        return onsite.raise_due_evaluations(self.app, day, actor)
+        return onsite.raise_due_evaluations(self.app, day, actor_name(actor))
 
     # --- questions -----------------------------------------------------------------------------
 
@@ -703,6 +706,7 @@ class Ledger:
     def work_entry(self, customer: str, *, ticket: str) -> WorkResult:
         """A recorded work entry with its derivation."""
         slug = customer_slug(customer)
+        ticket = reference_text(ticket, "ticket")
         self.app.customer(slug)
         entry = self.app.get_or_none(WorkEntry.create_id(slug, ticket), WorkEntry)
         if entry is None:
@@ -777,6 +781,9 @@ class Ledger:
         secret = seal_key(key if key is not None else os.environ.get(SEAL_KEY_VARIABLE))
         if view_comparisons is None:
             view_comparisons = compare.view_comparisons(self.projections)
+        elif not isinstance(view_comparisons, list | tuple) or not all(map(callable, view_comparisons)):
+            msg = f"{type(view_comparisons).__name__} is not a list of view comparisons"
+            raise InvalidInputError("view_comparisons", msg)
         return verify_log(self.app, secret, view_comparisons)
 
     @_store_errors

@@ -70,8 +70,13 @@ def place(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def store(place: Path) -> str:
-    """A ledger with something of everything, so commands reach their renderers."""
     url = f"sqlite:///{place / 'ledger.db'}"
+    seed(url)
+    return url
+
+
+def seed(url: str) -> None:
+    """A ledger with something of everything (in hostile text), so commands reach their renderers."""
     with Ledger.open(url, actor="setup", clock=FakeClock()) as ledger:
         ledger.add_customer("acme", name="[/x] Evil", account_manager="[link=https://x]Anna[/link]")
         ledger.add_customer("globex", name='=HYPERLINK("x")', account_manager="Bob")
@@ -87,7 +92,6 @@ def store(place: Path) -> str:
         ledger.request_admin(
             "acme", account="adm-jan", tasks="users.unlock", reason="[/x] why", at="2026-01-06"
         )
-    return url
 
 
 def _value(action: argparse.Action, data: st.DataObject, place: Path, database: Path) -> str:

@@ -55,8 +55,11 @@ def customer_slug(value: object, field: str = "customer") -> str:
 
 
 def parse_reference(value: object, info: ValidationInfo) -> str:
+    return reference_text(value, _field(info))
+
+
+def reference_text(value: object, field: str = "reference") -> str:
     """A ticket, order or invoice reference: one line of printable text without spaces at the ends."""
-    field = _field(info)
     text = _text(value, field, REFERENCE_LENGTH_MAX, required=True)
     if "\n" in text or "\t" in text:
         raise InvalidInputError(field, "must be a single line")
@@ -64,7 +67,16 @@ def parse_reference(value: object, info: ValidationInfo) -> str:
 
 
 def parse_name(value: object, info: ValidationInfo) -> str:
-    field = _field(info)
+    return name_text(value, _field(info))
+
+
+def actor_name(value: object) -> str:
+    """Who records: a name as any other (one printable line), checked before any write."""
+    return name_text(value, "actor")
+
+
+def name_text(value: object, field: str) -> str:
+    """A person's or customer's name: one printable line, at most NAME_LENGTH_MAX characters."""
     text = _text(value, field, NAME_LENGTH_MAX, required=True)
     if "\n" in text:
         raise InvalidInputError(field, "must be a single line")

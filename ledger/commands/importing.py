@@ -75,6 +75,8 @@ BATCH_ATTEMPTS_MAX = 8
 """How often a batch is re-run after losing a race with another writer."""
 IMPORT_ROWS_MAX = 1_000_000
 """A larger file is split by the caller: validated rows are held in memory between the passes."""
+IMPORT_BYTES_MAX = 1024 * 2**20
+"""The file is read whole before the first row is checked: a gigabyte is far beyond any history."""
 CELL_CHARS_MAX = 128 * 1024
 """Largest cell: no field of any row is near it, so a larger one is a broken file, not data."""
 PROBLEMS_SHOWN_MAX = 20
@@ -197,14 +199,18 @@ def _file_text(source: str | Path) -> str:
     path = Path(source)
     if "\x00" in str(source):
         raise InvalidInputError("file", "the path contains a NUL character")
-    if not path.exists():
-        raise InvalidInputError("file", f"{str(path)!r} does not exist")
-    if not path.is_file():
-        raise InvalidInputError("file", f"{str(path)!r} is not a regular file")
     try:
+        if not path.exists():
+            raise InvalidInputError("file", f"{str(path)[:200]!r} does not exist")
+        if not path.is_file():
+            raise InvalidInputError("file", f"{str(path)[:200]!r} is not a regular file")
+        if path.stat().st_size > IMPORT_BYTES_MAX:
+            msg = f"{str(path)[:200]!r} is over {IMPORT_BYTES_MAX // 2**20} MB; split it"
+            raise InvalidInputError("file", msg)
         data = path.read_bytes()
     except OSError as error:
-        raise InvalidInputError("file", f"{str(path)!r} cannot be read ({error.strerror})") from None
+        msg = f"{str(path)[:200]!r} cannot be read ({error.strerror})"
+        raise InvalidInputError("file", msg) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -66,6 +66,7 @@ SECRET = "s3cret"
 """The password in :func:`bad_urls`: it must never appear in a message."""
 
 PLAIN: dict[str, list[str]] = {
+    "actor": ["fuzz", "[/x] Evil actor"],
     "customer": ["acme", "acme", "globex", "nobody"],
     "name": ["Acme B.V.", "[/x] Evil", "=cmd|' /C calc'!A0", "balances"],
     "account_manager": ["Anna", "[link=https://x]Anna[/link]"],

@@ -208,6 +208,20 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _check_handle_arguments(config: object, actor: object, clock: object, settings: object) -> None:
+    """The handle's own arguments, checked before a store is touched."""
+    if not isinstance(config, StoreConfig):
+        raise InvalidInputError(
+            "config", f"{type(config).__name__} is not a StoreConfig; use Ledger.open(url)"
+        )
+    if actor is not None:
+        actor_name(actor)
+    if not callable(clock):
+        raise InvalidInputError("clock", f"{type(clock).__name__} is not a clock (a function returning now)")
+    if settings is not None and not isinstance(settings, LedgerSettings):
+        raise InvalidInputError("settings", f"{type(settings).__name__} is not LedgerSettings")
+
+
 class Ledger:
     """An open ledger on one store. Use as a context manager, or call :meth:`close`."""
 
@@ -219,6 +233,7 @@ class Ledger:
         clock: Clock = utc_now,
         settings: LedgerSettings | None = None,
     ):
+        _check_handle_arguments(config, actor, clock, settings)
         self.config = config
         self.settings = settings if settings is not None else LedgerSettings.load()
         if actor is None and not self.settings.security.require_actor:

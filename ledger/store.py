@@ -65,8 +65,14 @@ class StoreConfig:
 
 
 def resolve_url(url: str | None) -> str:
-    """The URL to use: the one given, else ``LEDGER_DATABASE_URL``, else the embedded default."""
-    return url or os.environ.get(URL_VARIABLE) or DEFAULT_URL
+    """The URL to use: the one given, else ``LEDGER_DATABASE_URL``, else the embedded default.
+
+    Only a missing URL (``None``) falls back: an empty or mistyped one is refused when parsed, never
+    silently replaced by ``ledger.db`` in the working directory.
+    """
+    if url is None:
+        return os.environ.get(URL_VARIABLE) or DEFAULT_URL
+    return url
 
 
 URL_LENGTH_MAX = 2000
@@ -98,6 +104,8 @@ def parse_store_url(url: str, environ: Mapping[str, str] | None = None) -> Store
     """Map a database URL (and the at-rest settings in ``environ``) to ``eventsourcing``'s settings."""
     if not isinstance(url, str):
         raise StoreError("db", f"{type(url).__name__} is not a database URL")
+    if not url:
+        raise StoreError("db", "the database URL is empty")
     if len(url) > URL_LENGTH_MAX:
         raise StoreError("db", f"the database URL is longer than {URL_LENGTH_MAX} characters")
     if not url.isprintable():

@@ -24,6 +24,7 @@ import inspect
 import io
 import itertools
 import os
+import re
 import signal
 import threading
 from collections.abc import Iterator
@@ -210,7 +211,7 @@ def test_every_cli_command_exits_0_or_2_and_a_refusal_writes_nothing(
     if code == 2:
         lines = err.strip().splitlines()
         assert len(lines) == 1, (argv, err)
-        assert ": error: " in lines[0], (argv, err)
+        assert re.match(r"^ledger: error: [^:\s][^:]*: \S", lines[0]), (argv, err)
         assert "('" not in lines[0].partition(": error: ")[2][:3], err  # never a Python tuple
         assert count_events(store) == before, argv
 

@@ -225,9 +225,10 @@ def _delimiter(first_line: str) -> str:
 
 
 @contextmanager
-def _cell_limit() -> Iterator[None]:
-    """Let the csv module read cells a little over the limit, so the ledger names row and column."""
-    previous = csv.field_size_limit(CELL_CHARS_MAX + 1)
+def _cell_limit(text_chars: int) -> Iterator[None]:
+    """Let the csv module read any cell of the (already whole, bounded) text, so that the ledger,
+    not the csv module, refuses an oversized one, naming its row and column."""
+    previous = csv.field_size_limit(max(text_chars + 1, CELL_CHARS_MAX + 1))
     try:
         yield
     finally:
@@ -240,7 +241,7 @@ def _read(stream: IO[str], actor: str, now: datetime) -> list[ImportRow]:
         raise InvalidInputError("source", "the stream does not give text; open the file in text mode")
     text = text.removeprefix("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.partition("\n")[0]))
-    with _cell_limit():
+    with _cell_limit(len(text)):
         try:
             return _read_records(reader, actor, now)
         except csv.Error as error:

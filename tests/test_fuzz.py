@@ -10,6 +10,7 @@ that shows no password, and a refusal leaves the event count as it was.
 The library cases introspect ``Ledger``'s public methods the same way: every parameter gets a
 plausible value or a hostile object, and a call either returns or raises a ``LedgerError`` with a
 ``field`` and a ``reason`` (never ``TypeError``/``AttributeError``), writing nothing when it raises.
+Both run on SQLite and on PostgreSQL.
 
 Each command and each method is its own test case, so every one is fuzzed on every run: in CI five
 examples per command and four per method (about five hundred in all, in-process, no subprocess);
@@ -27,16 +28,20 @@ import os
 import re
 import signal
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from psycopg import sql
 
 from ledger import Ledger, LedgerError
 from ledger.cli import build_parser, main
+from tests.conftest import POSTGRES_URL, postgres_available
 from tests.fuzz_values import (
     PLAIN,
     PLAIN_BY_PARAMETER,
@@ -71,11 +76,21 @@ def place(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("fuzz")
 
 
-@pytest.fixture(scope="module")
-def store(place: Path) -> str:
-    url = f"sqlite:///{place / 'ledger.db'}"
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, place: Path) -> Iterator[str]:
+    """One seeded ledger per module and store kind: examples share it, as an operator's runs do."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{place / 'ledger.db'}"
+        seed(url)
+        yield url
+        return
+    postgres_available()
+    schema = f"fuzz_{uuid.uuid4().hex[:12]}"
+    url = f"{POSTGRES_URL}{'&' if '?' in POSTGRES_URL else '?'}schema={schema}"
     seed(url)
-    return url
+    yield url
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
 
 
 def seed(url: str) -> None:
@@ -116,7 +131,7 @@ def build_argv(
     words: tuple[str, ...], parser: argparse.ArgumentParser, data: st.DataObject, store: str, place: Path
 ) -> list[str]:
     """Valid skeleton (every positional and required option), a random set of the others."""
-    database = Path(store.removeprefix("sqlite:///"))
+    database = Path(store.removeprefix("sqlite:///")) if store.startswith("sqlite") else place / "ledger.db"
     db = store if data.draw(st.integers(0, 9)) > 0 else data.draw(st.sampled_from(bad_urls(place)))
     argv = ["--db", db, *words]
     left_out = _left_out_of_exclusive_groups(parser, data)
@@ -124,10 +139,7 @@ def build_argv(
         if isinstance(action, argparse._HelpAction) or action.dest == "db" or action in left_out:
             continue
         if not action.option_strings:
-            count = {None: 1, "?": data.draw(st.integers(0, 1)), "*": data.draw(st.integers(0, 2))}.get(
-                action.nargs,
-                data.draw(st.integers(1, 2)),  # type: ignore[arg-type]
-            )
+            count = _positional_count(action.nargs, data)
             if action.dest == "words" and count and data.draw(st.booleans()):
                 argv += ["issue", "acme"] if "statement" in words else ["ack", "x"]
                 continue
@@ -142,6 +154,16 @@ def build_argv(
         else:
             argv += [option, _value(action, data, place, database)]
     return argv
+
+
+def _positional_count(nargs: int | str | None, data: st.DataObject) -> int:
+    """How many values a positional gets: one, or as many as its ``nargs`` allows (up to two)."""
+    if nargs is None:
+        return 1
+    if isinstance(nargs, int):
+        return nargs
+    bounds = {"?": (0, 1), "*": (0, 2)}.get(nargs, (1, 2))
+    return data.draw(st.integers(*bounds))
 
 
 def _left_out_of_exclusive_groups(parser: argparse.ArgumentParser, data: st.DataObject) -> set[Any]:
@@ -190,20 +212,27 @@ def run_cli(argv: list[str]) -> tuple[int, str]:
     return code, err.getvalue()
 
 
-def count_events(store: str) -> int:
-    with Ledger.open(store) as ledger:
-        return event_count(ledger)
+@pytest.fixture(scope="module")
+def handle(store: str) -> Iterator[Ledger]:
+    """One open ledger per store for the library cases and for counting events (opening one per
+    example would cost more than the example)."""
+    with Ledger.open(store, actor="fuzz", clock=FakeClock()) as ledger:
+        yield ledger
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=[" ".join(words) for words, _ in COMMANDS])
 @settings(max_examples=examples(5), suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_every_cli_command_exits_0_or_2_and_a_refusal_writes_nothing(
-    store: str, place: Path, command: tuple[tuple[str, ...], argparse.ArgumentParser], data: st.DataObject
+    store: str,
+    handle: Ledger,
+    place: Path,
+    command: tuple[tuple[str, ...], argparse.ArgumentParser],
+    data: st.DataObject,
 ) -> None:
     (place / "import.csv").write_text(data.draw(st.sampled_from(IMPORTS)), encoding="utf-8", newline="")
     argv = build_argv(*command, data, store, place)
-    before = count_events(store)
+    before = event_count(handle)
     code, err = run_cli(argv)
     assert code in (0, 2), (argv, code, err)
     assert "Traceback" not in err, err
@@ -213,7 +242,7 @@ def test_every_cli_command_exits_0_or_2_and_a_refusal_writes_nothing(
         assert len(lines) == 1, (argv, err)
         assert re.match(r"^ledger: error: [^:\s][^:]*: \S", lines[0]), (argv, err)
         assert "('" not in lines[0].partition(": error: ")[2][:3], err  # never a Python tuple
-        assert count_events(store) == before, argv
+        assert event_count(handle) == before, argv
 
 
 IMPORTS = [
@@ -248,27 +277,26 @@ def _argument(name: str, data: st.DataObject) -> object:
 @settings(max_examples=examples(4), suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_every_library_method_raises_only_ledger_errors_and_a_refusal_writes_nothing(
-    store: str, method: str, data: st.DataObject
+    handle: Ledger, method: str, data: st.DataObject
 ) -> None:
-    with Ledger.open(store, actor="fuzz", clock=FakeClock()) as ledger:
-        bound = getattr(ledger, method)
-        arguments: dict[str, object] = {}
-        for parameter in inspect.signature(bound).parameters.values():
-            given_it = parameter.default is inspect.Parameter.empty or data.draw(st.booleans())
-            if not given_it or parameter.name == "progress":
-                continue
-            arguments[parameter.name] = _argument(parameter.name, data)
-        before = event_count(ledger)
-        refusal: LedgerError | None = None
-        try:
-            result = bound(**arguments)
-            if isinstance(result, Iterator):
-                list(result)
-        except LedgerError as error:
-            refusal = error
-        if refusal is not None:
-            assert isinstance(refusal.field, str), repr(refusal)
-            assert refusal.field, repr(refusal)
-            assert isinstance(refusal.reason, str), repr(refusal)
-            assert refusal.reason, repr(refusal)
-            assert event_count(ledger) == before, (method, arguments, refusal)
+    bound = getattr(handle, method)
+    arguments: dict[str, object] = {}
+    for parameter in inspect.signature(bound).parameters.values():
+        given_it = parameter.default is inspect.Parameter.empty or data.draw(st.booleans())
+        if not given_it or parameter.name == "progress":
+            continue
+        arguments[parameter.name] = _argument(parameter.name, data)
+    before = event_count(handle)
+    refusal: LedgerError | None = None
+    try:
+        result = bound(**arguments)
+        if isinstance(result, Iterator):
+            list(result)
+    except LedgerError as error:
+        refusal = error
+    if refusal is not None:
+        assert isinstance(refusal.field, str), repr(refusal)
+        assert refusal.field, repr(refusal)
+        assert isinstance(refusal.reason, str), repr(refusal)
+        assert refusal.reason, repr(refusal)
+        assert event_count(handle) == before, (method, arguments, refusal)

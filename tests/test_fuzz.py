@@ -106,7 +106,9 @@ def seed(url: str) -> None:
             "acme", focus_areas=["network"], visits="weekly", evaluation="quarterly", at="2026-01-05"
         )
         ledger.assign_consultant("acme", consultant="[/x] Carla", at="2026-01-05")
-        ledger.log_work("acme", ticket="-2+3", hours="4", description="[/x] Evil", at="2026-01-10")
+        ledger.log_work(
+            "acme", ticket="-2+3", hours="4", kind="rfc", description="[/x] Evil", at="2026-01-10"
+        )
         ledger.request_admin(
             "acme", account="adm-jan", tasks="users.unlock", reason="[/x] why", at="2026-01-06"
         )

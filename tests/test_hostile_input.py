@@ -59,8 +59,8 @@ def cli(store_url: str, capsys: pytest.CaptureFixture[str]) -> Cli:
         ledger.add_customer("acme", name=EVIL, account_manager=LINK)
         ledger.buy_card("acme", amount="100", reference="[/]", at="2026-01-02")
         ledger.set_rate("acme", rate="110", role="[/x] role", effective_from="2026-01-01")
-        ledger.log_work("acme", ticket="=1+1", hours="1", description=EVIL, at="2026-01-05")
-        ledger.log_work("acme", ticket="big", hours="1", rate="100", at="2026-01-06")
+        ledger.log_work("acme", ticket="=1+1", hours="1", kind="rfc", description=EVIL, at="2026-01-05")
+        ledger.log_work("acme", ticket="big", hours="1", kind="rfc", rate="100", at="2026-01-06")
         ledger.request_admin("acme", account="adm-jan", tasks="users.unlock", reason=EVIL, at="2026-01-06")
     return Cli(store_url, capsys)
 
@@ -287,7 +287,7 @@ def test_four_eyes_refusal_is_field_and_reason_not_a_tuple(
 
 def test_usage_errors_have_the_same_shape(capsys: pytest.CaptureFixture[str]) -> None:
     for argv, line in (
-        (["work", "log", "acme"], "ledger: error: --ticket, --hours: required"),
+        (["work", "log", "acme"], "ledger: error: --ticket, --hours"),
         (
             ["contract", "start", "acme", "--tier", "gold", "--from", "2026-01-01"],
             "ledger: error: --tier: invalid choice",

@@ -53,7 +53,7 @@ AES_KEY_BYTES = (16, 24, 32)
 class StoreConfig:
     """A parsed database URL and the ``eventsourcing`` environment it stands for."""
 
-    url: str
+    url: str = field(repr=False)
     kind: str
     env: dict[str, str] = field(repr=False)
     schema: str | None = None
@@ -83,16 +83,15 @@ SCHEMA_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 
 def mask_password(url: str) -> str:
-    """``url`` with any password replaced by ``***``: for messages and logs."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return url
-    authority, slash, tail = rest.partition("/")
-    credentials, at, host = authority.rpartition("@")
-    if not at or ":" not in credentials:
-        return url
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}{slash}{tail}"
+    """``url`` with any password replaced by ``***``: for messages and logs.
+
+    Everything from the first ``:`` after the user name to the *last* ``@`` is masked, so a password
+    typed with an unescaped ``@`` or ``/`` does not leak half of itself (over-masking is harmless).
+    """
+    return _PASSWORD.sub(r"\1:***@", url)
+
+
+_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@]*):.*@", re.DOTALL)
 
 
 def _url_error(url: str, reason: str) -> StoreError:
@@ -112,8 +111,8 @@ def parse_store_url(url: str, environ: Mapping[str, str] | None = None) -> Store
         raise _url_error(url, "contains control characters")
     try:
         parts = urlsplit(url)
-    except ValueError as error:
-        raise _url_error(url, str(error)) from None
+    except ValueError:
+        raise _url_error(url, "not a URL (is an IPv6 address missing its ']'?)") from None
     scheme = parts.scheme.lower()
     if scheme == "memory":
         config = StoreConfig(url, "memory", {"PERSISTENCE_MODULE": "eventsourcing.popo"})
@@ -218,8 +217,8 @@ def _postgres(url: str) -> StoreConfig:
     database = parts.path.lstrip("/")
     try:
         hostname, port = parts.hostname, parts.port or 5432
-    except ValueError as error:
-        raise _url_error(url, f"{error} (a port is 1..65535)") from None
+    except ValueError:  # urllib's message would repeat the text, which may be a password
+        raise _url_error(url, "the port is not a whole number in 1..65535") from None
     if not hostname or not database:
         raise _url_error(url, "a PostgreSQL URL needs a host and a database name")
     try:

@@ -365,6 +365,8 @@ def test_every_ledger_error_has_field_and_reason() -> None:
         ("postgresql://u:s3cret@localhost/db?colour=red", "unknown parameter"),
         ("", "empty"),
         ("ftp://x", "use sqlite"),
+        ("postgresql://u:s3cret/x@localhost/db", "port"),
+        ("postgresql://u:s3c@ret@localhost:0/db?schema=a-b", "schema"),
     ],
 )
 def test_bad_store_urls_are_refused_naming_db_without_the_password(url: str, reason: str) -> None:
@@ -373,6 +375,8 @@ def test_bad_store_urls_are_refused_naming_db_without_the_password(url: str, rea
     assert raised.value.field == "db"
     assert reason in raised.value.reason
     assert "s3cret" not in str(raised.value)
+    assert "ret@" not in str(raised.value)
+    assert "s3cret" not in repr(raised.value)
 
 
 def test_a_file_that_is_not_a_ledger_is_refused_and_left_alone(

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import importlib.util
 import os
 import re
+import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -208,8 +210,25 @@ def _check_sqlite_file(url: str, path: str) -> None:
             raise _url_error(url, f"{path} cannot be read ({error.strerror})") from None
         if header and header != SQLITE_HEADER:
             raise _url_error(url, f"{path} is not a SQLite database")
+        if header and not _holds_a_ledger(target):
+            raise _url_error(url, f"{path} is a SQLite database of something else, not a ledger")
     elif not target.parent.is_dir():
         raise _url_error(url, f"the directory {target.parent} does not exist")
+
+
+LEDGER_TABLE = "stored_events"
+"""The events table ``eventsourcing`` makes in every ledger's SQLite file."""
+
+
+def _holds_a_ledger(path: Path) -> bool:
+    """True for a ledger's SQLite file, and for one with no tables yet; read-only, so nothing of
+    another application's database is changed by a mistyped ``--db``."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            names = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.Error:
+        return True  # locked or damaged: opening it reports the store's own error, writing nothing
+    return not names or LEDGER_TABLE in names
 
 
 def _postgres(url: str) -> StoreConfig:

@@ -464,3 +464,32 @@ def test_import_reads_utf8_with_or_without_bom_split_by_comma_or_semicolon(
     assert '"applied": 1' in out
     with Ledger.open(cli.url) as ledger:
         assert ledger.balance("acme").credited == Decimal("110.50")
+
+
+def test_another_applications_sqlite_database_is_refused_and_left_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    other = tmp_path / "crm.db"
+    with sqlite3.connect(other) as connection:
+        connection.execute("CREATE TABLE contacts (name TEXT)")
+    before = other.read_bytes()
+    code = main(
+        [
+            "--db",
+            f"sqlite:///{other}",
+            "--actor",
+            "x",
+            "customer",
+            "add",
+            "acme",
+            "--name",
+            "A",
+            "--account-manager",
+            "B",
+        ]
+    )
+    assert code == 2
+    assert "is a SQLite database of something else, not a ledger" in capsys.readouterr().err
+    assert other.read_bytes() == before

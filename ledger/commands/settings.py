@@ -74,7 +74,7 @@ def set_setting(
     canonical = canonical_value(spec.key, value)
 
     def attempt() -> SettingResult:
-        settings = book(app) or DatedSettings(actor=actor)
+        settings = book(app) or DatedSettings(actor=actor, effective_at=effective_from)
         changed = settings.set(spec.key, canonical, actor, effective_from)
         if changed or settings.version == 1:
             app.save(settings)
@@ -99,9 +99,12 @@ def calendar_at(app: LedgerApplication, base: WorkingCalendar, at: datetime) -> 
     working = value_at(app, keys.CALENDAR_WORKING_HOLIDAYS, at)
     if not closing and not working and not base.extra_closing_days:
         return base
+    names = dict(base.extra_closing_days)  # a name the config file gave a date is kept
     return dataclasses.replace(
         base,
-        extra_closing_days=frozenset((day, "closing day") for day in cast("tuple[date, ...]", closing)),
+        extra_closing_days=frozenset(
+            (day, names.get(day, "closing day")) for day in cast("tuple[date, ...]", closing)
+        ),
         working_holidays=frozenset(cast("tuple[date, ...]", working)),
     )
 
@@ -127,7 +130,7 @@ def seed_from_config(app: LedgerApplication, config: LedgerSettings) -> None:
     seeds = config_seeds(config)
     if not seeds or book(app) is not None:
         return
-    settings = DatedSettings(actor=SEED_ACTOR)
+    settings = DatedSettings(actor=SEED_ACTOR, effective_at=EARLIEST)
     for key, value in seeds.items():
         settings.set(key, value, SEED_ACTOR, EARLIEST)
     with contextlib.suppress(IntegrityError):  # another process seeded (or set) first: its history stands

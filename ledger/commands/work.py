@@ -70,7 +70,7 @@ def log_work(
             if entry.card_paid > ZERO and card is not None:
                 saved.append(card)
             if key != command.ticket:
-                saved.append(_indexed(app, command.customer, command.ticket, key))
+                saved.append(_indexed(app, command, key, at))
             # Saved inside the block, so that the card, lent by the block, stays cached.
             app.save(*saved)
             return work_result(entry, duplicate=False)
@@ -78,9 +78,11 @@ def log_work(
     return retrying(attempt)
 
 
-def _indexed(app: LedgerApplication, customer: str, ticket: str, entry: str) -> Ticket:
-    index = app.get_or_none(Ticket.create_id(customer, ticket), Ticket) or Ticket(customer, ticket)
-    index.add(entry)
+def _indexed(app: LedgerApplication, command: LogWork, entry: str, at: datetime) -> Ticket:
+    """The ticket's index of entries, with this one added."""
+    ticket_id = Ticket.create_id(command.customer, command.ticket)
+    index = app.get_or_none(ticket_id, Ticket) or Ticket(command.customer, command.ticket, command.actor, at)
+    index.add(entry, command.actor, at)
     return index
 
 

@@ -43,14 +43,14 @@ _UNRECOGNIZED = re.compile(r"^unrecognized arguments: (.*)$", re.DOTALL)
 
 def usage_error(message: str) -> str:
     """argparse's message as ``FIELD: REASON`` on one line (``--tier: invalid choice: ...``)."""
-    one_line = " ".join(message.split())
-    if matched := _ARGUMENT.match(one_line):
+    text = " ".join(message.split())
+    if matched := _ARGUMENT.match(text):
         return f"{matched[1]}: {matched[2]}"
-    if matched := _REQUIRED.match(one_line):
+    if matched := _REQUIRED.match(text):
         return f"{matched[1]}: required"
-    if matched := _UNRECOGNIZED.match(one_line):
+    if matched := _UNRECOGNIZED.match(text):
         return f"{matched[1][:200]}: not an option or argument of this command"
-    return f"usage: {one_line}"
+    return f"usage: {text}"
 
 
 if TYPE_CHECKING:

@@ -40,7 +40,7 @@ from ledger.commands import packs as beheerpacks
 from ledger.commands import settings as dated_settings
 from ledger.commands import tick as tick_command
 from ledger.commands.application import Clock, LedgerApplication, retrying
-from ledger.commands.fields import admin_account_name, customer_slug, reference
+from ledger.commands.fields import actor_name, admin_account_name, customer_slug, reference
 from ledger.commands.models import (
     AcknowledgeAlert,
     AddCustomer,
@@ -76,6 +76,7 @@ from ledger.commands.models import (
     TopUpCard,
 )
 from ledger.config import LedgerSettings
+from ledger.domain.grammar import DATE_TEXT
 from ledger.domain.money import DEFAULT_CURRENCY
 from ledger.domain.time import AMSTERDAM, parse_instant, parse_month
 from ledger.errors import InvalidInputError, StoreError
@@ -132,26 +133,30 @@ Day = date | str
 def _day(value: Day, field: str) -> date:
     """A calendar date (``date`` or ``YYYY-MM-DD``); due dates are dates in Europe/Amsterdam."""
     if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
+        day = value
+    elif isinstance(value, str) and DATE_TEXT.fullmatch(value):
         try:
-            return date.fromisoformat(value.strip())
+            day = date.fromisoformat(value)
         except ValueError:
-            pass
-    raise InvalidInputError(field, f"{value!r} is not a date in the form YYYY-MM-DD")
+            raise InvalidInputError(field, f"{value!r} is not a date in the form YYYY-MM-DD") from None
+    else:
+        shown = repr(value[:40]) if isinstance(value, str) else type(value).__name__
+        raise InvalidInputError(field, f"{shown} is not a date in the form YYYY-MM-DD")
+    parse_instant(day, field)  # the same years as every other date
+    return day
 
 
 def _store_error(error: Exception) -> StoreError:
     """The store's own failure (database down, disk full, unreadable bytes) as one typed error."""
     detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     if isinstance(error, MapperDeserialisationError):
-        msg = (
-            "store: a stored event cannot be read; check LEDGER_CIPHER_KEY and LEDGER_COMPRESS "
+        reason = (
+            "a stored event cannot be read; check LEDGER_CIPHER_KEY and LEDGER_COMPRESS "
             f"(the store was written with other settings) or the data is damaged ({detail})"
         )
     else:
-        msg = f"store: {detail}"
-    return StoreError(msg)
+        reason = detail
+    return StoreError("store", reason)
 
 
 STORE_FAILURES = (PersistenceError, MapperDeserialisationError)
@@ -164,7 +169,10 @@ Tasks = Sequence[str] | str
 def _task_list(tasks: Tasks) -> tuple[str, ...]:
     if isinstance(tasks, str):
         return tuple(part for part in (item.strip() for item in tasks.split(",")) if part)
-    return tuple(tasks)
+    if isinstance(tasks, list | tuple) and all(isinstance(task, str) for task in tasks):
+        return tuple(tasks)
+    msg = f"{type(tasks).__name__} is not a list of task names or one comma-separated string"
+    raise InvalidInputError("tasks", msg)
 
 
 def _store_errors(method: Callable[P, R]) -> Callable[P, R]:
@@ -200,6 +208,20 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _check_handle_arguments(config: object, actor: object, clock: object, settings: object) -> None:
+    """The handle's own arguments, checked before a store is touched."""
+    if not isinstance(config, StoreConfig):
+        raise InvalidInputError(
+            "config", f"{type(config).__name__} is not a StoreConfig; use Ledger.open(url)"
+        )
+    if actor is not None:
+        actor_name(actor)
+    if not callable(clock):
+        raise InvalidInputError("clock", f"{type(clock).__name__} is not a clock (a function returning now)")
+    if settings is not None and not isinstance(settings, LedgerSettings):
+        raise InvalidInputError("settings", f"{type(settings).__name__} is not LedgerSettings")
+
+
 class Ledger:
     """An open ledger on one store. Use as a context manager, or call :meth:`close`."""
 
@@ -211,6 +233,7 @@ class Ledger:
         clock: Clock = utc_now,
         settings: LedgerSettings | None = None,
     ):
+        _check_handle_arguments(config, actor, clock, settings)
         self.config = config
         self.settings = settings if settings is not None else LedgerSettings.load()
         if actor is None and not self.settings.security.require_actor:
@@ -222,8 +245,8 @@ class Ledger:
             with provisioning(config):
                 self.app = LedgerApplication(env=config.env)
         except (PersistenceError, OSError) as error:
-            msg = f"database {config.display}: {str(error).strip().splitlines()[0]}"
-            raise StoreError(msg) from error
+            detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise StoreError("db", f"database {config.display}: {detail}") from error
         self.due_fact_producers: list[tick_command.DueFactProducer] = tick_command.default_producers(self.app)
         """What :meth:`tick` records, in order; later features append their producers here."""
         self._projections: Projections | None = None
@@ -272,7 +295,7 @@ class Ledger:
         if chosen is None:
             reason = "this deployment requires every write to name its actor (--actor or LEDGER_ACTOR)"
             raise InvalidInputError("actor", reason)
-        return {"actor": chosen, "at": at}
+        return {"actor": actor_name(chosen), "at": at}
 
     # --- commands ------------------------------------------------------------------------------
 
@@ -708,7 +731,7 @@ class Ledger:
     ) -> EvaluationDueResult:
         """Record that the engagement's evaluation is due on ``due_date`` — once per due date."""
         return onsite.raise_evaluation_due(
-            self.app, customer_slug(customer), _day(due_date, "due_date"), actor
+            self.app, customer_slug(customer), _day(due_date, "due_date"), actor_name(actor)
         )
 
     @_store_errors
@@ -718,7 +741,7 @@ class Ledger:
         """For the clock: raise every evaluation due by ``today`` (default: the clock's Amsterdam
         date) not raised yet; returns what this call recorded."""
         day = self.clock().astimezone(AMSTERDAM).date() if today is None else _day(today, "today")
-        return onsite.raise_due_evaluations(self.app, day, actor)
+        return onsite.raise_due_evaluations(self.app, day, actor_name(actor))
 
     # --- questions -----------------------------------------------------------------------------
 
@@ -821,6 +844,9 @@ class Ledger:
         secret = seal_key(key if key is not None else os.environ.get(SEAL_KEY_VARIABLE))
         if view_comparisons is None:
             view_comparisons = compare.view_comparisons(self.projections)
+        elif not isinstance(view_comparisons, list | tuple) or not all(map(callable, view_comparisons)):
+            msg = f"{type(view_comparisons).__name__} is not a list of view comparisons"
+            raise InvalidInputError("view_comparisons", msg)
         return verify_log(self.app, secret, view_comparisons)
 
     @_store_errors

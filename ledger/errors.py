@@ -13,16 +13,22 @@ if TYPE_CHECKING:
 
 
 class LedgerError(Exception):
-    """Base of every error the ledger raises on purpose."""
+    """Base of every error the ledger raises on purpose: ``field`` names what was wrong, ``reason`` why.
 
-
-class InvalidInputError(LedgerError, ValueError):
-    """A command argument broke a rule; ``field`` names it and ``reason`` says which rule."""
+    ``str(error)`` is ``"FIELD: REASON"``, the line the CLI prints after ``ledger: error:``.
+    """
 
     def __init__(self, field: str, reason: str) -> None:
         self.field = field
         self.reason = reason
-        super().__init__(f"{field}: {reason}")
+        super().__init__(field, reason)
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.reason}"
+
+
+class InvalidInputError(LedgerError, ValueError):
+    """A command argument broke a rule; ``field`` names it and ``reason`` says which rule."""
 
 
 class UnknownCustomerError(LedgerError, LookupError):
@@ -30,7 +36,7 @@ class UnknownCustomerError(LedgerError, LookupError):
 
     def __init__(self, customer: str) -> None:
         self.customer = customer
-        super().__init__(f"customer: unknown customer {customer!r}")
+        super().__init__("customer", f"unknown customer {customer!r}")
 
 
 class CustomerExistsError(LedgerError):
@@ -38,7 +44,7 @@ class CustomerExistsError(LedgerError):
 
     def __init__(self, customer: str) -> None:
         self.customer = customer
-        super().__init__(f"customer: {customer!r} is already registered with other details")
+        super().__init__("customer", f"{customer!r} is already registered with other details")
 
 
 class NoCardError(LedgerError, LookupError):
@@ -46,7 +52,7 @@ class NoCardError(LedgerError, LookupError):
 
     def __init__(self, customer: str) -> None:
         self.customer = customer
-        super().__init__(f"customer: {customer!r} has no strippenkaart; buy one first")
+        super().__init__("customer", f"{customer!r} has no strippenkaart; buy one first")
 
 
 class CurrencyMismatchError(LedgerError):
@@ -55,7 +61,7 @@ class CurrencyMismatchError(LedgerError):
     def __init__(self, customer: str, card_currency: str, given_currency: str) -> None:
         self.customer = customer
         super().__init__(
-            f"currency: the strippenkaart of {customer!r} is in {card_currency}, not {given_currency}"
+            "currency", f"the strippenkaart of {customer!r} is in {card_currency}, not {given_currency}"
         )
 
 
@@ -63,9 +69,8 @@ class ReferenceConflictError(LedgerError):
     """An idempotency key was reused for a different request (a different amount or kind)."""
 
     def __init__(self, field: str, reference: str, detail: str) -> None:
-        self.field = field
         self.reference = reference
-        super().__init__(f"{field}: {reference!r} was already used for {detail}")
+        super().__init__(field, f"{reference!r} was already used for {detail}")
 
 
 class NoMonthlyPlanError(LedgerError, LookupError):
@@ -73,16 +78,11 @@ class NoMonthlyPlanError(LedgerError, LookupError):
 
     def __init__(self, customer: str, day: date) -> None:
         self.customer = customer
-        super().__init__(f"from: {customer!r} has no monthly plan in force on {day}")
+        super().__init__("from", f"{customer!r} has no monthly plan in force on {day}")
 
 
 class MonthlyPlanConflictError(LedgerError):
     """A monthly plan change would rewrite a month already credited, or clash with the plan in force."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        self.field = field
-        self.reason = reason
-        super().__init__(f"{field}: {reason}")
 
 
 class UnknownWorkEntryError(LedgerError, LookupError):
@@ -91,7 +91,7 @@ class UnknownWorkEntryError(LedgerError, LookupError):
     def __init__(self, customer: str, ticket: str) -> None:
         self.customer = customer
         self.ticket = ticket
-        super().__init__(f"ticket: no work recorded for {customer!r} under ticket {ticket!r}")
+        super().__init__("ticket", f"no work recorded for {customer!r} under ticket {ticket!r}")
 
 
 class ConcurrencyError(LedgerError):
@@ -100,8 +100,8 @@ class ConcurrencyError(LedgerError):
     def __init__(self, attempts: int) -> None:
         self.attempts = attempts
         super().__init__(
-            f"store: the command conflicted with concurrent writes {attempts} times; "
-            "nothing was written, try again"
+            "store",
+            f"the command conflicted with concurrent writes {attempts} times; nothing was written, try again",
         )
 
 
@@ -114,11 +114,6 @@ class TimelineError(LedgerError):
 
     ``field`` names the argument at fault, ``reason`` what is in force then; nothing is written.
     """
-
-    def __init__(self, field: str, reason: str) -> None:
-        self.field = field
-        self.reason = reason
-        super().__init__(f"{field}: {reason}")
 
 
 class NoContractInForceError(TimelineError):
@@ -150,7 +145,7 @@ class UnknownProjectionError(LedgerError, LookupError):
 
     def __init__(self, name: str, known: tuple[str, ...]) -> None:
         self.name = name
-        super().__init__(f"projection: unknown projection {name!r}; known: {', '.join(known)}")
+        super().__init__("projection", f"unknown projection {name!r}; known: {', '.join(known)}")
 
 
 class ProjectionRunError(LedgerError):
@@ -173,9 +168,8 @@ class UnknownAdminTaskError(LedgerError, LookupError):
     """A task (or wildcard) that the deployment's admin-task catalogue does not list."""
 
     def __init__(self, field: str, task: str) -> None:
-        self.field = field
         self.task = task
-        super().__init__(f"{field}: unknown admin task {task!r}; see the [admin] tasks catalogue")
+        super().__init__(field, f"unknown admin task {task!r}; see the [admin] tasks catalogue")
 
 
 class UnknownAdminAccountError(LedgerError, LookupError):
@@ -184,7 +178,7 @@ class UnknownAdminAccountError(LedgerError, LookupError):
     def __init__(self, customer: str, account: str) -> None:
         self.customer = customer
         self.account = account
-        super().__init__(f"account: {customer!r} has no admin account {account!r}")
+        super().__init__("account", f"{customer!r} has no admin account {account!r}")
 
 
 class AdminGrantError(LedgerError):
@@ -196,16 +190,11 @@ class UnknownAlertError(LedgerError, LookupError):
 
     def __init__(self, alert_id: str) -> None:
         self.alert_id = alert_id
-        super().__init__(f"alert: unknown alert {alert_id!r}; see 'ledger alerts --all'")
+        super().__init__("alert", f"unknown alert {alert_id!r}; see 'ledger alerts --all'")
 
 
 class StatementError(LedgerError):
     """A statement that cannot be issued (month not closed, out of order, no card then)."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        self.field = field
-        self.reason = reason
-        super().__init__(f"{field}: {reason}")
 
 
 class FourEyesError(AdminGrantError):

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import importlib.util
 import os
+import re
+import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ledger.errors import StoreError
@@ -51,7 +55,7 @@ AES_KEY_BYTES = (16, 24, 32)
 class StoreConfig:
     """A parsed database URL and the ``eventsourcing`` environment it stands for."""
 
-    url: str
+    url: str = field(repr=False)
     kind: str
     env: dict[str, str] = field(repr=False)
     schema: str | None = None
@@ -59,20 +63,58 @@ class StoreConfig:
     @property
     def display(self) -> str:
         """The URL without its password, for messages and logs."""
-        parts = urlsplit(self.url)
-        if parts.password:
-            return self.url.replace(f":{parts.password}@", ":***@")
-        return self.url
+        return mask_password(self.url)
 
 
 def resolve_url(url: str | None) -> str:
-    """The URL to use: the one given, else ``LEDGER_DATABASE_URL``, else the embedded default."""
-    return url or os.environ.get(URL_VARIABLE) or DEFAULT_URL
+    """The URL to use: the one given, else ``LEDGER_DATABASE_URL``, else the embedded default.
+
+    Only a missing URL (``None``) falls back: an empty or mistyped one is refused when parsed, never
+    silently replaced by ``ledger.db`` in the working directory.
+    """
+    if url is None:
+        return os.environ.get(URL_VARIABLE) or DEFAULT_URL
+    return url
+
+
+URL_LENGTH_MAX = 2000
+CONNECT_TIMEOUT_MAX_S = 300
+"""A longer connect timeout is a typo: a command would hang for minutes on an unreachable server."""
+SCHEMA_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+"""A plain PostgreSQL identifier: no quoting games in the views' SQL."""
+
+
+def mask_password(url: str) -> str:
+    """``url`` with any password replaced by ``***``: for messages and logs.
+
+    Everything from the first ``:`` after the user name to the *last* ``@`` is masked, so a password
+    typed with an unescaped ``@`` or ``/`` does not leak half of itself (over-masking is harmless).
+    """
+    return _PASSWORD.sub(r"\1:***@", url)
+
+
+_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@]*):.*@", re.DOTALL)
+
+
+def _url_error(url: str, reason: str) -> StoreError:
+    """A refused ``--db`` URL: the field is ``db``, the URL is shown without its password."""
+    return StoreError("db", f"database URL {mask_password(url)!r}: {reason}")
 
 
 def parse_store_url(url: str, environ: Mapping[str, str] | None = None) -> StoreConfig:
     """Map a database URL (and the at-rest settings in ``environ``) to ``eventsourcing``'s settings."""
-    parts = urlsplit(url)
+    if not isinstance(url, str):
+        raise StoreError("db", f"{type(url).__name__} is not a database URL")
+    if not url:
+        raise StoreError("db", "the database URL is empty")
+    if len(url) > URL_LENGTH_MAX:
+        raise StoreError("db", f"the database URL is longer than {URL_LENGTH_MAX} characters")
+    if not url.isprintable():
+        raise _url_error(url, "contains control characters")
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise _url_error(url, "not a URL (is an IPv6 address missing its ']'?)") from None
     scheme = parts.scheme.lower()
     if scheme == "memory":
         config = StoreConfig(url, "memory", {"PERSISTENCE_MODULE": "eventsourcing.popo"})
@@ -81,8 +123,7 @@ def parse_store_url(url: str, environ: Mapping[str, str] | None = None) -> Store
     elif scheme in ("postgresql", "postgres"):
         config = _postgres(url)
     else:
-        msg = f"database URL {url!r}: use sqlite:///PATH, postgresql://USER@HOST:PORT/DB or memory://"
-        raise StoreError(msg)
+        raise _url_error(url, "use sqlite:///PATH, postgresql://USER@HOST:PORT/DB or memory://")
     config.env.update(at_rest_env(os.environ if environ is None else environ))
     return config
 
@@ -112,13 +153,13 @@ def _check_cipher_key(key: str) -> None:
         size = -1
     if size not in AES_KEY_BYTES:
         msg = (
-            f"{CIPHER_KEY_VARIABLE}: not base64 of 16, 24 or 32 bytes; make one with "
+            "not base64 of 16, 24 or 32 bytes; make one with "
             "python -c 'import os, base64; print(base64.b64encode(os.urandom(32)).decode())'"
         )
-        raise StoreError(msg)
+        raise StoreError(CIPHER_KEY_VARIABLE, msg)
     if importlib.util.find_spec("Crypto") is None:
-        msg = f"{CIPHER_KEY_VARIABLE}: encryption needs pycryptodome; pip install 'ledger[crypto]'"
-        raise StoreError(msg)
+        msg = "encryption needs pycryptodome; pip install 'ledger[crypto]'"
+        raise StoreError(CIPHER_KEY_VARIABLE, msg)
 
 
 def _flag(name: str, value: str) -> bool:
@@ -127,16 +168,17 @@ def _flag(name: str, value: str) -> bool:
         return False
     if text in ("1", "yes", "true", "on"):
         return True
-    msg = f"{name}: {value!r} is not 1 or 0"
-    raise StoreError(msg)
+    raise StoreError(name, f"{value!r} is not 1 or 0")
 
 
 def _sqlite(url: str) -> StoreConfig:
     path = url[len("sqlite://") :]
     if not path.startswith("/") or len(path) < 2:
-        msg = f"database URL {url!r}: a SQLite URL is sqlite:///relative.db or sqlite:////abs.db"
-        raise StoreError(msg)
+        raise _url_error(url, "a SQLite URL is sqlite:///relative.db or sqlite:////abs.db")
     path = unquote(path[1:])
+    if not path.isprintable():
+        raise _url_error(url, "the path contains control characters")
+    _check_sqlite_file(url, path)
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": path,
@@ -146,23 +188,79 @@ def _sqlite(url: str) -> StoreConfig:
     return StoreConfig(url, "sqlite", env)
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _check_sqlite_file(url: str, path: str) -> None:
+    """Refuse a path that is not a SQLite database (or a place one can be made) before it is opened.
+
+    Why: SQLite happily "opens" any file and fails only at the first write, and a directory or a
+    text file given by mistake must stay exactly as it was.
+    """
+    if path == ":memory:" or path.startswith("file:"):
+        return
+    target = Path(path)
+    if target.exists():
+        if not target.is_file():
+            raise _url_error(url, f"{path} is not a regular file")
+        try:
+            with target.open("rb") as handle:
+                header = handle.read(len(SQLITE_HEADER))
+        except OSError as error:
+            raise _url_error(url, f"{path} cannot be read ({error.strerror})") from None
+        if header and header != SQLITE_HEADER:
+            raise _url_error(url, f"{path} is not a SQLite database")
+        if header and not _holds_a_ledger(target):
+            raise _url_error(url, f"{path} is a SQLite database of something else, not a ledger")
+    elif not target.parent.is_dir():
+        raise _url_error(url, f"the directory {target.parent} does not exist")
+
+
+LEDGER_TABLE = "stored_events"
+"""The events table ``eventsourcing`` makes in every ledger's SQLite file."""
+
+
+def _holds_a_ledger(path: Path) -> bool:
+    """True for a ledger's SQLite file, and for one with no tables yet; read-only, so nothing of
+    another application's database is changed by a mistyped ``--db``."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            names = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.Error:
+        return True  # locked or damaged: opening it reports the store's own error, writing nothing
+    return not names or LEDGER_TABLE in names
+
+
 def _postgres(url: str) -> StoreConfig:
     parts = urlsplit(url)
     database = parts.path.lstrip("/")
-    if not parts.hostname or not database:
-        msg = f"database URL {url!r}: a PostgreSQL URL needs a host and a database name"
-        raise StoreError(msg)
-    query = parse_qs(parts.query)
-    schema = query.get("schema", [""])[0] or None
-    connect_timeout = query.get("connect_timeout", [str(POSTGRES_CONNECT_TIMEOUT_S)])[0]
-    if not connect_timeout.isdigit() or int(connect_timeout) < 1:
-        msg = f"database URL {url!r}: connect_timeout must be a whole number of seconds, at least 1"
-        raise StoreError(msg)
+    try:
+        hostname, port = parts.hostname, parts.port or 5432
+    except ValueError:  # urllib's message would repeat the text, which may be a password
+        raise _url_error(url, "the port is not a whole number in 1..65535") from None
+    if not hostname or not database:
+        raise _url_error(url, "a PostgreSQL URL needs a host and a database name")
+    try:
+        query = parse_qs(parts.query, strict_parsing=bool(parts.query), max_num_fields=20)
+    except ValueError:
+        raise _url_error(url, "the query is not NAME=VALUE pairs joined by &") from None
+    unknown = sorted(set(query) - {"schema", "connect_timeout"})
+    if unknown:
+        raise _url_error(url, f"unknown parameter {unknown[0]!r}; known: schema, connect_timeout")
+    schema = query.get("schema", [""])[-1] or None
+    if schema is not None and not SCHEMA_PATTERN.match(schema):
+        raise _url_error(url, f"schema {schema!r} is not a plain identifier (letters, digits, _)")
+    connect_timeout = query.get("connect_timeout", [str(POSTGRES_CONNECT_TIMEOUT_S)])[-1]
+    if not re.fullmatch(r"[0-9]{1,4}", connect_timeout) or not (
+        1 <= int(connect_timeout) <= CONNECT_TIMEOUT_MAX_S
+    ):
+        reason = f"connect_timeout must be a whole number of seconds, 1..{CONNECT_TIMEOUT_MAX_S}"
+        raise _url_error(url, reason)
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": unquote(database),
-        "POSTGRES_HOST": parts.hostname,
-        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_HOST": hostname,
+        "POSTGRES_PORT": str(port),
         "POSTGRES_USER": unquote(parts.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(parts.password or ""),
         "POSTGRES_LOCK_TIMEOUT": str(POSTGRES_LOCK_TIMEOUT_S),
@@ -171,6 +269,8 @@ def _postgres(url: str) -> StoreConfig:
         "POSTGRES_MAX_OVERFLOW": str(POSTGRES_MAX_OVERFLOW),
         "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER_TOPIC,
     }
+    if not all(value.isprintable() for value in env.values()):
+        raise _url_error(url, "contains control characters")
     if schema:
         env["POSTGRES_SCHEMA"] = schema
     return StoreConfig(url, "postgres", env, schema)
@@ -205,8 +305,8 @@ def provisioning(config: StoreConfig) -> Iterator[None]:
             autocommit=True,
         )
     except psycopg.Error as error:
-        msg = f"database {config.display}: {str(error).strip().splitlines()[0]}"
-        raise StoreError(msg) from None
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise StoreError("db", f"database {config.display}: {detail}") from None
     with connection:
         connection.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK_KEY,))
         try:

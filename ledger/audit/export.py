@@ -16,6 +16,7 @@ from typing import IO, TYPE_CHECKING, Any
 from uuid import UUID
 
 from ledger.audit.log import CustomerIndex, aggregate_type, event_data, event_type, jsonable, notifications
+from ledger.spreadsheet import neutralise
 
 if TYPE_CHECKING:
     from ledger.commands.application import LedgerApplication
@@ -117,13 +118,18 @@ def write_jsonl(rows: Iterator[ExportRow], out: IO[str]) -> Iterator[ExportRow]:
 
 
 def write_csv(rows: Iterator[ExportRow], out: IO[str]) -> Iterator[ExportRow]:
-    """A header, then one line per event; ``data`` is a JSON object in its cell."""
+    """A header, then one line per event; ``data`` is a JSON object in its cell.
+
+    Cells a spreadsheet would run as a formula get a leading ``'`` (see :mod:`ledger.spreadsheet`).
+    """
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for row in rows:
         values = row.to_json()
         values["data"] = json.dumps(values["data"], ensure_ascii=False, sort_keys=True)
-        writer.writerow(["" if values[column] is None else values[column] for column in COLUMNS])
+        writer.writerow(
+            ["" if values[column] is None else neutralise(str(values[column])) for column in COLUMNS]
+        )
         yield row
 
 

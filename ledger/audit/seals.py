@@ -47,8 +47,10 @@ SEAL_EVENTS_PAGE = 50
 
 def seal_key(value: str | None) -> bytes | None:
     """The HMAC key from ``LEDGER_SEAL_KEY``: hex when it is hex, else the text's UTF-8 bytes."""
-    if not value:
+    if value is None or value == "":
         return None
+    if not isinstance(value, str):
+        raise InvalidInputError("key", f"{type(value).__name__} is not a key; give hex or text")
     text = value.strip()
     key = bytes.fromhex(text) if re.fullmatch(r"(?:[0-9a-fA-F]{2})+", text) else text.encode("utf-8")
     if len(key) < SEAL_KEY_BYTES_MIN:

@@ -33,7 +33,7 @@ from ledger.cli import (
     tick,
     work,
 )
-from ledger.cli.common import EXIT_USAGE, Parser
+from ledger.cli.common import EXIT_USAGE, Parser, one_line
 from ledger.cli.output import Output
 from ledger.config import LedgerSettings
 from ledger.errors import LedgerError
@@ -116,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with Ledger.open(getattr(args, "db", None), actor=actor, settings=settings) as ledger:
             return int(args.handler(ledger, args, out))
     except LedgerError as error:
-        sys.stderr.write(f"ledger: error: {error}\n")
+        sys.stderr.write(f"ledger: error: {one_line(str(error))}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
         sys.stderr.write("ledger: interrupted\n")

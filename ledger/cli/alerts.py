@@ -6,11 +6,11 @@ tells them apart, so even a customer called ``ack`` can be listed.
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING
 
-from ledger.cli.common import EXIT_OK, EXIT_USAGE, Subparsers, add_at, add_json
+from ledger.cli.common import EXIT_OK, Subparsers, add_at, add_json
 from ledger.domain.time import describe_instant
+from ledger.errors import InvalidInputError
 
 if TYPE_CHECKING:
     import argparse
@@ -42,8 +42,7 @@ def alerts_command(ledger: Ledger, args: argparse.Namespace, out: Output) -> int
     if len(words) == 2 and words[0] == "ack":
         return acknowledge(ledger, words[1], args, out)
     if len(words) > 1:
-        sys.stderr.write("ledger alerts: error: give one CUSTOMER, or 'ack ALERT_ID'\n")
-        return EXIT_USAGE
+        raise InvalidInputError("customer", "give one CUSTOMER, or 'ack ALERT_ID'")
     alerts = ledger.alerts(words[0] if words else None, include_acknowledged=args.all)
     if args.json:
         out.json([alert.to_json() for alert in alerts])

@@ -15,6 +15,7 @@ from typing import IO, TYPE_CHECKING
 from ledger.audit.catalogue import catalogue, render_markdown
 from ledger.audit.export import WRITERS
 from ledger.cli.common import EXIT_OK, Subparsers, add_json
+from ledger.cli.files import checked_output, replaced_when_done
 
 EXIT_DIFFERENCES = 3
 """``audit verify`` found at least one difference (distinct from 2, a refused command)."""
@@ -77,11 +78,12 @@ def register(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> No
 
 
 def export_events(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
+    path = checked_output(args.output, ledger.config) if args.output is not None else None
     rows = ledger.export_events(
         customer=args.customer, effective_from=args.effective_from, effective_to=args.effective_to
     )
     write = WRITERS[args.format]
-    with _destination(args.output) as target:
+    with _destination(path) as target:
         written = write(rows, target)
         if args.output and sys.stderr.isatty():
             _with_progress(written, ledger.log_position())
@@ -92,11 +94,11 @@ def export_events(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
 
 
 @contextlib.contextmanager
-def _destination(path: str | None) -> Iterator[IO[str]]:
+def _destination(path: Path | None) -> Iterator[IO[str]]:
     if path is None:
         yield sys.stdout
         return
-    with Path(path).open("w", encoding="utf-8", newline="") as handle:
+    with replaced_when_done(path) as handle:
         yield handle
 
 

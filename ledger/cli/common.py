@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
@@ -19,11 +20,37 @@ EXIT_USAGE = 2
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit code 2."""
+    """argparse, but a usage error is one line ``ledger: error: FIELD: REASON`` and exit code 2,
+    like every other refusal, so scripts parse one shape."""
 
     def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        sys.stderr.write(f"ledger: error: {one_line(usage_error(message))}\n")
         raise SystemExit(EXIT_USAGE)
+
+
+def one_line(text: str) -> str:
+    """``text`` with every unprintable character escaped (``\\n``, ``\\x1b``, ``\\u202e``): an error
+    stays one line, and user text in it cannot move the cursor or recolour the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
+_ARGUMENT = re.compile(r"^argument (\S+?)(?:/\S+)?: (.*)$", re.DOTALL)
+_REQUIRED = re.compile(r"^the following arguments are required: (.*)$", re.DOTALL)
+_UNRECOGNIZED = re.compile(r"^unrecognized arguments: (.*)$", re.DOTALL)
+
+
+def usage_error(message: str) -> str:
+    """argparse's message as ``FIELD: REASON`` on one line (``--tier: invalid choice: ...``)."""
+    text = " ".join(message.split())
+    if matched := _ARGUMENT.match(text):
+        return f"{matched[1]}: {matched[2]}"
+    if matched := _REQUIRED.match(text):
+        return f"{matched[1]}: required"
+    if matched := _UNRECOGNIZED.match(text):
+        return f"{matched[1][:200]}: not an option or argument of this command"
+    return f"usage: {text}"
 
 
 if TYPE_CHECKING:

@@ -10,6 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.text import Text
+
 from ledger.api import Ledger
 from ledger.cli.common import EXIT_OK, Subparsers, add_json
 
@@ -52,7 +54,9 @@ def run_demo(_: Ledger | None, args: argparse.Namespace, out: Output) -> int:
             }
         )
         return EXIT_OK
-    out.line("[bold]ledger demo[/bold]: the seed's example on a temporary embedded SQLite store\n")
+    out.line(
+        Text.assemble(("ledger demo", "bold"), ": the seed's example on a temporary embedded SQLite store\n")
+    )
     rows = [
         (
             "Strippenkaart bought",
@@ -79,7 +83,10 @@ def run_demo(_: Ledger | None, args: argparse.Namespace, out: Output) -> int:
     )
     invoice = "no invoice for this work" if work.invoiceable == 0 else "the rest is invoiced"
     out.line(
-        f"\nRemaining credit: [bold]€{balance.balance:,.2f}[/bold] — payer: {work.payer}, "
-        f"invoiceable: €{work.invoiceable:,.2f} ({invoice})."
+        Text.assemble(
+            "\nRemaining credit: ",
+            (f"€{balance.balance:,.2f}", "bold"),
+            f" — payer: {work.payer}, invoiceable: €{work.invoiceable:,.2f} ({invoice}).",
+        )
     )
     return EXIT_OK

@@ -1,4 +1,9 @@
-"""Rendering results: readable tables for people, stable JSON for scripts."""
+"""Rendering results: readable tables for people, stable JSON for scripts.
+
+User text is data, never markup: the console interprets no ``[style]`` markup and no ``:emoji:``
+codes, so a customer named ``[/x] Evil`` or ``[link=...]`` prints exactly so, in every table and
+line. Styling, where wanted, is passed as a rich ``Text`` built by the code.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 
 class Output:
@@ -17,7 +23,9 @@ class Output:
     def __init__(self, *, json_mode: bool = False) -> None:
         self.json_mode = json_mode
         width = None if sys.stdout.isatty() else 120
-        self.console = Console(file=sys.stdout, highlight=False, soft_wrap=True, width=width)
+        self.console = Console(
+            file=sys.stdout, highlight=False, soft_wrap=True, width=width, markup=False, emoji=False
+        )
 
     def json(self, data: Any) -> None:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
@@ -46,5 +54,6 @@ class Output:
             table.add_row(*("" if value is None else str(value) for value in row))
         self.console.print(table)
 
-    def line(self, text: str) -> None:
+    def line(self, text: str | Text) -> None:
+        """One line, printed literally (a ``Text`` carries its own styles)."""
         self.console.print(text)

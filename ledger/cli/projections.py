@@ -8,7 +8,13 @@ import threading
 from typing import TYPE_CHECKING
 
 from ledger.cli.common import EXIT_OK, Subparsers, add_json
-from ledger.projections.follow import POLL_INTERVAL_S, follow
+from ledger.projections.follow import (
+    POLL_INTERVAL_MAX_S,
+    POLL_INTERVAL_MIN_S,
+    POLL_INTERVAL_S,
+    follow,
+    poll_interval,
+)
 
 if TYPE_CHECKING:
     import argparse
@@ -28,10 +34,10 @@ def register(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> No
     run.add_argument("names", nargs="*", metavar="NAME", help="views to follow (default: all)")
     run.add_argument(
         "--poll-interval",
-        type=float,
-        default=POLL_INTERVAL_S,
+        default=str(POLL_INTERVAL_S),
         metavar="S",
-        help=f"SQLite: seconds between catch-ups (default {POLL_INTERVAL_S})",
+        help=f"SQLite: seconds between catch-ups, {POLL_INTERVAL_MIN_S}..{POLL_INTERVAL_MAX_S:.0f} "
+        f"(default {POLL_INTERVAL_S})",
     )
     run.set_defaults(handler=run_projections)
 
@@ -48,6 +54,9 @@ def register(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> No
 
 
 def run_projections(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
+    interval_s = poll_interval(args.poll_interval)
+    for name in args.names:
+        ledger.projections.projection(name)  # an unknown name is refused before anything starts
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -60,9 +69,7 @@ def run_projections(ledger: Ledger, args: argparse.Namespace, out: Output) -> in
     def started() -> None:
         sys.stderr.write(f"ledger: following {', '.join(names)} on {ledger.config.display}; Ctrl-C stops\n")
 
-    follow(
-        ledger.config, ledger.projections, names, stop, poll_interval_s=args.poll_interval, started=started
-    )
+    follow(ledger.config, ledger.projections, names, stop, poll_interval_s=interval_s, started=started)
     return EXIT_OK
 
 

@@ -1,7 +1,8 @@
 """``ledger report balances|work|invoiceable``: the views, as a table, CSV or JSON.
 
 Amounts are strings with two decimals in every format; JSON is a list of objects (the typed
-results' ``to_json``), CSV a header row and one row per line, for spreadsheets and billing.
+results' ``to_json``), CSV a header row and one row per line, for spreadsheets and billing; a CSV
+cell that a spreadsheet would run as a formula starts with ``'`` (see :mod:`ledger.spreadsheet`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ledger.cli.common import EXIT_OK, Subparsers
+from ledger.spreadsheet import neutralise
 
 if TYPE_CHECKING:
     import argparse
@@ -158,7 +160,7 @@ def render(
     elif fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows([_cell(item[column]) for column in columns] for item in data)
+        writer.writerows([neutralise(_cell(item[column])) for column in columns] for item in data)
     else:
         shown = table_columns or columns
         table_rows = [[_cell(item[column]) for column in shown] for item in data]

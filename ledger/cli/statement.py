@@ -8,10 +8,11 @@ One word shows, two words ``issue CUSTOMER`` issue: the word count tells them ap
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ledger.cli.common import EXIT_OK, EXIT_USAGE, Subparsers
+from ledger.cli.common import EXIT_OK, Subparsers
+from ledger.cli.files import checked_output, write_output
+from ledger.errors import InvalidInputError
 from ledger.statements.render import render_json, render_text
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ def register(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> No
 
 def statement_command(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
     words = args.words
+    target = checked_output(args.output, ledger.config) if args.output is not None else None
     if len(words) == 2 and words[0] == "issue":
         before = ledger.statement(words[1], args.month)
         statement = ledger.issue_statement(words[1], args.month)
@@ -53,11 +55,10 @@ def statement_command(ledger: Ledger, args: argparse.Namespace, out: Output) -> 
     elif len(words) == 1:
         statement = ledger.statement(words[0], args.month)
     else:
-        sys.stderr.write("ledger statement: error: give one CUSTOMER, or 'issue CUSTOMER'\n")
-        return EXIT_USAGE
+        raise InvalidInputError("customer", "give one CUSTOMER, or 'issue CUSTOMER'")
     document = render(statement, args.format)
-    if args.output:
-        Path(args.output).write_text(document, encoding="utf-8")
+    if target is not None:
+        write_output(target, document)
     else:
         sys.stdout.write(document)
     return EXIT_OK

@@ -76,7 +76,7 @@ class Credit:
 
 def _check_reference(reference: str) -> None:
     """``monthly:YYYY-MM`` names a month's credit; a purchase under it would stand in for that month."""
-    if reference.startswith(MONTHLY_PREFIX):
+    if reference.casefold().startswith(MONTHLY_PREFIX):  # "Monthly:" would read the same on a statement
         raise InvalidInputError("reference", f"{MONTHLY_PREFIX!r} is reserved for monthly credits")
 
 

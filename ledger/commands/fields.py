@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import BeforeValidator, ValidationInfo
 
 from ledger.domain import money
+from ledger.domain.grammar import printable, whole_text
 from ledger.domain.names import normalize_label
 from ledger.domain.rounding import parse_minutes
 from ledger.domain.time import parse_instant, parse_month
@@ -23,8 +24,6 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 REFERENCE_LENGTH_MAX = 100
 NAME_LENGTH_MAX = 200
 TEXT_LENGTH_MAX = 2000
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
-"""Control characters other than tab and newline (one regex scan, not a Python loop per character)."""
 
 
 def _field(info: ValidationInfo) -> str:
@@ -39,9 +38,7 @@ def _text(value: object, field: str, maximum: int, *, required: bool) -> str:
         raise InvalidInputError(field, "is empty")
     if len(text) > maximum:
         raise InvalidInputError(field, f"is {len(text)} characters long; the maximum is {maximum}")
-    if _CONTROL.search(text):
-        raise InvalidInputError(field, "contains control characters")
-    return text
+    return printable(text, field, lines=True)
 
 
 def parse_slug(value: object, info: ValidationInfo) -> str:
@@ -67,15 +64,24 @@ def reference(value: object, field: str) -> str:
     text = _text(value, field, REFERENCE_LENGTH_MAX, required=True)
     if "\n" in text or "\t" in text:
         raise InvalidInputError(field, "must be a single line")
-    return text
+    return printable(text, field)
 
 
 def parse_name(value: object, info: ValidationInfo) -> str:
-    field = _field(info)
+    return name_text(value, _field(info))
+
+
+def actor_name(value: object) -> str:
+    """Who records: a name as any other (one printable line), checked before any write."""
+    return name_text(value, "actor")
+
+
+def name_text(value: object, field: str) -> str:
+    """A person's or customer's name: one printable line, at most NAME_LENGTH_MAX characters."""
     text = _text(value, field, NAME_LENGTH_MAX, required=True)
     if "\n" in text:
         raise InvalidInputError(field, "must be a single line")
-    return text
+    return printable(text, field)
 
 
 def parse_required_text(value: object, info: ValidationInfo) -> str:
@@ -89,10 +95,11 @@ def parse_optional_text(value: object, info: ValidationInfo) -> str:
 def parse_day_of_month(value: object, info: ValidationInfo) -> int:
     """A day of the month, 1–31 (31 means the last day in shorter months)."""
     field = _field(info)
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    if isinstance(value, str):
+        value = whole_text(value, field, "a day of the month (1–31)")
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 31:
-        raise InvalidInputError(field, f"{value!r} is not a day of the month (1–31)")
+        shown = repr(value) if isinstance(value, int) else type(value).__name__
+        raise InvalidInputError(field, f"{shown} is not a day of the month (1–31)")
     return value
 
 

@@ -34,10 +34,12 @@ file and import it again — the committed rows come back as duplicates.
 from __future__ import annotations
 
 import csv
+import io
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -73,6 +75,10 @@ BATCH_ATTEMPTS_MAX = 8
 """How often a batch is re-run after losing a race with another writer."""
 IMPORT_ROWS_MAX = 1_000_000
 """A larger file is split by the caller: validated rows are held in memory between the passes."""
+IMPORT_BYTES_MAX = 1024 * 2**20
+"""The file is read whole before the first row is checked: a gigabyte is far beyond any history."""
+CELL_CHARS_MAX = 128 * 1024
+"""Largest cell: no field of any row is near it, so a larger one is a broken file, not data."""
 PROBLEMS_SHOWN_MAX = 20
 """Problems listed in the error; the rest are counted."""
 
@@ -119,8 +125,8 @@ class ImportRowsError(LedgerError):
         if len(problems) > PROBLEMS_SHOWN_MAX:
             shown.append(f"and {len(problems) - PROBLEMS_SHOWN_MAX} more")
         rows = len({problem.line for problem in problems})
-        header = f"import: {rows} row{'s' if rows != 1 else ''} refused, nothing written"
-        super().__init__("\n".join([header, *shown]))
+        header = f"{rows} row{'s' if rows != 1 else ''} refused, nothing written"
+        super().__init__("import", "; ".join([header, *shown]))
 
 
 class ImportStoppedError(LedgerError):
@@ -131,8 +137,9 @@ class ImportStoppedError(LedgerError):
         self.error = error
         self.committed = committed
         super().__init__(
-            f"line {line}: {error} (import stopped here: the {committed} rows before it are "
-            "imported; fix the file and import it again, imported rows are skipped as duplicates)"
+            f"line {line}: {error.field}",
+            f"{error.reason} (import stopped here: the {committed} rows before it are "
+            "imported; fix the file and import it again, imported rows are skipped as duplicates)",
         )
 
 
@@ -181,30 +188,96 @@ def import_csv(
 def read_rows(source: Source, actor: str, now: datetime) -> list[ImportRow]:
     """Every row as its command model, or ImportRowsError listing every problem."""
     if isinstance(source, str | Path):
-        with Path(source).open(encoding="utf-8-sig", newline="") as stream:
-            return _read(stream, actor, now)
+        return _read(io.StringIO(_file_text(source), newline=""), actor, now)
+    if not callable(getattr(source, "read", None)):
+        raise InvalidInputError("source", f"{type(source).__name__} is not a file path or text stream")
     return _read(source, actor, now)
 
 
+def _file_text(source: str | Path) -> str:
+    """The whole file as text: UTF-8, with or without a byte-order mark, or a one-line refusal."""
+    path = Path(source)
+    if "\x00" in str(source):
+        raise InvalidInputError("file", "the path contains a NUL character")
+    try:
+        if not path.exists():
+            raise InvalidInputError("file", f"{str(path)[:200]!r} does not exist")
+        if not path.is_file():
+            raise InvalidInputError("file", f"{str(path)[:200]!r} is not a regular file")
+        if path.stat().st_size > IMPORT_BYTES_MAX:
+            msg = f"{str(path)[:200]!r} is over {IMPORT_BYTES_MAX // 2**20} MB; split it"
+            raise InvalidInputError("file", msg)
+        data = path.read_bytes()
+    except OSError as error:
+        msg = f"{str(path)[:200]!r} cannot be read ({error.strerror})"
+        raise InvalidInputError("file", msg) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        msg = f"{str(path)!r} is not UTF-8 text (line {line}); save it as CSV UTF-8"
+        raise InvalidInputError("file", msg) from None
+
+
+def _delimiter(first_line: str) -> str:
+    """``;`` when the header is split by semicolons (Excel in a Dutch locale), else ``,``."""
+    return ";" if first_line.count(";") > first_line.count(",") else ","
+
+
+@contextmanager
+def _cell_limit(text_chars: int) -> Iterator[None]:
+    """Let the csv module read any cell of the (already whole, bounded) text, so that the ledger,
+    not the csv module, refuses an oversized one, naming its row and column."""
+    previous = csv.field_size_limit(max(text_chars + 1, CELL_CHARS_MAX + 1))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
 def _read(stream: IO[str], actor: str, now: datetime) -> list[ImportRow]:
-    reader = csv.DictReader(stream, restkey="\x00extra")
-    header = [name.strip() for name in reader.fieldnames or ()]
+    text = stream.read()
+    if not isinstance(text, str):
+        raise InvalidInputError("source", "the stream does not give text; open the file in text mode")
+    text = text.removeprefix("\ufeff")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.partition("\n")[0]))
+    with _cell_limit(len(text)):
+        try:
+            return _read_records(reader, actor, now)
+        except csv.Error as error:
+            problem = Problem(reader.line_num, "file", f"not valid CSV ({error})")
+            raise ImportRowsError([problem]) from None
+
+
+def _read_records(reader: Any, actor: str, now: datetime) -> list[ImportRow]:
+    header = [name.strip() for name in next(reader, [])]
     problems = _header_problems(header)
     if problems:
         raise ImportRowsError(problems)
     rows: list[ImportRow] = []
-    for record in reader:
+    for cells in reader:
         if len(rows) + len(problems) >= IMPORT_ROWS_MAX:
             problems.append(Problem(reader.line_num, "file", f"more than {IMPORT_ROWS_MAX:,} rows"))
             break
-        values = {name.strip(): value for name, value in record.items() if isinstance(name, str)}
+        if not cells:
+            continue
         try:
-            rows.append(_row(reader.line_num, values, actor, now))
+            rows.append(_row(reader.line_num, _cells(header, cells), actor, now))
         except InvalidInputError as error:
             problems.append(Problem(reader.line_num, error.field, error.reason))
     if problems:
         raise ImportRowsError(problems)
     return rows
+
+
+def _cells(header: list[str], cells: list[str]) -> dict[str, str]:
+    """One record by column name; too many cells, or an oversized one, is refused naming the column."""
+    if len(cells) > len(header):
+        raise InvalidInputError("row", "has more cells than the header has columns")
+    for name, value in zip(header, cells, strict=False):
+        if len(value) > CELL_CHARS_MAX:
+            raise InvalidInputError(name, f"the cell is over {CELL_CHARS_MAX // 1024} KB")
+    return dict(zip(header, cells, strict=False))
 
 
 def _header_problems(header: list[str]) -> list[Problem]:
@@ -216,14 +289,17 @@ def _header_problems(header: list[str]) -> list[Problem]:
         if name not in KNOWN_COLUMNS
     ]
     problems += [
+        Problem(1, "header", f"column {name!r} appears {count} times")
+        for name, count in Counter(header).items()
+        if count > 1 and name in KNOWN_COLUMNS
+    ]
+    problems += [
         Problem(1, "header", f"column {name!r} is missing") for name in COMMON_COLUMNS if name not in header
     ]
     return problems
 
 
 def _row(line: int, values: dict[str, Any], actor: str, now: datetime) -> ImportRow:
-    if values.get("\x00extra"):
-        raise InvalidInputError("row", "has more cells than the header has columns")
     filled = {
         name: value.strip() for name, value in values.items() if isinstance(value, str) and value.strip()
     }

@@ -19,7 +19,7 @@ from ledger.commands.results import ReversalResult, WorkResult
 from ledger.commands.settings import book as settings_book
 from ledger.commands.settings import calendar_at, expiry_grace, in_force
 from ledger.domain.calendar import WorkingCalendar
-from ledger.domain.money import DEFAULT_CURRENCY, cost, format_money
+from ledger.domain.money import DEFAULT_CURRENCY, format_money, work_cost
 from ledger.domain.payer import Entitlements, WorkFacts, resolve_coverage, settle
 from ledger.domain.settings import LATE_WORK_POLICY, LATER_CREDIT
 from ledger.domain.time import date_of
@@ -134,7 +134,7 @@ def _price(command: LogWork, rate_card: RateCard | None, at: datetime) -> Pricin
             f"{rounding.rule.describe()} ({rounding.source}): "
             f"{format_money(command.hours)} h → {format_money(billed)} h"
         )
-    return Pricing(billed, applied, rate, rate_source, cost(billed, rate))
+    return Pricing(billed, applied, rate, rate_source, work_cost(billed, rate))
 
 
 def _record(

@@ -7,8 +7,9 @@ DOMAIN.md (two decimals, no floats, nothing zero or negative, half-up cents) are
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
+from ledger.domain.grammar import decimal_text
 from ledger.errors import InvalidInputError
 
 CENT = Decimal("0.01")
@@ -22,11 +23,14 @@ RATE_MAX = Decimal("10000.00")
 HOURS_PER_ENTRY_MAX = Decimal("1000.00")
 """Largest number of hours on one work entry; more is a typo, or should be split over tickets."""
 
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 def _to_decimal(value: object, field: str) -> Decimal:
-    """Turn str, int or Decimal into a finite Decimal; refuse floats and booleans outright."""
+    """Turn str (in the ledger's number grammar), int or Decimal into a finite Decimal.
+
+    Floats and booleans are refused outright: ``0.1 + 0.2`` is not money.
+    """
     if isinstance(value, bool | float):
         msg = f"{type(value).__name__} {value!r} is not allowed; give a decimal string such as '12.50'"
         raise InvalidInputError(field, msg)
@@ -35,13 +39,7 @@ def _to_decimal(value: object, field: str) -> Decimal:
     elif isinstance(value, int):
         number = Decimal(value)
     elif isinstance(value, str):
-        text = value.strip().replace("_", "")
-        if not text:
-            raise InvalidInputError(field, "is empty")
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise InvalidInputError(field, f"{value!r} is not a number") from None
+        number = Decimal(decimal_text(value, field))
     else:
         raise InvalidInputError(field, f"{type(value).__name__} is not a number")
     if not number.is_finite():
@@ -77,14 +75,25 @@ def parse_hours(value: object, field: str = "hours") -> Decimal:
 
 def parse_currency(value: object, field: str = "currency") -> str:
     """A three-letter ISO 4217 code, upper-cased."""
-    if not isinstance(value, str) or not _CURRENCY.match(value.strip().upper()):
-        raise InvalidInputError(field, f"{value!r} is not a three-letter currency code")
+    if not isinstance(value, str) or not _CURRENCY.fullmatch(value.strip().upper()):
+        shown = repr(value[:40]) if isinstance(value, str) else type(value).__name__
+        raise InvalidInputError(field, f"{shown} is not a three-letter currency code")
     return value.strip().upper()
 
 
 def cost(hours: Decimal, rate: Decimal) -> Decimal:
     """Hours × rate, rounded half-up to the cent: 0.1 h × 99.99 = 10.00."""
     return (hours * rate).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def work_cost(hours: Decimal, rate: Decimal) -> Decimal:
+    """:func:`cost` of a work entry, refused when it rounds to 0.00 (0.01 h × 0.01): an entry
+    that costs nothing yet names a payer would only clutter statements and alerts."""
+    amount = cost(hours, rate)
+    if amount <= 0:
+        msg = f"{format_money(hours)} h × {format_money(rate)} rounds to 0.00; nothing to record"
+        raise InvalidInputError("hours", msg)
+    return amount
 
 
 def format_money(amount: Decimal) -> str:

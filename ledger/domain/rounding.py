@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ledger.domain.grammar import whole_text
 from ledger.errors import InvalidInputError
 
 MINUTES_MAX = 480
@@ -27,10 +28,7 @@ def parse_minutes(value: object, field: str) -> int:
     if isinstance(value, bool | float):
         raise InvalidInputError(field, f"{type(value).__name__} {value!r} is not whole minutes")
     if isinstance(value, str):
-        text = value.strip()
-        if not text.isdigit():
-            raise InvalidInputError(field, f"{value!r} is not a whole number of minutes")
-        value = int(text)
+        value = whole_text(value, field, "a whole number of minutes")
     if not isinstance(value, int):
         raise InvalidInputError(field, f"{type(value).__name__} is not a whole number of minutes")
     if not 0 <= value <= MINUTES_MAX:

@@ -6,15 +6,19 @@ naive time is ambiguous by an hour or two, which is enough to put work on the wr
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from ledger.domain.grammar import DATE_TEXT, MONTH_TEXT
 from ledger.errors import InvalidInputError
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-"""No ledger fact predates this; an earlier date is a typo."""
-LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+EARLIEST = datetime(2000, 1, 1, tzinfo=AMSTERDAM)
+"""No ledger fact predates this (00:00 Amsterdam, so the date 2000-01-01 itself is in range)."""
+LATEST = datetime(2100, 1, 1, tzinfo=AMSTERDAM)
+"""Every fact is before this; a later date is a typo."""
+YEAR_FIRST, YEAR_LAST = EARLIEST.year, LATEST.year - 1
+INSTANT_TEXT_LENGTH_MAX = 40
 
 
 def start_of_day(day: date) -> datetime:
@@ -35,14 +39,26 @@ def parse_instant(value: object, field: str = "at") -> datetime:
     if instant.tzinfo is None or instant.utcoffset() is None:
         msg = f"{value!s} has no timezone; add one, e.g. '+01:00' or 'Z'"
         raise InvalidInputError(field, msg)
-    if not EARLIEST <= instant < LATEST:
-        raise InvalidInputError(field, f"{value!s} is outside 2000-01-01 .. 2100-01-01")
+    if instant < EARLIEST:
+        raise InvalidInputError(field, f"{_shown(value)} is before {YEAR_FIRST}, the earliest year accepted")
+    if instant >= LATEST:
+        raise InvalidInputError(field, f"{_shown(value)} is after {YEAR_LAST}, the latest year accepted")
     return instant
+
+
+def _shown(value: object) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def _parse_text(text: str, field: str) -> datetime:
     if not text:
         raise InvalidInputError(field, "is empty")
+    if len(text) > INSTANT_TEXT_LENGTH_MAX or not text.isascii() or not text.isprintable():
+        msg = f"{text[:40]!r} is not an ISO 8601 date or time (e.g. 2026-07-01T09:30:00+02:00)"
+        raise InvalidInputError(field, msg)
+    if not DATE_TEXT.match(text):
+        msg = f"{text!r} does not start with a date YYYY-MM-DD (e.g. 2026-07-01T09:30:00+02:00)"
+        raise InvalidInputError(field, msg)
     if len(text) == 10:
         try:
             return start_of_day(date.fromisoformat(text))
@@ -56,15 +72,17 @@ def _parse_text(text: str, field: str) -> datetime:
 
 
 def parse_month(value: object, field: str = "month") -> date:
-    """``YYYY-MM`` as the first day of that month."""
-    if isinstance(value, str):
-        try:
-            year_text, month_text = value.strip().split("-")
-            if len(year_text) == 4 and len(month_text) == 2:
-                return date(int(year_text), int(month_text), 1)
-        except ValueError:
-            pass
-    raise InvalidInputError(field, f"{value!r} is not a month in the form YYYY-MM")
+    """``YYYY-MM`` (ASCII digits, a year the ledger accepts) as the first day of that month."""
+    if not isinstance(value, str):
+        raise InvalidInputError(field, f"{type(value).__name__} is not a month in the form YYYY-MM")
+    matched = MONTH_TEXT.fullmatch(value)
+    if matched is None or not 1 <= int(matched[2]) <= 12:
+        raise InvalidInputError(field, f"{value[:40]!r} is not a month in the form YYYY-MM")
+    year = int(matched[1])
+    if not YEAR_FIRST <= year <= YEAR_LAST:
+        msg = f"{value} is outside the years the ledger accepts, {YEAR_FIRST}..{YEAR_LAST}"
+        raise InvalidInputError(field, msg)
+    return date(year, int(matched[2]), 1)
 
 
 def describe_instant(at: datetime) -> str:

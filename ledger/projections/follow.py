@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.projection import ProjectionRunner
 
 from ledger.commands.application import LedgerApplication
-from ledger.errors import ProjectionRunError
+from ledger.domain.grammar import decimal_text
+from ledger.errors import InvalidInputError, ProjectionRunError
 from ledger.projections.runtime import projection_kind
 
 if TYPE_CHECKING:
@@ -27,6 +28,24 @@ if TYPE_CHECKING:
     from ledger.store import StoreConfig
 
 POLL_INTERVAL_S = 1.0
+POLL_INTERVAL_MIN_S = 0.05
+"""Shorter polls only burn CPU: a poll is a query per view."""
+POLL_INTERVAL_MAX_S = 3600.0
+"""Longer, and ``run`` would look hung; reads catch up by themselves anyway."""
+
+
+def poll_interval(value: object, field: str = "poll_interval") -> float:
+    """Seconds between SQLite catch-ups: a number in the ledger's grammar, within the bounds."""
+    if isinstance(value, str):
+        number = float(decimal_text(value, field))
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    else:
+        raise InvalidInputError(field, f"{type(value).__name__} is not a number of seconds")
+    if not POLL_INTERVAL_MIN_S <= number <= POLL_INTERVAL_MAX_S:  # NaN fails both comparisons
+        msg = f"{value!r} is outside {POLL_INTERVAL_MIN_S}..{POLL_INTERVAL_MAX_S:.0f} seconds"
+        raise InvalidInputError(field, msg)
+    return number
 
 
 def follow(
@@ -39,12 +58,13 @@ def follow(
     started: Callable[[], None] | None = None,
 ) -> None:
     """Keep the named views up to date until ``stop`` is set; re-raise a projection's error."""
+    poll_interval_s = poll_interval(poll_interval_s, "poll_interval_s")
     chosen = tuple(names) or projections.names
     for name in chosen:
         projections.projection(name)  # creates the tables once, before runners race to
     if config.kind == "memory":
-        msg = "projections run: a memory:// store lives in one process; its reads catch up themselves"
-        raise ProjectionRunError(msg)
+        msg = "a memory:// store lives in one process; its reads catch up themselves"
+        raise ProjectionRunError("db", msg)
     if config.kind == "postgres":
         _run_postgres(config, chosen, stop, poll_interval_s, started)
         return

@@ -83,9 +83,9 @@ PROJECTIONS: dict[str, ProjectionKind] = {
 
 
 def projection_kind(name: str) -> ProjectionKind:
-    kind = PROJECTIONS.get(name)
+    kind = PROJECTIONS.get(name) if isinstance(name, str) else None
     if kind is None:
-        raise UnknownProjectionError(name, tuple(PROJECTIONS))
+        raise UnknownProjectionError(name if isinstance(name, str) else repr(name)[:100], tuple(PROJECTIONS))
     return kind
 
 

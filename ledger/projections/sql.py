@@ -53,6 +53,14 @@ MIGRATION_MARKER = "__migration__"
 """The library's marker row: a single-row tracking table carries it (see SQLiteTrackingRecorder)."""
 
 
+def quote_identifier(name: str) -> str:
+    """A PostgreSQL identifier in double quotes, inner quotes doubled: a schema name is data, not SQL."""
+    if "\x00" in name:
+        msg = f"{name!r} is not an identifier"
+        raise ValueError(msg)
+    return '"' + name.replace('"', '""') + '"'
+
+
 class AlreadyAppliedError(IntegrityError):
     """The view's position is already at or past this event: another runner applied it first."""
 
@@ -333,7 +341,7 @@ class PostgresView(SqlView, PostgresTrackingRecorder):
         self._create_view_tables(curs)
 
     def _table(self, name: str) -> str:
-        return f'"{self.datastore.schema}"."{name}"'
+        return f"{quote_identifier(self.datastore.schema)}.{quote_identifier(name)}"
 
     @contextmanager
     def _begin(self, *, commit: bool) -> Iterator[Any]:

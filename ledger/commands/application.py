@@ -30,7 +30,7 @@ from eventsourcing.domain import (
     ImmutableAggregateProtocol,
     MutableAggregateProtocol,
 )
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Recording, Transcoding
 from eventsourcing.utils import EnvType
 
 from ledger.aggregates.customer import Customer
@@ -39,6 +39,7 @@ from ledger.aggregates.strippenkaart import CreditBlock, Strippenkaart
 from ledger.commands.batch_read import BatchReader
 from ledger.domain.monthly import MonthlyTerm
 from ledger.errors import ConcurrencyError, UnknownCustomerError
+from ledger.persistence.mapper import LedgerMapper
 
 RETRY_ATTEMPTS_MAX = 12
 """How often a command is re-run after losing a race on the same aggregate."""
@@ -95,6 +96,10 @@ class LedgerApplication(Application[UUID]):
         super().register_transcodings(transcoder)
         transcoder.register(CreditBlockAsDict())
         transcoder.register(MonthlyTermAsDict())
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """Stored topics resolve only to the ledger's own event classes (see LedgerMapper)."""
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=LedgerMapper)
 
     def __init__(self, env: EnvType | None = None) -> None:
         super().__init__(env)

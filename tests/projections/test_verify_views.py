@@ -21,6 +21,7 @@ def busy(ledger: Ledger, clock: FakeClock) -> Ledger:
 
 
 def test_clean_views_match_their_rebuild(busy: Ledger) -> None:
+    busy.seal()
     report = busy.verify()
     assert report.views_compared == len(busy.projections.names)
     assert report.ok, [finding.message for finding in report.problems]
@@ -49,6 +50,7 @@ def test_scratch_tables_are_removed(busy: Ledger) -> None:
 
 
 def test_cli_verify_exits_non_zero_on_a_view_difference(busy: Ledger, store_url: str) -> None:
+    busy.seal()
     assert main(["--db", store_url, "audit", "verify"]) == 0
     view = busy.projections.projection("work_records").view
     with view.transaction(commit=True) as cursor:

@@ -22,7 +22,7 @@ from uuid import UUID
 
 from ledger.aggregates.strippenkaart import LedgerInvariantError, Strippenkaart
 from ledger.aggregates.work_entry import WorkEntry
-from ledger.audit.log import UNREADABLE, notifications
+from ledger.audit.log import UNREADABLE, aggregate_type, event_type, notifications
 from ledger.domain.payer import Payer
 
 if TYPE_CHECKING:
@@ -76,6 +76,8 @@ class InvariantReplay:
         self.findings = findings
         self.cards: dict[UUID, CardTally] = {}
         self.card_paid: dict[tuple[str, str], Decimal] = {}
+        self.kinds: dict[UUID, str] = {}
+        """Each aggregate's kind, from its first event: a later event of another kind is forged."""
         self.unreadable: set[UUID] = set()
         """Aggregates with an event that cannot be read: their sums are not checked again."""
         self.summary = InvariantCheck()
@@ -198,8 +200,16 @@ def check_invariants(app: LedgerApplication, findings: Findings) -> InvariantChe
             replay.problem(record.id, f"position {record.id}: the stored event cannot be read: {error}")
             replay.unreadable.add(UUID(str(record.originator_id)))
             continue
+        aggregate_id = UUID(str(record.originator_id))
+        kind = aggregate_type(event)
+        first_kind = replay.kinds.setdefault(aggregate_id, kind)
+        if kind != first_kind:
+            message = f"position {record.id}: a {event_type(event)} in the history of a {first_kind}"
+            replay.problem(record.id, message)
+            replay.unreadable.add(aggregate_id)
+            continue
         try:
-            replay.apply(record.id, UUID(str(record.originator_id)), event)
+            replay.apply(record.id, aggregate_id, event)
         except (AttributeError, ArithmeticError, *UNREADABLE) as error:
             # A record whose topic was rewritten decodes as another kind, without its fields.
             message = f"position {record.id}: {type(event).__qualname__} lacks what its kind has: {error}"

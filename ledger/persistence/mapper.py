@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.domain import BaseAggregate, CanMutateAggregate, CanSnapshotAggregate
+from eventsourcing.domain import BaseAggregate, CanMutateAggregate, CanSnapshotAggregate, DomainEvent
 from eventsourcing.persistence import Mapper, MapperDeserialisationError
 from eventsourcing.utils import TopicError, resolve_topic
 
@@ -30,9 +30,12 @@ class UnknownTopicError(MapperDeserialisationError):
     """A stored record names a type that is not one of the ledger's events: damaged or forged."""
 
 
-def event_class(
-    topic: str, kind: tuple[type[Any], ...] = (CanMutateAggregate, CanSnapshotAggregate)
-) -> type[Any]:
+EVENT_KINDS: tuple[type[Any], ...] = (CanMutateAggregate, CanSnapshotAggregate, DomainEvent)
+"""What a stored record may be: an aggregate's event, a snapshot, or a plain logged event."""
+AGGREGATE_KINDS: tuple[type[Any], ...] = (BaseAggregate,)
+
+
+def event_class(topic: str, kind: tuple[type[Any], ...] = EVENT_KINDS) -> type[Any]:
     """The ledger class ``topic`` names (an event class unless ``kind`` says otherwise), or
     :class:`UnknownTopicError`."""
     module, _, name = topic.partition(":")
@@ -46,7 +49,8 @@ def event_class(
         msg = f"stored topic {topic!r} names no event type of this ledger version ({error})"
         raise UnknownTopicError(msg) from None
     if not (isinstance(cls, type) and issubclass(cls, kind)):
-        msg = f"stored topic {topic!r} is not a ledger {kind[0].__name__} type"
+        what = "event" if kind is EVENT_KINDS else "aggregate"
+        msg = f"stored topic {topic!r} is not one of the ledger's {what} types"
         raise UnknownTopicError(msg)
     return cls
 
@@ -59,5 +63,5 @@ class LedgerMapper(Mapper[UUID]):
         domain_event = super().to_domain_event(stored_event)
         if isinstance(domain_event, CanSnapshotAggregate):
             # A snapshot names its aggregate's class too, and loading would resolve it.
-            event_class(str(domain_event.topic), (BaseAggregate,))
+            event_class(str(domain_event.topic), AGGREGATE_KINDS)
         return domain_event

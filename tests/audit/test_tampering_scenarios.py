@@ -104,7 +104,7 @@ def test_an_edited_snapshot_is_a_finding(
     ledger.app.take_snapshot(card_id)
     ledger.seal()
     assert ledger.verify().ok
-    version = ledger.app.repository.get(card_id).version
+    version: int = ledger.app.repository.get(card_id).version
     state = json.loads(raw.snapshot_state(version))
 
     def null_expiry(node: Any) -> Any:

@@ -85,9 +85,12 @@ class OneTripApplicationRecorder(PostgresApplicationRecorder):
         ).format(code=Literal(READ_SET_CHANGED), **names)
         signature = SQL("ids {id_type}[], versions bigint[], topics text[], states bytea[]").format(**names)
         self.sql_create_statements += [
-            SQL("ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS recorded_at timestamptz").format(
-                **names
-            ),
+            # Only when missing: even ``ADD COLUMN IF NOT EXISTS`` waits for the strongest lock.
+            SQL(
+                "DO $DO$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE "
+                "table_schema = {schema_text} AND table_name = {table_text} AND column_name = 'recorded_at') "
+                "THEN ALTER TABLE {schema}.{table} ADD COLUMN recorded_at timestamptz; END IF; END $DO$"
+            ).format(schema_text=Literal(datastore.schema), table_text=Literal(events_table_name), **names),
             SQL(
                 "CREATE OR REPLACE FUNCTION {schema}.{function}({signature}) "
                 "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ DECLARE stamp timestamptz; "

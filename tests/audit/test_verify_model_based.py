@@ -28,7 +28,9 @@ class VerifiedOnTeardown(LedgerMachine):
             try:
                 self.ledger.top_up(slug, amount="10.00", reference=f"EXPIRING-{slug}", expires_at=expires_at)
             except NoCardError:
-                self.ledger.buy_card(slug, amount="10.00", reference=f"EXPIRING-{slug}", expires_at=expires_at)
+                self.ledger.buy_card(
+                    slug, amount="10.00", reference=f"EXPIRING-{slug}", expires_at=expires_at
+                )
         self.clock.advance(days=30)
         return int(self.ledger.tick().recorded["expiry-write-off"])
 
@@ -75,7 +77,9 @@ TestVerifyAfterModelInMemory.settings = settings(
     max_examples=examples(10), stateful_step_count=40, deadline=None
 )
 TestVerifyAfterModelOnSQLite = VerifiedOnSQLite.TestCase
-TestVerifyAfterModelOnSQLite.settings = settings(max_examples=examples(4), stateful_step_count=25, deadline=None)
+TestVerifyAfterModelOnSQLite.settings = settings(
+    max_examples=examples(4), stateful_step_count=25, deadline=None
+)
 TestVerifyAfterModelOnPostgres = VerifiedOnPostgres.TestCase
 TestVerifyAfterModelOnPostgres.settings = settings(
     max_examples=examples(3), stateful_step_count=25, deadline=None

@@ -123,6 +123,17 @@ class DamagedHistoryError(StoreError):
         )
 
 
+class ViewTamperedError(StoreError):
+    """A view's rows no longer match the digest the projection stored with its position."""
+
+    def __init__(self, view: str, detail: str) -> None:
+        self.view = view
+        super().__init__(
+            f"view {view}: {detail}; it was changed outside the ledger, so its figures are not shown. "
+            f"Run ledger audit verify, then ledger projections rebuild {view}"
+        )
+
+
 class TimelineError(LedgerError):
     """A dated change (contract, beheerpack) that makes no sense at its effective moment.
 

@@ -145,7 +145,7 @@ def verify_log(
         seals=seals,
         invariants=invariants,
         snapshots=snapshots,
-        views_compared=len(comparisons),
+        views_compared=sum(getattr(compare, "views", 1) for compare in comparisons),
         heads_checked=len(heads),
         problems=findings.problems,
         warnings=findings.warnings,

@@ -47,7 +47,9 @@ from eventsourcing.sqlite import (
 
 from ledger.domain.money import CENT
 from ledger.domain.time import AMSTERDAM
+from ledger.errors import ViewTamperedError
 from ledger.persistence.sqlite import ImmediateTransaction
+from ledger.projections.digest import DIGEST_TABLE, python_digest, server_digest
 
 MIGRATION_MARKER = "__migration__"
 """The library's marker row: a single-row tracking table carries it (see SQLiteTrackingRecorder)."""
@@ -206,18 +208,80 @@ class SqlView(TrackingRecorder, ABC):
         with self.transaction(commit=True) as cursor:
             self._lock_tracking(cursor)
             self.execute(cursor, "DELETE FROM {tracking} WHERE application_name = %s", (application_name,))
-            for table in self.table_names:
+            for table in (*self.table_names, DIGEST_TABLE):
                 cursor.execute(f"DELETE FROM {self._table(f'{self.prefix}_{table}')}")
 
     def drop_tables(self) -> None:
         """Remove this view's tables and its tracking table (scratch views, after use)."""
         with self.transaction(commit=True) as cursor:
-            for table in (*self.table_names, "tracking"):
+            for table in (*self.table_names, DIGEST_TABLE, "tracking"):
                 cursor.execute(f"DROP TABLE IF EXISTS {self._table(f'{self.prefix}_{table}')}")
 
     def _create_view_tables(self, cursor: Any) -> None:
         for statement in self.table_statements:
             cursor.execute(self.sql(statement))
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {self._table(f'{self.prefix}_{DIGEST_TABLE}')} "
+            f"(application_name TEXT PRIMARY KEY, position {self.column_types['bigint']}, digest TEXT)"
+        )
+
+    # --- digest (see ledger.projections.digest) -------------------------------------------------
+
+    @abstractmethod
+    def rows_digest(self, cursor: Any) -> str:
+        """The digest of every row of this view's tables, read with ``cursor``."""
+
+    def _table_rows(self, cursor: Any, table: str) -> list[Any]:
+        cursor.execute(f"SELECT * FROM {self._table(f'{self.prefix}_{table}')}")
+        return list(cursor.fetchall())
+
+    def record_digest(self, application_name: str) -> None:
+        """Store the digest of the rows at the current position, in this thread's transaction."""
+        position = self.max_tracking_id(application_name) or 0
+        with self.transaction(commit=True) as cursor:
+            digest = self.rows_digest(cursor)
+            table = self._table(f"{self.prefix}_{DIGEST_TABLE}")
+            cursor.execute(
+                f"DELETE FROM {table} WHERE application_name = {self.placeholder}", (application_name,)
+            )
+            cursor.execute(
+                f"INSERT INTO {table} VALUES ({self.placeholder}, {self.placeholder}, {self.placeholder})",
+                (application_name, position, digest),
+            )
+
+    def check_digest(self, application_name: str) -> None:
+        """Refuse (:class:`ViewTamperedError`) unless the rows match the digest of the position.
+
+        In a batch (a writer, before it changes anything) it reads in the batch's transaction, so
+        an edit is never folded into a new digest; alone, in one consistent read."""
+        if getattr(self._local, "cursor", None) is not None:
+            self._verify_digest(self._local.cursor, application_name)
+            return
+        with self.transaction(commit=False) as cursor:
+            self._consistent_read(cursor)
+            self._verify_digest(cursor, application_name)
+
+    def _verify_digest(self, cursor: Any, application_name: str) -> None:
+        position = self._max_tracking_id(application_name, cursor) or 0
+        table = self._table(f"{self.prefix}_{DIGEST_TABLE}")
+        cursor.execute(
+            f"SELECT position, digest FROM {table} WHERE application_name = {self.placeholder}",
+            (application_name,),
+        )
+        stored = cursor.fetchone()
+        if stored is None:
+            if position == 0:
+                return  # an empty view that has seen nothing yet
+            raise ViewTamperedError(self.prefix, f"no digest stored for its position {position}")
+        stored_position, stored_digest = (stored["position"], stored["digest"])
+        if stored_position != position:
+            detail = f"its position {position} is not the one its digest was taken at ({stored_position})"
+            raise ViewTamperedError(self.prefix, detail)
+        if self.rows_digest(cursor) != stored_digest:
+            raise ViewTamperedError(self.prefix, f"its rows do not match the digest stored at {position}")
+
+    def _consistent_read(self, cursor: Any) -> None:
+        """Make every read of this transaction see one snapshot (PostgreSQL needs asking)."""
 
 
 class SQLiteView(SqlView, SQLiteTrackingRecorder):
@@ -290,6 +354,9 @@ class SQLiteView(SqlView, SQLiteTrackingRecorder):
     def _lock_tracking(self, cursor: Any) -> None:
         """Nothing to do: the first write of a SQLite transaction takes the file's write lock."""
 
+    def rows_digest(self, cursor: Any) -> str:
+        return python_digest([(table, self._table_rows(cursor, table)) for table in self.table_names])
+
     def to_db_decimal(self, value: Decimal) -> int:
         hundredths = value.scaleb(2)
         if hundredths != hundredths.to_integral_value():
@@ -350,6 +417,21 @@ class PostgresView(SqlView, PostgresTrackingRecorder):
     def _lock_tracking(self, cursor: Any) -> None:
         # EXCLUSIVE still lets readers read the old view, but makes runners wait to write.
         cursor.execute(f"LOCK TABLE {self._table(self.tracking_table_name)} IN EXCLUSIVE MODE")
+
+    def rows_digest(self, cursor: Any) -> str:
+        """Each row's hash computed in the server: the first 60 bits of ``md5`` of the row's text."""
+        parts = []
+        for table in self.table_names:
+            cursor.execute(
+                "SELECT count(*) AS n, sum(('x' || substr(md5(t::text), 1, 15))::bit(60)::bigint::numeric) "
+                f"AS total FROM {self._table(f'{self.prefix}_{table}')} AS t"
+            )
+            row = cursor.fetchone()
+            parts.append((table, int(row["n"]), row["total"]))
+        return server_digest(parts)
+
+    def _consistent_read(self, cursor: Any) -> None:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 
     def to_db_decimal(self, value: Decimal) -> Decimal:
         return value

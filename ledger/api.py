@@ -22,7 +22,7 @@ from ledger.aggregates.work_entry import WorkEntry
 from ledger.audit.bitemporal import balance_as_of
 from ledger.audit.export import ExportRow, export_rows
 from ledger.audit.seals import SEAL_KEY_VARIABLE, SealSummary, seal_key, seal_log
-from ledger.audit.verify import VerifyReport, ViewComparison, verify_log
+from ledger.audit.verify import VerifyReport, ViewComparison, check_readable, verify_log
 from ledger.audit.witness import append_head, heads_shown, last_head, witness_path
 from ledger.commands import (
     admin,
@@ -790,6 +790,7 @@ class Ledger:
         """
         secret = seal_key(key if key is not None else os.environ.get(SEAL_KEY_VARIABLE))
         heads = heads_shown(expect_heads, head_files, witness_path(witness))
+        check_readable(self.app)
         if view_comparisons is None:
             view_comparisons = compare.view_comparisons(self.projections)
         return verify_log(self.app, secret, view_comparisons, heads)

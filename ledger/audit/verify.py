@@ -19,10 +19,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from eventsourcing.persistence import MapperDeserialisationError
+
 from ledger.audit.findings import Finding, Findings
 from ledger.audit.invariants import InvariantCheck, check_invariants
 from ledger.audit.seals import HEAD, SEAL, Head, SealCheck, check_heads, check_seals
 from ledger.audit.snapshots import SnapshotCheck, check_snapshots
+from ledger.persistence.mapper import UnknownTopicError
 
 if TYPE_CHECKING:
     from ledger.commands.application import LedgerApplication
@@ -106,6 +109,28 @@ def guarded(findings: Findings, what: str, check: Callable[[], T], default: T) -
     except Exception as error:
         findings.problem(VERIFIER, None, f"{what} could not finish: {type(error).__name__}: {error}")
         return default
+
+
+READABLE_PROBE_EVENTS = 50
+
+
+def check_readable(app: LedgerApplication) -> None:
+    """Refuse to verify a store this process cannot read at all (a missing or wrong cipher key,
+    compression off): every event would be a finding, and the one true answer is "set the key".
+    One damaged record among readable ones stays a finding, never a refusal."""
+    failures: list[MapperDeserialisationError] = []
+    records = app.recorder.select_notifications(start=1, limit=READABLE_PROBE_EVENTS)
+    for record in records:
+        try:
+            app.mapper.to_domain_event(record)
+        except UnknownTopicError:
+            return
+        except MapperDeserialisationError as error:
+            failures.append(error)
+        else:
+            return
+    if records and len(failures) == len(records):
+        raise failures[0]
 
 
 def _listed(app: LedgerApplication, compare: ViewComparison) -> Callable[[], list[Finding]]:

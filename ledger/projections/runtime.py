@@ -39,6 +39,7 @@ from ledger.projections.invoiceable import (
     PostgresInvoiceableView,
     SQLiteInvoiceableView,
 )
+from ledger.projections.sealed_views import SealedViewStore
 from ledger.projections.sql import PostgresView, SQLiteView
 from ledger.projections.statements import (
     PostgresStatementsView,
@@ -127,6 +128,7 @@ class Projections:
         self.settings = settings
         self._projections: dict[str, LedgerProjection[Any]] = {}
         self._memory_datastore: SQLiteDatastore | None = None
+        self._sealed: SealedViewStore | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -180,7 +182,16 @@ class Projections:
             )
         return statuses
 
+    @property
+    def encrypted(self) -> bool:
+        """With a cipher key the views never reach the store in plaintext (see sealed_views)."""
+        return getattr(self.app.mapper, "cipher", None) is not None
+
     def close(self) -> None:
+        if self._sealed is not None:
+            self._sealed.save()
+            self._sealed.close()
+            self._sealed = None
         if self._memory_datastore is not None:
             self._memory_datastore.close()
             self._memory_datastore = None
@@ -204,7 +215,7 @@ class Projections:
         factory = self.app.factory
         datastore: SQLiteDatastore | PostgresDatastore
         folder: tempfile.TemporaryDirectory[str] | None = None
-        if isinstance(factory, PostgresFactory):
+        if isinstance(factory, PostgresFactory) and not self.encrypted:
             live = factory.datastore
             datastore = PostgresDatastore(
                 dbname=self.config.env["POSTGRES_DBNAME"],
@@ -218,7 +229,7 @@ class Projections:
             )
             with datastore.transaction(commit=True) as cursor:
                 cursor.execute(f'CREATE SCHEMA "{datastore.schema}"')
-        elif isinstance(factory, SQLiteFactory) and not self.config.env.get("LEDGER_CIPHER_KEY"):
+        elif isinstance(factory, SQLiteFactory) and not self.encrypted:
             folder = tempfile.TemporaryDirectory(prefix="ledger-verify-")
             datastore = SQLiteDatastore(str(Path(folder.name) / "scratch.db"))
         else:
@@ -240,7 +251,7 @@ class Projections:
         factory = self.app.factory
         view: SQLiteView | PostgresView
         if datastore is None:
-            if isinstance(factory, PostgresFactory | SQLiteFactory):
+            if isinstance(factory, PostgresFactory | SQLiteFactory) and not self.encrypted:
                 datastore = factory.datastore
             else:
                 datastore = self._memory()
@@ -255,6 +266,10 @@ class Projections:
     def _memory(self) -> SQLiteDatastore:
         if self._memory_datastore is None:
             name = f"file:ledger-views-{uuid4().hex}?mode=memory&cache=shared"
+            cipher = self.app.mapper.cipher
+            if cipher is not None:
+                self._sealed = SealedViewStore(self.app, cipher, name)
+                self._sealed.load()
             self._memory_datastore = SQLiteDatastore(name)
         return self._memory_datastore
 

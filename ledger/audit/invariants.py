@@ -16,6 +16,7 @@ Memory grows with the number of cards and tickets (one small tally each), not wi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -24,12 +25,15 @@ from ledger.aggregates.strippenkaart import LedgerInvariantError, Strippenkaart
 from ledger.aggregates.work_entry import WorkEntry
 from ledger.audit.log import UNREADABLE, aggregate_type, event_type, notifications
 from ledger.domain.payer import Payer
+from ledger.persistence.recorded import RecordedTimes
 
 if TYPE_CHECKING:
     from ledger.audit.findings import Findings
     from ledger.commands.application import LedgerApplication
 
 INVARIANT = "invariant"
+RECORDED = "recorded"
+"""Recorded times (stamped under the write lock) must rise with the log position."""
 ZERO = Decimal("0.00")
 CARD_PAYERS = frozenset({Payer.STRIPPENKAART.value, Payer.INVOICE.value})
 
@@ -192,8 +196,18 @@ class InvariantReplay:
 def check_invariants(app: LedgerApplication, findings: Findings) -> InvariantCheck:
     """Replay every stored event once; an unreadable one is itself a problem."""
     replay = InvariantReplay(findings)
+    stamped = RecordedTimes(app.recorder)
+    latest: datetime | None = None
     for record in notifications(app.recorder):
         replay.summary.events += 1
+        recorded = stamped.at(record.id)
+        if recorded is not None:
+            if latest is not None and recorded < latest:
+                message = (
+                    f"position {record.id}: recorded at {recorded.isoformat()}, before an earlier position"
+                )
+                findings.problem(RECORDED, record.id, message)
+            latest = recorded if latest is None else max(latest, recorded)
         try:
             event = app.mapper.to_domain_event(record)
         except UNREADABLE as error:

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 import psycopg
 
 from ledger import Ledger
+from tests.audit.raw_log import raw_log
 from tests.support import FakeClock
 
 WAIT_S = 0.6
@@ -79,3 +80,15 @@ def test_as_known_at_does_not_change_after_a_waiting_command_commits(
     # The events were made (the library's timestamp) before K: the race this test is about.
     made: Any = next(iter(ledger.app.events.get(work[0].aggregate_id)))
     assert made.timestamp < known
+
+
+def test_a_recorded_time_moved_back_is_a_finding(ledger: Ledger, store_url: str) -> None:
+    ledger.add_customer("acme", name="Acme B.V.", account_manager="Anna", at="2026-01-02")
+    ledger.buy_card("acme", amount="1000.00", reference="O-1", at="2026-01-05")
+    ledger.seal()
+    assert ledger.verify().ok
+    raw = raw_log(store_url)
+    earlier = "2020-01-01T00:00:00.000000+00:00"
+    raw.execute(raw._sql("UPDATE {table} SET recorded_at = %s WHERE {position} = 2"), earlier)
+    report = ledger.verify()
+    assert [(f.check, f.position) for f in report.problems] == [("recorded", 2)]

@@ -49,7 +49,7 @@ from ledger.domain.money import CENT
 from ledger.domain.time import AMSTERDAM
 from ledger.errors import ViewTamperedError
 from ledger.persistence.sqlite import ImmediateTransaction
-from ledger.projections.digest import DIGEST_TABLE, python_digest, server_digest
+from ledger.projections.digest import DIGEST_TABLE, ROWSUMS_TABLE, python_digest, server_digest
 
 MIGRATION_MARKER = "__migration__"
 """The library's marker row: a single-row tracking table carries it (see SQLiteTrackingRecorder)."""
@@ -74,6 +74,8 @@ class SqlView(TrackingRecorder, ABC):
 
     table_names: ClassVar[tuple[str, ...]] = ()
     table_statements: ClassVar[tuple[str, ...]] = ()
+    extra_tables: ClassVar[tuple[str, ...]] = ()
+    """Bookkeeping tables of a dialect, dropped with the view."""
     placeholder: ClassVar[str]
     column_types: ClassVar[dict[str, str]]
     tracking_table_name: str
@@ -210,11 +212,15 @@ class SqlView(TrackingRecorder, ABC):
             self.execute(cursor, "DELETE FROM {tracking} WHERE application_name = %s", (application_name,))
             for table in (*self.table_names, DIGEST_TABLE):
                 cursor.execute(f"DELETE FROM {self._table(f'{self.prefix}_{table}')}")
+            self._after_reset(cursor)
+
+    def _after_reset(self, cursor: Any) -> None:
+        """The view is empty now: what a dialect keeps about its rows starts again from nothing."""
 
     def drop_tables(self) -> None:
         """Remove this view's tables and its tracking table (scratch views, after use)."""
         with self.transaction(commit=True) as cursor:
-            for table in (*self.table_names, DIGEST_TABLE, "tracking"):
+            for table in (*self.table_names, DIGEST_TABLE, *self.extra_tables, "tracking"):
                 cursor.execute(f"DROP TABLE IF EXISTS {self._table(f'{self.prefix}_{table}')}")
 
     def _create_view_tables(self, cursor: Any) -> None:
@@ -255,6 +261,9 @@ class SqlView(TrackingRecorder, ABC):
         In a batch (a writer, before it changes anything) it reads in the batch's transaction, so
         an edit is never folded into a new digest; alone, in one consistent read."""
         if getattr(self._local, "cursor", None) is not None:
+            # Other writers of this view wait from here until this batch ends, so what is read
+            # next is one committed state (PostgreSQL reads each statement afresh).
+            self._lock_tracking(self._local.cursor)
             self._verify_digest(self._local.cursor, application_name)
             return
         with self.transaction(commit=False) as cursor:
@@ -398,6 +407,7 @@ class PostgresView(SqlView, PostgresTrackingRecorder):
     def _create_table(self, curs: Any) -> None:
         super()._create_table(curs)
         self._create_view_tables(curs)
+        self._create_rowsums(curs)
 
     def _table(self, name: str) -> str:
         return f'"{self.datastore.schema}"."{name}"'
@@ -418,16 +428,67 @@ class PostgresView(SqlView, PostgresTrackingRecorder):
         # EXCLUSIVE still lets readers read the old view, but makes runners wait to write.
         cursor.execute(f"LOCK TABLE {self._table(self.tracking_table_name)} IN EXCLUSIVE MODE")
 
+    extra_tables = (ROWSUMS_TABLE,)
+
+    def _rowsum_function(self) -> str:
+        return f'"{self.datastore.schema}"."{self.prefix}_rowsum"'
+
+    def _create_rowsums(self, curs: Any) -> None:
+        """Row triggers keep, per table, the row count and the sum of each row's hash (the first
+        60 bits of ``md5`` of the row's text), so the digest costs a read of one small table
+        instead of a scan of the view: a runner applies one event per transaction. The triggers
+        fire for every change, the projection's and anyone else's; only the projection also
+        writes the digest, so an edit made outside it no longer matches."""
+        rowsums = self._table(f"{self.prefix}_{ROWSUMS_TABLE}")
+        # Only when missing: replacing a trigger locks its table against writers and readers'
+        # catch-ups, and every process opening the store would do it.
+        last = f"{self.prefix}_{self.table_names[-1]}_truncated"
+        curs.execute(
+            "SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE t.tgname = %s AND n.nspname = %s",
+            (last, self.datastore.schema),
+        )
+        if curs.fetchone() is not None:
+            return
+        curs.execute(
+            f"CREATE TABLE IF NOT EXISTS {rowsums} "
+            "(table_name TEXT PRIMARY KEY, n BIGINT NOT NULL, total NUMERIC NOT NULL)"
+        )
+        row_hash = "('x' || substr(md5({}::text), 1, 15))::bit(60)::bigint"
+        curs.execute(
+            f"CREATE OR REPLACE FUNCTION {self._rowsum_function()}() RETURNS trigger LANGUAGE plpgsql AS $F$ "
+            "DECLARE delta NUMERIC := 0; dn BIGINT := 0; BEGIN "
+            "IF TG_OP = 'TRUNCATE' THEN "
+            f"DELETE FROM {rowsums} WHERE table_name = TG_TABLE_NAME; "
+            f"INSERT INTO {rowsums} VALUES (TG_TABLE_NAME, -1, -1); RETURN NULL; END IF; "
+            f"IF TG_OP IN ('INSERT', 'UPDATE') THEN delta := delta + {row_hash.format('NEW')}; END IF; "
+            f"IF TG_OP IN ('DELETE', 'UPDATE') THEN delta := delta - {row_hash.format('OLD')}; END IF; "
+            "dn := CASE TG_OP WHEN 'INSERT' THEN 1 WHEN 'DELETE' THEN -1 ELSE 0 END; "
+            f"INSERT INTO {rowsums} AS r VALUES (TG_TABLE_NAME, dn, delta) ON CONFLICT (table_name) "
+            "DO UPDATE SET n = r.n + dn, total = r.total + delta; RETURN NULL; END $F$"
+        )
+        for table in self.table_names:
+            name = f"{self.prefix}_{table}"
+            curs.execute(
+                f'CREATE OR REPLACE TRIGGER "{name}_rowsum" AFTER INSERT OR UPDATE OR DELETE '
+                f"ON {self._table(name)} FOR EACH ROW EXECUTE FUNCTION {self._rowsum_function()}()"
+            )
+            curs.execute(
+                f'CREATE OR REPLACE TRIGGER "{name}_truncated" AFTER TRUNCATE '
+                f"ON {self._table(name)} FOR EACH STATEMENT EXECUTE FUNCTION {self._rowsum_function()}()"
+            )
+
+    def _after_reset(self, cursor: Any) -> None:
+        cursor.execute(f"DELETE FROM {self._table(f'{self.prefix}_{ROWSUMS_TABLE}')}")
+
     def rows_digest(self, cursor: Any) -> str:
-        """Each row's hash computed in the server: the first 60 bits of ``md5`` of the row's text."""
+        """From the counts and hash sums the row triggers keep (see :meth:`_create_rowsums`)."""
+        cursor.execute(f"SELECT table_name, n, total FROM {self._table(f'{self.prefix}_{ROWSUMS_TABLE}')}")
+        kept = {row["table_name"]: (int(row["n"]), row["total"]) for row in cursor.fetchall()}
         parts = []
         for table in self.table_names:
-            cursor.execute(
-                "SELECT count(*) AS n, sum(('x' || substr(md5(t::text), 1, 15))::bit(60)::bigint::numeric) "
-                f"AS total FROM {self._table(f'{self.prefix}_{table}')} AS t"
-            )
-            row = cursor.fetchone()
-            parts.append((table, int(row["n"]), row["total"]))
+            count, total = kept.get(f"{self.prefix}_{table}", (0, 0))
+            parts.append((table, count, total))
         return server_digest(parts)
 
     def _consistent_read(self, cursor: Any) -> None:

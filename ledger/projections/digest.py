@@ -7,17 +7,20 @@ refuses (:class:`~ledger.errors.ViewTamperedError`) when it differs, instead of 
 figures. ``ledger audit verify`` remains the full check (a rebuild from the log, row by row): the
 digest is not keyed, so someone who knows the scheme can recompute it, but not the rebuild.
 
-The digest is order-independent: the sum, modulo 2**128, of a BLAKE2b hash of each row's values
-(with its table's name), plus each table's row count. PostgreSQL keeps those sums up to date with
-row triggers (``md5`` of the row's text, in the server), so a digest costs one small read, also
-for a runner that commits one event at a time; SQLite (and the in-memory views of an encrypted
-store) computes it in Python, one pass over the view per catch-up batch and per report.
+The digest is order-independent: per table, its row count and the sum of a hash of each row.
+Row triggers keep both up to date in ``{projection}_rowsums`` as rows are written (PostgreSQL:
+``md5`` of the row's text in the server; SQLite: BLAKE2b of the row's values through a function
+the ledger registers on its own connections), so a digest costs one small read, for a report and
+for a runner that commits one event at a time alike. The triggers fire for every change, the
+projection's and anyone else's; only the projection writes the digest, so an edit made outside it
+no longer matches. (A SQLite shell without the ledger's function cannot even change a row until
+the triggers are dropped.)
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 DIGEST_MODULUS = 2**128
@@ -27,16 +30,19 @@ ROWSUMS_TABLE = "rowsums"
 """PostgreSQL: ``{projection}_rowsums``, per table its row count and hash sum, kept by row triggers."""
 
 
-def python_digest(tables: Sequence[tuple[str, Sequence[Any]]]) -> str:
-    """The digest of rows fetched into Python, table by table."""
-    total, counts = 0, []
-    for name, rows in tables:
-        for row in rows:
-            values = tuple(row.values()) if isinstance(row, Mapping) else tuple(row)
-            text = repr((name, values)).encode("utf-8")
-            total += int.from_bytes(hashlib.blake2b(text, digest_size=16).digest(), "big")
-        counts.append(f"{name}={len(rows)}")
-    return f"{total % DIGEST_MODULUS:032x}/{','.join(counts)}"
+HASH_MODULUS = 2**61
+"""SQLite keeps hash sums in an INTEGER: modulo this they never overflow into a float."""
+
+
+def row_hash(*values: Any) -> int:
+    """SQLite's ``ledger_row_hash(table, col, ...)``: 60 bits of BLAKE2b over the row's values."""
+    text = repr(values).encode("utf-8")
+    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big") >> 4
+
+
+def hash_add(total: int | None, delta: int | None) -> int:
+    """SQLite's ``ledger_hash_add``: the running sum, modulo :data:`HASH_MODULUS`."""
+    return ((total or 0) + (delta or 0)) % HASH_MODULUS
 
 
 def server_digest(parts: Sequence[tuple[str, int, Any]]) -> str:

@@ -49,7 +49,7 @@ from ledger.domain.money import CENT
 from ledger.domain.time import AMSTERDAM
 from ledger.errors import ViewTamperedError
 from ledger.persistence.sqlite import ImmediateTransaction
-from ledger.projections.digest import DIGEST_TABLE, ROWSUMS_TABLE, python_digest, server_digest
+from ledger.projections.digest import DIGEST_TABLE, ROWSUMS_TABLE, hash_add, row_hash, server_digest
 
 MIGRATION_MARKER = "__migration__"
 """The library's marker row: a single-row tracking table carries it (see SQLiteTrackingRecorder)."""
@@ -237,10 +237,6 @@ class SqlView(TrackingRecorder, ABC):
     def rows_digest(self, cursor: Any) -> str:
         """The digest of every row of this view's tables, read with ``cursor``."""
 
-    def _table_rows(self, cursor: Any, table: str) -> list[Any]:
-        cursor.execute(f"SELECT * FROM {self._table(f'{self.prefix}_{table}')}")
-        return list(cursor.fetchall())
-
     def record_digest(self, application_name: str) -> None:
         """Store the digest of the rows at the current position, in this thread's transaction."""
         position = self.max_tracking_id(application_name) or 0
@@ -291,6 +287,13 @@ class SqlView(TrackingRecorder, ABC):
 
     def _consistent_read(self, cursor: Any) -> None:
         """Make every read of this transaction see one snapshot (PostgreSQL needs asking)."""
+
+
+def register_digest_functions(connection: Any) -> None:
+    """The functions the views' row triggers call (see :mod:`.digest`), on this connection."""
+    raw = connection._sqlite_conn
+    raw.create_function("ledger_row_hash", -1, row_hash, deterministic=True)
+    raw.create_function("ledger_hash_add", 2, hash_add, deterministic=True)
 
 
 class SQLiteView(SqlView, SQLiteTrackingRecorder):
@@ -345,6 +348,7 @@ class SQLiteView(SqlView, SQLiteTrackingRecorder):
             (MIGRATION_MARKER,),
         )
         self._create_view_tables(c)
+        self._create_rowsums(c)
 
     def _table(self, name: str) -> str:
         return f'"{name}"'
@@ -353,18 +357,58 @@ class SQLiteView(SqlView, SQLiteTrackingRecorder):
     def _begin(self, *, commit: bool) -> Iterator[Any]:
         """Writes begin IMMEDIATE: a deferred transaction that reads first and then writes fails
         at once ("database is locked") when another connection wrote in between, busy timeout or not."""
-        with (
-            self.datastore.get_connection(commit=commit) as connection,
-            ImmediateTransaction(connection, commit=commit) as cursor,
-            cursor,
-        ):
-            yield cursor
+        with self.datastore.get_connection(commit=commit) as connection:
+            register_digest_functions(connection)
+            with ImmediateTransaction(connection, commit=commit) as cursor, cursor:
+                yield cursor
 
     def _lock_tracking(self, cursor: Any) -> None:
         """Nothing to do: the first write of a SQLite transaction takes the file's write lock."""
 
+    extra_tables = (ROWSUMS_TABLE,)
+
+    def _create_rowsums(self, c: Any) -> None:
+        """Row triggers keep each table's row count and hash sum (see :mod:`.digest`)."""
+        rowsums = self._table(f"{self.prefix}_{ROWSUMS_TABLE}")
+        c.execute(
+            f"CREATE TABLE IF NOT EXISTS {rowsums} "
+            "(table_name TEXT PRIMARY KEY, n INTEGER NOT NULL, total INTEGER NOT NULL)"
+        )
+        for table in self.table_names:
+            name = f"{self.prefix}_{table}"
+            c.execute(f"PRAGMA table_info({self._table(name)})")
+            columns = [row[1] for row in c.fetchall()]
+
+            def hashed(row: str, name: str = name, columns: list[str] = columns) -> str:
+                values = ", ".join(f'{row}."{column}"' for column in columns)
+                return f"ledger_row_hash('{name}', {values})"
+
+            seed = f"INSERT OR IGNORE INTO {rowsums} VALUES ('{name}', 0, 0); "
+            update = f"UPDATE {rowsums} SET n = n + {{n}}, total = {{total}} WHERE table_name = '{name}'; "
+            changes = {
+                "insert": update.format(n=1, total=f"ledger_hash_add(total, {hashed('NEW')})"),
+                "delete": update.format(n=-1, total=f"ledger_hash_add(total, -{hashed('OLD')})"),
+                "update": update.format(
+                    n=0, total=f"ledger_hash_add(ledger_hash_add(total, {hashed('NEW')}), -{hashed('OLD')})"
+                ),
+            }
+            for operation, body in changes.items():
+                c.execute(
+                    f'CREATE TRIGGER IF NOT EXISTS "{name}_rowsum_{operation}" AFTER {operation.upper()} '
+                    f"ON {self._table(name)} BEGIN {seed}{body}END"
+                )
+
+    def _after_reset(self, cursor: Any) -> None:
+        cursor.execute(f"DELETE FROM {self._table(f'{self.prefix}_{ROWSUMS_TABLE}')}")
+
     def rows_digest(self, cursor: Any) -> str:
-        return python_digest([(table, self._table_rows(cursor, table)) for table in self.table_names])
+        cursor.execute(f"SELECT table_name, n, total FROM {self._table(f'{self.prefix}_{ROWSUMS_TABLE}')}")
+        kept = {row["table_name"]: (int(row["n"]), row["total"]) for row in cursor.fetchall()}
+        parts = []
+        for table in self.table_names:
+            count, total = kept.get(f"{self.prefix}_{table}", (0, 0))
+            parts.append((table, count, total))
+        return server_digest(parts)
 
     def to_db_decimal(self, value: Decimal) -> int:
         hundredths = value.scaleb(2)

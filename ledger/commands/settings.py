@@ -1,0 +1,177 @@
+"""Dated settings: record a version, read what is in force, seed the first versions from a config file."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, cast
+
+from eventsourcing.persistence import IntegrityError
+
+from ledger.aggregates.settings import DatedSettings
+from ledger.commands.application import retrying
+from ledger.domain.settings import SPECS, canonical_value, spec_of
+from ledger.domain.time import EARLIEST
+
+if TYPE_CHECKING:
+    from ledger.commands.application import LedgerApplication
+    from ledger.config import LedgerSettings
+    from ledger.domain.calendar import WorkingCalendar
+
+SEED_ACTOR = "LEDGER_CONFIG"
+
+
+@dataclass(frozen=True)
+class SettingResult:
+    """A version recorded (or found already recorded)."""
+
+    key: str
+    value: str
+    effective_from: datetime
+    duplicate: bool
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "key": self.key,
+            "value": self.value,
+            "from": self.effective_from.isoformat(),
+            "duplicate": self.duplicate,
+        }
+
+
+@dataclass(frozen=True)
+class SettingView:
+    """One setting as in force at a moment: its value, since when, and who set it."""
+
+    key: str
+    value: str
+    since: datetime | None
+    set_by: str | None
+    description: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "key": self.key,
+            "value": self.value,
+            "since": None if self.since is None else self.since.isoformat(),
+            "set_by": self.set_by,
+            "description": self.description,
+        }
+
+
+def book(app: LedgerApplication) -> DatedSettings | None:
+    return app.get_or_none(DatedSettings.create_id(), DatedSettings)
+
+
+def set_setting(
+    app: LedgerApplication, key: str, value: str, effective_from: datetime, actor: str
+) -> SettingResult:
+    """Record ``key = value`` from ``effective_from``; the same version again writes nothing."""
+    spec = spec_of(key)
+    canonical = canonical_value(spec.key, value)
+
+    def attempt() -> SettingResult:
+        settings = book(app) or DatedSettings(actor=actor, effective_at=effective_from)
+        changed = settings.set(spec.key, canonical, actor, effective_from)
+        if changed or settings.version == 1:
+            app.save(settings)
+        return SettingResult(spec.key, canonical, effective_from, duplicate=not changed)
+
+    return retrying(attempt)
+
+
+def value_at(app: LedgerApplication, key: str, at: datetime) -> object:
+    """The parsed value of ``key`` in force at ``at``."""
+    return in_force(book(app), key, at)
+
+
+def in_force(settings: DatedSettings | None, key: str, at: datetime) -> object:
+    """The parsed value of ``key`` in force at ``at`` in an already loaded settings history."""
+    text = settings.value_at(key, at) if settings is not None else SPECS[key].default
+    return SPECS[key].parse(text)
+
+
+def calendar_at(settings: DatedSettings | None, base: WorkingCalendar, at: datetime) -> WorkingCalendar:
+    """The working calendar in force at ``at``: the country's holidays, the provider's closing days
+    and the holidays it works on, as the dated settings say then."""
+    from ledger.domain import settings as keys
+
+    closing = in_force(settings, keys.CALENDAR_CLOSING_DAYS, at)
+    working = in_force(settings, keys.CALENDAR_WORKING_HOLIDAYS, at)
+    if not closing and not working and not base.extra_closing_days:
+        return base
+    names = dict(base.extra_closing_days)  # a name the config file gave a date is kept
+    return dataclasses.replace(
+        base,
+        extra_closing_days=frozenset(
+            (day, names.get(day, "closing day")) for day in cast("tuple[date, ...]", closing)
+        ),
+        working_holidays=frozenset(cast("tuple[date, ...]", working)),
+    )
+
+
+def settings_at(app: LedgerApplication, at: datetime) -> list[SettingView]:
+    """Every setting as in force at ``at``, in key order."""
+    settings = book(app)
+    views = []
+    for key in sorted(SPECS):
+        versions = [] if settings is None else [v for v in settings.versions.get(key, []) if v[0] <= at]
+        value = versions[-1][1] if versions else SPECS[key].default
+        since, set_by = (versions[-1][0], versions[-1][2]) if versions else (None, None)
+        views.append(SettingView(key, value, since, set_by, SPECS[key].description))
+    return views
+
+
+def seed_from_config(app: LedgerApplication, config: LedgerSettings) -> None:
+    """Record the config file's money-deciding values as the first versions, once per ledger.
+
+    Only a ledger without any settings history is seeded: afterwards the log decides, and a config
+    file that says otherwise no longer matters (``ledger settings set`` changes a setting).
+    """
+    seeds = config_seeds(config)
+    if not seeds or book(app) is not None:
+        return
+    settings = DatedSettings(actor=SEED_ACTOR, effective_at=EARLIEST)
+    for key, value in seeds.items():
+        settings.set(key, value, SEED_ACTOR, EARLIEST)
+    with contextlib.suppress(IntegrityError):  # another process seeded (or set) first: its history stands
+        app.save(settings)
+
+
+def config_seeds(config: LedgerSettings) -> dict[str, str]:
+    """The config file's values for dated settings, where they differ from the defaults."""
+    from ledger.domain import settings as keys
+
+    strippenkaart = config.strippenkaart
+    candidates = {
+        keys.CALENDAR_CLOSING_DAYS: ",".join(day.date.isoformat() for day in config.calendar.closing_days)
+        or "none",
+        keys.NEARLY_USED_PERCENT: str(config.alerts.nearly_used_percent),
+        keys.MONTHLY_CREDIT_EXPIRY: str(strippenkaart.monthly_credit_expires_after_months or "none"),
+        keys.EXPIRY_GRACE_DAYS: str(strippenkaart.expiry_grace_days),
+    }
+    return {
+        key: canonical_value(key, value)
+        for key, value in candidates.items()
+        if canonical_value(key, value) != SPECS[key].default
+    }
+
+
+def monthly_expiry_reader(app: LedgerApplication) -> Callable[[datetime], int | None]:
+    """For each month's credit, the expiry (in months) in force at its due moment."""
+    from ledger.domain.settings import MONTHLY_CREDIT_EXPIRY
+
+    def months(due_at: datetime) -> int | None:
+        return cast("int | None", value_at(app, MONTHLY_CREDIT_EXPIRY, due_at))
+
+    return months
+
+
+def expiry_grace(app: LedgerApplication, at: datetime) -> timedelta:
+    """How long write-offs wait for late work, as in force at ``at``."""
+    from ledger.domain.settings import EXPIRY_GRACE_DAYS
+
+    return timedelta(days=cast("int", value_at(app, EXPIRY_GRACE_DAYS, at)))

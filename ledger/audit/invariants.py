@@ -1,10 +1,10 @@
 """The ledger's invariants, checked by replaying the stored events themselves (no projections).
 
 - no card balance ever below zero, and every event's stated ``balance_after`` is the running one;
-- what reversals give back for a ticket is never more than that ticket's debits took;
+- what reversals give back for a work entry is never more than that entry's debits took;
 - credited − debited − expired = balance on every card, as the card aggregate loads it;
 - a work entry's ``card_paid`` + ``invoiceable`` = ``amount`` (both zero when another entitlement
-  paid), and what it says the card paid is what the card's debits for that ticket took.
+  paid), and what it says the card paid is what the card's debits for that entry took.
 
 Card money is summed generically: every card event that states a ``balance_after`` moves one of
 the card's three totals by its ``amount``, by kind (:data:`CARD_MOVEMENTS`). A kind of money event
@@ -114,9 +114,10 @@ class InvariantReplay:
             return
         total, sign = movement
         setattr(tally, total, getattr(tally, total) + sign * amount)
-        ticket = getattr(event, "ticket", None)
-        if total == "debited" and isinstance(ticket, str):
-            self._ticket(position, tally, ticket, sign * amount)
+        # What a debit belongs to: its work entry's key (many entries may share a ticket).
+        entry = getattr(event, "entry", None) or getattr(event, "ticket", None)
+        if total == "debited" and isinstance(entry, str):
+            self._ticket(position, tally, entry, sign * amount)
         if tally.balance < ZERO:
             self.problem(position, f"{where}: balance {tally.balance} is below zero")
         if event.balance_after != tally.balance:
@@ -154,7 +155,8 @@ class InvariantReplay:
                 f"{event.invoiceable} is not the amount {event.amount}",
             )
         if event.card_paid > ZERO:
-            self.card_paid[(event.customer, event.ticket)] = event.card_paid
+            entry = getattr(event, "entry", None) or event.ticket
+            self.card_paid[(event.customer, entry)] = event.card_paid
 
     def finish(self, app: LedgerApplication) -> None:
         """Cross-checks that need the whole log: entries against card debits, cards as loaded."""

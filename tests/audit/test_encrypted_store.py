@@ -50,7 +50,13 @@ def use_everything(url: str, clock: FakeClock) -> None:
         )
         ledger.buy_card("acme", amount="1234.56", reference="GEHEIM-ORDER-7", at="2026-01-05")
         ledger.log_work(
-            "acme", ticket="T-1", hours="1.97", rate="125.34", description="Geheim project", at="2026-01-06"
+            "acme",
+            kind="rfc",
+            ticket="T-1",
+            hours="1.97",
+            rate="125.34",
+            description="Geheim project",
+            at="2026-01-06",
         )
         ledger.app.take_snapshot(Strippenkaart.create_id("acme"))
         assert ledger.report_balances()[0].name == "Geheimzinnig B.V."

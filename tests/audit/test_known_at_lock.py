@@ -57,7 +57,9 @@ def test_as_known_at_does_not_change_after_a_waiting_command_commits(
         done: list[object] = []
 
         def record() -> None:
-            done.append(writer.log_work("acme", ticket="T-1", hours="2", at="2026-01-06T10:00+01:00"))
+            done.append(
+                writer.log_work("acme", kind="rfc", ticket="T-1", hours="2", at="2026-01-06T10:00+01:00")
+            )
 
         with write_lock_held(store_url):
             thread = threading.Thread(target=record)

@@ -25,7 +25,7 @@ from tests.support import FakeClock
 def history(ledger: Ledger, clock: FakeClock) -> Ledger:
     ledger.add_customer("acme", name="Acme B.V.", account_manager="Anna", at="2026-01-02")
     ledger.buy_card("acme", amount="1000.00", reference="O-1", at="2026-01-05")
-    ledger.log_work("acme", ticket="T-1", hours="2", at="2026-01-06T10:00+01:00")
+    ledger.log_work("acme", kind="rfc", ticket="T-1", hours="2", at="2026-01-06T10:00+01:00")
     return ledger
 
 
@@ -53,7 +53,7 @@ def test_deleting_the_newest_seal_with_its_events_is_caught_by_the_head(
     witness.parent.mkdir()
     history.seal(witness=witness)
     first_end = history.log_position()
-    history.log_work("acme", ticket="T-2", hours="1", at="2026-01-07")
+    history.log_work("acme", kind="rfc", ticket="T-2", hours="1", at="2026-01-07")
     newest = history.seal(witness=witness)
     assert newest.head == f"{newest.to_position}:{newest.chain_head}"
     # The insider removes the new work, its debit and the seal that covered them.
@@ -76,7 +76,7 @@ def test_deleting_only_the_newest_seal_then_editing_is_unsealed_not_ok(
 ) -> None:
     witness = tmp_path / "heads.txt"
     history.seal(witness=witness)
-    history.log_work("acme", ticket="T-2", hours="1", at="2026-01-07")
+    history.log_work("acme", kind="rfc", ticket="T-2", hours="1", at="2026-01-07")
     covered = history.log_position()
     history.seal(witness=witness)
     raw.delete(positions_of(history, LOG_SEAL_ID)[-1])  # the newest seal event only
@@ -163,7 +163,7 @@ def test_undecodable_state_is_a_finding_with_its_position(
 def test_an_expiry_write_off_verifies_clean(ledger: Ledger, clock: FakeClock, store_url: str) -> None:
     ledger.add_customer("acme", name="Acme B.V.", account_manager="Anna", at="2026-01-02")
     ledger.buy_card("acme", amount="3750.00", reference="O-1", at="2026-01-05", expires_at="2026-03-01")
-    ledger.log_work("acme", ticket="T-1", hours="2", at="2026-01-06T10:00+01:00")
+    ledger.log_work("acme", kind="rfc", ticket="T-1", hours="2", at="2026-01-06T10:00+01:00")
     clock.now = clock.now.replace(year=2026, month=4, day=1)
     written_off = ledger.tick()
     assert written_off.items

@@ -21,8 +21,8 @@ from tests.support import FakeClock
 def busy(ledger: Ledger, clock: FakeClock) -> Ledger:
     ledger.add_customer("acme", name="Acme", account_manager="Anna", at="2026-01-02")
     ledger.buy_card("acme", amount="300", reference="O-1", at="2026-01-05")
-    ledger.log_work("acme", ticket="T-1", hours="2", at="2026-01-06T10:00+01:00")
-    ledger.log_work("acme", ticket="T-2", hours="2", at="2026-01-07T10:00+01:00")  # overage
+    ledger.log_work("acme", kind="rfc", ticket="T-1", hours="2", at="2026-01-06T10:00+01:00")
+    ledger.log_work("acme", kind="rfc", ticket="T-2", hours="2", at="2026-01-07T10:00+01:00")  # overage
     assert ledger.report_balances()
     return ledger
 
@@ -54,7 +54,7 @@ def test_an_edited_report_table_is_refused_not_printed(
     assert captured.err.startswith("ledger: error: view balances:")
     assert len(captured.err.strip().splitlines()) == 1
     # A new event does not launder the edit: the digest is checked before anything is shown.
-    busy.log_work("acme", ticket="T-3", hours="1", at="2026-01-08T10:00+01:00")
+    busy.log_work("acme", kind="rfc", ticket="T-3", hours="1", at="2026-01-08T10:00+01:00")
     with pytest.raises(StoreError, match="view balances"):
         busy.report_balances()
     busy.rebuild_projection("balances")
@@ -95,7 +95,9 @@ def test_verify_finds_an_edited_view_that_reports_refuse(busy: Ledger, tmp_path:
     assert busy.invoiceable_lines("2026-01")
     busy.seal()
     edit(busy, "invoiceable", "UPDATE {lines} SET amount = amount + 1")
-    busy.log_work("acme", ticket="T-3", hours="1", at="2026-01-08T10:00+01:00")  # the view is behind
+    busy.log_work(
+        "acme", kind="rfc", ticket="T-3", hours="1", at="2026-01-08T10:00+01:00"
+    )  # the view is behind
     busy.seal()
     report = busy.verify()
     assert report.status == "differences"

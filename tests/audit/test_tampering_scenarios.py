@@ -172,3 +172,22 @@ def test_an_expiry_write_off_verifies_clean(ledger: Ledger, clock: FakeClock, st
     report = ledger.verify()
     assert report.ok, [f.message for f in report.problems]
     assert verify(store_url) == 0
+
+
+def test_cli_seal_prints_the_head_and_appends_it_to_the_witness(
+    history: Ledger, store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    witness = tmp_path / "witness"
+    capsys.readouterr()
+    assert main(["--db", store_url, "audit", "seal", "--json", "--witness", str(witness)]) == 0
+    head = json.loads(capsys.readouterr().out)["head"]
+    position, _, chain = head.partition(":")
+    assert int(position) == history.log_position() - 2  # the seal's own two events come after it
+    assert len(chain) == 64
+    assert witness.read_text().split()[0] == head
+    assert main(["--db", store_url, "audit", "seal", "--witness", str(witness)]) == 0
+    assert head in capsys.readouterr().out  # nothing new: the same head again
+    assert len(witness.read_text().splitlines()) == 1  # and not appended twice
+    assert verify(store_url, "--expect-head", head, "--witness", str(witness)) == 0
+    assert verify(store_url, "--expect-head", "12:zz") == 2  # not a head: refused
+    assert verify(store_url, "--witness", str(tmp_path / "gone")) == 2  # a missing witness is refused

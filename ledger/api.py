@@ -21,7 +21,8 @@ from eventsourcing.persistence import MapperDeserialisationError, PersistenceErr
 from ledger.audit.bitemporal import balance_as_of
 from ledger.audit.export import ExportRow, export_rows
 from ledger.audit.seals import SEAL_KEY_VARIABLE, SealSummary, seal_key, seal_log
-from ledger.audit.verify import VerifyReport, ViewComparison, verify_log
+from ledger.audit.verify import VerifyReport, ViewComparison, check_readable, verify_log
+from ledger.audit.witness import append_head, heads_shown, last_head, witness_path
 from ledger.commands import (
     admin,
     cards,
@@ -80,6 +81,7 @@ from ledger.domain.grammar import DATE_TEXT
 from ledger.domain.money import DEFAULT_CURRENCY
 from ledger.domain.time import AMSTERDAM, parse_instant, parse_month
 from ledger.errors import InvalidInputError, StoreError
+from ledger.persistence.mapper import UnknownTopicError
 from ledger.projections import compare
 from ledger.projections.runtime import Projections
 from ledger.store import StoreConfig, parse_store_url, provisioning, resolve_url
@@ -149,7 +151,9 @@ def _day(value: Day, field: str) -> date:
 def _store_error(error: Exception) -> StoreError:
     """The store's own failure (database down, disk full, unreadable bytes) as one typed error."""
     detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    if isinstance(error, MapperDeserialisationError):
+    if isinstance(error, UnknownTopicError):
+        reason = f"{detail}; the log was altered or written by something else (run ledger audit verify)"
+    elif isinstance(error, MapperDeserialisationError):
         reason = (
             "a stored event cannot be read; check LEDGER_CIPHER_KEY and LEDGER_COMPRESS "
             f"(the store was written with other settings) or the data is damaged ({detail})"
@@ -823,31 +827,48 @@ class Ledger:
         yield from export_rows(self.app, customer=slug, effective_from=start, effective_to=end)
 
     @_store_errors
-    def seal(self, *, key: str | None = None) -> SealSummary:
+    def seal(self, *, key: str | None = None, witness: str | os.PathLike[str] | None = None) -> SealSummary:
         """Hash every record since the last seal into the log's seal chain.
 
         ``key`` (else ``$LEDGER_SEAL_KEY``; hex or text) signs each new seal with HMAC-SHA256.
+        ``witness`` (else ``$LEDGER_WITNESS_FILE``) is a file, best on another volume, that the
+        new head is appended to (see :mod:`ledger.audit.witness`).
         """
         secret = seal_key(key if key is not None else os.environ.get(SEAL_KEY_VARIABLE))
+        target = witness_path(witness)
         now = self.clock()
         actor = self._common(None, None)["actor"]
-        return retrying(lambda: seal_log(self.app, secret, actor, now))
+        summary = retrying(lambda: seal_log(self.app, secret, actor, now))
+        if target is not None and last_head(target) != summary.head:
+            append_head(target, summary.head, now)
+        return summary
 
     @_store_errors
     def verify(
-        self, *, key: str | None = None, view_comparisons: Sequence[ViewComparison] | None = None
+        self,
+        *,
+        key: str | None = None,
+        view_comparisons: Sequence[ViewComparison] | None = None,
+        expect_heads: Sequence[str] = (),
+        head_files: Sequence[str | os.PathLike[str]] = (),
+        witness: str | os.PathLike[str] | None = None,
     ) -> VerifyReport:
-        """Check every seal against the stored bytes and every invariant; see :class:`VerifyReport`.
+        """Check every seal against the stored bytes, every head shown, every invariant, snapshot
+        and view; see :class:`VerifyReport` (its ``status`` says which kind of finding, if any).
 
-        ``key`` (else ``$LEDGER_SEAL_KEY``) checks the seals' signatures.
+        ``key`` (else ``$LEDGER_SEAL_KEY``) checks the seals' signatures. ``expect_heads`` (heads
+        as ``seal`` printed them), ``head_files`` and ``witness`` (else ``$LEDGER_WITNESS_FILE``)
+        are heads the chain must still contain.
         """
         secret = seal_key(key if key is not None else os.environ.get(SEAL_KEY_VARIABLE))
+        heads = heads_shown(expect_heads, head_files, witness_path(witness))
+        check_readable(self.app)
         if view_comparisons is None:
             view_comparisons = compare.view_comparisons(self.projections)
         elif not isinstance(view_comparisons, list | tuple) or not all(map(callable, view_comparisons)):
             msg = f"{type(view_comparisons).__name__} is not a list of view comparisons"
             raise InvalidInputError("view_comparisons", msg)
-        return verify_log(self.app, secret, view_comparisons)
+        return verify_log(self.app, secret, view_comparisons, heads)
 
     @_store_errors
     def log_position(self) -> int:

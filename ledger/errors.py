@@ -109,6 +109,31 @@ class StoreError(LedgerError):
     """The store could not be opened or reached (bad URL, database down)."""
 
 
+class DamagedHistoryError(StoreError):
+    """An aggregate cannot be rebuilt from its stored events: the log was altered or damaged.
+
+    Why a typed error and not a crash: a reader must refuse clearly, and the auditor's tool
+    (``ledger audit verify``) names the position."""
+
+    def __init__(self, aggregate_id: object, detail: str) -> None:
+        self.aggregate_id = aggregate_id
+        super().__init__(
+            f"store: the history of {aggregate_id} cannot be replayed ({detail}); the log was altered "
+            "or damaged: run ledger audit verify"
+        )
+
+
+class ViewTamperedError(StoreError):
+    """A view's rows no longer match the digest the projection stored with its position."""
+
+    def __init__(self, view: str, detail: str) -> None:
+        self.view = view
+        super().__init__(
+            f"view {view}: {detail}; it was changed outside the ledger, so its figures are not shown. "
+            f"Run ledger audit verify, then ledger projections rebuild {view}"
+        )
+
+
 class TimelineError(LedgerError):
     """A dated change (contract, beheerpack) that makes no sense at its effective moment.
 

@@ -16,6 +16,7 @@ from typing import IO, TYPE_CHECKING, Any
 from uuid import UUID
 
 from ledger.audit.log import CustomerIndex, aggregate_type, event_data, event_type, jsonable, notifications
+from ledger.persistence.recorded import RecordedTimes
 from ledger.spreadsheet import neutralise
 
 if TYPE_CHECKING:
@@ -68,6 +69,7 @@ def export_rows(
 ) -> Iterator[ExportRow]:
     """Rows in log order; ``effective_from`` ≤ effective time < ``effective_to`` when given."""
     customers = CustomerIndex(app.recorder, app.mapper)
+    stamped = RecordedTimes(app.recorder)
     windowed = effective_from is not None or effective_to is not None
     for notification in notifications(app.recorder):
         event = app.mapper.to_domain_event(notification)
@@ -86,7 +88,7 @@ def export_rows(
             aggregate_id=aggregate_id,
             aggregate_type=aggregate_type(event),
             version=notification.originator_version,
-            recorded_at=recorded_at(event),
+            recorded_at=stamped.at(notification.id) or recorded_at(event),
             effective_at=effective_at,
             actor=actor,
             type=event_type(event),
@@ -96,7 +98,8 @@ def export_rows(
 
 
 def recorded_at(event: object) -> datetime:
-    """When the ledger wrote the event: the library stamps every event with ``timestamp``."""
+    """When the event was made: the library's ``timestamp``, read before the write lock; it stands
+    in for the store's stamp only where there is none (older events, the in-memory store)."""
     timestamp = getattr(event, "timestamp", None)
     if not isinstance(timestamp, datetime):
         msg = f"{type(event).__qualname__} has no recorded time"

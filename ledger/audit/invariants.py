@@ -1,11 +1,14 @@
 """The ledger's invariants, checked by replaying the stored events themselves (no projections).
 
 - no card balance ever below zero, and every event's stated ``balance_after`` is the running one;
-- every ``DebitReversed`` names a recorded ``Debited`` of that ticket, gives back what it took, once;
-- no ticket is debited twice on a card;
-- credited − debited = balance on every card, as the card aggregate loads it (snapshots included);
+- what reversals give back for a work entry is never more than that entry's debits took;
+- credited − debited − expired = balance on every card, as the card aggregate loads it;
 - a work entry's ``card_paid`` + ``invoiceable`` = ``amount`` (both zero when another entitlement
-  paid), and what it says the card paid is what the card's ``Debited`` for that ticket took.
+  paid), and what it says the card paid is what the card's debits for that entry took.
+
+Card money is summed generically: every card event that states a ``balance_after`` moves one of
+the card's three totals by its ``amount``, by kind (:data:`CARD_MOVEMENTS`). A kind of money event
+the verifier was not taught is itself a finding, so a new event can never pass unchecked.
 
 Memory grows with the number of cards and tickets (one small tally each), not with the log.
 """
@@ -13,22 +16,34 @@ Memory grows with the number of cards and tickets (one small tally each), not wi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from ledger.aggregates.strippenkaart import LedgerInvariantError, Strippenkaart
 from ledger.aggregates.work_entry import WorkEntry
-from ledger.audit.log import UNREADABLE, notifications
+from ledger.audit.log import UNREADABLE, aggregate_type, event_type, notifications
 from ledger.domain.payer import Payer
+from ledger.persistence.recorded import RecordedTimes
 
 if TYPE_CHECKING:
     from ledger.audit.findings import Findings
     from ledger.commands.application import LedgerApplication
 
 INVARIANT = "invariant"
+RECORDED = "recorded"
+"""Recorded times (stamped under the write lock) must rise with the log position."""
 ZERO = Decimal("0.00")
 CARD_PAYERS = frozenset({Payer.STRIPPENKAART.value, Payer.INVOICE.value})
+
+CARD_MOVEMENTS: dict[str, tuple[str, int]] = {
+    "Credited": ("credited", 1),
+    "Debited": ("debited", 1),
+    "DebitReversed": ("debited", -1),
+    "Expired": ("expired", 1),
+}
+"""Which total a card event's ``amount`` moves, and which way (by the event class's name)."""
 
 
 @dataclass
@@ -38,12 +53,15 @@ class CardTally:
     customer: str
     credited: Decimal = ZERO
     debited: Decimal = ZERO
+    expired: Decimal = ZERO
     debits: dict[str, Decimal] = field(default_factory=dict)
-    reversed: set[str] = field(default_factory=set)
+    """What each ticket's debits took, net of its reversals."""
+    taken: dict[str, Decimal] = field(default_factory=dict)
+    """What each ticket's debits took, reversals not counted."""
 
     @property
     def balance(self) -> Decimal:
-        return self.credited - self.debited
+        return self.credited - self.debited - self.expired
 
 
 @dataclass
@@ -62,6 +80,8 @@ class InvariantReplay:
         self.findings = findings
         self.cards: dict[UUID, CardTally] = {}
         self.card_paid: dict[tuple[str, str], Decimal] = {}
+        self.kinds: dict[UUID, str] = {}
+        """Each aggregate's kind, from its first event: a later event of another kind is forged."""
         self.unreadable: set[UUID] = set()
         """Aggregates with an event that cannot be read: their sums are not checked again."""
         self.summary = InvariantCheck()
@@ -72,55 +92,57 @@ class InvariantReplay:
     def apply(self, position: int, aggregate_id: UUID, event: object) -> None:
         if isinstance(event, Strippenkaart.Opened):
             self.cards[aggregate_id] = CardTally(event.customer)
-        elif isinstance(event, Strippenkaart.Credited | Strippenkaart.Debited | Strippenkaart.DebitReversed):
+        elif isinstance(event, Strippenkaart.Event) and hasattr(event, "balance_after"):
             self._card_event(position, aggregate_id, event)
         elif isinstance(event, WorkEntry.Recorded):
             self._work_entry(position, event)
 
-    def _card_event(
-        self,
-        position: int,
-        card_id: UUID,
-        event: Strippenkaart.Credited | Strippenkaart.Debited | Strippenkaart.DebitReversed,
-    ) -> None:
+    def _card_event(self, position: int, card_id: UUID, event: Any) -> None:
+        kind = type(event).__name__
         tally = self.cards.get(card_id)
         if tally is None:
-            self.problem(position, f"card {card_id}: {type(event).__qualname__} before the card was opened")
+            self.problem(position, f"card {card_id}: {kind} before the card was opened")
             return
-        where = f"card of {tally.customer!r}"
         if card_id in self.unreadable:
             return
-        if isinstance(event, Strippenkaart.Credited):
-            tally.credited += event.amount
-        elif isinstance(event, Strippenkaart.Debited):
-            if event.ticket in tally.debits:
-                self.problem(position, f"{where}: ticket {event.ticket!r} is debited twice")
-            tally.debits[event.ticket] = event.amount
-            tally.debited += event.amount
-        else:
-            self._reversal(position, tally, event)
+        where = f"card of {tally.customer!r}"
+        movement = CARD_MOVEMENTS.get(kind)
+        amount = getattr(event, "amount", None)
+        if movement is None or not isinstance(amount, Decimal):
+            self.problem(position, f"{where}: {kind} moves money in a way the verifier does not know")
+            self.unreadable.add(card_id)
+            return
+        total, sign = movement
+        setattr(tally, total, getattr(tally, total) + sign * amount)
+        # What a debit belongs to: its work entry's key (many entries may share a ticket).
+        entry = getattr(event, "entry", None) or getattr(event, "ticket", None)
+        if total == "debited" and isinstance(entry, str):
+            self._ticket(position, tally, entry, sign * amount)
         if tally.balance < ZERO:
             self.problem(position, f"{where}: balance {tally.balance} is below zero")
         if event.balance_after != tally.balance:
             self.problem(
                 position,
                 f"{where}: the event states balance {event.balance_after}, "
-                f"credited − debited is {tally.balance}",
+                f"credited − debited − expired is {tally.balance}",
             )
 
-    def _reversal(self, position: int, tally: CardTally, event: Strippenkaart.DebitReversed) -> None:
-        where = f"card of {tally.customer!r}"
-        debit = tally.debits.get(event.ticket)
-        if debit is None:
-            self.problem(position, f"{where}: reversal of ticket {event.ticket!r} names no recorded debit")
-        elif event.ticket in tally.reversed:
-            self.problem(position, f"{where}: ticket {event.ticket!r} is reversed twice")
-        elif event.amount != debit:
+    def _ticket(self, position: int, tally: CardTally, ticket: str, amount: Decimal) -> None:
+        """A debit (``amount`` > 0) or reversal (< 0) of one ticket: never more back than taken."""
+        net = tally.debits.get(ticket, ZERO) + amount
+        if amount > ZERO:
+            tally.taken[ticket] = tally.taken.get(ticket, ZERO) + amount
+        elif ticket not in tally.taken:
             self.problem(
-                position, f"{where}: reversal of {event.ticket!r} gives back {event.amount}, not {debit}"
+                position, f"card of {tally.customer!r}: reversal of ticket {ticket!r} names no recorded debit"
             )
-        tally.reversed.add(event.ticket)
-        tally.debited -= event.amount
+        elif net < ZERO:
+            self.problem(
+                position,
+                f"card of {tally.customer!r}: reversals of {ticket!r} give back {-amount} more than "
+                f"its debits took (net {net})",
+            )
+        tally.debits[ticket] = net
 
     def _work_entry(self, position: int, event: WorkEntry.Recorded) -> None:
         self.summary.work_entries += 1
@@ -133,14 +155,15 @@ class InvariantReplay:
                 f"{event.invoiceable} is not the amount {event.amount}",
             )
         if event.card_paid > ZERO:
-            self.card_paid[(event.customer, event.ticket)] = event.card_paid
+            entry = getattr(event, "entry", None) or event.ticket
+            self.card_paid[(event.customer, entry)] = event.card_paid
 
     def finish(self, app: LedgerApplication) -> None:
         """Cross-checks that need the whole log: entries against card debits, cards as loaded."""
         debits = {
             (tally.customer, ticket): amount
             for tally in self.cards.values()
-            for ticket, amount in tally.debits.items()
+            for ticket, amount in tally.taken.items()
         }
         for (customer, ticket), paid in sorted(self.card_paid.items()):
             if debits.get((customer, ticket)) != paid:
@@ -157,17 +180,17 @@ class InvariantReplay:
     def _compare_loaded(self, app: LedgerApplication, card_id: UUID, tally: CardTally) -> None:
         try:
             card = app.get_or_none(card_id, Strippenkaart)
-        except (LedgerInvariantError, *UNREADABLE) as error:
+        except (LedgerInvariantError, AttributeError, *UNREADABLE) as error:
             self.problem(None, f"card of {tally.customer!r} cannot be loaded: {error}")
             return
         if card is None:
             return
-        loaded = (card.credited, card.debited, card.balance)
-        replayed = (tally.credited, tally.debited, tally.balance)
+        loaded = (card.credited, card.debited, card.expired, card.balance)
+        replayed = (tally.credited, tally.debited, tally.expired, tally.balance)
         if loaded != replayed:
             self.problem(
                 None,
-                f"card of {tally.customer!r}: loads as credited/debited/balance {loaded}, "
+                f"card of {tally.customer!r}: loads as credited/debited/expired/balance {loaded}, "
                 f"its events add up to {replayed}",
             )
 
@@ -175,14 +198,38 @@ class InvariantReplay:
 def check_invariants(app: LedgerApplication, findings: Findings) -> InvariantCheck:
     """Replay every stored event once; an unreadable one is itself a problem."""
     replay = InvariantReplay(findings)
+    stamped = RecordedTimes(app.recorder)
+    latest: datetime | None = None
     for record in notifications(app.recorder):
         replay.summary.events += 1
+        recorded = stamped.at(record.id)
+        if recorded is not None:
+            if latest is not None and recorded < latest:
+                message = (
+                    f"position {record.id}: recorded at {recorded.isoformat()}, before an earlier position"
+                )
+                findings.problem(RECORDED, record.id, message)
+            latest = recorded if latest is None else max(latest, recorded)
         try:
             event = app.mapper.to_domain_event(record)
         except UNREADABLE as error:
             replay.problem(record.id, f"position {record.id}: the stored event cannot be read: {error}")
             replay.unreadable.add(UUID(str(record.originator_id)))
             continue
-        replay.apply(record.id, UUID(str(record.originator_id)), event)
+        aggregate_id = UUID(str(record.originator_id))
+        kind = aggregate_type(event)
+        first_kind = replay.kinds.setdefault(aggregate_id, kind)
+        if kind != first_kind:
+            message = f"position {record.id}: a {event_type(event)} in the history of a {first_kind}"
+            replay.problem(record.id, message)
+            replay.unreadable.add(aggregate_id)
+            continue
+        try:
+            replay.apply(record.id, aggregate_id, event)
+        except (AttributeError, ArithmeticError, *UNREADABLE) as error:
+            # A record whose topic was rewritten decodes as another kind, without its fields.
+            message = f"position {record.id}: {type(event).__qualname__} lacks what its kind has: {error}"
+            replay.problem(record.id, message)
+            replay.unreadable.add(UUID(str(record.originator_id)))
     replay.finish(app)
     return replay.summary

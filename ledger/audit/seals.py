@@ -154,8 +154,15 @@ class SealSummary(JsonResult):
     from_position: int | None
     to_position: int | None
     records: int
-    head: str
+    chain_head: str
     signed: bool
+    head: str = ""
+    """``POSITION:HASH``: the chain's last link and the position it covers up to; keep it apart
+    (``--head-file``, a witness) so that a shortened or rewritten chain cannot pass unnoticed."""
+
+    def __post_init__(self) -> None:
+        if not self.head:
+            object.__setattr__(self, "head", head_text(self.to_position or 0, self.chain_head))
 
 
 def seal_log(app: LedgerApplication, key: bytes | None, actor: str, at: datetime) -> SealSummary:
@@ -170,8 +177,9 @@ def seal_log(app: LedgerApplication, key: bytes | None, actor: str, at: datetime
     stop = app.recorder.max_notification_id() or 0
     after = seal.to_position if seal is not None else 0
     if stop <= after or _only_seals(app, after, stop):
-        head = seal.head if seal is not None else GENESIS_HEAD
-        return SealSummary(0, None, None, 0, head, signed=False)
+        if seal is None:
+            return SealSummary(0, None, None, 0, GENESIS_HEAD, signed=False, head=head_text(0, GENESIS_HEAD))
+        return SealSummary(0, None, None, 0, seal.head, signed=False, head=head_text(after, seal.head))
     if seal is None:
         seal = LogSeal(actor=actor, effective_at=at)
     seals, records = 0, 0
@@ -192,6 +200,48 @@ def seal_log(app: LedgerApplication, key: bytes | None, actor: str, at: datetime
     return SealSummary(seals, after + 1, stop, records, seal.head, signed=key is not None)
 
 
+# --- heads: what a witness keeps -----------------------------------------------------------------
+
+HEAD_PATTERN = re.compile(r"(\d{1,18}):([0-9a-f]{64})")
+HEADS_MAX = 10_000
+"""Heads one verification compares at most (a witness file grows by one line per seal)."""
+
+
+@dataclass(frozen=True)
+class Head:
+    """The chain as it stood once: its last link ``chain`` after position ``position``."""
+
+    position: int
+    chain: str
+
+    def __str__(self) -> str:
+        return head_text(self.position, self.chain)
+
+
+def head_text(position: int, chain: str) -> str:
+    return f"{position}:{chain}"
+
+
+def parse_head(text: str, field: str = "expect-head") -> Head:
+    """A head as ``seal`` prints it, ``POSITION:HASH``; anything else is refused."""
+    match = HEAD_PATTERN.fullmatch(text.strip().lower())
+    if match is None:
+        raise InvalidInputError(field, f"{text.strip()[:80]!r} is not a head of the form POSITION:HASH")
+    return Head(int(match.group(1)), match.group(2))
+
+
+def parse_head_lines(text: str, field: str) -> list[Head]:
+    """Heads in a head file or witness: the first word of each line; blank and ``#`` lines skipped."""
+    heads = []
+    for line in text.splitlines():
+        words = line.split()
+        if words and not words[0].startswith("#"):
+            heads.append(parse_head(words[0], field))
+        if len(heads) > HEADS_MAX:
+            raise InvalidInputError(field, f"more than {HEADS_MAX} heads; keep only the newest")
+    return heads
+
+
 def _only_seals(app: LedgerApplication, after: int, stop: int) -> bool:
     return all(
         UUID(str(record.originator_id)) == LOG_SEAL_ID
@@ -210,6 +260,9 @@ class SealCheck:
     records: int = 0
     last_sealed_position: int = 0
     unsealed_records: int = 0
+    first_unsealed_position: int | None = None
+    heads: dict[int, str] = field(default_factory=dict)
+    """The chain's link at the end of each seal, by the position it ends at (0: the genesis)."""
 
 
 def check_seals(app: LedgerApplication, key: bytes | None, findings: Findings) -> SealCheck:
@@ -228,14 +281,38 @@ def check_seals(app: LedgerApplication, key: bytes | None, findings: Findings) -
         summary.seals += 1
         summary.records += sealed.record_count
         summary.last_sealed_position = sealed.to_position
+        summary.heads[sealed.to_position] = sealed.head
         expected_from, expected_previous = sealed.to_position + 1, sealed.head
     # The newest seal's own events always come after it; they are covered by the next seal.
-    summary.unsealed_records = sum(
-        1
-        for record in notifications(app.recorder, after=summary.last_sealed_position)
-        if UUID(str(record.originator_id)) != LOG_SEAL_ID
-    )
+    for record in notifications(app.recorder, after=summary.last_sealed_position):
+        if UUID(str(record.originator_id)) != LOG_SEAL_ID:
+            summary.unsealed_records += 1
+            if summary.first_unsealed_position is None:
+                summary.first_unsealed_position = record.id
     return summary
+
+
+HEAD = "head"
+
+
+def check_heads(check: SealCheck, heads: list[Head], findings: Findings) -> None:
+    """Each head shown (``--expect-head``, a head file, the witness) must be a link of the chain.
+
+    A chain that ends before a head was cut short (records and seals deleted together); one whose
+    link at that position differs was rewritten. Either way the stored log is not the one the head
+    was taken from.
+    """
+    known = {0: GENESIS_HEAD, **check.heads}
+    for head in heads:
+        if head.position > check.last_sealed_position:
+            message = (
+                f"head {head}: the chain ends at position {check.last_sealed_position}, before this "
+                "head; sealed records (and their seals) were removed"
+            )
+            findings.problem(HEAD, check.last_sealed_position + 1, message)
+        elif known.get(head.position) != head.chain:
+            ends = "no seal ends there" if head.position not in known else "the chain's link there differs"
+            findings.problem(HEAD, head.position, f"head {head}: {ends}; the sealed log was rewritten")
 
 
 SEAL = "seal"

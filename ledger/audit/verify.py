@@ -1,23 +1,47 @@
-"""``audit verify``: seals, invariants and (once projections exist) live views against a rebuild.
+"""``audit verify``: seals, witnessed heads, invariants, snapshots and live views against a rebuild.
 
-Every difference is reported, not just the first; the report is ``ok`` only when there is none.
+Every difference is reported, not just the first. What verify finds falls in three kinds, each
+with its own outcome (and CLI exit code), so a monitoring job can tell them apart:
+
+- ``differences``: the log, a snapshot or a view is not what the ledger wrote (tampering, damage
+  or a bug); exit 3;
+- ``head-mismatch``: the chain is shorter than, or diverges from, a head it was shown (the sealed
+  log was cut short or rewritten, seals included); exit 5;
+- ``unsealed``: nothing is wrong, but events after the newest seal are not covered yet; exit 4.
+
+Verification never stops at what it finds: a check that fails in an unforeseen way becomes a
+finding of its own, and the other checks still run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from eventsourcing.persistence import MapperDeserialisationError
 
 from ledger.audit.findings import Finding, Findings
 from ledger.audit.invariants import InvariantCheck, check_invariants
-from ledger.audit.seals import SEAL, SealCheck, check_seals
+from ledger.audit.seals import HEAD, SEAL, Head, SealCheck, check_heads, check_seals
+from ledger.audit.snapshots import SnapshotCheck, check_snapshots
+from ledger.persistence.mapper import UnknownTopicError
 
 if TYPE_CHECKING:
     from ledger.commands.application import LedgerApplication
 
 ViewComparison = Callable[["LedgerApplication"], Iterable[Finding]]
 """Rebuilds one projection into a fresh scratch view and yields each difference with the live one."""
+
+UNSEALED = "unsealed"
+VIEW = "view"
+VERIFIER = "verifier"
+T = TypeVar("T")
+
+STATUS_OK = "ok"
+STATUS_DIFFERENCES = "differences"
+STATUS_UNSEALED = "unsealed"
+STATUS_HEAD_MISMATCH = "head-mismatch"
 
 
 @dataclass
@@ -26,61 +50,131 @@ class VerifyReport:
 
     seals: SealCheck
     invariants: InvariantCheck
+    snapshots: SnapshotCheck
     views_compared: int
+    heads_checked: int = 0
     problems: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
+    unsealed: list[Finding] = field(default_factory=list)
     problem_count: int = 0
     first_mismatch_position: int | None = None
 
     @property
+    def status(self) -> str:
+        """The worst kind found: a head mismatch, else differences, else unsealed events, else ok."""
+        if any(finding.check == HEAD for finding in self.problems):
+            return STATUS_HEAD_MISMATCH
+        if self.problem_count:
+            return STATUS_DIFFERENCES
+        if self.unsealed:
+            return STATUS_UNSEALED
+        return STATUS_OK
+
+    @property
     def ok(self) -> bool:
-        return self.problem_count == 0
+        """No finding at all: every event sealed, every check passed."""
+        return self.status == STATUS_OK
+
+    @property
+    def untampered(self) -> bool:
+        """Nothing altered, removed or inconsistent (unsealed events may remain)."""
+        return self.status in (STATUS_OK, STATUS_UNSEALED)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
+            "status": self.status,
             "first_mismatch_position": self.first_mismatch_position,
             "seals_checked": self.seals.seals,
             "records_sealed": self.seals.records,
             "last_sealed_position": self.seals.last_sealed_position,
             "unsealed_records": self.seals.unsealed_records,
+            "heads_checked": self.heads_checked,
             "events_replayed": self.invariants.events,
             "cards_checked": self.invariants.cards,
             "work_entries_checked": self.invariants.work_entries,
+            "snapshots_checked": self.snapshots.snapshots,
             "views_compared": self.views_compared,
             "problem_count": self.problem_count,
             "problems": [finding.to_json() for finding in self.problems],
+            "unsealed": [finding.to_json() for finding in self.unsealed],
             "warnings": [finding.to_json() for finding in self.warnings],
         }
+
+
+def guarded(findings: Findings, what: str, check: Callable[[], T], default: T) -> T:
+    """Run one check; if it fails in a way nobody foresaw, that failure is a finding, not a crash."""
+    try:
+        return check()
+    except Exception as error:
+        findings.problem(VERIFIER, None, f"{what} could not finish: {type(error).__name__}: {error}")
+        return default
+
+
+READABLE_PROBE_EVENTS = 50
+
+
+def check_readable(app: LedgerApplication) -> None:
+    """Refuse to verify a store this process cannot read at all (a missing or wrong cipher key,
+    compression off): every event would be a finding, and the one true answer is "set the key".
+    One damaged record among readable ones stays a finding, never a refusal."""
+    failures: list[MapperDeserialisationError] = []
+    records = app.recorder.select_notifications(start=1, limit=READABLE_PROBE_EVENTS)
+    for record in records:
+        try:
+            app.mapper.to_domain_event(record)
+        except UnknownTopicError:
+            return
+        except MapperDeserialisationError as error:
+            failures.append(error)
+        else:
+            return
+    if records and len(failures) == len(records):
+        raise failures[0]
+
+
+def _listed(app: LedgerApplication, compare: ViewComparison) -> Callable[[], list[Finding]]:
+    return lambda: list(compare(app))
 
 
 def verify_log(
     app: LedgerApplication,
     key: bytes | None,
     view_comparisons: Sequence[ViewComparison] | None = None,
+    heads: Sequence[Head] = (),
 ) -> VerifyReport:
-    """Check every seal against the stored bytes, every invariant, and every live view."""
+    """Check every seal and head against the stored bytes, every invariant, snapshot and view."""
     findings = Findings()
-    seals = check_seals(app, key, findings)
-    invariants = check_invariants(app, findings)
-    # The facade passes one comparison per projection (ledger.projections.compare).
+    seals = guarded(findings, "checking the seals", lambda: check_seals(app, key, findings), SealCheck())
+    check_heads(seals, list(heads), findings)
+    invariants = guarded(
+        findings, "replaying the log", lambda: check_invariants(app, findings), InvariantCheck()
+    )
+    snapshots = guarded(
+        findings, "checking snapshots", lambda: check_snapshots(app, findings), SnapshotCheck()
+    )
     comparisons = view_comparisons or ()
     for compare in comparisons:
-        for finding in compare(app):
+        name = getattr(compare, "__name__", "a view")
+        found: list[Finding] = guarded(findings, f"comparing {name}", _listed(app, compare), [])
+        for finding in found:
             findings.problem(finding.check, finding.position, finding.message)
+    unsealed = []
     if seals.unsealed_records:
-        findings.warning(
-            SEAL,
-            seals.last_sealed_position + 1,
+        message = (
             f"{seals.unsealed_records} event(s) after position {seals.last_sealed_position} are not "
-            "sealed yet (run `ledger audit seal`)",
+            "sealed yet (run `ledger audit seal`): nothing proves they were not altered"
         )
+        unsealed.append(Finding(UNSEALED, seals.first_unsealed_position, message))
     return VerifyReport(
         seals=seals,
         invariants=invariants,
-        views_compared=len(comparisons),
+        snapshots=snapshots,
+        views_compared=sum(getattr(compare, "views", 1) for compare in comparisons),
+        heads_checked=len(heads),
         problems=findings.problems,
         warnings=findings.warnings,
+        unsealed=unsealed,
         problem_count=findings.problem_count,
         first_mismatch_position=findings.first_position(SEAL),
     )

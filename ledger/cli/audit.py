@@ -1,6 +1,10 @@
 """``ledger audit export|catalogue|seal|verify``: what an auditor reads, straight from the log.
 
-``verify`` exits 3 when it finds any difference (0 when none), so scripts and cron can alert on it.
+``verify`` exits with one code per outcome, so scripts and cron can alert on each:
+0 nothing found; 2 the command was refused (bad argument, unreadable head file, store down);
+3 differences (altered, removed or inconsistent records, snapshots or views);
+4 only unsealed events (nothing wrong found, but the newest events are not sealed yet);
+5 the chain is shorter than, or diverges from, a head it was shown (cut short or rewritten).
 """
 
 from __future__ import annotations
@@ -14,11 +18,23 @@ from typing import IO, TYPE_CHECKING
 
 from ledger.audit.catalogue import catalogue, render_markdown
 from ledger.audit.export import WRITERS
+from ledger.audit.verify import STATUS_DIFFERENCES, STATUS_HEAD_MISMATCH, STATUS_OK, STATUS_UNSEALED
+from ledger.audit.witness import WITNESS_VARIABLE
 from ledger.cli.common import EXIT_OK, Subparsers, add_json
 from ledger.cli.files import checked_output, replaced_when_done
 
 EXIT_DIFFERENCES = 3
 """``audit verify`` found at least one difference (distinct from 2, a refused command)."""
+EXIT_UNSEALED = 4
+"""``audit verify`` found nothing wrong, but events after the newest seal are not covered."""
+EXIT_HEAD_MISMATCH = 5
+"""``audit verify`` was shown a head the chain no longer contains: it was cut short or rewritten."""
+EXIT_CODES = {
+    STATUS_OK: EXIT_OK,
+    STATUS_DIFFERENCES: EXIT_DIFFERENCES,
+    STATUS_UNSEALED: EXIT_UNSEALED,
+    STATUS_HEAD_MISMATCH: EXIT_HEAD_MISMATCH,
+}
 
 if TYPE_CHECKING:
     import argparse
@@ -65,13 +81,36 @@ def register(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> No
         help="hash every event since the last seal into the seal chain (HMAC with $LEDGER_SEAL_KEY)",
         parents=parents,
     )
+    seal.add_argument(
+        "--witness",
+        metavar="FILE",
+        help=f"append the new head to FILE, best on another volume (default ${WITNESS_VARIABLE})",
+    )
     add_json(seal)
     seal.set_defaults(handler=seal_log)
 
     verify = actions.add_parser(
         "verify",
-        help="check every seal and the ledger's invariants; exit 3 on any difference",
+        help="check seals, heads, invariants, snapshots and views; exit 3 differences, "
+        "4 only unsealed events, 5 chain shorter than or diverging from a head",
         parents=parents,
+    )
+    verify.add_argument(
+        "--expect-head",
+        action="append",
+        default=[],
+        metavar="HEAD",
+        help="a head (POSITION:HASH) printed by `audit seal` that the chain must still contain",
+    )
+    verify.add_argument(
+        "--head-file",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a file of heads, one per line (first word), each of which the chain must contain",
+    )
+    verify.add_argument(
+        "--witness", metavar="FILE", help=f"the witness file `seal` appends to (default ${WITNESS_VARIABLE})"
     )
     add_json(verify)
     verify.set_defaults(handler=verify_log)
@@ -124,7 +163,7 @@ def show_catalogue(_: Ledger | None, args: argparse.Namespace, out: Output) -> i
 
 
 def seal_log(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
-    summary = ledger.seal()
+    summary = ledger.seal(witness=args.witness)
     if args.json:
         out.json(summary.to_json())
     elif summary.seals == 0:
@@ -144,13 +183,20 @@ def seal_log(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
 
 
 def verify_log(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
-    report = ledger.verify()
+    report = ledger.verify(expect_heads=args.expect_head, head_files=args.head_file, witness=args.witness)
     data = report.to_json()
+    code = EXIT_CODES[report.status]
     if args.json:
         out.json(data)
-        return EXIT_OK if report.ok else EXIT_DIFFERENCES
-    title = "Verified: no differences" if report.ok else f"{report.problem_count} difference(s) found"
+        return code
+    titles = {
+        STATUS_OK: "Verified: no differences, every event sealed",
+        STATUS_UNSEALED: "No differences, but some events are not sealed yet",
+        STATUS_DIFFERENCES: f"{report.problem_count} difference(s) found",
+        STATUS_HEAD_MISMATCH: "The chain does not contain a head it was shown",
+    }
     summary = (
+        "status",
         "first_mismatch_position",
         "seals_checked",
         "records_sealed",
@@ -159,10 +205,13 @@ def verify_log(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
         "events_replayed",
         "cards_checked",
         "work_entries_checked",
+        "snapshots_checked",
+        "heads_checked",
         "views_compared",
     )
-    out.fields(title, [(key, data[key]) for key in summary])
-    for kind, findings in (("Problems", report.problems), ("Warnings", report.warnings)):
+    out.fields(titles[report.status], [(key, data[key]) for key in summary])
+    groups = (("Problems", report.problems), ("Unsealed", report.unsealed), ("Warnings", report.warnings))
+    for kind, findings in groups:
         if findings:
             out.table(
                 kind,
@@ -170,4 +219,4 @@ def verify_log(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
                 [(f.check, f.position, f.message) for f in findings],
                 numeric=("position",),
             )
-    return EXIT_OK if report.ok else EXIT_DIFFERENCES
+    return code

@@ -30,16 +30,19 @@ from eventsourcing.domain import (
     ImmutableAggregateProtocol,
     MutableAggregateProtocol,
 )
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Recording, Transcoding
 from eventsourcing.utils import EnvType
 
 from ledger.aggregates.customer import Customer
 from ledger.aggregates.onsite_engagement import OnSiteEngagement
-from ledger.aggregates.strippenkaart import CreditBlock, Strippenkaart
+from ledger.aggregates.strippenkaart import CreditBlock, LedgerInvariantError, Strippenkaart
 from ledger.commands.batch_read import BatchReader
 from ledger.domain.monthly import MonthlyTerm
-from ledger.errors import ConcurrencyError, UnknownCustomerError
+from ledger.errors import ConcurrencyError, DamagedHistoryError, UnknownCustomerError
+from ledger.persistence.mapper import LedgerMapper
 
+REPLAY_FAILURES = (AssertionError, AttributeError, KeyError, TypeError, LedgerInvariantError)
+"""What replaying a history that was tampered with raises inside the library or a mutator."""
 RETRY_ATTEMPTS_MAX = 12
 """How often a command is re-run after losing a race on the same aggregate."""
 RETRY_BACKOFF_BASE_S = 0.005
@@ -95,6 +98,10 @@ class LedgerApplication(Application[UUID]):
         super().register_transcodings(transcoder)
         transcoder.register(CreditBlockAsDict())
         transcoder.register(MonthlyTermAsDict())
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """Stored topics resolve only to the ledger's own event classes (see LedgerMapper)."""
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=LedgerMapper)
 
     def __init__(self, env: EnvType | None = None) -> None:
         super().__init__(env)
@@ -175,6 +182,10 @@ class LedgerApplication(Application[UUID]):
             aggregate: object = prefetched if taken else self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
+        except REPLAY_FAILURES as error:
+            # A record of another kind in this history (a rewritten topic), or state without a
+            # field its kind has: not a bug to crash on, a damaged log to refuse.
+            raise DamagedHistoryError(aggregate_id, f"{type(error).__name__}: {error}") from error
         if aggregate is None:
             return None
         if not isinstance(aggregate, kind):

@@ -19,6 +19,11 @@ version it decided on. Under the lock, the function checks (one primary-key prob
 long the history) that none of them has a newer event, and refuses the whole append if one has
 (:class:`ReadSetChangedError`, an ``IntegrityError``: the command is re-run on fresh state). That
 lets a command that already holds the state skip reading it again: one round trip instead of two.
+
+**Recorded time.** The function reads the clock (``clock_timestamp()``) after it holds the lock,
+never earlier than the newest event's, into ``recorded_at``: recorded times rise with the log
+position, so an event that commits after a moment K is never recorded before K and "as known at
+K" cannot change after K (the library's event ``timestamp`` is read before the lock is waited for).
 """
 
 from __future__ import annotations
@@ -64,9 +69,13 @@ class OneTripApplicationRecorder(PostgresApplicationRecorder):
         ).format(
             lock_timeout=Literal(f"{datastore.lock_timeout}s"), channel=Identifier(self.channel_name), **names
         )
+        # The recorded time is read here, under the lock, and never before the newest event's.
         insert = SQL(
-            "RETURN QUERY INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
-            "SELECT * FROM unnest(ids, versions, topics, states) RETURNING notification_id; "
+            "stamp := GREATEST(clock_timestamp(), (SELECT e.recorded_at FROM {schema}.{table} e "
+            "ORDER BY e.notification_id DESC LIMIT 1)); "
+            "RETURN QUERY INSERT INTO {schema}.{table} "
+            "(originator_id, originator_version, topic, state, recorded_at) "
+            "SELECT u.*, stamp FROM unnest(ids, versions, topics, states) AS u RETURNING notification_id; "
         ).format(**names)
         check = SQL(
             "IF EXISTS (SELECT 1 FROM unnest(read_ids, read_versions) AS r(id, version) "
@@ -76,14 +85,22 @@ class OneTripApplicationRecorder(PostgresApplicationRecorder):
         ).format(code=Literal(READ_SET_CHANGED), **names)
         signature = SQL("ids {id_type}[], versions bigint[], topics text[], states bytea[]").format(**names)
         self.sql_create_statements += [
+            # Only when missing: even ``ADD COLUMN IF NOT EXISTS`` waits for the strongest lock.
+            SQL(
+                "DO $DO$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE "
+                "table_schema = {schema_text} AND table_name = {table_text} AND column_name = 'recorded_at') "
+                "THEN ALTER TABLE {schema}.{table} ADD COLUMN recorded_at timestamptz; END IF; END $DO$"
+            ).format(schema_text=Literal(datastore.schema), table_text=Literal(events_table_name), **names),
             SQL(
                 "CREATE OR REPLACE FUNCTION {schema}.{function}({signature}) "
-                "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ BEGIN {body}{insert}END; $BODY$"
+                "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ DECLARE stamp timestamptz; "
+                "BEGIN {body}{insert}END; $BODY$"
             ).format(signature=signature, body=body, insert=insert, **names),
             SQL(
                 "CREATE OR REPLACE FUNCTION {schema}.{function_if}({signature}, "
                 "read_ids {id_type}[], read_versions bigint[]) "
-                "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ BEGIN {body}{check}{insert}END; $BODY$"
+                "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ DECLARE stamp timestamptz; "
+                "BEGIN {body}{check}{insert}END; $BODY$"
             ).format(signature=signature, body=body, check=check, insert=insert, **names),
         ]
         self.names = names

@@ -1,4 +1,5 @@
-"""SQLite: the library's application recorder, able to check a read condition as it appends.
+"""SQLite: the library's application recorder, able to check a read condition as it appends,
+and stamping each event's recorded time under the write lock.
 
 A command that holds the state of what it reads may skip reading it again (see
 ``ledger.commands.batch_read``); its append then checks, inside the write transaction, that none
@@ -6,13 +7,21 @@ of those aggregates has an event after the version the command decided on. ``BEG
 SQLite's write lock before that check, so no other writer can slip in between the check and the
 insert, and a reader never has to upgrade to a writer (which SQLite refuses when another process
 wrote in between). Each aggregate is one probe of the primary key, however long its history.
+
+**Recorded time.** Every append takes the write lock first (``BEGIN IMMEDIATE``) and only then
+reads the clock, into the ``recorded_at`` column: never earlier than the newest event's, so
+recorded times rise with log position. A time stamped before waiting for the lock (as the
+library's event ``timestamp`` is) could fall before a moment K while the event only commits after
+K, and "as known at K" would change after K. Text in UTC with microseconds, which sorts as time.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import OperationalError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteTransaction
@@ -33,8 +42,32 @@ class ImmediateTransaction(SQLiteTransaction):
         return cursor
 
 
+RECORDED_AT_FORMAT = "%Y-%m-%dT%H:%M:%S.%f+00:00"
+
+
+def recorded_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime(RECORDED_AT_FORMAT)
+
+
 class ConditionalSQLiteRecorder(SQLiteApplicationRecorder):
-    """Appends as the library does, or, with a read condition, checks it first under the lock."""
+    """Appends under the write lock, stamping ``recorded_at`` there; with a read condition, checks
+    it first under the same lock."""
+
+    def __init__(self, datastore: Any, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name)
+        self.insert_events_statement = (
+            f"INSERT INTO {self.events_table_name} "
+            "(originator_id, originator_version, topic, state, recorded_at) VALUES (?,?,?,?,?)"
+        )
+        self.last_recorded_statement = (
+            f"SELECT recorded_at FROM {self.events_table_name} ORDER BY rowid DESC LIMIT 1"
+        )
+
+    def _create_table(self, c: Any) -> None:
+        super()._create_table(c)
+        c.execute(f"PRAGMA table_info({self.events_table_name})")
+        if "recorded_at" not in {row[1] for row in c.fetchall()}:  # a store from before the column
+            c.execute(f"ALTER TABLE {self.events_table_name} ADD COLUMN recorded_at TEXT")
 
     def insert_events(
         self,
@@ -43,20 +76,38 @@ class ConditionalSQLiteRecorder(SQLiteApplicationRecorder):
         read_condition: ReadCondition | None = None,
         **kwargs: Any,
     ) -> Sequence[int] | None:
-        if read_condition is None:
-            return super().insert_events(stored_events, **kwargs)
+        with (
+            self.datastore.get_connection(commit=True) as connection,
+            ImmediateTransaction(connection, commit=True) as cursor,
+        ):
+            if read_condition is not None:
+                self._check(cursor, read_condition)
+            return self._insert_events(cursor, stored_events, **kwargs)
+
+    def _check(self, cursor: Any, read_condition: ReadCondition) -> None:
         ids, versions = read_condition
         probes = " OR ".join("(originator_id = ? AND originator_version > ?)" for _ in ids)
         check = f"SELECT 1 FROM {self.events_table_name} WHERE {probes} LIMIT 1"
         check_params: list[Any] = []
         for aggregate_id, version in zip(ids, versions, strict=True):
             check_params += [aggregate_id.hex, version]
-        with (
-            self.datastore.get_connection(commit=True) as connection,
-            ImmediateTransaction(connection, commit=True) as cursor,
-        ):
-            cursor.execute(check, check_params)
-            if cursor.fetchone() is not None:
-                msg = "an aggregate the command read has changed"
-                raise ReadSetChangedError(msg)
-            return self._insert_events(cursor, stored_events, **kwargs)
+        cursor.execute(check, check_params)
+        if cursor.fetchone() is not None:
+            msg = "an aggregate the command read has changed"
+            raise ReadSetChangedError(msg)
+
+    def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **_: Any) -> Sequence[int] | None:
+        c.execute(self.last_recorded_statement)
+        row = c.fetchone()
+        stamp = recorded_text(datetime.now(UTC))  # read only now: the write lock is held
+        if row is not None and row[0] is not None and row[0] > stamp:
+            stamp = row[0]  # the clock went back: never before the newest recorded event
+        returning = []
+        for s in stored_events:
+            originator_id = s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id
+            c.execute(
+                self.insert_events_statement,
+                (originator_id, s.originator_version, s.topic, s.state, stamp),
+            )
+            returning.append(c.lastrowid)
+        return returning

@@ -37,8 +37,12 @@ class LedgerProjection(Projection[V]):
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         """Apply one event in its own transaction; skip it when another runner got there first."""
+        view: Any = self.view  # every ledger view is a SqlView
         try:
-            self.apply(domain_event, tracking)
+            with view.batch():  # the event, its position and the rows' digest commit together
+                view.check_digest(tracking.application_name)  # an edit is refused, never folded in
+                self.apply(domain_event, tracking)
+                view.record_digest(tracking.application_name)
         except AlreadyAppliedError:
             return
 
@@ -78,12 +82,14 @@ def catch_up(
         )
         try:
             with view.batch():
+                view.check_digest(app.name)  # an edit is refused, never folded into a new digest
                 for notification in notifications:
                     domain_event = app.mapper.to_domain_event(notification)
                     projection.apply(domain_event, Tracking(app.name, notification.id))
                 last = notifications[-1].id if notifications else position
                 if len(notifications) < room and last < stop:
                     view.insert_tracking(Tracking(app.name, stop))
+                view.record_digest(app.name)
         except AlreadyAppliedError:
             continue
         applied += len(notifications)

@@ -1,8 +1,10 @@
 """Live views against a rebuild from nothing: the check behind ``ledger audit verify``.
 
 Projections are pure functions of the log, so a view replayed from the first event into scratch
-tables must hold exactly the rows of the live one. The scratch view is the same class in the same
-store (same SQL dialect, same value encodings), under another table prefix, dropped afterwards.
+tables must hold exactly the rows of the live one. The scratch view is the same class on the same
+kind of store (same SQL dialect, same value encodings), in a schema or file of this run's own
+(:meth:`~ledger.projections.runtime.Projections.scratch`), removed afterwards: concurrent runs
+never share a table.
 """
 
 from __future__ import annotations
@@ -11,52 +13,66 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ledger.audit.findings import Finding
+from ledger.errors import ViewTamperedError
 from ledger.projections.base import catch_up
-from ledger.projections.runtime import Projections, projection_kind
+from ledger.projections.runtime import Projections, ScratchViews, projection_kind
 from ledger.projections.sql import ProjectionInvariantError
 
 if TYPE_CHECKING:
     from ledger.commands.application import LedgerApplication
     from ledger.projections.sql import PostgresView, SQLiteView
 
-SCRATCH_PREFIX = "verify_"
 ROW_DIFFERENCES_MAX = 20
 """How many differing rows one table reports before it only counts them."""
 
 
 def view_comparisons(projections: Projections) -> list[Callable[[LedgerApplication], Iterator[Finding]]]:
-    """One comparison per registered projection, for :func:`ledger.audit.verify.verify_log`."""
-    return [_comparison(projections, name) for name in projections.names]
+    """One comparison of every registered projection, for :func:`ledger.audit.verify.verify_log`."""
+
+    def compare_views(app: LedgerApplication) -> Iterator[Finding]:
+        with projections.scratch() as scratch:
+            for name in projections.names:
+                yield from _compare(app, projections, scratch, name)
+
+    compare_views.views = len(projections.names)  # type: ignore[attr-defined]
+    return [compare_views]
 
 
-def _comparison(projections: Projections, name: str) -> Callable[[LedgerApplication], Iterator[Finding]]:
-    def compare(app: LedgerApplication) -> Iterator[Finding]:
-        live = projections.projection(name)
-        scratch_view = projections.scratch_view(name, prefix=SCRATCH_PREFIX)
-        try:
-            scratch = projection_kind(name).projection(view=scratch_view)
-            try:
-                catch_up(app, scratch)
-                catch_up(app, live)
-            except ProjectionInvariantError as error:
-                # The view's own both-sides check refused the log: that is the finding.
-                yield Finding("view", None, f"view {name}: replaying the log fails: {error}")
-                return
-            live_position = live.view.max_tracking_id(app.name) or 0
-            scratch_position = scratch_view.max_tracking_id(app.name) or 0
-            if live_position != scratch_position:
-                message = (
-                    f"view {name}: the log moved while verifying (live at {live_position}, "
-                    f"rebuild at {scratch_position}); run verify again"
-                )
-                yield Finding("view", None, message)
-                return
-            yield from _compare_tables(name, live.view, scratch_view)
-        finally:
-            scratch_view.drop_tables()
-
-    compare.__name__ = f"compare_{name}"
-    return compare
+def _compare(
+    app: LedgerApplication, projections: Projections, scratch: ScratchViews, name: str
+) -> Iterator[Finding]:
+    live = projections.projection(name)
+    scratch_view = scratch.view(name)
+    rebuilt = projection_kind(name).projection(view=scratch_view)
+    if projections.settings is not None:
+        rebuilt.configure(projections.settings)
+    try:
+        catch_up(app, rebuilt)
+    except ProjectionInvariantError as error:
+        # The view's own both-sides check refused the log: that is the finding.
+        yield Finding("view", None, f"view {name}: replaying the log fails: {error}")
+        return
+    tampered = False
+    try:
+        catch_up(app, live)
+        live.view.check_digest(app.name)
+    except ViewTamperedError as error:  # the rows below say what was changed, when comparable
+        tampered = True
+        yield Finding("view", None, str(error))
+    except ProjectionInvariantError as error:
+        yield Finding("view", None, f"view {name}: the live view refuses the log: {error}")
+    live_position = live.view.max_tracking_id(app.name) or 0
+    scratch_position = scratch_view.max_tracking_id(app.name) or 0
+    if live_position != scratch_position:
+        if tampered:  # it refused to catch up over the edit: nothing further to compare
+            return
+        message = (
+            f"view {name}: the log moved while verifying (live at {live_position}, "
+            f"rebuild at {scratch_position}); run verify again"
+        )
+        yield Finding("view", None, message)
+        return
+    yield from _compare_tables(name, live.view, scratch_view)
 
 
 def _compare_tables(

@@ -12,13 +12,17 @@ tracking lets exactly one of them apply each event.
 
 from __future__ import annotations
 
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.postgres import PostgresFactory
+from eventsourcing.postgres import PostgresDatastore, PostgresFactory
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteFactory
 
 from ledger.commands.results import JsonResult
@@ -35,6 +39,7 @@ from ledger.projections.invoiceable import (
     PostgresInvoiceableView,
     SQLiteInvoiceableView,
 )
+from ledger.projections.sealed_views import SealedViewStore
 from ledger.projections.sql import PostgresView, SQLiteView
 from ledger.projections.statements import (
     PostgresStatementsView,
@@ -123,6 +128,7 @@ class Projections:
         self.settings = settings
         self._projections: dict[str, LedgerProjection[Any]] = {}
         self._memory_datastore: SQLiteDatastore | None = None
+        self._sealed: SealedViewStore | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -143,6 +149,7 @@ class Projections:
         """The view, caught up with every event recorded so far: read-your-writes."""
         projection = self.projection(name)
         catch_up(self.app, projection)
+        projection.view.check_digest(self.app.name)  # never print figures edited behind our back
         return projection.view
 
     def catch_up(self, name: str | None = None) -> int:
@@ -175,7 +182,16 @@ class Projections:
             )
         return statuses
 
+    @property
+    def encrypted(self) -> bool:
+        """With a cipher key the views never reach the store in plaintext (see sealed_views)."""
+        return getattr(self.app.mapper, "cipher", None) is not None
+
     def close(self) -> None:
+        if self._sealed is not None:
+            self._sealed.save()
+            self._sealed.close()
+            self._sealed = None
         if self._memory_datastore is not None:
             self._memory_datastore.close()
             self._memory_datastore = None
@@ -186,22 +202,63 @@ class Projections:
         projection_kind(name)
         return (name,)
 
-    def scratch_view(self, name: str, *, prefix: str) -> SQLiteView | PostgresView:
-        """A fresh, empty view of projection ``name`` beside the live one, its tables prefixed."""
-        view = self._construct_view(projection_kind(name), prefix=prefix)
-        view.reset(self.app.name)
-        return view
+    @contextmanager
+    def scratch(self) -> Iterator[ScratchViews]:
+        """Empty views of every projection in a store of their own, for this run only, removed after.
 
-    def _construct_view(self, kind: ProjectionKind, prefix: str = "") -> SQLiteView | PostgresView:
-        tracking_table_name = f"{prefix}{kind.projection.name}_tracking"
+        PostgreSQL: a new schema (same database, so the same dialect and encodings) named for the
+        run; SQLite: a new file in a private temporary folder, or an in-memory database when the
+        events are encrypted (nothing decrypted may reach the disk). Two runs never share tables,
+        so concurrent verifications cannot see, lock or drop each other's.
+        """
+        token = uuid4().hex[:12]
+        factory = self.app.factory
+        datastore: SQLiteDatastore | PostgresDatastore
+        folder: tempfile.TemporaryDirectory[str] | None = None
+        if isinstance(factory, PostgresFactory) and not self.encrypted:
+            live = factory.datastore
+            datastore = PostgresDatastore(
+                dbname=self.config.env["POSTGRES_DBNAME"],
+                host=self.config.env["POSTGRES_HOST"],
+                port=self.config.env["POSTGRES_PORT"],
+                user=self.config.env["POSTGRES_USER"],
+                password=self.config.env["POSTGRES_PASSWORD"],
+                connect_timeout=float(self.config.env["POSTGRES_CONNECT_TIMEOUT"]),
+                lock_timeout=live.lock_timeout,
+                schema=f"{SCRATCH_SCHEMA_PREFIX}{token}",
+            )
+            with datastore.transaction(commit=True) as cursor:
+                cursor.execute(f'CREATE SCHEMA "{datastore.schema}"')
+        elif isinstance(factory, SQLiteFactory) and not self.encrypted:
+            folder = tempfile.TemporaryDirectory(prefix="ledger-verify-")
+            datastore = SQLiteDatastore(str(Path(folder.name) / "scratch.db"))
+        else:
+            datastore = SQLiteDatastore(f"file:ledger-verify-{token}?mode=memory&cache=shared")
+        try:
+            yield ScratchViews(self, datastore)
+        finally:
+            if isinstance(datastore, PostgresDatastore):
+                with datastore.transaction(commit=True) as cursor:
+                    cursor.execute(f'DROP SCHEMA IF EXISTS "{datastore.schema}" CASCADE')
+            datastore.close()
+            if folder is not None:
+                folder.cleanup()
+
+    def _construct_view(
+        self, kind: ProjectionKind, datastore: SQLiteDatastore | PostgresDatastore | None = None
+    ) -> SQLiteView | PostgresView:
+        tracking_table_name = f"{kind.projection.name}_tracking"
         factory = self.app.factory
         view: SQLiteView | PostgresView
-        if isinstance(factory, PostgresFactory):
-            view = kind.postgres_view(datastore=factory.datastore, tracking_table_name=tracking_table_name)
-        elif isinstance(factory, SQLiteFactory):
-            view = kind.sqlite_view(factory.datastore, tracking_table_name=tracking_table_name)
+        if datastore is None:
+            if isinstance(factory, PostgresFactory | SQLiteFactory) and not self.encrypted:
+                datastore = factory.datastore
+            else:
+                datastore = self._memory()
+        if isinstance(datastore, PostgresDatastore):
+            view = kind.postgres_view(datastore=datastore, tracking_table_name=tracking_table_name)
         else:
-            view = kind.sqlite_view(self._memory(), tracking_table_name=tracking_table_name)
+            view = kind.sqlite_view(datastore, tracking_table_name=tracking_table_name)
         with provisioning(self.config):  # PostgreSQL DDL takes turns with other processes
             create_tables(view)
         return view
@@ -209,8 +266,26 @@ class Projections:
     def _memory(self) -> SQLiteDatastore:
         if self._memory_datastore is None:
             name = f"file:ledger-views-{uuid4().hex}?mode=memory&cache=shared"
+            cipher = self.app.mapper.cipher
+            if cipher is not None:
+                self._sealed = SealedViewStore(self.app, cipher, name)
+                self._sealed.load()
             self._memory_datastore = SQLiteDatastore(name)
         return self._memory_datastore
+
+
+SCRATCH_SCHEMA_PREFIX = "ledger_verify_"
+
+
+@dataclass
+class ScratchViews:
+    """Views of one verification run, in their own schema or file."""
+
+    projections: Projections
+    datastore: SQLiteDatastore | PostgresDatastore
+
+    def view(self, name: str) -> SQLiteView | PostgresView:
+        return self.projections._construct_view(projection_kind(name), self.datastore)
 
 
 def create_tables(view: SQLiteView | PostgresView) -> None:

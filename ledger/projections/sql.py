@@ -47,7 +47,9 @@ from eventsourcing.sqlite import (
 
 from ledger.domain.money import CENT
 from ledger.domain.time import AMSTERDAM
+from ledger.errors import ViewTamperedError
 from ledger.persistence.sqlite import ImmediateTransaction
+from ledger.projections.digest import DIGEST_TABLE, ROWSUMS_TABLE, hash_add, row_hash, server_digest
 
 MIGRATION_MARKER = "__migration__"
 """The library's marker row: a single-row tracking table carries it (see SQLiteTrackingRecorder)."""
@@ -80,6 +82,8 @@ class SqlView(TrackingRecorder, ABC):
 
     table_names: ClassVar[tuple[str, ...]] = ()
     table_statements: ClassVar[tuple[str, ...]] = ()
+    extra_tables: ClassVar[tuple[str, ...]] = ()
+    """Bookkeeping tables of a dialect, dropped with the view."""
     placeholder: ClassVar[str]
     column_types: ClassVar[dict[str, str]]
     tracking_table_name: str
@@ -214,18 +218,90 @@ class SqlView(TrackingRecorder, ABC):
         with self.transaction(commit=True) as cursor:
             self._lock_tracking(cursor)
             self.execute(cursor, "DELETE FROM {tracking} WHERE application_name = %s", (application_name,))
-            for table in self.table_names:
+            for table in (*self.table_names, DIGEST_TABLE):
                 cursor.execute(f"DELETE FROM {self._table(f'{self.prefix}_{table}')}")
+            self._after_reset(cursor)
+
+    def _after_reset(self, cursor: Any) -> None:
+        """The view is empty now: what a dialect keeps about its rows starts again from nothing."""
 
     def drop_tables(self) -> None:
         """Remove this view's tables and its tracking table (scratch views, after use)."""
         with self.transaction(commit=True) as cursor:
-            for table in (*self.table_names, "tracking"):
+            for table in (*self.table_names, DIGEST_TABLE, *self.extra_tables, "tracking"):
                 cursor.execute(f"DROP TABLE IF EXISTS {self._table(f'{self.prefix}_{table}')}")
 
     def _create_view_tables(self, cursor: Any) -> None:
         for statement in self.table_statements:
             cursor.execute(self.sql(statement))
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {self._table(f'{self.prefix}_{DIGEST_TABLE}')} "
+            f"(application_name TEXT PRIMARY KEY, position {self.column_types['bigint']}, digest TEXT)"
+        )
+
+    # --- digest (see ledger.projections.digest) -------------------------------------------------
+
+    @abstractmethod
+    def rows_digest(self, cursor: Any) -> str:
+        """The digest of every row of this view's tables, read with ``cursor``."""
+
+    def record_digest(self, application_name: str) -> None:
+        """Store the digest of the rows at the current position, in this thread's transaction."""
+        position = self.max_tracking_id(application_name) or 0
+        with self.transaction(commit=True) as cursor:
+            digest = self.rows_digest(cursor)
+            table = self._table(f"{self.prefix}_{DIGEST_TABLE}")
+            cursor.execute(
+                f"DELETE FROM {table} WHERE application_name = {self.placeholder}", (application_name,)
+            )
+            cursor.execute(
+                f"INSERT INTO {table} VALUES ({self.placeholder}, {self.placeholder}, {self.placeholder})",
+                (application_name, position, digest),
+            )
+
+    def check_digest(self, application_name: str) -> None:
+        """Refuse (:class:`ViewTamperedError`) unless the rows match the digest of the position.
+
+        In a batch (a writer, before it changes anything) it reads in the batch's transaction, so
+        an edit is never folded into a new digest; alone, in one consistent read."""
+        if getattr(self._local, "cursor", None) is not None:
+            # Other writers of this view wait from here until this batch ends, so what is read
+            # next is one committed state (PostgreSQL reads each statement afresh).
+            self._lock_tracking(self._local.cursor)
+            self._verify_digest(self._local.cursor, application_name)
+            return
+        with self.transaction(commit=False) as cursor:
+            self._consistent_read(cursor)
+            self._verify_digest(cursor, application_name)
+
+    def _verify_digest(self, cursor: Any, application_name: str) -> None:
+        position = self._max_tracking_id(application_name, cursor) or 0
+        table = self._table(f"{self.prefix}_{DIGEST_TABLE}")
+        cursor.execute(
+            f"SELECT position, digest FROM {table} WHERE application_name = {self.placeholder}",
+            (application_name,),
+        )
+        stored = cursor.fetchone()
+        if stored is None:
+            if position == 0:
+                return  # an empty view that has seen nothing yet
+            raise ViewTamperedError(self.prefix, f"no digest stored for its position {position}")
+        stored_position, stored_digest = (stored["position"], stored["digest"])
+        if stored_position != position:
+            detail = f"its position {position} is not the one its digest was taken at ({stored_position})"
+            raise ViewTamperedError(self.prefix, detail)
+        if self.rows_digest(cursor) != stored_digest:
+            raise ViewTamperedError(self.prefix, f"its rows do not match the digest stored at {position}")
+
+    def _consistent_read(self, cursor: Any) -> None:
+        """Make every read of this transaction see one snapshot (PostgreSQL needs asking)."""
+
+
+def register_digest_functions(connection: Any) -> None:
+    """The functions the views' row triggers call (see :mod:`.digest`), on this connection."""
+    raw = connection._sqlite_conn
+    raw.create_function("ledger_row_hash", -1, row_hash, deterministic=True)
+    raw.create_function("ledger_hash_add", 2, hash_add, deterministic=True)
 
 
 class SQLiteView(SqlView, SQLiteTrackingRecorder):
@@ -280,6 +356,7 @@ class SQLiteView(SqlView, SQLiteTrackingRecorder):
             (MIGRATION_MARKER,),
         )
         self._create_view_tables(c)
+        self._create_rowsums(c)
 
     def _table(self, name: str) -> str:
         return f'"{name}"'
@@ -288,15 +365,58 @@ class SQLiteView(SqlView, SQLiteTrackingRecorder):
     def _begin(self, *, commit: bool) -> Iterator[Any]:
         """Writes begin IMMEDIATE: a deferred transaction that reads first and then writes fails
         at once ("database is locked") when another connection wrote in between, busy timeout or not."""
-        with (
-            self.datastore.get_connection(commit=commit) as connection,
-            ImmediateTransaction(connection, commit=commit) as cursor,
-            cursor,
-        ):
-            yield cursor
+        with self.datastore.get_connection(commit=commit) as connection:
+            register_digest_functions(connection)
+            with ImmediateTransaction(connection, commit=commit) as cursor, cursor:
+                yield cursor
 
     def _lock_tracking(self, cursor: Any) -> None:
         """Nothing to do: the first write of a SQLite transaction takes the file's write lock."""
+
+    extra_tables = (ROWSUMS_TABLE,)
+
+    def _create_rowsums(self, c: Any) -> None:
+        """Row triggers keep each table's row count and hash sum (see :mod:`.digest`)."""
+        rowsums = self._table(f"{self.prefix}_{ROWSUMS_TABLE}")
+        c.execute(
+            f"CREATE TABLE IF NOT EXISTS {rowsums} "
+            "(table_name TEXT PRIMARY KEY, n INTEGER NOT NULL, total INTEGER NOT NULL)"
+        )
+        for table in self.table_names:
+            name = f"{self.prefix}_{table}"
+            c.execute(f"PRAGMA table_info({self._table(name)})")
+            columns = [row[1] for row in c.fetchall()]
+
+            def hashed(row: str, name: str = name, columns: list[str] = columns) -> str:
+                values = ", ".join(f'{row}."{column}"' for column in columns)
+                return f"ledger_row_hash('{name}', {values})"
+
+            seed = f"INSERT OR IGNORE INTO {rowsums} VALUES ('{name}', 0, 0); "
+            update = f"UPDATE {rowsums} SET n = n + {{n}}, total = {{total}} WHERE table_name = '{name}'; "
+            changes = {
+                "insert": update.format(n=1, total=f"ledger_hash_add(total, {hashed('NEW')})"),
+                "delete": update.format(n=-1, total=f"ledger_hash_add(total, -{hashed('OLD')})"),
+                "update": update.format(
+                    n=0, total=f"ledger_hash_add(ledger_hash_add(total, {hashed('NEW')}), -{hashed('OLD')})"
+                ),
+            }
+            for operation, body in changes.items():
+                c.execute(
+                    f'CREATE TRIGGER IF NOT EXISTS "{name}_rowsum_{operation}" AFTER {operation.upper()} '
+                    f"ON {self._table(name)} BEGIN {seed}{body}END"
+                )
+
+    def _after_reset(self, cursor: Any) -> None:
+        cursor.execute(f"DELETE FROM {self._table(f'{self.prefix}_{ROWSUMS_TABLE}')}")
+
+    def rows_digest(self, cursor: Any) -> str:
+        cursor.execute(f"SELECT table_name, n, total FROM {self._table(f'{self.prefix}_{ROWSUMS_TABLE}')}")
+        kept = {row["table_name"]: (int(row["n"]), row["total"]) for row in cursor.fetchall()}
+        parts = []
+        for table in self.table_names:
+            count, total = kept.get(f"{self.prefix}_{table}", (0, 0))
+            parts.append((table, count, total))
+        return server_digest(parts)
 
     def to_db_decimal(self, value: Decimal) -> int:
         hundredths = value.scaleb(2)
@@ -339,6 +459,7 @@ class PostgresView(SqlView, PostgresTrackingRecorder):
     def _create_table(self, curs: Any) -> None:
         super()._create_table(curs)
         self._create_view_tables(curs)
+        self._create_rowsums(curs)
 
     def _table(self, name: str) -> str:
         return f"{quote_identifier(self.datastore.schema)}.{quote_identifier(name)}"
@@ -358,6 +479,72 @@ class PostgresView(SqlView, PostgresTrackingRecorder):
     def _lock_tracking(self, cursor: Any) -> None:
         # EXCLUSIVE still lets readers read the old view, but makes runners wait to write.
         cursor.execute(f"LOCK TABLE {self._table(self.tracking_table_name)} IN EXCLUSIVE MODE")
+
+    extra_tables = (ROWSUMS_TABLE,)
+
+    def _rowsum_function(self) -> str:
+        return f'"{self.datastore.schema}"."{self.prefix}_rowsum"'
+
+    def _create_rowsums(self, curs: Any) -> None:
+        """Row triggers keep, per table, the row count and the sum of each row's hash (the first
+        60 bits of ``md5`` of the row's text), so the digest costs a read of one small table
+        instead of a scan of the view: a runner applies one event per transaction. The triggers
+        fire for every change, the projection's and anyone else's; only the projection also
+        writes the digest, so an edit made outside it no longer matches."""
+        rowsums = self._table(f"{self.prefix}_{ROWSUMS_TABLE}")
+        # Only when missing: replacing a trigger locks its table against writers and readers'
+        # catch-ups, and every process opening the store would do it.
+        last = f"{self.prefix}_{self.table_names[-1]}_truncated"
+        curs.execute(
+            "SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE t.tgname = %s AND n.nspname = %s",
+            (last, self.datastore.schema),
+        )
+        if curs.fetchone() is not None:
+            return
+        curs.execute(
+            f"CREATE TABLE IF NOT EXISTS {rowsums} "
+            "(table_name TEXT PRIMARY KEY, n BIGINT NOT NULL, total NUMERIC NOT NULL)"
+        )
+        row_hash = "('x' || substr(md5({}::text), 1, 15))::bit(60)::bigint"
+        curs.execute(
+            f"CREATE OR REPLACE FUNCTION {self._rowsum_function()}() RETURNS trigger LANGUAGE plpgsql AS $F$ "
+            "DECLARE delta NUMERIC := 0; dn BIGINT := 0; BEGIN "
+            "IF TG_OP = 'TRUNCATE' THEN "
+            f"DELETE FROM {rowsums} WHERE table_name = TG_TABLE_NAME; "
+            f"INSERT INTO {rowsums} VALUES (TG_TABLE_NAME, -1, -1); RETURN NULL; END IF; "
+            f"IF TG_OP IN ('INSERT', 'UPDATE') THEN delta := delta + {row_hash.format('NEW')}; END IF; "
+            f"IF TG_OP IN ('DELETE', 'UPDATE') THEN delta := delta - {row_hash.format('OLD')}; END IF; "
+            "dn := CASE TG_OP WHEN 'INSERT' THEN 1 WHEN 'DELETE' THEN -1 ELSE 0 END; "
+            f"INSERT INTO {rowsums} AS r VALUES (TG_TABLE_NAME, dn, delta) ON CONFLICT (table_name) "
+            "DO UPDATE SET n = r.n + dn, total = r.total + delta; RETURN NULL; END $F$"
+        )
+        for table in self.table_names:
+            name = f"{self.prefix}_{table}"
+            curs.execute(
+                f'CREATE OR REPLACE TRIGGER "{name}_rowsum" AFTER INSERT OR UPDATE OR DELETE '
+                f"ON {self._table(name)} FOR EACH ROW EXECUTE FUNCTION {self._rowsum_function()}()"
+            )
+            curs.execute(
+                f'CREATE OR REPLACE TRIGGER "{name}_truncated" AFTER TRUNCATE '
+                f"ON {self._table(name)} FOR EACH STATEMENT EXECUTE FUNCTION {self._rowsum_function()}()"
+            )
+
+    def _after_reset(self, cursor: Any) -> None:
+        cursor.execute(f"DELETE FROM {self._table(f'{self.prefix}_{ROWSUMS_TABLE}')}")
+
+    def rows_digest(self, cursor: Any) -> str:
+        """From the counts and hash sums the row triggers keep (see :meth:`_create_rowsums`)."""
+        cursor.execute(f"SELECT table_name, n, total FROM {self._table(f'{self.prefix}_{ROWSUMS_TABLE}')}")
+        kept = {row["table_name"]: (int(row["n"]), row["total"]) for row in cursor.fetchall()}
+        parts = []
+        for table in self.table_names:
+            count, total = kept.get(f"{self.prefix}_{table}", (0, 0))
+            parts.append((table, count, total))
+        return server_digest(parts)
+
+    def _consistent_read(self, cursor: Any) -> None:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 
     def to_db_decimal(self, value: Decimal) -> Decimal:
         return value

@@ -52,6 +52,28 @@ class RawLog(ABC):
         assert old in state, state
         self.set_state(position, state.replace(old, new))
 
+    def set_topic(self, position: int, topic: str) -> None:
+        """Rewrite which type a stored record claims to be."""
+        self.execute(self._sql("UPDATE {table} SET topic = %s WHERE {position} = %s"), topic, position)
+
+    def topic(self, position: int) -> str:
+        rows = self.execute(self._sql("SELECT topic FROM {table} WHERE {position} = %s"), position)
+        return str(rows[0][0])
+
+    @property
+    @abstractmethod
+    def snapshot_table(self) -> str: ...
+
+    def snapshot_state(self, version: int) -> bytes:
+        """The stored state of the snapshot taken at ``version`` (there is one aggregate with any)."""
+        rows = self.execute(f"SELECT state FROM {self.snapshot_table} WHERE originator_version = %s", version)
+        return bytes(rows[0][0])
+
+    def set_snapshot_state(self, version: int, state: bytes) -> None:
+        self.execute(
+            f"UPDATE {self.snapshot_table} SET state = %s WHERE originator_version = %s", state, version
+        )
+
     def delete(self, position: int) -> None:
         self.execute(self._sql("DELETE FROM {table} WHERE {position} = %s"), position)
 
@@ -89,6 +111,7 @@ class RawLog(ABC):
 class SqliteRawLog(RawLog):
     table = "stored_events"
     position = "rowid"
+    snapshot_table = "stored_snapshots"
 
     def __init__(self, url: str) -> None:
         self.path = url[len("sqlite:///") :]
@@ -114,6 +137,10 @@ class PostgresRawLog(RawLog):
     @property
     def table(self) -> str:
         return sql.Identifier(self.schema, "ledger_events").as_string()
+
+    @property
+    def snapshot_table(self) -> str:
+        return sql.Identifier(self.schema, "ledger_snapshots").as_string()
 
     def execute(self, statement: str, *params: Any) -> list[tuple[Any, ...]]:
         with psycopg.connect(self.dsn, autocommit=True) as connection:

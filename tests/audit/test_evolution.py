@@ -66,7 +66,7 @@ def test_old_and_new_entries_side_by_side(old_log: Ledger, clock: FakeClock) -> 
     }
     assert sources == {"RFC-1": "unknown", "RFC-2": "unknown", "RFC-3": "unknown", "RFC-4": "api"}
     assert old_log.balance("acme").balance == Decimal("4275.01")
-    assert old_log.verify().ok
+    assert old_log.verify().untampered
 
 
 def test_a_version_1_snapshot_is_upcast_too(old_log: Ledger) -> None:

@@ -51,6 +51,7 @@ def _invariant_messages(ledger: Ledger) -> list[Finding]:
 
 def test_a_clean_ledger_has_no_findings(acme: Ledger) -> None:
     acme.reverse_work("acme", ticket="T-1", reason="wrong customer")
+    acme.seal()
     report = acme.verify()
     assert report.ok, report.problems
     assert (report.invariants.cards, report.invariants.work_entries) == (1, 1)
@@ -62,6 +63,9 @@ def test_reversal_of_a_ticket_never_debited(acme: Ledger) -> None:
         acme,
         Strippenkaart.DebitReversed,
         ticket="NEVER",
+        entry="NEVER",
+        decided_at=AT,
+        note=None,
         amount=Decimal("50.00"),
         allocations=allocations,
         reason="forged",
@@ -79,12 +83,19 @@ def test_a_ticket_debited_twice(acme: Ledger) -> None:
         acme,
         Strippenkaart.Debited,
         ticket="T-1",
+        entry="T-1",
+        work_at=AT,
         amount=Decimal("250.00"),
         allocations=allocations,
         balance_after=Decimal("500.00"),
     )
+    # One ticket may be booked in several debits (late work, booked when credit allows), so the
+    # second debit itself is no finding; that the card took more than the entry says it paid is.
+    assert position > 0
     findings = _invariant_messages(acme)
-    assert findings[0] == Finding("invariant", position, "card of 'acme': ticket 'T-1' is debited twice")
+    assert findings == [
+        Finding("invariant", None, "work 'acme'/'T-1': says the card paid 250.00, the card's debit is 500.00")
+    ]
 
 
 def test_a_negative_balance_and_a_stated_balance_that_does_not_add_up(acme: Ledger) -> None:
@@ -93,6 +104,8 @@ def test_a_negative_balance_and_a_stated_balance_that_does_not_add_up(acme: Ledg
         acme,
         Strippenkaart.Debited,
         ticket="T-9",
+        entry="T-9",
+        work_at=AT,
         amount=Decimal("900.00"),
         allocations=allocations,
         balance_after=Decimal("100.00"),
@@ -101,7 +114,7 @@ def test_a_negative_balance_and_a_stated_balance_that_does_not_add_up(acme: Ledg
     assert (position, "card of 'acme': balance -150.00 is below zero") in messages
     assert (
         position,
-        "card of 'acme': the event states balance 100.00, credited − debited is -150.00",
+        "card of 'acme': the event states balance 100.00, credited − debited − expired is -150.00",
     ) in messages
 
 
@@ -115,6 +128,8 @@ def test_work_entry_split_must_make_its_amount(acme: Ledger) -> None:
         originator_topic="ledger.aggregates.work_entry:WorkEntry",
         customer="acme",
         ticket="T-5",
+        entry="T-5",
+        engineer=None,
         description="",
         kind="rfc",
         component=None,

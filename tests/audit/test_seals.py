@@ -63,8 +63,8 @@ def test_seals_are_incremental_and_continue_the_chain(history: Ledger) -> None:
     assert seal is not None
     events = list(history.app.events.get(LOG_SEAL_ID))
     sealed = [e for e in events if isinstance(e, LogSeal.Sealed)]
-    assert [s.previous_head for s in sealed] == [GENESIS_HEAD, first.head]
-    assert seal.head == second.head
+    assert [s.previous_head for s in sealed] == [GENESIS_HEAD, first.chain_head]
+    assert seal.head == second.chain_head
     assert history.verify().ok
 
 
@@ -109,7 +109,7 @@ def test_a_rewritten_seal_is_caught_by_the_next(history: Ledger, raw: RawLog) ->
     assert first.to_position is not None
     seal_position = first.to_position + 2  # after the records: the chain's opening, then the seal
     forged = "f" * 64
-    raw.alter(seal_position, first.head.encode(), forged.encode())
+    raw.alter(seal_position, first.chain_head.encode(), forged.encode())
     report = history.verify()
     messages = [f.message for f in report.problems]
     assert any("does not continue the previous seal" in m for m in messages)

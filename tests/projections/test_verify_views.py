@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import tempfile
+import uuid
+from pathlib import Path
+
 import pytest
 
 from ledger import Ledger
 from ledger.cli import main
+from ledger.projections import runtime
 from tests.support import FakeClock
 
 
@@ -21,6 +26,7 @@ def busy(ledger: Ledger, clock: FakeClock) -> Ledger:
 
 
 def test_clean_views_match_their_rebuild(busy: Ledger) -> None:
+    busy.seal()
     report = busy.verify()
     assert report.views_compared == len(busy.projections.names)
     assert report.ok, [finding.message for finding in report.problems]
@@ -36,19 +42,23 @@ def test_a_tampered_view_row_is_reported(busy: Ledger) -> None:
     assert any(m.startswith("view balances.cards: live row not in a rebuild") for m in messages), messages
 
 
-def test_scratch_tables_are_removed(busy: Ledger) -> None:
+def test_scratch_views_are_removed(busy: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    token = uuid.uuid4()
+    monkeypatch.setattr(runtime, "uuid4", lambda: token)
+    scratch = tmp_path / "temporary"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     busy.verify()
-    view = busy.projections.projection("balances").view
-    leftovers = view.query(
-        "SELECT name FROM sqlite_master WHERE substr(name, 1, 7) = 'verify_'"
-        if busy.config.kind == "sqlite"
-        else "SELECT table_name FROM information_schema.tables WHERE strpos(table_name, 'verify_') = 1 "
-        f"AND table_schema = '{view.datastore.schema}'"
-    )
-    assert list(leftovers) == []
+    assert list(scratch.iterdir()) == []  # the SQLite scratch folder is gone
+    if busy.config.kind == "postgres":
+        view = busy.projections.projection("balances").view
+        schema = f"{runtime.SCRATCH_SCHEMA_PREFIX}{token.hex[:12]}"
+        found = view.query("SELECT 1 FROM information_schema.schemata WHERE schema_name = %s", (schema,))
+        assert list(found) == []
 
 
 def test_cli_verify_exits_non_zero_on_a_view_difference(busy: Ledger, store_url: str) -> None:
+    busy.seal()
     assert main(["--db", store_url, "audit", "verify"]) == 0
     view = busy.projections.projection("work_records").view
     with view.transaction(commit=True) as cursor:

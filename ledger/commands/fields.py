@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import BeforeValidator, ValidationInfo
 
 from ledger.domain import money
+from ledger.domain.identity import person_id
 from ledger.domain.names import normalize_label
 from ledger.domain.rounding import parse_minutes
 from ledger.domain.time import parse_instant, parse_month
@@ -118,6 +119,9 @@ def admin_account_name(value: object, field: str = "account") -> str:
         raise InvalidInputError(field, msg)
     return text
 
+
+Actor = Annotated[str, BeforeValidator(lambda v, i: person_id(v, _field(i)))]
+"""A person id or actor: one spelling per person (see :mod:`ledger.domain.identity`)."""
 
 AccountName = Annotated[str, BeforeValidator(lambda v, i: admin_account_name(v, _field(i)))]
 

@@ -313,8 +313,8 @@ class Ledger:
 
     def _clock_actor(self, actor: str | None, command: str) -> str:
         """Facts the clock records are recorded as ``clock`` (or ``actor``); outside ``open`` mode
-        whoever runs the clock must still be allowed to."""
-        if identity.mode_at(self.app, self.clock()) != OPEN:
+        whoever runs the clock must still be allowed to, and a handle's named actor must be valid."""
+        if self.actor is not None or identity.mode_at(self.app, self.clock()) != OPEN:
             self._acting(command, None)
         else:
             self.app.login = None

@@ -32,6 +32,8 @@ class People(Aggregate):
         effective_at: datetime
 
     class PersonListed(Aggregate.Event):
+        """``person`` is now in the register (their own Person aggregate holds the details)."""
+
         person: str
         actor: str
         effective_at: datetime

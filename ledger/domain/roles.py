@@ -60,6 +60,7 @@ COMMAND_ROLES: dict[str, frozenset[str]] = {
     "admin suspend": frozenset({SERVICEDESK, SECURITY_OFFICER, ACCOUNT_MANAGER}),
     "admin resume": RESUMERS,
     "admin revoke": frozenset({SERVICEDESK, SECURITY_OFFICER, ACCOUNT_MANAGER}),
+    "admin withdraw": frozenset({CUSTOMER_CONTACT, SERVICEDESK, SECURITY_OFFICER, ACCOUNT_MANAGER}),
     "alerts acknowledge": frozenset({ACCOUNT_MANAGER, SERVICEDESK}),
     "statement issue": frozenset({ACCOUNT_MANAGER, BILLING}),
     "tick": frozenset({BILLING}),

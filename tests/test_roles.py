@@ -49,16 +49,16 @@ def test_every_write_path_of_the_library_names_a_row() -> None:
     source = (ROOT / "ledger" / "api.py").read_text(encoding="utf-8")
     named = set(re.findall(r'_common\([^()]*"([a-z -]+)"\)', source))
     named |= set(re.findall(r'_clock_actor\([^()]*"([a-z -]+)"\)', source))
-    named |= {cls.COMMAND for cls in [AdminStanding, *_subclasses(AdminStanding)]}
+    named |= {kind.COMMAND for kind in [AdminStanding, *_subclasses(AdminStanding)]}
     assert named, "no write path found"
     assert named <= set(COMMAND_ROLES), named - set(COMMAND_ROLES)
     for command in named:
         assert roles_for(command)
 
 
-def _subclasses(cls: type) -> list[type]:
-    found = []
-    for sub in cls.__subclasses__():
+def _subclasses(kind: type[AdminStanding]) -> list[type[AdminStanding]]:
+    found: list[type[AdminStanding]] = []
+    for sub in kind.__subclasses__():
         found += [sub, *_subclasses(sub)]
     return found
 

@@ -49,7 +49,8 @@ def test_every_write_path_of_the_library_names_a_row() -> None:
     source = (ROOT / "ledger" / "api.py").read_text(encoding="utf-8")
     named = set(re.findall(r'_common\([^()]*"([a-z -]+)"\)', source))
     named |= set(re.findall(r'_clock_actor\([^()]*"([a-z -]+)"\)', source))
-    named |= {kind.COMMAND for kind in [AdminStanding, *_subclasses(AdminStanding)]}
+    kinds: list[type[AdminStanding]] = [AdminStanding, *_subclasses(AdminStanding)]
+    named |= {kind.COMMAND for kind in kinds}
     assert named, "no write path found"
     assert named <= set(COMMAND_ROLES), named - set(COMMAND_ROLES)
     for command in named:

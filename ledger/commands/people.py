@@ -151,14 +151,14 @@ def add_person(
         if details["customer"] is not None:
             app.customer(details["customer"])
         people = register(app)
-        if actor == name and people is not None and people.people:
-            raise IdentityError("actor", f"{actor} cannot add themselves; another person must")
         existing = person_or_none(app, name)
         if existing is not None:
             if existing.details() == details and existing.active:
-                return view(existing)
+                return view(existing)  # sent again: nothing to record
             msg = f"{name!r} is already registered with other details; use 'person change'"
             raise IdentityError("person", msg)
+        if actor == name and people is not None and people.people:
+            raise IdentityError("actor", f"{actor} cannot add themselves; another person must")
         people = people or People(actor=actor, effective_at=now)
         people.add(name, actor, now)
         people.bind(name, None, details["db_role"], actor, now)

@@ -236,7 +236,7 @@ def writes(ledger: Ledger, actor: Any) -> list[Any]:
     return [
         lambda: ledger.add_customer("beta", name="Beta", account_manager="A", actor=actor),
         lambda: ledger.buy_card("acme", amount="100.00", reference="INV-1", actor=actor),
-        lambda: ledger.log_work("acme", ticket="T-1", hours="1", rate="100", actor=actor),
+        lambda: ledger.log_work("acme", ticket="T-1", hours="1", rate="100", kind="rfc", actor=actor),
         lambda: ledger.set_setting("late-work-policy", "strict", effective_from="2026-04-01", actor=actor),
         lambda: ledger.tick(actor=actor),
         lambda: ledger.raise_due_evaluations(actor=actor),

@@ -66,7 +66,7 @@ def test_registered_mode_checks_the_role_table(ledger: Ledger) -> None:
     assert event_count(ledger) == before
     ledger.add_customer("beta", name="Beta", account_manager="Anna", actor="ANNA@msp.nl")
     ledger.buy_card("acme", amount="500.00", reference="INV-1", actor="billing-bot")
-    ledger.log_work("acme", ticket="T-1", hours="1", rate="100", actor="billing-bot")
+    ledger.log_work("acme", ticket="T-1", hours="1", rate="100", kind="rfc", actor="billing-bot")
     ledger.request_admin("acme", account="adm-jan", tasks="users.create", reason="x", actor="jan@acme.nl")
     ledger.grant_admin("acme", account="adm-jan", tasks="users.create", rfc="RFC-1", actor="bob@msp.nl")
     assert ledger.admin_check("acme", account="adm-jan", task="users.create").allowed
@@ -207,3 +207,19 @@ def test_authenticated_on_postgres_the_actor_is_the_session_user(
         assert rows[-1].data["login"] == sam_login
         assert rows[-1].data["rfc"] == "RFC-1"
         assert sam.admin_check("acme", account="adm", task="users.create").allowed
+
+
+def test_billing_records_work_on_behalf_of_an_engineer_and_nobody_else_does(ledger: Ledger) -> None:
+    setup(ledger)
+    ledger.set_setting("identity", "registered", effective_from="2026-03-02", actor="sam@msp.nl")
+    ledger.buy_card("acme", amount="500.00", reference="INV-1", actor="billing-bot")
+    work = {"ticket": "RFC-1", "hours": "1", "rate": "100", "kind": "rfc"}
+    done = ledger.log_work("acme", **work, entry="E-1", engineer="BOB@msp.nl", actor="billing-bot")
+    assert done.engineer == "BOB@msp.nl"
+    before = event_count(ledger)
+    with pytest.raises(IdentityError, match="only the billing service account"):
+        ledger.log_work("acme", **work, entry="E-2", engineer="sam@msp.nl", actor="bob@msp.nl")
+    with pytest.raises(IdentityError, match="not an active registered person"):
+        ledger.log_work("acme", **work, entry="E-3", engineer="nobody", actor="billing-bot")
+    assert event_count(ledger) == before
+    ledger.log_work("acme", **work, entry="E-4", engineer="bob@msp.nl", actor="bob@msp.nl")

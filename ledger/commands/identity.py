@@ -21,7 +21,7 @@ from eventsourcing.postgres import PostgresDatastore
 from ledger.commands import people
 from ledger.commands.settings import value_at
 from ledger.domain.identity import person_id
-from ledger.domain.roles import roles_for
+from ledger.domain.roles import BILLING, roles_for
 from ledger.domain.settings import AUTHENTICATED, IDENTITY, OPEN, REGISTERED
 from ledger.domain.time import AMSTERDAM
 from ledger.errors import IdentityError, InvalidInputError
@@ -113,6 +113,26 @@ def session_login(app: LedgerApplication) -> str:
         return getpass.getuser()
     except (KeyError, OSError) as error:
         raise IdentityError("actor", f"the operating-system user is unknown ({error})") from None
+
+
+def check_on_behalf(app: LedgerApplication, acting: Acting, engineer: str | None) -> None:
+    """Outside ``open`` mode, work names as its engineer the actor, or an active person when the
+    billing service account records it on their behalf; nobody else books time in another's name."""
+    if engineer is None or acting.mode == OPEN:
+        return
+    who = person_id(engineer, "engineer")
+    if who == acting.actor:
+        return
+    found = people.person_or_none(app, who)
+    if found is None or not found.active:
+        raise IdentityError("engineer", f"{who!r} is not an active registered person")
+    actor = people.person_or_none(app, acting.actor)
+    if actor is None or BILLING not in actor.roles:
+        msg = (
+            f"{acting.actor} may not book time for {who}; only the billing service account "
+            "records work on behalf of an engineer"
+        )
+        raise IdentityError("engineer", msg)
 
 
 def _active(app: LedgerApplication, actor: str, unknown: str) -> PersonView:

@@ -236,6 +236,7 @@ def test_suspend_resume_and_scope_from_the_command_line(cli: Cli) -> None:
     history = cli("admin", "history", "acme")[1]
     assert "RFC-1" in history
     assert "RFC-2" in history
+    assert "holder jan@acme.nl" in history
     at = ["--account", "adm-jan", "--task", "software.install", "--at"]
     assert cli.json("admin", "check", "acme", *at, "2026-03-09")["allowed"] is False
     assert cli.json("admin", "check", "acme", *at, "2026-03-11")["allowed"] is True

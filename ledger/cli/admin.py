@@ -331,6 +331,8 @@ def _details(change: dict[str, Any]) -> str:
         parts.append(f"until {describe_instant(change['valid_until'])}")
     if change["rfc"] is not None:
         parts.append(f"RFC {change['rfc']}")
+    if change["change"] == "requested" and change["holder"] is not None:
+        parts.append(f"holder {change['holder']}")
     text = change["justification"] or change["reason"]
     if text:
         parts.append(f"“{text}”")

@@ -16,6 +16,7 @@ from ledger.errors import (
     EngagementInForceError,
     FourEyesError,
     HistoryConflictError,
+    IdentityError,
     InvalidInputError,
     LedgerError,
     MonthlyPlanConflictError,
@@ -31,6 +32,7 @@ from ledger.errors import (
     UnknownAdminAccountError,
     UnknownAdminTaskError,
     UnknownCustomerError,
+    UnknownPersonError,
     UnknownWorkEntryError,
 )
 
@@ -45,6 +47,7 @@ __all__ = [
     "EngagementInForceError",
     "FourEyesError",
     "HistoryConflictError",
+    "IdentityError",
     "InvalidInputError",
     "Ledger",
     "LedgerError",
@@ -61,5 +64,6 @@ __all__ = [
     "UnknownAdminAccountError",
     "UnknownAdminTaskError",
     "UnknownCustomerError",
+    "UnknownPersonError",
     "UnknownWorkEntryError",
 ]

@@ -29,6 +29,7 @@ from ledger.commands import (
     contracts,
     customers,
     entitlements,
+    identity,
     importing,
     monthly,
     onsite,
@@ -38,6 +39,7 @@ from ledger.commands import (
 )
 from ledger.commands import alerts as alert_commands
 from ledger.commands import packs as beheerpacks
+from ledger.commands import people as people_commands
 from ledger.commands import settings as dated_settings
 from ledger.commands import tick as tick_command
 from ledger.commands.application import Clock, LedgerApplication, retrying
@@ -75,10 +77,13 @@ from ledger.commands.models import (
     SuspendAdminAccount,
     Tick,
     TopUpCard,
+    WithdrawAdminRequest,
 )
 from ledger.config import LedgerSettings
 from ledger.domain.grammar import DATE_TEXT
+from ledger.domain.identity import person_id
 from ledger.domain.money import DEFAULT_CURRENCY
+from ledger.domain.settings import IDENTITY, OPEN, canonical_value, spec_of
 from ledger.domain.time import AMSTERDAM, parse_instant, parse_month
 from ledger.errors import InvalidInputError, StoreError
 from ledger.persistence.mapper import UnknownTopicError
@@ -236,13 +241,16 @@ class Ledger:
         actor: str | None = None,
         clock: Clock = utc_now,
         settings: LedgerSettings | None = None,
+        default_actor: str | None = DEFAULT_ACTOR,
     ):
         _check_handle_arguments(config, actor, clock, settings)
         self.config = config
         self.settings = settings if settings is not None else LedgerSettings.load()
-        if actor is None and not self.settings.security.require_actor:
-            actor = DEFAULT_ACTOR
         self.actor = actor
+        """The actor named for this handle (None: not named; see :meth:`_acting`)."""
+        self.default_actor = None if self.settings.security.require_actor else default_actor
+        """Who an unnamed write is recorded as in ``open`` mode (never used when authenticated)."""
+        self._login: str | None = None
         self.clock = clock
         self.calendar = self.settings.calendar.working_calendar()
         try:
@@ -268,6 +276,7 @@ class Ledger:
         actor: str | None = None,
         clock: Clock = utc_now,
         settings: LedgerSettings | None = None,
+        default_actor: str | None = DEFAULT_ACTOR,
     ) -> Self:
         """Open the store at ``url`` (else ``LEDGER_DATABASE_URL``, else ``sqlite:///ledger.db``).
 
@@ -275,8 +284,19 @@ class Ledger:
         one, writes are recorded as ``system`` — unless the settings require an actor, in which case
         they are refused. ``settings`` default to the file named by ``LEDGER_CONFIG``, else the
         built-in defaults.
+
+        Every write is checked against the ``identity`` setting in force (see docs/identity.md):
+        in ``registered`` mode ``actor`` must be an active person whose role allows the command; in
+        ``authenticated`` mode the actor is the database login's person (PostgreSQL) or the
+        operating-system user's (SQLite), and an ``actor`` naming anyone else is refused.
         """
-        return cls(parse_store_url(resolve_url(url)), actor=actor, clock=clock, settings=settings)
+        return cls(
+            parse_store_url(resolve_url(url)),
+            actor=actor,
+            clock=clock,
+            settings=settings,
+            default_actor=default_actor,
+        )
 
     def close(self) -> None:
         if self._projections is not None:
@@ -294,12 +314,35 @@ class Ledger:
     ) -> None:
         self.close()
 
-    def _common(self, actor: str | None, at: When) -> dict[str, Any]:
-        chosen = self.actor if actor is None else actor
-        if chosen is None:
-            reason = "this deployment requires every write to name its actor (--actor or LEDGER_ACTOR)"
-            raise InvalidInputError("actor", reason)
-        return {"actor": actor_name(chosen), "at": at}
+    def _common(self, actor: str | None, at: When, command: str) -> dict[str, Any]:
+        return {"actor": self._acting(command, actor).actor, "at": at}
+
+    def _acting(self, command: str, actor: str | None) -> identity.Acting:
+        """Who runs ``command`` (a row of the role table), checked against the identity mode.
+
+        A method's own ``actor`` wins over the handle's; the default actor stands in only in
+        ``open`` and ``registered`` modes (when authenticated, the login decides). Every actor is
+        normalised here, once, so each write path stores one spelling per person.
+        """
+        named = self.actor if actor is None else actor
+        acting = identity.authorise(self.app, command, named, self.clock(), self.login, self.default_actor)
+        self.app.login = acting.login
+        return acting
+
+    def login(self) -> str:
+        """The login behind this handle: PostgreSQL's ``session_user``, else the OS user."""
+        if self._login is None:
+            self._login = identity.session_login(self.app)
+        return self._login
+
+    def _clock_actor(self, actor: str | None, command: str) -> str:
+        """Facts the clock records are recorded as ``clock`` (or ``actor``); outside ``open`` mode
+        whoever runs the clock must still be allowed to, and a handle's named actor must be valid."""
+        if self.actor is not None or identity.mode_at(self.app, self.clock()) != OPEN:
+            self._acting(command, None)
+        else:
+            self.app.login = None
+        return person_id(actor) if actor is not None else tick_command.CLOCK_ACTOR
 
     # --- commands ------------------------------------------------------------------------------
 
@@ -315,7 +358,10 @@ class Ledger:
     ) -> CustomerResult:
         """Register a customer (id slug, display name, account manager)."""
         command = AddCustomer.build(
-            customer=customer, name=name, account_manager=account_manager, **self._common(actor, at)
+            customer=customer,
+            name=name,
+            account_manager=account_manager,
+            **self._common(actor, at, "customer add"),
         )
         return customers.add_customer(self.app, command, self.clock())
 
@@ -342,7 +388,7 @@ class Ledger:
             currency=currency,
             reference=reference if reference is not None else f"purchase-{uuid4().hex[:12]}",
             expires_at=expires_at,
-            **self._common(actor, at),
+            **self._common(actor, at, "card buy"),
         )
         return cards.buy_card(self.app, command, self.clock())
 
@@ -363,7 +409,7 @@ class Ledger:
             amount=amount,
             reference=reference if reference is not None else f"top-up-{uuid4().hex[:12]}",
             expires_at=expires_at,
-            **self._common(actor, at),
+            **self._common(actor, at, "card top-up"),
         )
         return cards.top_up(self.app, command, self.clock())
 
@@ -392,7 +438,7 @@ class Ledger:
             start=start,
             until=until,
             currency=currency,
-            **self._common(actor, None),
+            **self._common(actor, None, "card buy"),
         )
         return monthly.set_monthly_plan(self.app, command, self.clock())
 
@@ -402,14 +448,16 @@ class Ledger:
     ) -> MonthlyPlanResult:
         """A new monthly amount for the months due from ``start`` on; earlier months keep theirs."""
         command = ChangeMonthlyPlan.build(
-            customer=customer, amount=amount, start=start, **self._common(actor, None)
+            customer=customer, amount=amount, start=start, **self._common(actor, None, "card change")
         )
         return monthly.change_monthly_plan(self.app, command, self.clock())
 
     @_store_errors
     def stop_monthly(self, customer: str, *, start: When, actor: str | None = None) -> MonthlyPlanResult:
         """No monthly credit falls due from ``start`` on."""
-        command = StopMonthlyPlan.build(customer=customer, start=start, **self._common(actor, None))
+        command = StopMonthlyPlan.build(
+            customer=customer, start=start, **self._common(actor, None, "card stop")
+        )
         return monthly.stop_monthly_plan(self.app, command, self.clock())
 
     @_store_errors
@@ -420,10 +468,14 @@ class Ledger:
 
         The keys are in :mod:`ledger.domain.settings`; a bad key or value raises InvalidInputError.
         """
-        chosen = self._common(actor, None)["actor"]
+        spec = spec_of(key)
+        command = "settings set identity" if spec.key == IDENTITY else "settings set"
+        chosen = self._common(actor, None, command)["actor"]
         if effective_from is None:
             raise InvalidInputError("from", "is required: the date the setting takes effect")
         start = parse_instant(effective_from, "from")
+        if spec.key == IDENTITY:
+            identity.check_identity_change(self.app, canonical_value(IDENTITY, value), start, self.clock())
         return dated_settings.set_setting(self.app, key, value, start, chosen)
 
     @_store_errors
@@ -439,7 +491,7 @@ class Ledger:
         Safe to call every minute, twice, or from two processes at once: a fact is recorded once.
         Recorded as actor ``clock`` unless ``actor`` is given.
         """
-        command = Tick.build(until=until, actor=actor if actor is not None else tick_command.CLOCK_ACTOR)
+        command = Tick.build(until=until, actor=self._clock_actor(actor, "tick"))
         result = tick_command.tick(self.app, command, self.clock(), self.due_fact_producers)
         # Statements last: a month closes with the credits and write-offs due in it recorded.
         issued = statements.issue_due_statements(self.app, self.projections, result.until, command.actor)
@@ -454,7 +506,7 @@ class Ledger:
         is wrong), then applied through the ordinary commands in batches; a re-run writes nothing.
         ``progress(done, total)`` is called after every committed batch.
         """
-        actor = self._common(None, None)["actor"]
+        actor = self._common(None, None, "import")["actor"]
         return importing.import_csv(
             self.app, source, actor=actor, now=self.clock(), calendar=self.calendar, progress=progress
         )
@@ -490,6 +542,8 @@ class Ledger:
         force then, the engagement pays.
         ``source`` says through which door the entry came (``api``, ``cli``, ``import``).
         """
+        acting = self._acting("work log", actor)
+        identity.check_on_behalf(self.app, acting, engineer)
         command = LogWork.build(
             customer=customer,
             ticket=ticket,
@@ -503,7 +557,8 @@ class Ledger:
             role=role,
             source=source,
             focus=focus,
-            **self._common(actor, at),
+            actor=acting.actor,
+            at=at,
         )
         return work.log_work(self.app, command, self.clock(), self.calendar)
 
@@ -524,7 +579,12 @@ class Ledger:
         the reversal was decided (not before the work). ``reason`` is internal; ``note`` is what
         the customer's statement shows (else a neutral correction line)."""
         command = ReverseWork.build(
-            customer=customer, ticket=ticket, entry=entry, reason=reason, note=note, **self._common(actor, at)
+            customer=customer,
+            ticket=ticket,
+            entry=entry,
+            reason=reason,
+            note=note,
+            **self._common(actor, at, "work reverse"),
         )
         return work.reverse_work(self.app, command, self.clock())
 
@@ -542,7 +602,10 @@ class Ledger:
     ) -> ContractChangeResult:
         """Start a servicedesk contract (``basis`` or ``comfort``) at ``effective_from``."""
         command = StartContract.build(
-            customer=customer, tier=tier, effective_from=effective_from, **self._common(actor, None)
+            customer=customer,
+            tier=tier,
+            effective_from=effective_from,
+            **self._common(actor, None, "contract start"),
         )
         return contracts.start_contract(self.app, command, self.clock())
 
@@ -552,7 +615,10 @@ class Ledger:
     ) -> ContractChangeResult:
         """Move the contract in force to another tier from ``effective_from`` on (may be backdated)."""
         command = ChangeContract.build(
-            customer=customer, tier=tier, effective_from=effective_from, **self._common(actor, None)
+            customer=customer,
+            tier=tier,
+            effective_from=effective_from,
+            **self._common(actor, None, "contract change"),
         )
         return contracts.change_contract(self.app, command, self.clock())
 
@@ -562,7 +628,7 @@ class Ledger:
     ) -> ContractChangeResult:
         """End the contract in force at ``effective_from``."""
         command = EndContract.build(
-            customer=customer, effective_from=effective_from, **self._common(actor, None)
+            customer=customer, effective_from=effective_from, **self._common(actor, None, "contract end")
         )
         return contracts.end_contract(self.app, command, self.clock())
 
@@ -582,7 +648,7 @@ class Ledger:
             pack=pack,
             components=components,
             effective_from=effective_from,
-            **self._common(actor, None),
+            **self._common(actor, None, "pack add"),
         )
         return beheerpacks.add_pack(self.app, command, self.clock())
 
@@ -592,7 +658,10 @@ class Ledger:
     ) -> PackChangeResult:
         """Deactivate beheerpack ``pack`` from ``effective_from`` on."""
         command = RemovePack.build(
-            customer=customer, pack=pack, effective_from=effective_from, **self._common(actor, None)
+            customer=customer,
+            pack=pack,
+            effective_from=effective_from,
+            **self._common(actor, None, "pack remove"),
         )
         return beheerpacks.remove_pack(self.app, command, self.clock())
 
@@ -612,7 +681,7 @@ class Ledger:
             rate=rate,
             role=role,
             effective_from=effective_from,
-            **self._common(actor, None),
+            **self._common(actor, None, "rate set"),
         )
         return rates.set_rate(self.app, command, self.clock())
 
@@ -632,7 +701,7 @@ class Ledger:
             increment_minutes=increment_minutes,
             minimum_minutes=minimum_minutes,
             effective_from=effective_from,
-            **self._common(actor, None),
+            **self._common(actor, None, "rate rounding"),
         )
         return rates.set_rounding(self.app, command, self.clock())
 
@@ -656,7 +725,7 @@ class Ledger:
             focus_areas=focus_areas,
             visits=visits,
             evaluation=evaluation,
-            **self._common(actor, at),
+            **self._common(actor, at, "onsite kickoff"),
         )
         return onsite.kick_off(self.app, command, self.clock())
 
@@ -665,7 +734,9 @@ class Ledger:
         self, customer: str, *, consultant: str, actor: str | None = None, at: When = None
     ) -> OnsiteChangeResult:
         """Assign a consultant to the customer's on-site engagement."""
-        command = AssignConsultant.build(customer=customer, consultant=consultant, **self._common(actor, at))
+        command = AssignConsultant.build(
+            customer=customer, consultant=consultant, **self._common(actor, at, "onsite assign")
+        )
         return onsite.assign_consultant(self.app, command, self.clock())
 
     @_store_errors
@@ -673,7 +744,9 @@ class Ledger:
         self, customer: str, *, consultant: str, actor: str | None = None, at: When = None
     ) -> OnsiteChangeResult:
         """Release a consultant from the customer's on-site engagement."""
-        command = ReleaseConsultant.build(customer=customer, consultant=consultant, **self._common(actor, at))
+        command = ReleaseConsultant.build(
+            customer=customer, consultant=consultant, **self._common(actor, at, "onsite release")
+        )
         return onsite.release_consultant(self.app, command, self.clock())
 
     @_store_errors
@@ -695,7 +768,7 @@ class Ledger:
             hours=hours,
             focus=focus,
             reference=reference,
-            **self._common(actor, at),
+            **self._common(actor, at, "onsite visit"),
         )
         return onsite.log_visit(self.app, command, self.clock())
 
@@ -717,7 +790,7 @@ class Ledger:
             outcome=outcome,
             focus_areas=focus_areas,
             notes=notes,
-            **self._common(actor, at),
+            **self._common(actor, at, "onsite evaluate"),
         )
         return onsite.evaluate(self.app, command, self.clock())
 
@@ -726,7 +799,7 @@ class Ledger:
         self, customer: str, *, actor: str | None = None, at: When = None
     ) -> OnsiteChangeResult:
         """End the customer's on-site engagement."""
-        command = EndEngagement.build(customer=customer, **self._common(actor, at))
+        command = EndEngagement.build(customer=customer, **self._common(actor, at, "onsite end"))
         return onsite.end_engagement(self.app, command, self.clock())
 
     @_store_errors
@@ -735,7 +808,7 @@ class Ledger:
     ) -> EvaluationDueResult:
         """Record that the engagement's evaluation is due on ``due_date`` — once per due date."""
         return onsite.raise_evaluation_due(
-            self.app, customer_slug(customer), _day(due_date, "due_date"), actor_name(actor)
+            self.app, customer_slug(customer), _day(due_date, "due_date"), self._clock_actor(actor, "tick")
         )
 
     @_store_errors
@@ -745,7 +818,7 @@ class Ledger:
         """For the clock: raise every evaluation due by ``today`` (default: the clock's Amsterdam
         date) not raised yet; returns what this call recorded."""
         day = self.clock().astimezone(AMSTERDAM).date() if today is None else _day(today, "today")
-        return onsite.raise_due_evaluations(self.app, day, actor_name(actor))
+        return onsite.raise_due_evaluations(self.app, day, self._clock_actor(actor, "tick"))
 
     # --- questions -----------------------------------------------------------------------------
 
@@ -837,7 +910,7 @@ class Ledger:
         secret = seal_key(key if key is not None else os.environ.get(SEAL_KEY_VARIABLE))
         target = witness_path(witness)
         now = self.clock()
-        actor = self._common(None, None)["actor"]
+        actor = self._common(None, None, "audit seal")["actor"]
         summary = retrying(lambda: seal_log(self.app, secret, actor, now))
         if target is not None and last_head(target) != summary.head:
             append_head(target, summary.head, now)
@@ -928,7 +1001,7 @@ class Ledger:
         """The customer's nearly-used threshold: ``percent`` of the balance after the latest credit,
         or a fixed ``amount``; in force for card movements effective from ``at`` (default now) on."""
         command = SetAlertThreshold.build(
-            customer=customer, percent=percent, amount=amount, **self._common(actor, at)
+            customer=customer, percent=percent, amount=amount, **self._common(actor, at, "customer threshold")
         )
         return alert_commands.set_alert_threshold(self.app, command, self.clock())
 
@@ -948,7 +1021,7 @@ class Ledger:
         self, alert_id: str, *, actor: str | None = None, at: When = None
     ) -> AcknowledgementResult:
         """Acknowledge an alert (an event, with actor); acknowledging it again changes nothing."""
-        command = AcknowledgeAlert.build(alert_id=alert_id, **self._common(actor, at))
+        command = AcknowledgeAlert.build(alert_id=alert_id, **self._common(actor, at, "alerts acknowledge"))
 
         def lookup(wanted: str) -> Alert | None:
             found: Alert | None = self.projections.fresh("alerts").alert(wanted)
@@ -965,7 +1038,9 @@ class Ledger:
         Idempotent: a month already issued returns that statement, unchanged. Months are issued
         in order; the issued statement raises a ``statement-ready`` alert.
         """
-        command = IssueStatement.build(customer=customer, month=month, **self._common(actor, None))
+        command = IssueStatement.build(
+            customer=customer, month=month, **self._common(actor, None, "statement issue")
+        )
         issued, _ = statements.issue_statement(
             self.app, self.projections, command.customer, command.month, command.actor, self.clock()
         )
@@ -977,7 +1052,7 @@ class Ledger:
         a card's first, that ended at or before it. Returns the new ones; again, it issues nothing.
         This is what ``ledger tick`` calls."""
         moment = self._moment(until)
-        chosen = self._common(actor, None)["actor"]
+        chosen = self._common(actor, None, "statement issue")["actor"]
         return statements.issue_due_statements(self.app, self.projections, moment, chosen)
 
     @_store_errors
@@ -1009,6 +1084,64 @@ class Ledger:
         start = None if since is None else _day(since, "since")
         return onsite.evaluations_due(self.app, until=_day(until, "until"), since=start)
 
+    # --- people and roles ------------------------------------------------------------------------
+
+    @_store_errors
+    def add_person(
+        self,
+        person: str,
+        *,
+        name: str,
+        roles: Sequence[str] | str,
+        customer: str | None = None,
+        email: str | None = None,
+        db_role: str | None = None,
+        actor: str | None = None,
+    ) -> people_commands.PersonView:
+        """Register ``person`` (an id such as an e-mail address, normalised) with ``roles``.
+
+        A ``customer-contact`` is bound to one ``customer``; ``db_role`` is the database (or
+        operating-system) login that is this person in ``authenticated`` mode.
+        """
+        chosen = self._common(actor, None, "person add")["actor"]
+        values = {"name": name, "roles": roles, "customer": customer, "email": email, "db_role": db_role}
+        return people_commands.add_person(self.app, person, values, chosen, self.clock())
+
+    @_store_errors
+    def change_person(
+        self,
+        person: str,
+        *,
+        name: str | None = None,
+        roles: Sequence[str] | str | None = None,
+        customer: str | None = None,
+        email: str | None = None,
+        db_role: str | None = None,
+        actor: str | None = None,
+    ) -> people_commands.PersonView:
+        """Change the details given (``""`` clears customer, email or db_role); not one's own."""
+        chosen = self._common(actor, None, "person change")["actor"]
+        changes = {"name": name, "roles": roles, "customer": customer, "email": email, "db_role": db_role}
+        return people_commands.change_person(self.app, person, changes, chosen, self.clock())
+
+    @_store_errors
+    def deactivate_person(
+        self, person: str, *, reason: str, actor: str | None = None
+    ) -> people_commands.PersonView:
+        """From now on ``person`` may not act and their login is free; not one's own record."""
+        chosen = self._common(actor, None, "person deactivate")["actor"]
+        return people_commands.deactivate_person(self.app, person, reason, chosen, self.clock())
+
+    @_store_errors
+    def person(self, person: str) -> people_commands.PersonView:
+        """One registered person, or UnknownPersonError."""
+        return people_commands.find(self.app, person)
+
+    @_store_errors
+    def people(self) -> list[people_commands.PersonView]:
+        """Every registered person (active or not), by id."""
+        return people_commands.everyone(self.app)
+
     # --- admin accounts (beheeraccounts) -------------------------------------------------------
 
     @_store_errors
@@ -1019,16 +1152,22 @@ class Ledger:
         account: str,
         tasks: Tasks,
         reason: str,
+        holder: str | None = None,
         actor: str | None = None,
         at: When = None,
     ) -> AdminChangeResult:
-        """A customer contact asks for admin ``tasks`` (names or ``area.*``) on ``account``, and why."""
+        """A customer contact asks for admin ``tasks`` (names or ``area.*``) on ``account``, and why.
+
+        The first request names the account's ``holder`` (default: the requester); refused while
+        another request for the account is open.
+        """
         command = RequestAdminAccess.build(
             customer=customer,
             account=account,
             tasks=_task_list(tasks),
             reason=reason,
-            **self._common(actor, at),
+            holder=holder,
+            **self._common(actor, at, "admin request"),
         )
         return admin.request_access(self.app, command, self.clock(), self.settings.admin.catalogue())
 
@@ -1039,13 +1178,16 @@ class Ledger:
         *,
         account: str,
         tasks: Tasks,
+        rfc: str,
         valid_from: When = None,
         valid_until: When = None,
         actor: str | None = None,
     ) -> AdminChangeResult:
-        """Grant ``tasks`` from ``valid_from`` (default now) up to, not including, ``valid_until``.
+        """Grant ``tasks`` from ``valid_from`` (default now) up to, not including, ``valid_until``,
+        under RFC ``rfc``.
 
-        Answers the pending request, and is refused (four-eyes) when ``actor`` made that request.
+        Answers the open request (there must be one, asking for these tasks) and is refused
+        (four-eyes) when ``actor`` made that request or holds the account.
         """
         command = GrantAdminAccess.build(
             customer=customer,
@@ -1053,7 +1195,8 @@ class Ledger:
             tasks=_task_list(tasks),
             valid_from=valid_from,
             valid_until=valid_until,
-            **self._common(actor, None),
+            rfc=rfc,
+            **self._common(actor, None, "admin grant"),
         )
         return admin.grant_access(self.app, command, self.clock(), self.settings.admin.catalogue())
 
@@ -1066,16 +1209,22 @@ class Ledger:
         tasks: Tasks,
         reason: str,
         effective_from: When = None,
+        rfc: str | None = None,
         actor: str | None = None,
     ) -> AdminChangeResult:
-        """Give the grant in force other tasks from ``effective_from`` on (four-eyes as for a grant)."""
+        """Give the grant in force other tasks from ``effective_from`` on.
+
+        Fewer tasks take one person; adding any task answers an open request (four-eyes as for a
+        grant) and needs the ``rfc`` it is decided under.
+        """
         command = ChangeAdminScope.build(
             customer=customer,
             account=account,
             tasks=_task_list(tasks),
             reason=reason,
             effective_from=effective_from,
-            **self._common(actor, None),
+            rfc=rfc,
+            **self._common(actor, None, "admin scope"),
         )
         return admin.change_scope(self.app, command, self.clock(), self.settings.admin.catalogue())
 
@@ -1118,6 +1267,19 @@ class Ledger:
         """End every grant of ``account`` from ``effective_from`` (default now; may be backdated)."""
         return self._change_standing(RevokeAdminAccount, customer, account, reason, effective_from, actor)
 
+    @_store_errors
+    def withdraw_admin_request(
+        self,
+        customer: str,
+        *,
+        account: str,
+        reason: str,
+        effective_from: When = None,
+        actor: str | None = None,
+    ) -> AdminChangeResult:
+        """Withdraw the open request of ``account`` unanswered, so another may be filed."""
+        return self._change_standing(WithdrawAdminRequest, customer, account, reason, effective_from, actor)
+
     def _change_standing(
         self,
         kind: type[AdminStanding],
@@ -1133,7 +1295,7 @@ class Ledger:
             account=account,
             reason=reason,
             effective_from=effective_from,
-            **self._common(actor, None),
+            **self._common(actor, None, kind.COMMAND),
         )
         return admin.change_standing(self.app, command, self.clock())
 
@@ -1142,7 +1304,7 @@ class Ledger:
         self, customer: str, *, account: str, grant: int, actor: str | None = None
     ) -> AdminChangeResult:
         """Record that ``grant`` of ``account`` ran out (the clock calls this; repeats record once)."""
-        chosen = self._common(actor, None)["actor"]
+        chosen = self._common(actor, None, "tick")["actor"]
         return admin.record_expiry(
             self.app, customer_slug(customer), admin_account_name(account), grant, chosen, self.clock()
         )

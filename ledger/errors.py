@@ -209,6 +209,11 @@ class UnknownAdminAccountError(LedgerError, LookupError):
 class AdminGrantError(LedgerError):
     """An admin-account change that makes no sense at its moment (nothing to revoke, not suspended)."""
 
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{field}: {reason}")
+
 
 class UnknownAlertError(LedgerError, LookupError):
     """The alert id names no alert the ledger raised."""
@@ -224,3 +229,25 @@ class StatementError(LedgerError):
 
 class FourEyesError(AdminGrantError):
     """The actor granting admin access is the one who requested it: a second person must decide."""
+
+
+class IdentityError(LedgerError):
+    """Who is acting is not allowed to do this: unknown, inactive, wrong role, or not who logged in.
+
+    ``field`` is ``actor`` (or the argument at fault) and ``reason`` says which rule refused it.
+    """
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{field}: {reason}")
+
+
+class UnknownPersonError(LedgerError, LookupError):
+    """The id names no registered person."""
+
+    def __init__(self, person: str) -> None:
+        self.field = "person"
+        self.person = person
+        self.reason = f"unknown person {person!r}"
+        super().__init__(f"person: unknown person {person!r}")

@@ -310,7 +310,10 @@ def provisioning(config: StoreConfig) -> Iterator[None]:
     with connection:
         connection.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK_KEY,))
         try:
-            if config.schema:
+            # Only when missing: a login role without CREATE on the database (an operator in
+            # authenticated mode, see docs/identity.md) can still open an existing schema.
+            found = connection.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (config.schema,))
+            if config.schema and found.fetchone() is None:
                 statement = sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(config.schema))
                 connection.execute(statement)
             yield

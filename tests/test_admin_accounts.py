@@ -41,7 +41,13 @@ def allowed(ledger: Ledger, task: str, at: datetime | str, account: str = "adm-j
 
 def granted(ledger: Ledger, tasks: str = "users.reset-password", **kw: object) -> None:
     ledger.request_admin("acme", account="adm-jan", tasks=tasks, reason="helpdesk", actor="jan@acme.nl")
-    ledger.grant_admin("acme", account="adm-jan", tasks=tasks, actor="bob", **kw)  # type: ignore[arg-type]
+    ledger.grant_admin("acme", account="adm-jan", tasks=tasks, actor="bob", rfc="RFC-7", **kw)  # type: ignore[arg-type]
+
+
+def asked_and_granted(ledger: Ledger, account: str, tasks: str | list[str], **kw: object) -> None:
+    """A request by the account's holder, then a grant by someone else (four-eyes)."""
+    ledger.request_admin("acme", account=account, tasks=tasks, reason="needed", actor=f"{account}@acme.nl")
+    ledger.grant_admin("acme", account=account, tasks=tasks, actor="bob", rfc="RFC-9", **kw)  # type: ignore[arg-type]
 
 
 # --- locked by default, four-eyes ---------------------------------------------------------------
@@ -61,10 +67,10 @@ def test_four_eyes_the_requester_cannot_grant_and_nothing_is_written(acme: Ledge
     acme.request_admin("acme", account="adm-jan", tasks="users.create", reason="new starters", actor="jan")
     before = event_count(acme)
     with pytest.raises(FourEyesError, match=r"jan requested these tasks \(request #1\); four-eyes"):
-        acme.grant_admin("acme", account="adm-jan", tasks="users.create", actor="jan")
+        acme.grant_admin("acme", account="adm-jan", tasks="users.create", actor="jan", rfc="RFC-1")
     assert event_count(acme) == before
     assert not allowed(acme, "users.create", "2026-03-03T10:00:00+01:00")
-    result = acme.grant_admin("acme", account="adm-jan", tasks="users.create", actor="bob")
+    result = acme.grant_admin("acme", account="adm-jan", tasks="users.create", actor="bob", rfc="RFC-1")
     assert (result.change, result.number, result.request, result.actor) == ("granted", 1, 1, "bob")
     check = acme.admin_check("acme", account="adm-jan", task="users.create")
     assert check.allowed
@@ -78,24 +84,31 @@ def test_four_eyes_also_holds_for_a_scope_change_answering_a_request(acme: Ledge
     granted(acme)
     acme.request_admin("acme", account="adm-jan", tasks="users.*", reason="more", actor="jan@acme.nl")
     with pytest.raises(FourEyesError):
-        acme.change_admin_scope("acme", account="adm-jan", tasks="users.*", reason="ok", actor="jan@acme.nl")
-    acme.change_admin_scope("acme", account="adm-jan", tasks="users.*", reason="approved", actor="carla")
+        acme.change_admin_scope(
+            "acme", account="adm-jan", tasks="users.*", reason="ok", actor="jan@acme.nl", rfc="RFC-8"
+        )
+    acme.change_admin_scope(
+        "acme", account="adm-jan", tasks="users.*", reason="approved", actor="carla", rfc="RFC-8"
+    )
     check = acme.admin_check("acme", account="adm-jan", task="users.create")
     assert check.allowed
     assert check.grant is not None
     assert (check.grant["grant"], check.grant["version"], check.grant["decided_by"]) == (1, 2, "carla")
 
 
-def test_a_grant_without_a_request_records_that_there_was_none(acme: Ledger) -> None:
-    result = acme.grant_admin("acme", account="adm-piet", tasks="backup.restore", actor="bob")
-    assert result.request is None
+def test_a_grant_answers_a_request_and_records_its_rfc(acme: Ledger) -> None:
+    """Formerly a grant without a request was allowed (one person could grant); now it is refused."""
+    with pytest.raises(UnknownAdminAccountError):
+        acme.grant_admin("acme", account="adm-piet", tasks="backup.restore", actor="bob", rfc="RFC-1")
+    asked_and_granted(acme, "adm-piet", "backup.restore")
     check = acme.admin_check("acme", account="adm-piet", task="backup.restore")
     assert check.allowed
     assert check.grant is not None
-    assert check.grant["request"] is None
-    assert check.grant["granted_by"] == "bob"
-    (row,) = acme.admin_history("acme", account="adm-piet").changes
-    assert (row["change"], row["actor"], row["request"]) == ("granted", "bob", None)
+    assert (check.grant["granted_by"], check.grant["rfc"]) == ("bob", "RFC-9")
+    requested, granted_row = acme.admin_history("acme", account="adm-piet").changes
+    assert (granted_row["change"], granted_row["actor"], granted_row["request"]) == ("granted", "bob", 1)
+    assert granted_row["rfc"] == "RFC-9"
+    assert requested["holder"] == "adm-piet@acme.nl"
 
 
 # --- effective times ----------------------------------------------------------------------------
@@ -131,11 +144,14 @@ def test_revocation_cancels_a_grant_scheduled_for_later(acme: Ledger) -> None:
         "acme", account="adm-jan", reason="not needed", effective_from="2026-04-01", actor="sec"
     )
     assert not allowed(acme, "users.reset-password", "2026-05-02")
+    acme.request_admin("acme", account="adm-jan", tasks="users.create", reason="again", actor="jan@acme.nl")
     with pytest.raises(AdminGrantError, match="revoked at 2026-04-01; a new grant must start at or after"):
         acme.grant_admin(
-            "acme", account="adm-jan", tasks="users.create", valid_from="2026-03-01", actor="bob"
+            "acme", account="adm-jan", tasks="users.create", valid_from="2026-03-01", actor="bob", rfc="R"
         )
-    acme.grant_admin("acme", account="adm-jan", tasks="users.create", valid_from="2026-06-01", actor="bob")
+    acme.grant_admin(
+        "acme", account="adm-jan", tasks="users.create", valid_from="2026-06-01", actor="bob", rfc="R"
+    )
     assert allowed(acme, "users.create", "2026-06-01")
     assert not allowed(acme, "users.create", "2026-05-31T23:00:00+02:00")
 
@@ -231,19 +247,23 @@ def test_a_tier_change_keeps_access(acme: Ledger) -> None:
 
 def test_no_grant_without_a_contract(ledger: Ledger) -> None:
     ledger.add_customer("beta", name="Beta", account_manager="Anna")
+    ledger.request_admin("beta", account="adm", tasks="users.create", reason="x", actor="kim")
     before = event_count(ledger)
     with pytest.raises(NoContractInForceError, match="no servicedesk contract is in force for 'beta'"):
-        ledger.grant_admin("beta", account="adm", tasks="users.create", actor="bob")
+        ledger.grant_admin("beta", account="adm", tasks="users.create", actor="bob", rfc="RFC-1")
     assert event_count(ledger) == before
-    assert ledger.admin_accounts("beta").accounts == []
+    assert ledger.admin_accounts("beta").accounts[0]["status"] == "no-grant"
 
 
 # --- catalogue, wildcards, refusals ------------------------------------------------------------
 
 
 def test_wildcards_resolve_against_the_catalogue_at_grant_time(acme: Ledger) -> None:
+    acme.request_admin(
+        "acme", account="adm-jan", tasks=["users.*", "mailbox.permissions"], reason="x", actor="jan"
+    )
     result = acme.grant_admin(
-        "acme", account="adm-jan", tasks=["users.*", "mailbox.permissions"], actor="bob"
+        "acme", account="adm-jan", tasks=["users.*", "mailbox.permissions"], actor="bob", rfc="RFC-1"
     )
     assert result.asked == ["users.*", "mailbox.permissions"]
     assert result.tasks == [
@@ -260,13 +280,15 @@ def test_a_replaced_catalogue_decides_what_can_be_granted(store_url: str, clock:
     with Ledger.open(store_url, actor="t", clock=clock, settings=settings) as ledger:
         ledger.add_customer("acme", name="Acme", account_manager="Anna")
         ledger.start_contract("acme", tier="basis", effective_from="2026-01-01")
-        result = ledger.grant_admin("acme", account="adm", tasks="erp.*", actor="bob")
+        ledger.request_admin("acme", account="adm", tasks="erp.*", reason="x", actor="jan")
+        result = ledger.grant_admin("acme", account="adm", tasks="erp.*", actor="bob", rfc="RFC-1")
         assert result.tasks == ["erp.approve", "erp.post-journal"]
         with pytest.raises(UnknownAdminTaskError, match=r"'backup\.restore'"):
-            ledger.grant_admin("acme", account="adm", tasks="backup.restore", actor="bob")
+            ledger.grant_admin("acme", account="adm", tasks="backup.restore", actor="bob", rfc="RFC-1")
 
 
-GRANT = {"account": "adm-jan", "tasks": "users.create", "actor": "b"}
+GRANT = {"account": "adm-jan", "tasks": "users.create", "actor": "b", "rfc": "RFC-1"}
+REQUEST = {"account": "adm-jan", "tasks": "users.create", "actor": "kim"}
 REFUSALS = [
     ("grant_admin", {**GRANT, "tasks": "users.creat"}, UnknownAdminTaskError, "'users.creat'"),
     ("grant_admin", {**GRANT, "tasks": "printer.*"}, UnknownAdminTaskError, "'printer.*'"),
@@ -281,7 +303,11 @@ REFUSALS = [
         InvalidInputError,
         "valid_until",
     ),
-    ("request_admin", {**GRANT, "reason": " "}, InvalidInputError, "reason"),
+    ("request_admin", {**REQUEST, "reason": " "}, InvalidInputError, "reason"),
+    ("grant_admin", {**GRANT, "rfc": " "}, InvalidInputError, "rfc"),
+    ("grant_admin", {**GRANT, "actor": "kim"}, FourEyesError, "kim requested these tasks"),
+    ("grant_admin", {**GRANT, "actor": "JAN@ACME.NL"}, FourEyesError, "jan@acme.nl holds admin account"),
+    ("grant_admin", {**GRANT, "tasks": "backup.restore"}, FourEyesError, "did not ask for backup.restore"),
     (
         "revoke_admin",
         {"account": "adm-piet", "reason": "x", "actor": "s"},
@@ -310,6 +336,7 @@ def test_refusals_are_typed_and_write_nothing(
     acme: Ledger, method: str, arguments: dict[str, str], error: type[Exception], message: str
 ) -> None:
     granted(acme, tasks="users.create")
+    acme.request_admin("acme", account="adm-jan", tasks="users.create", reason="renew", actor="kim")
     before = event_count(acme)
     given = dict(arguments)
     customer = given.pop("customer", "acme")
@@ -328,16 +355,9 @@ def test_revoking_an_expired_grant_is_refused(acme: Ledger) -> None:
 
 
 def test_who_could_do_a_task_at_a_moment(acme: Ledger) -> None:
-    acme.grant_admin("acme", account="adm-jan", tasks="users.*", valid_from="2026-03-01", actor="bob")
-    acme.grant_admin("acme", account="adm-piet", tasks="backup.restore", valid_from="2026-03-01", actor="bob")
-    acme.grant_admin(
-        "acme",
-        account="adm-kees",
-        tasks="users.create",
-        valid_from="2026-03-01",
-        valid_until="2026-03-05",
-        actor="bob",
-    )
+    asked_and_granted(acme, "adm-jan", "users.*", valid_from="2026-03-01")
+    asked_and_granted(acme, "adm-piet", "backup.restore", valid_from="2026-03-01")
+    asked_and_granted(acme, "adm-kees", "users.create", valid_from="2026-03-01", valid_until="2026-03-05")
     who = acme.admin_who("acme", task="users.create", at="2026-03-04T12:00:00+01:00")
     assert [row["account"] for row in who.allowed] == ["adm-jan", "adm-kees"]
     assert [row["account"] for row in who.denied] == ["adm-piet"]
@@ -369,12 +389,19 @@ def test_list_and_history_name_every_actor_and_survive_a_reopen(acme: Ledger, st
     assert history.to_json()["changes"][1]["valid_until"] == "2026-09-01T00:00:00+02:00"
 
 
-def test_a_new_request_replaces_the_pending_one(acme: Ledger) -> None:
+def test_a_second_request_is_refused_while_one_is_open(acme: Ledger) -> None:
+    """Formerly a new request replaced the pending one, so its first requester could then grant it."""
     acme.request_admin("acme", account="adm-jan", tasks="users.create", reason="one", actor="jan")
+    before = event_count(acme)
+    with pytest.raises(AdminGrantError, match=r"request #1 by jan .* is still open"):
+        acme.request_admin("acme", account="adm-jan", tasks="backup.restore", reason="two", actor="kim")
+    assert event_count(acme) == before
+    withdrawn = acme.withdraw_admin_request("acme", account="adm-jan", reason="typo", actor="jan")
+    assert (withdrawn.change, withdrawn.number) == ("withdrawn", 1)
     acme.request_admin("acme", account="adm-jan", tasks="backup.restore", reason="two", actor="kim")
-    with pytest.raises(FourEyesError, match="kim requested"):
-        acme.grant_admin("acme", account="adm-jan", tasks="backup.restore", actor="kim")
-    result = acme.grant_admin("acme", account="adm-jan", tasks="backup.restore", actor="jan")
+    with pytest.raises(FourEyesError, match="jan holds admin account"):
+        acme.grant_admin("acme", account="adm-jan", tasks="backup.restore", actor="jan", rfc="RFC-1")
+    result = acme.grant_admin("acme", account="adm-jan", tasks="backup.restore", actor="bob", rfc="RFC-1")
     assert result.request == 2
     assert acme.admin_accounts("acme").accounts[0]["pending_request"] is None
 

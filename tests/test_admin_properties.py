@@ -165,13 +165,13 @@ class AggregateTarget(Target):
         resolved = CATALOGUE.resolve(tasks)
         periods = periods_of(self.contract)
         return self.account.grant(
-            list(resolved.asked), list(resolved.tasks), at, until, periods, actor, self.now
+            list(resolved.asked), list(resolved.tasks), at, until, periods, actor, self.now, "RFC-1"
         )
 
     def scope(self, actor: str, tasks: list[str], at: datetime) -> int:
         resolved = CATALOGUE.resolve(tasks)
         return self.account.change_scope(
-            list(resolved.asked), list(resolved.tasks), "rescope", actor, at, self.now
+            list(resolved.asked), list(resolved.tasks), "rescope", actor, at, self.now, "RFC-2"
         )
 
     def standing(self, kind: str, actor: str, at: datetime) -> None:
@@ -244,7 +244,13 @@ class LedgerTarget(Target):
     def grant(self, actor: str, tasks: list[str], at: datetime, until: datetime | None) -> int:
         result = self._counted(
             lambda: self.ledger.grant_admin(
-                self.customer, account="adm", tasks=tasks, valid_from=at, valid_until=until, actor=actor
+                self.customer,
+                account="adm",
+                tasks=tasks,
+                rfc="RFC-1",
+                valid_from=at,
+                valid_until=until,
+                actor=actor,
             )
         )
         return int(result.number)
@@ -252,7 +258,13 @@ class LedgerTarget(Target):
     def scope(self, actor: str, tasks: list[str], at: datetime) -> int:
         result = self._counted(
             lambda: self.ledger.change_admin_scope(
-                self.customer, account="adm", tasks=tasks, reason="rescope", effective_from=at, actor=actor
+                self.customer,
+                account="adm",
+                tasks=tasks,
+                reason="rescope",
+                effective_from=at,
+                rfc="RFC-2",
+                actor=actor,
             )
         )
         return int(result.number)

@@ -64,7 +64,16 @@ def test_request_grant_check_who_list_history(cli: Cli) -> None:
     assert (request["change"], request["number"], request["actor"]) == ("requested", 1, "jan@acme.nl")
     assert request["asked"] == ["users.*", "mailbox.permissions"]
     code, _, err = cli(
-        "admin", "grant", "acme", "--account", "adm-jan", "--task", "users.*", actor="jan@acme.nl"
+        "admin",
+        "grant",
+        "acme",
+        "--account",
+        "adm-jan",
+        "--task",
+        "users.*",
+        "--rfc",
+        "R1",
+        actor="jan@acme.nl",
     )
     assert code == 2
     assert "four-eyes" in err
@@ -80,6 +89,8 @@ def test_request_grant_check_who_list_history(cli: Cli) -> None:
         "2026-03-01",
         "--until",
         "2026-07-01",
+        "--rfc",
+        "RFC-2026-031",
         actor="bob",
     )
     assert (grant["number"], grant["request"], grant["valid_until"]) == (1, 1, "2026-07-01T00:00:00+02:00")
@@ -152,7 +163,15 @@ def test_request_grant_check_who_list_history(cli: Cli) -> None:
         assert "adm-jan" in out
 
 
+GRANT_ADM = ["admin", "grant", "acme", "--account", "adm", "--task", "users.create"]
+
+
+def request(cli: Cli, account: str, tasks: str, actor: str = "jan@acme.nl") -> None:
+    cli.json("admin", "request", "acme", "--account", account, "--task", tasks, "--reason", "x", actor=actor)
+
+
 def test_suspend_resume_and_scope_from_the_command_line(cli: Cli) -> None:
+    request(cli, "adm-jan", "backup.restore")
     cli.json(
         "admin",
         "grant",
@@ -163,6 +182,8 @@ def test_suspend_resume_and_scope_from_the_command_line(cli: Cli) -> None:
         "backup.restore",
         "--from",
         "2026-03-01",
+        "--rfc",
+        "RFC-1",
         actor="bob",
     )
     cli.json(
@@ -189,6 +210,7 @@ def test_suspend_resume_and_scope_from_the_command_line(cli: Cli) -> None:
         "ok",
         actor="sec",
     )
+    request(cli, "adm-jan", "software.install")
     scoped = cli.json(
         "admin",
         "scope",
@@ -201,9 +223,20 @@ def test_suspend_resume_and_scope_from_the_command_line(cli: Cli) -> None:
         "2026-03-10",
         "--reason",
         "installs too",
+        "--rfc",
+        "RFC-2",
         actor="carla",
     )
-    assert (scoped["change"], scoped["number"]) == ("scope-changed", 1)
+    assert (scoped["change"], scoped["number"], scoped["request"], scoped["rfc"]) == (
+        "scope-changed",
+        1,
+        2,
+        "RFC-2",
+    )
+    history = cli("admin", "history", "acme")[1]
+    assert "RFC-1" in history
+    assert "RFC-2" in history
+    assert "holder jan@acme.nl" in history
     at = ["--account", "adm-jan", "--task", "software.install", "--at"]
     assert cli.json("admin", "check", "acme", *at, "2026-03-09")["allowed"] is False
     assert cli.json("admin", "check", "acme", *at, "2026-03-11")["allowed"] is True
@@ -217,11 +250,11 @@ def test_suspend_resume_and_scope_from_the_command_line(cli: Cli) -> None:
     ("argv", "message"),
     [
         (
-            ["admin", "grant", "nobody", "--account", "adm", "--task", "users.create"],
+            ["admin", "grant", "nobody", "--account", "adm", "--task", "users.create", "--rfc", "R"],
             "unknown customer 'nobody'",
         ),
         (
-            ["admin", "grant", "acme", "--account", "adm", "--task", "users.creat"],
+            ["admin", "grant", "acme", "--account", "adm", "--task", "users.creat", "--rfc", "R"],
             "unknown admin task 'users.creat'",
         ),
         (
@@ -251,12 +284,34 @@ def test_suspend_resume_and_scope_from_the_command_line(cli: Cli) -> None:
                 "users.create",
                 "--from",
                 "2026-03-01T10:00",
+                "--rfc",
+                "R",
             ],
             "has no timezone",
         ),
         (
-            ["admin", "grant", "acme", "--account", "adm", "--task", "users.create", "--until", "yesterday"],
+            [*GRANT_ADM, "--until", "yesterday", "--rfc", "R"],
             "valid_until",
+        ),
+        (
+            [
+                "admin",
+                "grant",
+                "acme",
+                "--account",
+                "adm",
+                "--task",
+                "users.create",
+                "--rfc",
+                "R",
+                "--actor",
+                "KIM",
+            ],
+            "four-eyes",
+        ),
+        (
+            ["admin", "grant", "acme", "--account", "adm", "--task", "users.create"],
+            "--rfc",
         ),
         (
             ["admin", "revoke", "acme", "--account", "adm-piet", "--reason", "x"],
@@ -292,6 +347,7 @@ def test_suspend_resume_and_scope_from_the_command_line(cli: Cli) -> None:
     ],
 )
 def test_refusals_exit_2_and_write_nothing(cli: Cli, argv: list[str], message: str) -> None:
+    request(cli, "adm", "users.create", actor="kim")
     cli.json(
         "admin",
         "grant",
@@ -302,8 +358,11 @@ def test_refusals_exit_2_and_write_nothing(cli: Cli, argv: list[str], message: s
         "users.create",
         "--from",
         "2026-02-01",
+        "--rfc",
+        "RFC-1",
         actor="bob",
     )
+    request(cli, "adm", "users.create", actor="kim")
     before = cli.events()
     code, out, err = cli(*argv)
     assert code == 2

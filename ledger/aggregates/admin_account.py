@@ -6,9 +6,16 @@ account is a timeline of dated changes (see :mod:`ledger.aggregates.timeline`), 
 account do at moment T" is answered from the changes effective by T, however late they were
 recorded. The rules a security officer relies on:
 
-- **Four-eyes**: a grant (or scope change) answers the pending request, and is refused when the
-  actor granting it is the one who requested it. A grant without a request is allowed (an urgent
-  change by phone): it records that there was none, and who granted it.
+- **Four-eyes wherever access widens**: a grant answers the open request (there is no grant
+  without one) and covers no task that was not requested; a scope change that adds tasks answers
+  a new request in the same way. The approver is neither the requester nor the account's holder.
+  One request is open at a time: a second one is refused until the first is granted or withdrawn,
+  so nobody can swap the requester of a request someone else is about to approve. Each approval
+  records the RFC it was decided under. Narrowing, suspending and revoking take one person.
+- **Resuming** a suspended account widens it again, so neither its holder nor the requester of its
+  grant may do it (the role table adds: only a security officer).
+- Actors reach the aggregate as person ids (:func:`ledger.domain.identity.person_id`), so two
+  spellings of one person compare equal.
 - **Validity**: a grant holds from ``valid_from`` up to, not including, ``valid_until``. A newer
   grant replaces the one before it from its own ``valid_from`` on.
 - **Revocation** ends the grant in force from its effective time on, however late it is recorded,
@@ -33,6 +40,8 @@ from ledger.aggregates.timeline import Change, in_effect_order, is_backdated, up
 from ledger.domain.admin_access import AccountState, Grant, Period, Request, Standing
 from ledger.domain.time import EARLIEST, describe_instant
 from ledger.errors import AdminGrantError, FourEyesError, InvalidInputError, NoContractInForceError
+
+WITHDRAWN = "withdrawn"
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -68,12 +77,23 @@ class AdminAccount(Aggregate):
         effective_at: datetime
 
     class Requested(Aggregate.Event):
-        """Customer contact ``actor`` asked for ``tasks`` (``asked`` as typed) because ``justification``."""
+        """Customer contact ``actor`` asked for ``tasks`` (``asked`` as typed) because ``justification``,
+        for the account held by ``holder`` (None in logs from before holders were recorded)."""
 
         number: int
         asked: list[str]
         tasks: list[str]
         justification: str
+        recorded_at: datetime
+        actor: str
+        effective_at: datetime
+        holder: str | None = None
+
+    class Withdrawn(Aggregate.Event):
+        """The open request ``request`` was withdrawn unanswered."""
+
+        request: int
+        reason: str
         recorded_at: datetime
         actor: str
         effective_at: datetime
@@ -90,6 +110,7 @@ class AdminAccount(Aggregate):
         recorded_at: datetime
         actor: str
         effective_at: datetime
+        rfc: str | None = None
 
     class ScopeChanged(Aggregate.Event):
         """Grant ``grant`` covers ``tasks`` from ``effective_at`` on (a new version of the grant)."""
@@ -102,6 +123,7 @@ class AdminAccount(Aggregate):
         recorded_at: datetime
         actor: str
         effective_at: datetime
+        rfc: str | None = None
 
     class Suspended(Aggregate.Event):
         """The account can do nothing from ``effective_at`` until it is resumed."""
@@ -147,6 +169,7 @@ class AdminAccount(Aggregate):
         self.requests = 0
         self.grants = 0
         self.pending_request: int | None = None
+        self.holder: str | None = None
 
     # --- questions -----------------------------------------------------------------------------
 
@@ -196,9 +219,23 @@ class AdminAccount(Aggregate):
         actor: str,
         effective_at: datetime,
         recorded_at: datetime,
+        holder: str | None = None,
     ) -> int:
-        """Record a request for ``tasks``; it replaces a request still pending. Returns its number."""
+        """Record a request for ``tasks``; refused while another is open. Returns its number.
+
+        The first request names the account's holder (default: the requester); later ones keep it.
+        """
         self._room()
+        pending = self.pending()
+        if pending is not None:
+            msg = (
+                f"request #{pending.number} by {pending.requested_by} for {self.account!r} is still open; "
+                "it must be granted or withdrawn before another is filed"
+            )
+            raise AdminGrantError("request", msg)
+        if holder is not None and self.holder is not None and holder != self.holder:
+            msg = f"admin account {self.account!r} is held by {self.holder}, not {holder}"
+            raise AdminGrantError("holder", msg)
         number = self.requests + 1
         self._requested(
             number=number,
@@ -208,8 +245,25 @@ class AdminAccount(Aggregate):
             recorded_at=recorded_at,
             actor=actor,
             effective_at=effective_at,
+            holder=self.holder or holder or actor,
         )
         return number
+
+    def withdraw(self, reason: str, actor: str, effective_at: datetime, recorded_at: datetime) -> int:
+        """Withdraw the open request unanswered (it widens nothing, so one person may)."""
+        self._room()
+        pending = self.pending()
+        if pending is None:
+            msg = f"admin account {self.account!r} has no open request to withdraw"
+            raise AdminGrantError("request", msg)
+        self._withdrawn(
+            request=pending.number,
+            reason=reason,
+            recorded_at=recorded_at,
+            actor=actor,
+            effective_at=effective_at,
+        )
+        return pending.number
 
     def grant(
         self,
@@ -220,10 +274,12 @@ class AdminAccount(Aggregate):
         contract: list[Period],
         actor: str,
         recorded_at: datetime,
+        rfc: str,
     ) -> int:
-        """Grant ``tasks`` from ``valid_from``; the customer's contract must be in force then."""
+        """Grant ``tasks`` from ``valid_from``, answering the open request, under RFC ``rfc``; the
+        customer's contract must be in force then."""
         self._room()
-        request = self._four_eyes(actor)
+        request = self._four_eyes(actor, tasks, "grant")
         if valid_until is not None and valid_until <= valid_from:
             msg = f"{describe_instant(valid_until)} is not after valid_from {describe_instant(valid_from)}"
             raise InvalidInputError("valid_until", msg)
@@ -251,6 +307,7 @@ class AdminAccount(Aggregate):
             recorded_at=recorded_at,
             actor=actor,
             effective_at=valid_from,
+            rfc=rfc,
         )
         return number
 
@@ -262,14 +319,26 @@ class AdminAccount(Aggregate):
         actor: str,
         effective_at: datetime,
         recorded_at: datetime,
+        rfc: str | None = None,
     ) -> int:
-        """Give the grant in force at ``effective_at`` other tasks; four-eyes as for a grant."""
+        """Give the grant in force at ``effective_at`` other tasks.
+
+        Fewer tasks (narrowing) takes one person and no request. Any task added widens the
+        account: that answers the open request, four-eyes as for a grant, under an RFC.
+        """
         self._room()
         grant = self._grant_holding_at(effective_at, "change the scope of")
         if tuple(tasks) == grant.tasks:
             msg = f"grant #{grant.number} of {self.account!r} already covers exactly these tasks"
             raise AdminGrantError("task", msg)
-        request = self._four_eyes(actor)
+        added = [task for task in tasks if task not in grant.tasks]
+        request = None
+        if added:
+            if rfc is None:
+                raise InvalidInputError(
+                    "rfc", "adding tasks is a new approval: give the RFC it is decided under"
+                )
+            request = self._four_eyes(actor, added, "widen the scope")
         self._scope_changed(
             grant=grant.number,
             asked=list(asked),
@@ -279,6 +348,7 @@ class AdminAccount(Aggregate):
             recorded_at=recorded_at,
             actor=actor,
             effective_at=effective_at,
+            rfc=rfc if added else None,
         )
         return grant.number
 
@@ -295,10 +365,18 @@ class AdminAccount(Aggregate):
         self._suspended(reason=reason, recorded_at=recorded_at, actor=actor, effective_at=effective_at)
 
     def resume(self, reason: str, actor: str, effective_at: datetime, recorded_at: datetime) -> None:
+        """End a suspension; not by the account's holder, nor by the requester of its grant."""
         self._room()
-        if self.state_at(effective_at).suspension is None:
+        state = self.state_at(effective_at)
+        if state.suspension is None:
             msg = f"admin account {self.account!r} is not suspended at {describe_instant(effective_at)}"
             raise AdminGrantError("effective_from", msg)
+        grant = state.grant
+        requester = None if grant is None or grant.request is None else grant.request.requested_by
+        if actor in (self.holder, requester):
+            who = "holds the account" if actor == self.holder else "requested its grant"
+            msg = f"{actor} {who}; four-eyes: someone else must resume {self.account!r}"
+            raise FourEyesError("actor", msg)
         self._resumed(reason=reason, recorded_at=recorded_at, actor=actor, effective_at=effective_at)
 
     def revoke(self, reason: str, actor: str, effective_at: datetime, recorded_at: datetime) -> None:
@@ -331,16 +409,30 @@ class AdminAccount(Aggregate):
             msg = f"admin account {self.account!r} already has {CHANGES_MAX} changes"
             raise InvalidInputError("account", msg)
 
-    def _four_eyes(self, actor: str) -> int | None:
-        """The pending request this decision answers (None if none); refused for its own requester."""
+    def _four_eyes(self, actor: str, tasks: list[str], doing: str) -> int:
+        """The open request this approval answers: there must be one, it must ask for every task
+        added, and the approver is neither its requester nor the account's holder."""
         pending = self.pending()
-        if pending is not None and pending.requested_by == actor:
+        if pending is None:
+            msg = (
+                f"admin account {self.account!r} has no open request; four-eyes: to {doing}, "
+                "someone files 'admin request' and another person approves it"
+            )
+            raise FourEyesError("request", msg)
+        if pending.requested_by == actor:
             msg = (
                 f"{actor} requested these tasks (request #{pending.number}); "
                 "four-eyes: someone else must grant them"
             )
             raise FourEyesError("actor", msg)
-        return None if pending is None else pending.number
+        if actor == self.holder:
+            msg = f"{actor} holds admin account {self.account!r}; four-eyes: someone else must grant it tasks"
+            raise FourEyesError("actor", msg)
+        unasked = [task for task in tasks if task not in pending.tasks]
+        if unasked:
+            msg = f"request #{pending.number} did not ask for {', '.join(unasked)}; file a request for them"
+            raise FourEyesError("task", msg)
+        return pending.number
 
     def _grant_holding_at(self, at: datetime, doing: str) -> Grant:
         grant = self.state_at(at).grant
@@ -375,13 +467,24 @@ class AdminAccount(Aggregate):
         recorded_at: datetime,
         actor: str,
         effective_at: datetime,
+        holder: str | None = None,
     ) -> None:
         self.requests = number
         self.pending_request = number
+        if self.holder is None:  # logs from before holders were recorded: the first requester
+            self.holder = holder or actor
         self._append(
             REQUESTED, recorded_at, actor, effective_at,
             number=number, asked=list(asked), tasks=list(tasks), justification=justification,
+            holder=self.holder,
         )  # fmt: skip
+
+    @event(Withdrawn)
+    def _withdrawn(
+        self, request: int, reason: str, recorded_at: datetime, actor: str, effective_at: datetime
+    ) -> None:
+        self.pending_request = None
+        self._append(WITHDRAWN, recorded_at, actor, effective_at, request=request, reason=reason)
 
     @event(Granted)
     def _granted(
@@ -394,12 +497,14 @@ class AdminAccount(Aggregate):
         recorded_at: datetime,
         actor: str,
         effective_at: datetime,
+        rfc: str | None = None,
     ) -> None:
         self.grants = number
         self.pending_request = None
         self._append(
             GRANTED, recorded_at, actor, effective_at,
             number=number, asked=list(asked), tasks=list(tasks), valid_until=valid_until, request=request,
+            rfc=rfc,
         )  # fmt: skip
 
     @event(ScopeChanged)
@@ -413,11 +518,13 @@ class AdminAccount(Aggregate):
         recorded_at: datetime,
         actor: str,
         effective_at: datetime,
+        rfc: str | None = None,
     ) -> None:
-        self.pending_request = None
+        if request is not None:
+            self.pending_request = None
         self._append(
             SCOPE_CHANGED, recorded_at, actor, effective_at,
-            grant=grant, asked=list(asked), tasks=list(tasks), request=request, reason=reason,
+            grant=grant, asked=list(asked), tasks=list(tasks), request=request, reason=reason, rfc=rfc,
         )  # fmt: skip
 
     @event(Suspended)
@@ -469,6 +576,7 @@ def state_at(account: str, changes: list[Change], at: datetime) -> AccountState:
                 tasks=tuple(change["tasks"]),
                 asked=tuple(change["asked"]),
                 decided_by=change["actor"],
+                rfc=change.get("rfc") or grant.rfc,
             )
         elif kind == SUSPENDED:
             suspension = _standing(change)
@@ -500,6 +608,7 @@ def _grant(change: Change, requests: dict[int, Request]) -> Grant:
         valid_until=change["valid_until"],
         recorded_at=change["recorded_at"],
         request=None if request is None else requests[request],
+        rfc=change.get("rfc"),
     )
 
 

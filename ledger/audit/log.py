@@ -68,11 +68,15 @@ def event_data(event: object) -> dict[str, Any]:
     """The event's own fields (not the library's bookkeeping), in declaration order."""
     if not dataclasses.is_dataclass(event):
         return {}
-    return {
+    data = {
         field.name: getattr(event, field.name)
         for field in dataclasses.fields(event)
         if field.name not in BASE_FIELDS
     }
+    login = vars(event).get("login")
+    if login is not None and "login" not in data:  # authenticated writes: the login beside the actor
+        data["login"] = login
+    return data
 
 
 def customer_of(event: object) -> str | None:

@@ -25,6 +25,7 @@ from ledger.cli import (
     importer,
     onsite,
     pack,
+    person,
     projections,
     rate,
     report,
@@ -49,6 +50,7 @@ SUBCOMMANDS = (
     rate,
     onsite,
     admin,
+    person,
     report,
     alerts,
     statement,
@@ -62,14 +64,13 @@ SUBCOMMANDS = (
 """Each module registers its own subcommands; later features add theirs here."""
 
 
-def choose_actor(given: str | None, settings: LedgerSettings) -> str | None:
-    """Who is recording: ``--actor``, else ``LEDGER_ACTOR``, else the login name.
+def choose_actor(given: str | None) -> str | None:
+    """Who says they are recording: ``--actor``, else ``LEDGER_ACTOR``, else nobody named."""
+    return given or os.environ.get("LEDGER_ACTOR") or None
 
-    A deployment that requires an actor gets no login-name fallback: writes must name one.
-    """
-    chosen = given or os.environ.get("LEDGER_ACTOR")
-    if chosen or settings.security.require_actor:
-        return chosen or None
+
+def login_name() -> str:
+    """The fallback actor: the login name. Only a default; an authenticated ledger ignores it."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):
@@ -112,8 +113,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ledger.api import Ledger
 
         settings = LedgerSettings.load()
-        actor = choose_actor(getattr(args, "actor", None), settings)
-        with Ledger.open(getattr(args, "db", None), actor=actor, settings=settings) as ledger:
+        actor = choose_actor(getattr(args, "actor", None))
+        opened = Ledger.open(
+            getattr(args, "db", None), actor=actor, settings=settings, default_actor=login_name()
+        )
+        with opened as ledger:
             return int(args.handler(ledger, args, out))
     except LedgerError as error:
         sys.stderr.write(f"ledger: error: {one_line(str(error))}\n")

@@ -32,18 +32,37 @@ def register(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> No
     request.add_argument("--task", required=True, metavar="TASK[,TASK...]", help=TASK_HELP)
     request.add_argument("--reason", required=True, metavar="TEXT", help="the justification")
     request.add_argument("--at", metavar="ISO8601", help="when it was asked (default: now)")
+    request.add_argument(
+        "--holder",
+        metavar="PERSON",
+        help="who will use the account (default: the requester; first request only)",
+    )
 
     grant = _action(
-        actions, parents, "grant", "grant admin tasks (four-eyes: not by the requester)", grant_access
+        actions,
+        parents,
+        "grant",
+        "grant the open request's tasks (four-eyes: not by the requester or the holder)",
+        grant_access,
     )
     grant.add_argument("--task", required=True, metavar="TASK[,TASK...]", help=TASK_HELP)
+    grant.add_argument("--rfc", required=True, metavar="TICKET", help="the RFC the grant is decided under")
     _add_from(grant)
     grant.add_argument(
         "--until", metavar="DATE", help="the first moment the grant no longer holds (default: open-ended)"
     )
 
-    scope = _action(actions, parents, "scope", "give the grant in force other tasks", change_scope)
+    scope = _action(
+        actions,
+        parents,
+        "scope",
+        "give the grant in force other tasks (adding any answers an open request)",
+        change_scope,
+    )
     scope.add_argument("--task", required=True, metavar="TASK[,TASK...]", help=TASK_HELP)
+    scope.add_argument(
+        "--rfc", metavar="TICKET", help="the RFC a wider scope is decided under (required then)"
+    )
     _add_from(scope)
     scope.add_argument("--reason", required=True, metavar="TEXT")
 
@@ -51,6 +70,7 @@ def register(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> No
         ("suspend", "pause the account until it is resumed"),
         ("resume", "end a suspension"),
         ("revoke", "end every grant of the account"),
+        ("withdraw", "withdraw the open request unanswered"),
     ):
         action = _action(actions, parents, name, text, change_standing)
         _add_from(action)
@@ -108,7 +128,12 @@ def _add_from(parser: argparse.ArgumentParser) -> None:
 
 def request_access(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
     result = ledger.request_admin(
-        args.customer, account=args.account, tasks=args.task, reason=args.reason, at=args.at
+        args.customer,
+        account=args.account,
+        tasks=args.task,
+        reason=args.reason,
+        holder=args.holder,
+        at=args.at,
     )
     _show_change(result, args, out)
     return EXIT_OK
@@ -119,6 +144,7 @@ def grant_access(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
         args.customer,
         account=args.account,
         tasks=args.task,
+        rfc=args.rfc,
         valid_from=args.effective_from,
         valid_until=args.until,
     )
@@ -133,15 +159,19 @@ def change_scope(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
         tasks=args.task,
         reason=args.reason,
         effective_from=args.effective_from,
+        rfc=args.rfc,
     )
     _show_change(result, args, out)
     return EXIT_OK
 
 
 def change_standing(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
-    method = {"suspend": ledger.suspend_admin, "resume": ledger.resume_admin, "revoke": ledger.revoke_admin}[
-        args.kind
-    ]
+    method = {
+        "suspend": ledger.suspend_admin,
+        "resume": ledger.resume_admin,
+        "revoke": ledger.revoke_admin,
+        "withdraw": ledger.withdraw_admin_request,
+    }[args.kind]
     result = method(
         args.customer, account=args.account, reason=args.reason, effective_from=args.effective_from
     )
@@ -164,11 +194,17 @@ def _show_change(result: AdminChangeResult, args: argparse.Namespace, out: Outpu
         answered = f"answers request #{result.request}" if result.request else "no request"
         until = f" until {data['valid_until']}" if result.valid_until else ""
         when = f"from {data['effective_at']}{until}"
-        line = f"{who}: grant #{result.number} by {result.actor}{resolved} {when}; {answered}"
+        line = (
+            f"{who}: grant #{result.number} by {result.actor}{resolved} {when}; {answered}, RFC {result.rfc}"
+        )
     elif result.change == "scope-changed":
+        answered = f"; answers request #{result.request}, RFC {result.rfc}" if result.request else ""
         line = (
             f"{who}: grant #{result.number} rescoped by {result.actor}{resolved} from {data['effective_at']}"
+            f"{answered}"
         )
+    elif result.change == "withdrawn":
+        line = f"{who}: request #{result.number} withdrawn by {result.actor}"
     else:
         line = f"{who} {result.change} by {result.actor} from {data['effective_at']}"
     out.line(line + ".")
@@ -204,6 +240,7 @@ def _grant_rows(grant: dict[str, Any]) -> list[tuple[str, Any]]:
         ("valid from", grant["valid_from"]),
         ("valid until", grant["valid_until"] or "open-ended"),
         ("request", requested),
+        ("rfc", grant.get("rfc") or "none"),
     ]
 
 
@@ -286,12 +323,16 @@ def _details(change: dict[str, Any]) -> str:
         parts.append(f"grant #{change['grant']}")
     if change["request"] is not None:
         parts.append(f"request #{change['request']}")
-    elif change["change"] in ("granted", "scope-changed"):
+    elif change["change"] == "granted":
         parts.append("no request")
     if change["tasks"]:
         parts.append(", ".join(change["tasks"]))
     if change["valid_until"] is not None:
         parts.append(f"until {describe_instant(change['valid_until'])}")
+    if change["rfc"] is not None:
+        parts.append(f"RFC {change['rfc']}")
+    if change["change"] == "requested" and change["holder"] is not None:
+        parts.append(f"holder {change['holder']}")
     text = change["justification"] or change["reason"]
     if text:
         parts.append(f"“{text}”")

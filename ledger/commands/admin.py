@@ -19,6 +19,7 @@ from ledger.aggregates.admin_account import (
     REVOKED,
     SCOPE_CHANGED,
     SUSPENDED,
+    WITHDRAWN,
     AdminAccount,
     GrantExpiry,
 )
@@ -32,9 +33,12 @@ from ledger.commands.models import (
     ChangeAdminScope,
     GrantAdminAccess,
     RequestAdminAccess,
+    ResumeAdminAccount,
     RevokeAdminAccount,
     SuspendAdminAccount,
+    WithdrawAdminRequest,
 )
+from ledger.commands.people import anyone_registered, person_or_none
 from ledger.commands.results import (
     AdminAccountList,
     AdminChangeResult,
@@ -43,7 +47,8 @@ from ledger.commands.results import (
     AdminWhoResult,
 )
 from ledger.domain.admin_access import Grant, Period, Request, decide, standing
-from ledger.errors import UnknownAdminAccountError
+from ledger.domain.roles import APPROVERS, CUSTOMER_CONTACT, RESUMERS
+from ledger.errors import IdentityError, UnknownAdminAccountError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -113,9 +118,16 @@ def request_access(
     at = effective_time(command.at, now)
 
     def attempt() -> AdminChangeResult:
+        _own_customer_only(app, command.actor, command.customer)
         account, roster = _open(app, command.customer, command.account, command.actor, at)
         number = account.request(
-            list(resolution.asked), list(resolution.tasks), command.reason, command.actor, at, now
+            list(resolution.asked),
+            list(resolution.tasks),
+            command.reason,
+            command.actor,
+            at,
+            now,
+            command.holder,
         )
         _save(app, account, roster)
         return _result(account, REQUESTED, number=number)
@@ -131,7 +143,8 @@ def grant_access(
     valid_from = effective_time(command.valid_from, now, future_allowed=True)
 
     def attempt() -> AdminChangeResult:
-        account, roster = _open(app, command.customer, command.account, command.actor, valid_from)
+        _holds_role(app, command.actor, APPROVERS, "approve admin access")
+        account = existing_account(app, command.customer, command.account)
         had_end_dates = _has_end_dates(account)
         number = account.grant(
             list(resolution.asked),
@@ -141,6 +154,7 @@ def grant_access(
             contract_periods(app, command.customer),
             command.actor,
             now,
+            command.rfc,
         )
         # A grant that runs out enters the clock index, so `ledger tick` records its expiry.
         index = newly_indexed(
@@ -151,7 +165,7 @@ def grant_access(
             actor=command.actor,
             effective_at=valid_from,
         )
-        _save(app, account, roster, index)
+        app.save(account, *index)
         return _result(account, GRANTED, number=number)
 
     return retrying(attempt)
@@ -165,8 +179,17 @@ def change_scope(
 
     def attempt() -> AdminChangeResult:
         account = existing_account(app, command.customer, command.account)
+        current = account.state_at(at).grant
+        if current is not None and set(resolution.tasks) - set(current.tasks):
+            _holds_role(app, command.actor, APPROVERS, "widen admin access")
         number = account.change_scope(
-            list(resolution.asked), list(resolution.tasks), command.reason, command.actor, at, now
+            list(resolution.asked),
+            list(resolution.tasks),
+            command.reason,
+            command.actor,
+            at,
+            now,
+            command.rfc,
         )
         app.save(account)
         return _result(account, SCOPE_CHANGED, number=number)
@@ -180,17 +203,25 @@ def change_standing(app: LedgerApplication, command: AdminStanding, now: datetim
 
     def attempt() -> AdminChangeResult:
         account = existing_account(app, command.customer, command.account)
+        number = None
         if isinstance(command, SuspendAdminAccount):
             kind = SUSPENDED
             account.suspend(command.reason, command.actor, at, now)
         elif isinstance(command, RevokeAdminAccount):
             kind = REVOKED
             account.revoke(command.reason, command.actor, at, now)
-        else:
+        elif isinstance(command, WithdrawAdminRequest):
+            kind = WITHDRAWN
+            number = account.withdraw(command.reason, command.actor, at, now)
+        elif isinstance(command, ResumeAdminAccount):
             kind = RESUMED
+            _holds_role(app, command.actor, RESUMERS, "resume a suspended admin account")
             account.resume(command.reason, command.actor, at, now)
+        else:
+            msg = f"unknown admin standing command {type(command).__name__}"
+            raise TypeError(msg)
         app.save(account)
-        return _result(account, kind, number=None)
+        return _result(account, kind, number=number)
 
     return retrying(attempt)
 
@@ -223,6 +254,31 @@ def expiring_grants(
         if account is not None:
             due.extend(account.expiring_between(start, end))
     return sorted(due, key=lambda item: (item.valid_until, item.account))
+
+
+def _holds_role(app: LedgerApplication, actor: str, roles: frozenset[str], doing: str) -> None:
+    """Once anyone is registered, whoever widens access must be an active person with the role.
+
+    Why in every identity mode: four-eyes means two accountable people, and once the provider keeps a
+    register, an approver nobody registered is nobody accountable.
+    """
+    if not anyone_registered(app):
+        return
+    person = person_or_none(app, actor)
+    if person is None or not person.active or not roles.intersection(person.roles):
+        need = " or ".join(sorted(roles))
+        msg = f"to {doing}, {actor} must be an active registered {need}"
+        raise IdentityError("actor", msg)
+
+
+def _own_customer_only(app: LedgerApplication, actor: str, customer: str) -> None:
+    """A registered customer contact asks for access for their own customer only."""
+    person = person_or_none(app, actor)
+    if person is None or CUSTOMER_CONTACT not in person.roles:
+        return
+    if person.customer != customer:
+        msg = f"{actor} is a customer-contact of {person.customer!r}; they may not ask for {customer!r}"
+        raise IdentityError("customer", msg)
 
 
 def _open(
@@ -282,6 +338,8 @@ def _as_result(
         actor=change["actor"],
         recorded_at=change["recorded_at"],
         duplicate=duplicate,
+        rfc=change.get("rfc"),
+        holder=account.holder,
     )
 
 
@@ -363,7 +421,17 @@ def _accounts(app: LedgerApplication, customer: str) -> list[AdminAccount]:
     return [account for account in found if account is not None]
 
 
-HISTORY_FIELDS = ("grant", "request", "asked", "tasks", "valid_until", "justification", "reason")
+HISTORY_FIELDS = (
+    "grant",
+    "request",
+    "asked",
+    "tasks",
+    "valid_until",
+    "justification",
+    "reason",
+    "rfc",
+    "holder",
+)
 
 
 def _change_json(change: Change) -> dict[str, Any]:
@@ -396,6 +464,7 @@ def grant_json(grant: Grant) -> dict[str, Any]:
         "valid_until": grant.valid_until,
         "recorded_at": grant.recorded_at,
         "request": None if grant.request is None else request_json(grant.request),
+        "rfc": grant.rfc,
     }
 
 

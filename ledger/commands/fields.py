@@ -15,6 +15,7 @@ from pydantic import BeforeValidator, ValidationInfo
 
 from ledger.domain import money
 from ledger.domain.grammar import printable, whole_text
+from ledger.domain.identity import person_id
 from ledger.domain.names import normalize_label
 from ledger.domain.rounding import parse_minutes
 from ledger.domain.time import parse_instant, parse_month
@@ -72,8 +73,9 @@ def parse_name(value: object, info: ValidationInfo) -> str:
 
 
 def actor_name(value: object) -> str:
-    """Who records: a name as any other (one printable line), checked before any write."""
-    return name_text(value, "actor")
+    """Who records: one spelling per person (see :func:`ledger.domain.identity.person_id`),
+    checked before any write."""
+    return person_id(value, "actor")
 
 
 def name_text(value: object, field: str) -> str:
@@ -129,6 +131,9 @@ def admin_account_name(value: object, field: str = "account") -> str:
         raise InvalidInputError(field, msg)
     return text
 
+
+Actor = Annotated[str, BeforeValidator(lambda v, i: person_id(v, _field(i)))]
+"""A person id or actor: one spelling per person (see :mod:`ledger.domain.identity`)."""
 
 AccountName = Annotated[str, BeforeValidator(lambda v, i: admin_account_name(v, _field(i)))]
 

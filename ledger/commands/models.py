@@ -7,12 +7,13 @@ left out). Validation failures become :class:`~ledger.errors.InvalidInputError` 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from ledger.commands.fields import (
     AccountName,
+    Actor,
     Amount,
     Currency,
     DayOfMonth,
@@ -49,7 +50,7 @@ class Command(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    actor: Name
+    actor: Actor
     at: Instant | None = None
 
     @classmethod
@@ -284,37 +285,48 @@ class AdminCommand(Command):
 class RequestAdminAccess(AdminCommand):
     tasks: tuple[str, ...]
     reason: RequiredText
+    holder: Actor | None = None
 
 
 class GrantAdminAccess(AdminCommand):
     tasks: tuple[str, ...]
     valid_from: Instant | None = None
     valid_until: Instant | None = None
+    rfc: Reference
 
 
 class ChangeAdminScope(AdminCommand):
     tasks: tuple[str, ...]
     effective_from: Instant | None = None
     reason: RequiredText
+    rfc: Reference | None = None
 
 
 class AdminStanding(AdminCommand):
     """Suspend, resume or revoke an account from ``effective_from`` (default now) on."""
+
+    COMMAND: ClassVar[str] = "admin suspend"
 
     effective_from: Instant | None = None
     reason: RequiredText
 
 
 class SuspendAdminAccount(AdminStanding):
-    pass
+    COMMAND: ClassVar[str] = "admin suspend"
 
 
 class ResumeAdminAccount(AdminStanding):
-    pass
+    COMMAND: ClassVar[str] = "admin resume"
 
 
 class RevokeAdminAccount(AdminStanding):
-    pass
+    COMMAND: ClassVar[str] = "admin revoke"
+
+
+class WithdrawAdminRequest(AdminStanding):
+    """Withdraw the account's open request unanswered (``effective_from`` is when)."""
+
+    COMMAND: ClassVar[str] = "admin withdraw"
 
 
 class SetAlertThreshold(Command):

@@ -319,6 +319,8 @@ class AdminChangeResult(JsonResult):
     actor: str
     recorded_at: datetime
     duplicate: bool
+    rfc: str | None = None
+    holder: str | None = None
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,8 @@ class Grant:
     valid_until: datetime | None
     recorded_at: datetime
     request: Request | None
+    rfc: str | None = None
+    """The RFC the latest approval of this grant was decided under (None in older logs)."""
 
     def holds_at(self, at: datetime) -> bool:
         """Within its own validity (``valid_until`` is the first moment it no longer holds)."""

@@ -25,6 +25,9 @@ CALENDAR_WORKING_HOLIDAYS = "calendar.working-holidays"
 NEARLY_USED_PERCENT = "alerts.nearly-used-percent"
 MONTHLY_CREDIT_EXPIRY = "card.monthly-credit-expires-after-months"
 EXPIRY_GRACE_DAYS = "card.expiry-grace-days"
+IDENTITY = "identity"
+OPEN, REGISTERED, AUTHENTICATED = "open", "registered", "authenticated"
+"""How the actor of a write is established; see :mod:`ledger.commands.identity`."""
 
 DATES_MAX = 400
 """How many dates one calendar setting may list."""
@@ -155,6 +158,13 @@ SPECS: dict[str, SettingSpec] = {
             "days after an expiry before the remainder is written off, for work logged late",
             "7",
             _whole(0, 366),
+        ),
+        SettingSpec(
+            IDENTITY,
+            f"who the actor of a write is: '{OPEN}' (the name given), '{REGISTERED}' (an active person "
+            f"whose role allows the command) or '{AUTHENTICATED}' (the database or system login's person)",
+            OPEN,
+            _choice(OPEN, REGISTERED, AUTHENTICATED),
         ),
     )
 }

@@ -199,6 +199,16 @@ class UnknownAlertError(LedgerError, LookupError):
         super().__init__(f"alert: unknown alert {alert_id!r}; see 'ledger alerts --all'")
 
 
+class UnknownDeliveryError(LedgerError, LookupError):
+    """The id names no delivery (or alert with deliveries) that can be retried."""
+
+    def __init__(self, delivery_id: str) -> None:
+        self.delivery_id = delivery_id
+        self.field = "delivery"
+        self.reason = f"no undelivered delivery {delivery_id!r}; see 'ledger notify status'"
+        super().__init__(f"{self.field}: {self.reason}")
+
+
 class StatementError(LedgerError):
     """A statement that cannot be issued (month not closed, out of order, no card then)."""
 

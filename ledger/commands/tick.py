@@ -27,11 +27,12 @@ from ledger.aggregates.strippenkaart import Strippenkaart
 from ledger.commands.application import retrying
 from ledger.commands.clock_index import ClockIndex
 from ledger.commands.results import TickItem, TickResult
+from ledger.domain.settings import CREDIT_EXPIRING_DAYS, SPECS
 from ledger.domain.time import EARLIEST, start_of_day
 from ledger.errors import InvalidInputError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from datetime import datetime
     from uuid import UUID
 
@@ -45,6 +46,10 @@ MONTHLY_CREDIT = "monthly-credit"
 EXPIRY_WRITE_OFF = "expiry-write-off"
 EVALUATION_DUE = "evaluation-due"
 GRANT_EXPIRY = "grant-expiry"
+CREDIT_EXPIRING = "credit-expiring"
+GRANT_EXPIRING = "grant-expiring"
+GRANT_WARNING_AHEAD = timedelta(days=7)
+"""How long before an admin grant runs out the account manager is warned."""
 
 
 class DueFactProducer(Protocol):
@@ -74,6 +79,24 @@ class MonthlyCredits:
         return [
             TickItem(self.kind, aggregate.customer, block.reference, block.amount, block.effective_at)
             for block in blocks
+        ]
+
+
+class CreditExpiryWarnings:
+    """A block with a remainder expiring within ``alerts.credit-expiring-days`` (the dated setting in
+    force at ``until``): ``ExpiryWarned``, once per block; runs before the write-off."""
+
+    kind = CREDIT_EXPIRING
+    aggregate_type = Strippenkaart
+
+    def __init__(self, days_at: Callable[[datetime], int]) -> None:
+        self.days_at = days_at
+
+    def record_due(self, aggregate: Strippenkaart, until: datetime, actor: str) -> list[TickItem]:
+        return [
+            TickItem(self.kind, aggregate.customer, block.reference, block.remaining, block.expires_at)
+            for block in aggregate.warn_expiring(until, self.days_at(until), actor)
+            if block.expires_at is not None
         ]
 
 
@@ -107,6 +130,19 @@ class EvaluationsDue:
         return [TickItem(self.kind, aggregate.customer, due.isoformat(), Decimal("0.00"), start_of_day(due))]
 
 
+class GrantExpiryWarnings:
+    """An admin grant running out within a week: ``ExpiryWarned``, once per grant, before its expiry."""
+
+    kind = GRANT_EXPIRING
+    aggregate_type = AdminAccount
+
+    def record_due(self, aggregate: AdminAccount, until: datetime, actor: str) -> list[TickItem]:
+        return [
+            TickItem(self.kind, due.customer, f"{due.account}#{due.grant}", Decimal("0.00"), due.valid_until)
+            for due in aggregate.warn_expiring(until, GRANT_WARNING_AHEAD, actor)
+        ]
+
+
 class GrantExpiries:
     """An admin grant whose ``valid_until`` has passed: ``Expired`` for the history, once per grant.
 
@@ -125,14 +161,24 @@ class GrantExpiries:
         return items
 
 
-def default_producers(rules: StrippenkaartSettings) -> list[DueFactProducer]:
-    """The clock's producers, in the order they run on an aggregate: credit first, then expire."""
+def default_producers(
+    rules: StrippenkaartSettings, credit_expiring_days: Callable[[datetime], int] | None = None
+) -> list[DueFactProducer]:
+    """The clock's producers, in the order they run on an aggregate: credit first, then warn, then
+    expire. ``credit_expiring_days`` reads the dated setting (default: its registered default)."""
+    days_at = credit_expiring_days or _default_credit_expiring_days
     return [
         MonthlyCredits(rules.monthly_credit_expires_after_months),
+        CreditExpiryWarnings(days_at),
         ExpiryWriteOffs(timedelta(days=rules.expiry_grace_days)),
         EvaluationsDue(),
+        GrantExpiryWarnings(),
         GrantExpiries(),
     ]
+
+
+def _default_credit_expiring_days(_: datetime) -> int:
+    return int(SPECS[CREDIT_EXPIRING_DAYS].default)
 
 
 def tick(

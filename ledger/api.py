@@ -123,7 +123,7 @@ if TYPE_CHECKING:
         WorkResult,
     )
     from ledger.commands.webhooks import WebhookResult
-    from ledger.projections.alerts import Alert
+    from ledger.projections.alerts import Alert, WebhookView
     from ledger.projections.balances import BalanceRow
     from ledger.projections.invoiceable import InvoiceableLine
     from ledger.projections.outbox import Delivery
@@ -970,8 +970,8 @@ class Ledger:
         return webhook_commands.remove_webhook(self.app, url, chosen, self.clock())
 
     @_store_errors
-    def webhooks(self) -> list[dict[str, object]]:
-        found: list[dict[str, object]] = self.projections.fresh("alerts").webhooks()
+    def webhooks(self) -> list[WebhookView]:
+        found: list[WebhookView] = self.projections.fresh("alerts").webhooks()
         return found
 
     def deliverer(self, senders: Senders | None = None, policy: DeliveryPolicy | None = None) -> Deliverer:

@@ -339,11 +339,11 @@ class AdminAccount(Aggregate):
         return True
 
     def warn_expiring(self, until: datetime, ahead: timedelta, actor: str) -> list[GrantExpiry]:
-        """Warn once about each grant that runs out within ``ahead`` of ``until`` (a late clock
-        still warns before it records the expiry, effective ``ahead`` before ``valid_until``)."""
+        """Warn once about each grant that runs out within ``ahead`` after ``until``, effective
+        ``ahead`` before ``valid_until``; a grant that has already run out gets no warning."""
         warned = []
         for due in self.expiring_between(EARLIEST, until + ahead + JUST_BEFORE):
-            if due.recorded or due.grant in self.expiry_warned:
+            if due.recorded or due.grant in self.expiry_warned or due.valid_until <= until:
                 continue
             self._expiry_warned(
                 grant=due.grant,

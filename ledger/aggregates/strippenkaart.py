@@ -304,18 +304,16 @@ class Strippenkaart(Aggregate):
         ]
 
     def warn_expiring(self, until: datetime, days: int, actor: str) -> list[CreditBlock]:
-        """Warn once about every block with a remainder that expires within ``days`` of ``until``.
-
-        A late clock still warns (effective ``days`` before the expiry): it runs before the
-        write-off, so credit is never written off unannounced.
-        """
+        """Warn once about every block with a remainder that expires within ``days`` after ``until``
+        (effective ``days`` before the expiry, or at the credit if that is later). A block already
+        expired gets no warning: its write-off lowers the balance, which the card alerts judge."""
         warned = []
         for block in sorted(self.blocks.values(), key=CreditBlock.order_key):
             expires_at = block.expires_at
             if expires_at is None or block.remaining <= ZERO or block.reference in self.expiry_warned:
                 continue
             warn_at = expires_at - timedelta(days=days)
-            if warn_at <= until:
+            if warn_at <= until < expires_at:
                 self._expiry_warned(
                     reference=block.reference,
                     remaining=block.remaining,

@@ -15,7 +15,6 @@ import functools
 import hashlib
 import os
 import random
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,8 +35,6 @@ if TYPE_CHECKING:
     from ledger.projections.alerts import Alert, AlertsView
 
 DIGEST_ID_PREFIX = "dg-"
-FOLLOW_ROUNDS_MAX = 10_000_000
-"""``--follow`` stops after this many rounds (years at the default interval): a bound, not a goal."""
 
 
 @dataclass(frozen=True)
@@ -142,12 +139,6 @@ class Deliverer:
         for group in self._mail_groups(mails, alerts, digest=digest):
             self._attempt(group, functools.partial(self._mail, group, alerts))
         return RunResult(waiting=waiting, **self.counts)
-
-    def follow(self, interval_s: float, rounds_max: int = FOLLOW_ROUNDS_MAX) -> None:
-        """Run rounds until interrupted (or ``rounds_max``), waiting ``interval_s`` between them."""
-        for _ in range(rounds_max):
-            self.run_once()
-            time.sleep(interval_s)
 
     # --- one attempt ------------------------------------------------------------------------------
 

@@ -112,6 +112,16 @@ class Raising:
 
 
 @dataclass(frozen=True)
+class WebhookView(JsonResult):
+    """A webhook as the alerts view knows it (``kinds`` empty: every kind)."""
+
+    url: str
+    secret_env: str
+    kinds: list[str]
+    active: bool
+
+
+@dataclass(frozen=True)
 class Raised:
     """An alert to raise: its kind, customer, message (English) and facts for other languages."""
 
@@ -681,15 +691,12 @@ class AlertsSql(OutboxSql, SqlView):
             grouped.setdefault(version.customer, []).append(version)
         return dict(sorted(grouped.items()))
 
-    def webhooks(self) -> list[dict[str, object]]:
+    def webhooks(self) -> list[WebhookView]:
         rows = self.query("SELECT * FROM {webhooks} ORDER BY url")
         return [
-            {
-                "url": row["url"],
-                "secret_env": row["secret_env"],
-                "kinds": [kind for kind in row["kinds"].split(",") if kind],
-                "active": bool(row["active"]),
-            }
+            WebhookView(
+                row["url"], row["secret_env"], [k for k in row["kinds"].split(",") if k], bool(row["active"])
+            )
             for row in rows
         ]
 

@@ -154,6 +154,6 @@ def alert_mail(alerts: Sequence[Alert], sender: str, recipient: str, idempotency
     message["Date"] = format_datetime(first.raised_at)
     message["Message-ID"] = f"<{idempotency_id}@ledger.invalid>"  # the same for a mail sent again
     message[IDEMPOTENCY_MAIL_HEADER] = idempotency_id
-    message["Content-Language"] = "nl, en"
     message.set_content(body)
+    message["Content-Language"] = "nl, en"  # after set_content, which clears Content-* headers
     return message

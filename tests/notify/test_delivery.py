@@ -10,9 +10,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import Message
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +25,7 @@ from tests.notify.receivers import SmtpServer, WebhookReceiver
 from tests.support import FakeClock
 
 SECRET = "whsec_test_5ecret"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "alerts.md"
 POLICY = DeliveryPolicy(attempts_max=3, backoff_base_s=60, backoff_cap_s=600, claim_s=60)
 
 
@@ -31,6 +35,15 @@ def verify(header: str, body: bytes, secret: str) -> int:
     expected = hmac.new(secret.encode(), f"{parts['t']}.".encode() + body, hashlib.sha256).hexdigest()
     assert hmac.compare_digest(expected, parts["v1"]), "bad signature"
     return int(parts["t"])
+
+
+def documented_verify() -> Callable[[str, bytes, str], bool]:
+    """The five lines of docs/alerts.md, run as written."""
+    [block] = re.findall(r"```python\n(.*?)```", DOCS.read_text(encoding="utf-8"), flags=re.DOTALL)
+    namespace: dict[str, Any] = {}
+    exec(block, namespace)
+    verify_: Callable[[str, bytes, str], bool] = namespace["verify"]
+    return verify_
 
 
 def senders(smtp: SmtpServer | None = None) -> Senders:
@@ -140,6 +153,10 @@ def test_webhook_failing_first_twice_is_retried_with_backoff_and_signed(
         verify(request.headers["Ledger-Signature"], request.body, SECRET)
     with pytest.raises(AssertionError):
         verify(receiver.requests[0].headers["Ledger-Signature"], request.body + b" ", SECRET)
+    documented = documented_verify()
+    last = receiver.requests[-1]
+    assert documented(last.headers["Ledger-Signature"], last.body, SECRET)
+    assert not documented(last.headers["Ledger-Signature"], last.body, "wrong secret")
     payload = json.loads(receiver.requests[-1].body)
     assert payload["schema"] == "ledger.alert/1"
     assert payload["delivery_id"] == delivery.id

@@ -66,7 +66,7 @@ def test_every_alert_is_delivered_after_a_kill_mid_batch(store_url: str) -> None
 
         time.sleep(CLAIM_S + 0.2)  # the dead deliverer's claim runs out
         second = deliverer(store_url)
-        out, err = second.communicate(timeout=WAIT_S)
+        _, err = second.communicate(timeout=WAIT_S)
         assert second.returncode == 0, err.decode()
         time.sleep(0.3)  # let the last request's handler finish recording
     finally:

@@ -27,7 +27,8 @@ from ledger.aggregates.strippenkaart import Strippenkaart
 from ledger.commands.application import retrying
 from ledger.commands.clock_index import ClockIndex
 from ledger.commands.results import TickItem, TickResult
-from ledger.domain.settings import CREDIT_EXPIRING_DAYS, SPECS
+from ledger.commands.settings import expiry_grace, monthly_expiry_reader, value_at
+from ledger.domain.settings import CREDIT_EXPIRING_DAYS
 from ledger.domain.time import EARLIEST, start_of_day
 from ledger.errors import InvalidInputError
 
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 
     from ledger.commands.application import LedgerApplication
     from ledger.commands.models import Tick
-    from ledger.config import StrippenkaartSettings
 
 CLOCK_ACTOR = "clock"
 """Who records what the clock finds due, unless the caller names someone."""
@@ -71,7 +71,7 @@ class MonthlyCredits:
     kind = MONTHLY_CREDIT
     aggregate_type = Strippenkaart
 
-    def __init__(self, expires_after_months: int | None) -> None:
+    def __init__(self, expires_after_months: Callable[[datetime], int | None]) -> None:
         self.expires_after_months = expires_after_months
 
     def record_due(self, aggregate: Strippenkaart, until: datetime, actor: str) -> list[TickItem]:
@@ -106,13 +106,13 @@ class ExpiryWriteOffs:
     kind = EXPIRY_WRITE_OFF
     aggregate_type = Strippenkaart
 
-    def __init__(self, grace: timedelta) -> None:
+    def __init__(self, grace: Callable[[datetime], timedelta]) -> None:
         self.grace = grace
 
     def record_due(self, aggregate: Strippenkaart, until: datetime, actor: str) -> list[TickItem]:
         return [
             TickItem(self.kind, aggregate.customer, w.reference, w.amount, w.expired_at)
-            for w in aggregate.write_off_expired(until, self.grace, actor)
+            for w in aggregate.write_off_expired(until, self.grace(until), actor)
         ]
 
 
@@ -161,24 +161,23 @@ class GrantExpiries:
         return items
 
 
-def default_producers(
-    rules: StrippenkaartSettings, credit_expiring_days: Callable[[datetime], int] | None = None
-) -> list[DueFactProducer]:
+def default_producers(app: LedgerApplication) -> list[DueFactProducer]:
     """The clock's producers, in the order they run on an aggregate: credit first, then warn, then
-    expire. ``credit_expiring_days`` reads the dated setting (default: its registered default)."""
-    days_at = credit_expiring_days or _default_credit_expiring_days
+    expire. Monthly expiry, the write-off grace and the warning's lead time are the dated settings
+    in force (never process config)."""
     return [
-        MonthlyCredits(rules.monthly_credit_expires_after_months),
-        CreditExpiryWarnings(days_at),
-        ExpiryWriteOffs(timedelta(days=rules.expiry_grace_days)),
+        MonthlyCredits(monthly_expiry_reader(app)),
+        CreditExpiryWarnings(functools.partial(credit_expiring_days, app)),
+        ExpiryWriteOffs(functools.partial(expiry_grace, app)),
         EvaluationsDue(),
         GrantExpiryWarnings(),
         GrantExpiries(),
     ]
 
 
-def _default_credit_expiring_days(_: datetime) -> int:
-    return int(SPECS[CREDIT_EXPIRING_DAYS].default)
+def credit_expiring_days(app: LedgerApplication, at: datetime) -> int:
+    """How many days ahead expiring credit is announced, as in force at ``at``."""
+    return int(str(value_at(app, CREDIT_EXPIRING_DAYS, at)))
 
 
 def tick(

@@ -373,20 +373,18 @@ class AlertsSql(OutboxSql, SqlView):
             self.track(cursor, tracking)
             card = self._card(cursor, movement.card_id)
             state = self._state(card)
-            undo = None
+            # A reversal may give money back to blocks that have expired, written off again at once:
+            # judge such a write-off from the arming before the reversal began, so that giving back
+            # and writing off again cannot raise an alert of its own (nor flap).
             undo_version = card["undo_version"]
-            if (
-                movement.kind == EXPIRY
-                and undo_version is not None
-                and int(undo_version) + 1 == raising.version
-            ):
-                # The write-off that a reversal into an expired block brings with it: judge the
-                # pair as one movement, so giving back and writing off again cannot flap.
-                state = rules.CardAlertState(
-                    state.base, state.balance, bool(card["undo_nearly"]), bool(card["undo_fully"])
-                )
-            if movement.kind == REVERSAL:
-                undo = (raising.version, state.nearly_armed, state.fully_armed)
+            in_group = undo_version is not None and int(undo_version) + 1 == raising.version
+            baseline = (
+                (bool(card["undo_nearly"]), bool(card["undo_fully"]))
+                if in_group
+                else (state.nearly_armed, state.fully_armed)
+            )
+            if movement.kind == EXPIRY and in_group:
+                state = rules.CardAlertState(state.base, state.balance, *baseline)
             if movement.kind == CREDIT:
                 state = rules.on_credit(state, movement.balance_after)
             threshold = self._threshold(cursor, card["customer"], raising.effective_at)
@@ -394,6 +392,11 @@ class AlertsSql(OutboxSql, SqlView):
             kind, after = rules.on_movement(
                 state, movement.balance_after, limit, lowering=movement.kind in (DEBIT, EXPIRY)
             )
+            undo: tuple[int, bool, bool] | None = None
+            if movement.kind == REVERSAL:
+                undo = (raising.version, *baseline)
+            elif movement.kind == EXPIRY and in_group:
+                undo = (raising.version, after.nearly_armed, after.fully_armed)
             self._save_card(cursor, movement.card_id, after, undo)
             if kind is None:
                 return

@@ -32,8 +32,9 @@ from eventsourcing.utils import get_topic
 
 from ledger.aggregates.customer import Customer
 from ledger.aggregates.statement_book import StatementBook
-from ledger.aggregates.strippenkaart import Strippenkaart
+from ledger.aggregates.strippenkaart import Strippenkaart, booked_at
 from ledger.aggregates.work_entry import WorkEntry
+from ledger.domain.time import date_of
 from ledger.projections.base import LedgerProjection
 from ledger.projections.sql import PostgresView, ProjectionInvariantError, SQLiteView, SqlView
 
@@ -172,6 +173,14 @@ class StatementsSql(StatementsView, SqlView):
             self.track(cursor, tracking)
             owner = customer if customer is not None else self._owner(cursor, card_id)
             self._insert(cursor, owner, line, tracking.notification_id)
+            if line.section == CREDIT and card_id is not None:
+                # A purchase recorded later but effective earlier: the card holds credit since then.
+                at = self.to_db_instant(line.at)
+                self.execute(
+                    cursor,
+                    "UPDATE {cards} SET opened_at = %s WHERE card_id = %s AND opened_at > %s",
+                    (at, str(card_id), at),
+                )
 
     def add_reversal(
         self, card_id: UUID, ticket: str, at: datetime, reason: str, amount: Decimal, tracking: Tracking
@@ -332,6 +341,7 @@ class StatementsProjection(LedgerProjection[StatementsView]):
             Customer.Registered,
             Strippenkaart.Opened,
             Strippenkaart.Credited,
+            Strippenkaart.Debited,
             Strippenkaart.DebitReversed,
             Strippenkaart.Expired,
             WorkEntry.Recorded,
@@ -372,6 +382,16 @@ class StatementsProjection(LedgerProjection[StatementsView]):
         if event.card_paid <= ZERO:
             self.view.insert_tracking(tracking)
             return
+        # What the card paid at the work's own time; late work's part paid from later credit is
+        # a line of its own at the moment it was booked (see ``_debited``).
+        own = sum(
+            (
+                a["amount"]
+                for a in event.allocations
+                if booked_at(a, event.effective_at) == event.effective_at
+            ),
+            ZERO,
+        )
         line = CardLine(
             tracking.notification_id,
             WORK,
@@ -381,10 +401,29 @@ class StatementsProjection(LedgerProjection[StatementsView]):
             event.description,
             event.billed_hours,
             event.rate,
-            -event.card_paid,
+            -own,
             event.invoiceable,
         )
         self.view.add_line(None, event.customer, line, tracking)
+
+    @apply.register(Strippenkaart.Debited)
+    def _debited(self, event: Strippenkaart.Debited, tracking: Tracking) -> None:
+        if event.effective_at == event.work_at:  # on the work's own line
+            self.view.insert_tracking(tracking)
+            return
+        line = CardLine(
+            tracking.notification_id,
+            WORK,
+            WORK,
+            event.effective_at,
+            event.ticket,
+            f"paid from later credit, for work on {date_of(event.work_at)}",
+            None,
+            None,
+            -event.amount,
+            ZERO,
+        )
+        self.view.add_line(event.originator_id, None, line, tracking)
 
     @apply.register(Strippenkaart.DebitReversed)
     def _reversed(self, event: Strippenkaart.DebitReversed, tracking: Tracking) -> None:

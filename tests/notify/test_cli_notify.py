@@ -88,8 +88,36 @@ def test_bad_input_is_one_line_and_writes_nothing(cli: Cli, store_url: str) -> N
 
 
 def test_alert_filters(cli: Cli) -> None:
-    cli("work", "log", "acme", "--ticket", "T-1", "--hours", "10", "--rate", "100.00", "--at", "2026-02-02")
-    cli("work", "log", "bolt", "--ticket", "B-1", "--hours", "1", "--rate", "100.00", "--at", "2026-02-02")
+    cli(
+        "work",
+        "log",
+        "acme",
+        "--ticket",
+        "T-1",
+        "--hours",
+        "10",
+        "--rate",
+        "100.00",
+        "--kind",
+        "rfc",
+        "--at",
+        "2026-02-02",
+    )
+    cli(
+        "work",
+        "log",
+        "bolt",
+        "--ticket",
+        "B-1",
+        "--hours",
+        "1",
+        "--rate",
+        "100.00",
+        "--kind",
+        "rfc",
+        "--at",
+        "2026-02-02",
+    )
     assert [a["kind"] for a in cli.json("alerts")] == ["fully-used", "invoiced-work"]
     assert [a["customer"] for a in cli.json("alerts", "--account-manager", "Bram")] == ["bolt"]
     assert [a["customer"] for a in cli.json("alerts", "--kind", "fully-used")] == ["acme"]
@@ -113,19 +141,8 @@ def test_webhook_and_notify_commands(cli: Cli, monkeypatch: pytest.MonkeyPatch) 
             "webhook", "add", receiver.url, "--secret-env", "HOOK_SECRET", "--kinds", "fully-used"
         )["duplicate"]
         assert [h["url"] for h in cli.json("webhook", "list")] == [receiver.url]
-        cli(
-            "work",
-            "log",
-            "acme",
-            "--ticket",
-            "T-1",
-            "--hours",
-            "10",
-            "--rate",
-            "100.00",
-            "--at",
-            "2026-02-02",
-        )
+        work = ("work", "log", "acme", "--ticket", "T-1", "--hours", "10", "--rate", "100.00")
+        assert cli(*work, "--kind", "rfc", "--at", "2026-02-02")[0] == 0
         first = cli.json("notify", "run")
         assert (first["delivered"], first["failed"]) == (1, 1)  # the mail went, the webhook said 500
         status = cli.json("notify", "status")

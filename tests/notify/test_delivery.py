@@ -74,8 +74,12 @@ def acme(ledger: Ledger) -> Ledger:
 
 
 def exhaust(ledger: Ledger) -> None:
-    ledger.log_work("acme", ticket="T-1", hours="8", rate="100.00", at="2026-02-02T10:00+01:00")  # nearly
-    ledger.log_work("acme", ticket="T-2", hours="2", rate="100.00", at="2026-02-03T10:00+01:00")  # fully
+    ledger.log_work(
+        "acme", ticket="T-1", hours="8", rate="100.00", kind="rfc", at="2026-02-02T10:00+01:00"
+    )  # nearly
+    ledger.log_work(
+        "acme", ticket="T-2", hours="2", rate="100.00", kind="rfc", at="2026-02-03T10:00+01:00"
+    )  # fully
 
 
 def statuses(ledger: Ledger, channel: str) -> list[str]:
@@ -218,7 +222,7 @@ def test_a_rebuild_does_not_send_again(acme: Ledger, smtp: SmtpServer) -> None:
 
 def test_missing_address_is_an_error_that_names_the_fix(ledger: Ledger, smtp: SmtpServer) -> None:
     ledger.add_customer("bolt", name="Bolt", account_manager="Bram", at="2026-01-01")
-    ledger.log_work("bolt", ticket="B-1", hours="1", rate="90.00", at="2026-02-02T10:00+01:00")
+    ledger.log_work("bolt", ticket="B-1", hours="1", rate="90.00", kind="rfc", at="2026-02-02T10:00+01:00")
     ledger.notify_run(senders(smtp), POLICY)
     [delivery] = ledger.deliveries()
     assert delivery.status == "pending"

@@ -51,7 +51,9 @@ def test_every_alert_is_delivered_after_a_kill_mid_batch(store_url: str) -> None
                 ledger.add_customer(
                     f"c-{number}", name=f"C {number}", account_manager="Anna", at="2026-01-01"
                 )
-                ledger.log_work(f"c-{number}", ticket="W-1", hours="1", rate="80.00", at="2026-02-02")
+                ledger.log_work(
+                    f"c-{number}", ticket="W-1", hours="1", rate="80.00", kind="rfc", at="2026-02-02"
+                )
             expected = {d.id for d in ledger.deliveries() if d.channel == "webhook"}
         assert len(expected) == CUSTOMERS
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from decimal import Decimal
 
 import pytest
 
@@ -35,7 +36,7 @@ def acme(ledger: Ledger) -> Ledger:
 
 
 def rfc(ledger: Ledger, ticket: str, hours: str, at: str) -> None:
-    ledger.log_work("acme", ticket=ticket, hours=hours, rate="100.00", at=at)
+    ledger.log_work("acme", ticket=ticket, hours=hours, rate="100.00", kind="rfc", at=at)
 
 
 def clock_kinds(ledger: Ledger) -> list[str]:
@@ -59,7 +60,9 @@ def test_work_before_the_purchase_is_a_notice_and_does_not_disarm_nearly_used(ac
     assert "could not pay" not in notice.message
     rfc(acme, "RFC-5000", "5", "2026-02-02T10:00+01:00")  # 500.00 left: above 400.00
     assert kinds(acme) == ["invoiced-work"]
-    acme.log_work("acme", ticket="RFC-5001", hours="3.63", rate="100.00", at="2026-02-03T10:00+01:00")
+    acme.log_work(
+        "acme", ticket="RFC-5001", hours="3.63", rate="100.00", kind="rfc", at="2026-02-03T10:00+01:00"
+    )
     assert kinds(acme) == ["invoiced-work", "nearly-used"]  # 137.00 left
     assert "137.00 EUR left after ticket RFC-5001" in acme.alerts()[-1].message
 
@@ -117,7 +120,21 @@ def test_table_and_json_show_both_times(
     for argv in (
         ("customer", "add", "acme", "--name", "Acme", "--account-manager", "Anna", "--at", "2026-01-01"),
         ("card", "buy", "acme", "--amount", "100.00", "--reference", "O-1", "--at", "2026-01-02"),
-        ("work", "log", "acme", "--ticket", "T-1", "--hours", "1", "--rate", "100.00", "--at", "2026-01-03"),
+        (
+            "work",
+            "log",
+            "acme",
+            "--ticket",
+            "T-1",
+            "--hours",
+            "1",
+            "--rate",
+            "100.00",
+            "--kind",
+            "rfc",
+            "--at",
+            "2026-01-03",
+        ),
     ):
         assert main(["--db", store_url, *argv]) == 0
     capsys.readouterr()
@@ -149,7 +166,7 @@ def test_overflow_while_empty_is_fully_used_once(acme: Ledger) -> None:
 
 def test_customer_without_a_card_gets_invoiced_work_notices(ledger: Ledger) -> None:
     ledger.add_customer("bolt", name="Bolt", account_manager="Bram", at="2026-01-01")
-    ledger.log_work("bolt", ticket="B-1", hours="1", rate="90.00", at="2026-02-02T10:00+01:00")
+    ledger.log_work("bolt", ticket="B-1", hours="1", rate="90.00", kind="rfc", at="2026-02-02T10:00+01:00")
     [notice] = ledger.alerts()
     assert (notice.kind, notice.account_manager) == ("invoiced-work", "Bram")
     assert "the customer has no strippenkaart" in notice.message
@@ -208,11 +225,23 @@ def test_recurring_requests_count_card_paid_and_contract_paid_with_synonyms(acme
         "acme", ticket="P-1", hours="1", kind="support", component="Printers", at="2026-02-02T10:00+01:00"
     )  # servicedesk contract
     acme.log_work(
-        "acme", ticket="P-2", hours="1", rate="100.00", component="printer", at="2026-02-03T10:00+01:00"
+        "acme",
+        ticket="P-2",
+        hours="1",
+        rate="100.00",
+        kind="rfc",
+        component="printer",
+        at="2026-02-03T10:00+01:00",
     )  # an RFC paid from the card
     assert kinds(acme) == []
     acme.log_work(
-        "acme", ticket="P-3", hours="1", rate="100.00", component="Printing", at="2026-02-04T10:00+01:00"
+        "acme",
+        ticket="P-3",
+        hours="1",
+        rate="100.00",
+        kind="rfc",
+        component="Printing",
+        at="2026-02-04T10:00+01:00",
     )
     [suggestion] = acme.alerts()
     assert suggestion.kind == "standard-service"
@@ -253,3 +282,23 @@ def test_a_rebuild_gives_the_same_alerts_ids_included(acme: Ledger, clock: FakeC
     acme.rebuild_projection("alerts")
     assert acme.alerts(include_acknowledged=True) == before
     assert acme.deliveries() == deliveries  # the outbox is kept, nothing asked for twice
+
+
+def test_giving_back_to_an_expired_block_and_writing_it_off_again_raises_nothing(
+    ledger: Ledger, clock: FakeClock
+) -> None:
+    """A reversal into a block that has expired is written off again at once: the balance goes
+    0.00 → 100.00 → 0.00 in one decision, which is no new crossing."""
+    clock.now = datetime.fromisoformat("2026-03-05T12:00:00+01:00")
+    ledger.add_customer("acme", name="Acme", account_manager="Anna", at="2026-01-01")
+    ledger.buy_card("acme", amount="100.00", reference="O-1", at="2026-02-01", expires_at="2026-03-10")
+    ledger.log_work("acme", ticket="T-1", hours="1", rate="100.00", kind="rfc", at="2026-03-05T10:00+01:00")
+    assert kinds(ledger) == ["fully-used"]
+    clock.now = datetime.fromisoformat("2026-03-25T12:00:00+01:00")  # expiry + grace have passed
+    ledger.reverse_work("acme", ticket="T-1", reason="wrong customer")
+    balance = ledger.balance("acme")
+    assert (balance.expired, balance.balance) == (Decimal("100.00"), Decimal("0.00"))
+    assert kinds(ledger) == ["fully-used"]
+    ledger.top_up("acme", amount="50.00", reference="INV-2")  # a real rise re-arms
+    ledger.log_work("acme", ticket="T-2", hours="0.5", rate="100.00", kind="rfc")
+    assert kinds(ledger) == ["fully-used", "fully-used"]

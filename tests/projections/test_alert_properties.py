@@ -75,7 +75,9 @@ def test_each_crossing_one_alert_and_one_delivery(steps: list[tuple[str, int]]) 
             at = START + timedelta(days=number + 1)
             if action == "work":
                 ticket = f"T-{number}"
-                ledger.log_work("acme", ticket=ticket, hours=str(Decimal(size) / 2), rate="100.00", at=at)
+                ledger.log_work(
+                    "acme", ticket=ticket, hours=str(Decimal(size) / 2), rate="100.00", kind="rfc", at=at
+                )
                 open_entries.append(ticket)
             elif action == "top-up":
                 ledger.top_up("acme", amount=str(Decimal("50.00") * size), reference=f"U-{number}", at=at)

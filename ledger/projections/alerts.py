@@ -710,7 +710,13 @@ class AlertsSql(OutboxSql, SqlView):
     def _alerts(self, rows: list[Any]) -> list[Alert]:
         if not rows:
             return []
-        customers = self.customers()
+        names = {row["customer"] for row in rows}
+        if len(names) == 1:  # one customer's alerts (or one alert): only its versions
+            [name] = names
+            with self.transaction(commit=False) as cursor:
+                customers = {name: self._versions(cursor, name)}
+        else:
+            customers = self.customers()
         return [self._alert(row, customers.get(row["customer"], [])) for row in rows]
 
     def _alert(self, row: Any, versions: list[CustomerDetails]) -> Alert:

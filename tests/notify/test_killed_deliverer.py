@@ -83,3 +83,46 @@ def test_every_alert_is_delivered_after_a_kill_mid_batch(store_url: str) -> None
     assert 0 <= repeats <= 1  # at most the one in flight when the process died
     with Ledger.open(store_url, actor="check") as ledger:
         assert {d.id for d in ledger.deliveries("delivered")} == expected
+
+
+def test_follow_delivers_alerts_raised_while_it_runs(store_url: str) -> None:
+    receiver = WebhookReceiver().start()
+    try:
+        with Ledger.open(store_url, actor="setup") as ledger:
+            ledger.add_webhook(receiver.url, secret_env="HOOK_SECRET")
+            ledger.add_customer("acme", name="Acme", account_manager="Anna", at="2026-01-01")
+        env = {**os.environ, "HOOK_SECRET": "s3cret", "LEDGER_ACTOR": "deliverer"}
+        service = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "ledger",
+                "--db",
+                store_url,
+                "notify",
+                "run",
+                "--follow",
+                "--interval",
+                "0.2",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            time.sleep(1.0)  # running, with nothing to do
+            with Ledger.open(store_url, actor="setup") as ledger:
+                ledger.log_work("acme", ticket="W-1", hours="1", rate="80.00", kind="rfc", at="2026-02-02")
+            deadline = time.monotonic() + WAIT_S
+            while not receiver.requests and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert service.poll() is None  # still following
+        finally:
+            service.send_signal(signal.SIGINT)
+            service.communicate(timeout=WAIT_S)
+        assert service.returncode == 130
+    finally:
+        receiver.stop()
+    [request] = receiver.requests
+    assert request.headers["Idempotency-Key"].startswith("dl-")

@@ -5,8 +5,8 @@ the alert) and recorded as delivered only after the receiver acknowledged it (HT
 A deliverer killed between sending and recording sends it again after its claim runs out, with the
 same idempotency id, which receivers use to drop the repeat. A failed attempt waits with
 exponential backoff and jitter; after ``attempts_max`` failures the delivery is ``dead`` with its
-last error, until ``ledger notify retry``. With the defaults a receiver may be down for about
-nine hours before anything is given up.
+last error, until ``ledger notify retry``. With the defaults a receiver may be down for four and
+a half hours at the very least (nine at most, by the jitter) before anything is given up.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ DIGEST_ID_PREFIX = "dg-"
 class DeliveryPolicy:
     """How hard to try: attempts before ``dead``, backoff, how long a claim holds, batch size."""
 
-    attempts_max: int = 12
+    attempts_max: int = 16
     backoff_base_s: float = 30.0
     backoff_cap_s: float = 3600.0
     claim_s: float = 120.0

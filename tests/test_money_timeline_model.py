@@ -286,6 +286,9 @@ class MoneyTimeline(RuleBasedStateMachine):
             if following <= opened:  # no card yet that month: no card statement
                 month = following
                 continue
+            self.ledger.work_records("acme", f"{month:%Y-%m}")  # every report reads the history
+            invoiced = self.ledger.invoiceable_lines(f"{month:%Y-%m}", customer="acme")
+            assert all(line.amount >= 0 for line in invoiced)
             statement = self.ledger.statement("acme", f"{month:%Y-%m}")
             if statement.number is None:  # provisional: the figures of today (issued ones stay as issued)
                 expected = self.model.balance(following - timedelta(microseconds=1))

@@ -15,6 +15,7 @@ from ledger.aggregates.ids import natural_id
 from ledger.errors import InvalidInputError
 
 if TYPE_CHECKING:
+    from datetime import datetime
     from uuid import UUID
 
 ENTRIES_PER_TICKET_MAX = 10_000
@@ -25,30 +26,39 @@ class Ticket(Aggregate):
     """The time entries booked on one ticket of one customer."""
 
     class Opened(Aggregate.Created):
+        """A ticket got its first time entry with an id of its own."""
+
         customer: str
         ticket: str
+        actor: str
+        effective_at: datetime
 
     class EntryAdded(Aggregate.Event):
+        """A time entry (``entry``, its own id) was booked on the ticket."""
+
         entry: str
+        actor: str
+        effective_at: datetime
 
     @staticmethod
     def create_id(customer: str, ticket: str) -> UUID:
         return natural_id("ticket", customer, ticket)
 
     @event(Opened)
-    def __init__(self, customer: str, ticket: str) -> None:
+    def __init__(self, customer: str, ticket: str, actor: str, effective_at: datetime) -> None:
         self.customer = customer
         self.ticket = ticket
         self.entries: list[str] = []
 
-    def add(self, entry: str) -> None:
+    def add(self, entry: str, actor: str, effective_at: datetime) -> None:
+        """Index ``entry`` on this ticket (once)."""
         if entry in self.entries:
             return
         if len(self.entries) >= ENTRIES_PER_TICKET_MAX:
             msg = f"ticket {self.ticket!r} already has {ENTRIES_PER_TICKET_MAX} entries"
             raise InvalidInputError("ticket", msg)
-        self._entry_added(entry=entry)
+        self._entry_added(entry=entry, actor=actor, effective_at=effective_at)
 
     @event(EntryAdded)
-    def _entry_added(self, entry: str) -> None:
+    def _entry_added(self, entry: str, actor: str, effective_at: datetime) -> None:
         self.entries.append(entry)

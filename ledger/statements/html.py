@@ -7,7 +7,6 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from ledger.domain.money import format_money
-from ledger.statements.chart import balance_chart_svg
 from ledger.statements.render import PROVISIONAL_NOTICE, charge, issue_note, title
 
 if TYPE_CHECKING:
@@ -142,7 +141,7 @@ def render_html(statement: Statement) -> str:
  · account manager {escape(s.account_manager)}</p>
 {banner}
 <section class="summary" id="summary">{summary}</section>
-<section class="chart" id="chart">{balance_chart_svg(s)}</section>
+<section class="chart" id="chart">{_chart(s)}</section>
 <h2>Credits ({cur})</h2>
 <table id="credits">{simple_head}{credit_rows}{credit_total}</table>
 <h2>Invoice-free work ({cur})</h2>
@@ -156,3 +155,10 @@ def render_html(statement: Statement) -> str:
 </body>
 </html>
 """
+
+
+def _chart(statement: Statement) -> str:
+    """The balance chart; matplotlib is imported only when a page is drawn, not by every command."""
+    from ledger.statements.chart import balance_chart_svg
+
+    return balance_chart_svg(statement)

@@ -73,7 +73,7 @@ def test_the_statement_has_the_month_s_figures(acme: Ledger) -> None:
     assert [(w.date, w.reference, w.hours, w.rate, w.amount, w.balance_after) for w in statement.work] == [
         ("2026-03-03", "RFC-2", Decimal("6.00"), Decimal("125.00"), Decimal("-750.00"), Decimal("3750.00")),
         ("2026-03-20", "RFC-3", Decimal("2.50"), Decimal("125.00"), Decimal("-312.50"), Decimal("4437.50")),
-        ("2026-03-21", "RFC-3", Decimal("-2.50"), Decimal("125.00"), Decimal("312.50"), Decimal("4750.00")),
+        ("2026-03-20", "RFC-3", Decimal("-2.50"), Decimal("125.00"), Decimal("312.50"), Decimal("4750.00")),
     ]
     assert (statement.total_credits, statement.total_work, statement.closing_balance) == (
         Decimal("1000.00"),

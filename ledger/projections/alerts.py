@@ -63,7 +63,13 @@ from ledger.domain.settings import CATEGORY_SYNONYMS, NEARLY_USED_PERCENT, SPECS
 from ledger.domain.time import date_of, describe_instant
 from ledger.projections.base import LedgerProjection
 from ledger.projections.outbox import EMAIL, OUTBOX_STATEMENTS, WEBHOOK, OutboxSql
-from ledger.projections.sql import PostgresView, ProjectionInvariantError, SQLiteView, SqlView
+from ledger.projections.sql import (
+    MIGRATION_MARKER,
+    PostgresView,
+    ProjectionInvariantError,
+    SQLiteView,
+    SqlView,
+)
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -236,6 +242,27 @@ class AlertsSql(OutboxSql, SqlView):
         "acknowledged_at {instant} NOT NULL)",
         *OUTBOX_STATEMENTS,
     )
+
+    LAYOUT_COLUMN = "details"
+    """A column only this layout's ``alerts`` table has: without it the tables predate issue 16."""
+
+    def _create_view_tables(self, cursor: Any) -> None:
+        """Tables of an earlier layout are dropped and the view replays the log from the start
+        (the outbox is new with this layout, so no delivery state is lost)."""
+        if self._has_old_layout(cursor):
+            for table in self.table_names:
+                cursor.execute(f"DROP TABLE IF EXISTS {self._table(f'{self.prefix}_{table}')}")
+            self.execute(cursor, "DELETE FROM {tracking} WHERE application_name <> %s", (MIGRATION_MARKER,))
+        super()._create_view_tables(cursor)
+
+    def _has_old_layout(self, cursor: Any) -> bool:
+        text, params = self._columns_query(f"{self.prefix}_alerts")
+        cursor.execute(text, params)
+        columns = {str(row["name"]) for row in cursor.fetchall()}
+        return bool(columns) and self.LAYOUT_COLUMN not in columns
+
+    def _columns_query(self, table: str) -> tuple[str, tuple[str, ...]]:
+        raise NotImplementedError
 
     # --- customers, settings, thresholds, webhooks --------------------------------------------------
 
@@ -747,9 +774,19 @@ AlertsView = AlertsSql
 class SQLiteAlertsView(AlertsSql, SQLiteView):
     """Alerts in the SQLite file of the events."""
 
+    def _columns_query(self, table: str) -> tuple[str, tuple[str, ...]]:
+        return "SELECT name FROM pragma_table_info(?)", (table,)
+
 
 class PostgresAlertsView(AlertsSql, PostgresView):
     """Alerts in the PostgreSQL schema of the events."""
+
+    def _columns_query(self, table: str) -> tuple[str, tuple[str, ...]]:
+        return (
+            "SELECT column_name AS name FROM information_schema.columns "
+            "WHERE table_schema = %s AND table_name = %s",
+            (self.datastore.schema, table),
+        )
 
 
 class AlertsProjection(LedgerProjection[AlertsView]):

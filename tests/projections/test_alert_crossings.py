@@ -302,3 +302,23 @@ def test_giving_back_to_an_expired_block_and_writing_it_off_again_raises_nothing
     ledger.top_up("acme", amount="50.00", reference="INV-2")  # a real rise re-arms
     ledger.log_work("acme", ticket="T-2", hours="0.5", rate="100.00", kind="rfc")
     assert kinds(ledger) == ["fully-used", "fully-used"]
+
+
+def test_alert_tables_of_the_earlier_layout_are_replaced_and_replayed(
+    store_url: str, clock: FakeClock
+) -> None:
+    with Ledger.open(store_url, actor="tester", clock=clock) as ledger:
+        ledger.add_customer("acme", name="Acme", account_manager="Anna", at="2026-01-01")
+        ledger.log_work("acme", ticket="B-1", hours="1", rate="90.00", kind="rfc", at="2026-02-02")
+        [before] = ledger.alerts()
+        view = ledger.projections.fresh("alerts")
+        table = view._table(f"{view.prefix}_alerts")
+        with view.transaction(commit=True) as cursor:  # what an installation from before issue 16 has
+            cursor.execute(f"DROP TABLE {table}")
+            cursor.execute(
+                f"CREATE TABLE {table} (alert_id TEXT PRIMARY KEY, notification_id BIGINT NOT NULL, "
+                "customer TEXT NOT NULL, kind TEXT NOT NULL, raised_at TEXT NOT NULL, "
+                "effective_at TEXT NOT NULL, account_manager TEXT NOT NULL, message TEXT NOT NULL)"
+            )
+    with Ledger.open(store_url, actor="tester", clock=clock) as reopened:
+        assert reopened.alerts() == [before]

@@ -42,6 +42,7 @@ from ledger.commands import packs as beheerpacks
 from ledger.commands import people as people_commands
 from ledger.commands import settings as dated_settings
 from ledger.commands import tick as tick_command
+from ledger.commands import webhooks as webhook_commands
 from ledger.commands.application import Clock, LedgerApplication, retrying
 from ledger.commands.fields import actor_name, admin_account_name, customer_slug, reference
 from ledger.commands.models import (
@@ -53,6 +54,7 @@ from ledger.commands.models import (
     BuyCard,
     ChangeAdminScope,
     ChangeContract,
+    ChangeCustomer,
     ChangeMonthlyPlan,
     EndContract,
     EndEngagement,
@@ -79,15 +81,19 @@ from ledger.commands.models import (
     TopUpCard,
     WithdrawAdminRequest,
 )
+from ledger.commands.results import CustomerListing, CustomerVersion
 from ledger.config import LedgerSettings
+from ledger.domain.alerts import ALERT_KINDS
 from ledger.domain.grammar import DATE_TEXT
 from ledger.domain.identity import person_id
 from ledger.domain.money import DEFAULT_CURRENCY
 from ledger.domain.settings import IDENTITY, OPEN, canonical_value, spec_of
 from ledger.domain.time import AMSTERDAM, parse_instant, parse_month
-from ledger.errors import InvalidInputError, StoreError
+from ledger.errors import InvalidInputError, StoreError, UnknownDeliveryError
+from ledger.notify.deliver import Deliverer, DeliveryPolicy, RunResult, Senders
 from ledger.persistence.mapper import UnknownTopicError
 from ledger.projections import compare
+from ledger.projections.alerts import in_force
 from ledger.projections.runtime import Projections
 from ledger.store import StoreConfig, parse_store_url, provisioning, resolve_url
 
@@ -122,9 +128,11 @@ if TYPE_CHECKING:
         TickResult,
         WorkResult,
     )
-    from ledger.projections.alerts import Alert
+    from ledger.commands.webhooks import WebhookResult
+    from ledger.projections.alerts import Alert, WebhookView
     from ledger.projections.balances import BalanceRow
     from ledger.projections.invoiceable import InvoiceableLine
+    from ledger.projections.outbox import Delivery
     from ledger.projections.runtime import ProjectionStatus, RebuildResult
     from ledger.projections.work_records import WorkRecord
     from ledger.statements.document import Statement
@@ -353,17 +361,63 @@ class Ledger:
         *,
         name: str,
         account_manager: str,
+        account_manager_email: str | None = None,
         actor: str | None = None,
         at: When = None,
     ) -> CustomerResult:
-        """Register a customer (id slug, display name, account manager)."""
+        """Register a customer (id slug, display name, account manager and where alerts are mailed)."""
         command = AddCustomer.build(
             customer=customer,
             name=name,
             account_manager=account_manager,
+            account_manager_email=account_manager_email,
             **self._common(actor, at, "customer add"),
         )
         return customers.add_customer(self.app, command, self.clock())
+
+    @_store_errors
+    def change_customer(
+        self,
+        customer: str,
+        *,
+        effective_from: When,
+        name: str | None = None,
+        account_manager: str | None = None,
+        account_manager_email: str | None = None,
+        actor: str | None = None,
+    ) -> CustomerResult:
+        """New details from ``effective_from`` on (dated: alerts go to the account manager in charge
+        at each alert's effective time); fields left None stay as they are."""
+        command = ChangeCustomer.build(
+            customer=customer,
+            name=name,
+            account_manager=account_manager,
+            account_manager_email=account_manager_email,
+            **self._common(actor, effective_from),
+        )
+        return customers.change_customer(self.app, command, self.clock())
+
+    @_store_errors
+    def customers(self, *, at: When = None) -> list[CustomerListing]:
+        """Every customer as in force at ``at`` (default now), with all its dated versions."""
+        moment = self.clock() if at is None else parse_instant(at, "at")
+        listed = []
+        for slug, versions in self.projections.fresh("alerts").customers().items():
+            current = in_force(versions, moment)
+            listed.append(
+                CustomerListing(
+                    customer=slug,
+                    name=current.name,
+                    account_manager=current.account_manager,
+                    account_manager_email=current.account_manager_email,
+                    registered_at=versions[0].since,
+                    versions=tuple(
+                        CustomerVersion(v.since, v.name, v.account_manager, v.account_manager_email)
+                        for v in versions
+                    ),
+                )
+            )
+        return listed
 
     @_store_errors
     def buy_card(
@@ -1006,15 +1060,87 @@ class Ledger:
         return alert_commands.set_alert_threshold(self.app, command, self.clock())
 
     @_store_errors
-    def alerts(self, customer: str | None = None, *, include_acknowledged: bool = False) -> list[Alert]:
-        """Alerts in the order they were raised; open ones only unless ``include_acknowledged``."""
+    def alerts(
+        self,
+        customer: str | None = None,
+        *,
+        include_acknowledged: bool = False,
+        kind: str | None = None,
+        since: When = None,
+        account_manager: str | None = None,
+    ) -> list[Alert]:
+        """Alerts in the order they were raised; open ones only unless ``include_acknowledged``;
+        ``since`` keeps those raised (recorded) from then on; ``account_manager`` those whose
+        account manager in charge at the alert's effective time has that name."""
         slug = None
         if customer is not None:
             slug = customer_slug(customer)
             self.app.customer(slug)
+        if kind is not None and kind not in ALERT_KINDS:
+            raise InvalidInputError("kind", f"unknown alert kind {kind!r}; known: {', '.join(ALERT_KINDS)}")
+        moment = None if since is None else parse_instant(since, "since")
         view = self.projections.fresh("alerts")
-        found: list[Alert] = view.alerts(slug, include_acknowledged=include_acknowledged)
+        found: list[Alert] = view.alerts(
+            slug,
+            include_acknowledged=include_acknowledged,
+            kind=kind,
+            since=moment,
+            account_manager=account_manager,
+        )
         return found
+
+    # --- delivery ------------------------------------------------------------------------------
+
+    @_store_errors
+    def add_webhook(
+        self, url: str, *, secret_env: str, kinds: list[str] | None = None, actor: str | None = None
+    ) -> WebhookResult:
+        """Deliver alerts raised from now on (of ``kinds``; all when empty) to ``url``, signed with
+        the secret in environment variable ``secret_env`` (the secret never enters the log)."""
+        chosen = self._common(actor, None)["actor"]
+        return webhook_commands.add_webhook(self.app, url, secret_env, kinds, chosen, self.clock())
+
+    @_store_errors
+    def remove_webhook(self, url: str, *, actor: str | None = None) -> WebhookResult:
+        chosen = self._common(actor, None)["actor"]
+        return webhook_commands.remove_webhook(self.app, url, chosen, self.clock())
+
+    @_store_errors
+    def webhooks(self) -> list[WebhookView]:
+        found: list[WebhookView] = self.projections.fresh("alerts").webhooks()
+        return found
+
+    def deliverer(self, senders: Senders | None = None, policy: DeliveryPolicy | None = None) -> Deliverer:
+        """The outbox's deliverer on this ledger (senders and policy from the environment by default)."""
+        view = self.projections.fresh("alerts")
+        return Deliverer(
+            view=view,
+            senders=senders if senders is not None else Senders.from_env(),
+            policy=policy if policy is not None else DeliveryPolicy.from_env(),
+            clock=self.clock,
+        )
+
+    @_store_errors
+    def notify_run(self, senders: Senders | None = None, policy: DeliveryPolicy | None = None) -> RunResult:
+        """One delivery round: every due delivery sent, acknowledged ones recorded."""
+        self.projections.catch_up("alerts")
+        return self.deliverer(senders, policy).run_once()
+
+    @_store_errors
+    def deliveries(self, status: str | None = None) -> list[Delivery]:
+        found: list[Delivery] = self.projections.fresh("alerts").deliveries(status)
+        return found
+
+    @_store_errors
+    def retry_delivery(self, delivery_or_alert_id: str) -> list[str]:
+        """Make a dead (or waiting) delivery due now, attempts from zero; an alert id retries all of
+        that alert's undelivered deliveries. The ids requeued; UnknownDeliveryError if none."""
+        view = self.projections.fresh("alerts")
+        ids = [d.id for d in view.deliveries() if delivery_or_alert_id in (d.id, d.alert_id)]
+        requeued: list[str] = view.requeue(ids, self.clock())
+        if not requeued:
+            raise UnknownDeliveryError(delivery_or_alert_id)
+        return requeued
 
     @_store_errors
     def acknowledge_alert(

@@ -209,10 +209,13 @@ class UnknownAdminAccountError(LedgerError, LookupError):
 class AdminGrantError(LedgerError):
     """An admin-account change that makes no sense at its moment (nothing to revoke, not suspended)."""
 
-    def __init__(self, field: str, reason: str) -> None:
-        self.field = field
-        self.reason = reason
-        super().__init__(f"{field}: {reason}")
+
+class UnknownDeliveryError(LedgerError, LookupError):
+    """The id names no delivery (or alert with deliveries) that can be retried."""
+
+    def __init__(self, delivery_id: str) -> None:
+        self.delivery_id = delivery_id
+        super().__init__("delivery", f"no undelivered delivery {delivery_id!r}; see 'ledger notify status'")
 
 
 class UnknownAlertError(LedgerError, LookupError):
@@ -237,17 +240,10 @@ class IdentityError(LedgerError):
     ``field`` is ``actor`` (or the argument at fault) and ``reason`` says which rule refused it.
     """
 
-    def __init__(self, field: str, reason: str) -> None:
-        self.field = field
-        self.reason = reason
-        super().__init__(f"{field}: {reason}")
-
 
 class UnknownPersonError(LedgerError, LookupError):
     """The id names no registered person."""
 
     def __init__(self, person: str) -> None:
-        self.field = "person"
         self.person = person
-        self.reason = f"unknown person {person!r}"
-        super().__init__(f"person: unknown person {person!r}")
+        super().__init__("person", f"unknown person {person!r}")

@@ -125,6 +125,8 @@ def test_monthly_credit_expires_by_the_deployment_rule(store_url: str) -> None:
             ("monthly-credit", "monthly:2026-02", "2026-02-28"),
             ("monthly-credit", "monthly:2026-03", "2026-03-31"),
             ("monthly-credit", "monthly:2026-04", "2026-04-30"),
+            # Expiring on May 31, within the 30 days of alerts.credit-expiring-days: warned once.
+            ("credit-expiring", "monthly:2026-03", "2026-05-31"),
             ("expiry-write-off", "monthly:2026-01", "2026-03-31"),  # Jan 31 + 2 months, + 7 days' grace
         ]
         card = ledger.app.card("acme")

@@ -51,7 +51,9 @@ def test_a_monthly_card_on_day_31_through_a_leap_february(cli: Cli, clock: FakeC
         "monthly-credit": 3,
         "expiry-write-off": 0,
         "evaluation-due": 0,
+        "grant-expiring": 0,
         "grant-expiry": 0,
+        "credit-expiring": 0,
     }
     changed = cli.json("card", "change", "acme", "--monthly", "300", "--from", "2028-03-15")
     assert [t["amount"] for t in changed["terms"]] == ["250.00", "300.00"]
@@ -73,7 +75,7 @@ def test_the_clock_records_as_clock_unless_an_actor_is_given(
     answer = json.loads(capsys.readouterr().out)
     assert answer["actor"] == "clock"
     assert [(i["kind"], i["reference"], i["amount"]) for i in answer["items"]] == [
-        ("expiry-write-off", "O-1", "100.00")
+        ("expiry-write-off", "O-1", "100.00"),
     ]
     assert cli.json("tick")["actor"] == "cli-test"
     balance = cli.json("balance", "acme")
@@ -88,7 +90,10 @@ def test_human_output_of_tick_and_monthly_buy(cli: Cli, clock: FakeClock) -> Non
     clock.now = datetime(2028, 1, 2, 9, tzinfo=AMSTERDAM)
     code, out, _ = cli("tick")
     assert code == 0
-    assert "monthly-credit: 1, expiry-write-off: 0, evaluation-due: 0, grant-expiry: 0 (1 checked)" in out
+    assert (
+        "monthly-credit: 1, credit-expiring: 0, expiry-write-off: 0, evaluation-due: 0, grant-expiring: 0, "
+        "grant-expiry: 0 (1 checked)"
+    ) in out
     assert "monthly:2028-01" in out
 
 

@@ -54,7 +54,9 @@ def test_buying_monthly_credits_the_months_already_due_and_the_clock_the_rest(
         "monthly-credit": 3,
         "expiry-write-off": 0,
         "evaluation-due": 0,
+        "grant-expiring": 0,
         "grant-expiry": 0,
+        "credit-expiring": 0,
     }
     assert ticked.actor == "clock"
     assert {i.effective_at for i in ticked.items} == {
@@ -69,7 +71,9 @@ def test_buying_monthly_credits_the_months_already_due_and_the_clock_the_rest(
         "monthly-credit": 0,
         "expiry-write-off": 0,
         "evaluation-due": 0,
+        "grant-expiring": 0,
         "grant-expiry": 0,
+        "credit-expiring": 0,
     }
     assert event_count(acme) == before
     assert acme.balance("acme").credited == Decimal("2500.00")

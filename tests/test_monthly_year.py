@@ -74,7 +74,8 @@ def run_step(ledger: Ledger, step: str, tickets: int) -> str:
     if words[0] == "tick":
         items = ledger.tick().items
         kinds = {"monthly-credit": "credit", "expiry-write-off": "write-off"}
-        return ", ".join(f"{kinds[i.kind]} {short(i.reference)} {i.amount}" for i in items)
+        # Only the money facts: the clock's warnings (credit-expiring) are alerts, not movements.
+        return ", ".join(f"{kinds[i.kind]} {short(i.reference)} {i.amount}" for i in items if i.kind in kinds)
     if words[0] == "work":
         at = local(f"{words[3]} {words[4]}") if len(words) > 2 else None
         work = ledger.log_work("acme", kind="rfc", ticket=f"RFC-{tickets}", hours=words[1], at=at)

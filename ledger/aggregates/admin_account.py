@@ -157,6 +157,18 @@ class AdminAccount(Aggregate):
         actor: str
         effective_at: datetime
 
+    class ExpiryWarned(Aggregate.Event):
+        """The clock found grant ``grant`` running out at ``valid_until``: warn the account manager,
+        effective a week before (a warning, not a change of access: ``changes`` keeps no trace)."""
+
+        grant: int
+        valid_until: datetime
+        actor: str
+        effective_at: datetime
+
+    expiry_warned: tuple[int, ...] = ()
+    """Grants already warned about (class default: accounts and snapshots from before warnings)."""
+
     @staticmethod
     def create_id(customer: str, account: str) -> UUID:
         return natural_id("admin-account", customer, account)
@@ -403,6 +415,26 @@ class AdminAccount(Aggregate):
         self._room()
         self._expired(grant=grant, recorded_at=recorded_at, actor=actor, effective_at=due[0].valid_until)
         return True
+
+    def warn_expiring(self, until: datetime, ahead: timedelta, actor: str) -> list[GrantExpiry]:
+        """Warn once about each grant that runs out within ``ahead`` after ``until``, effective
+        ``ahead`` before ``valid_until``; a grant that has already run out gets no warning."""
+        warned = []
+        for due in self.expiring_between(EARLIEST, until + ahead + JUST_BEFORE):
+            if due.recorded or due.grant in self.expiry_warned or due.valid_until <= until:
+                continue
+            self._expiry_warned(
+                grant=due.grant,
+                valid_until=due.valid_until,
+                actor=actor,
+                effective_at=due.valid_until - ahead,
+            )
+            warned.append(due)
+        return warned
+
+    @event(ExpiryWarned)
+    def _expiry_warned(self, grant: int, valid_until: datetime, actor: str, effective_at: datetime) -> None:
+        self.expiry_warned = (*self.expiry_warned, grant)
 
     def _room(self) -> None:
         if len(self.changes) >= CHANGES_MAX:

@@ -199,6 +199,16 @@ class Strippenkaart(Aggregate):
         actor: str
         effective_at: datetime
 
+    class ExpiryWarned(Aggregate.Event):
+        """The clock found block ``reference`` expiring at ``expires_at`` with ``remaining`` unused:
+        a warning for the account manager, effective the set number of days before the expiry."""
+
+        reference: str
+        remaining: Decimal
+        expires_at: datetime
+        actor: str
+        effective_at: datetime
+
     class Expired(Aggregate.Event):
         """A block's unused remainder was written off, effective at its expiry (after the grace period)."""
 
@@ -221,6 +231,9 @@ class Strippenkaart(Aggregate):
         self.debited = ZERO
         self.expired = ZERO
         self.monthly_terms: list[MonthlyTerm] = []
+
+    expiry_warned: tuple[str, ...] = ()
+    """Blocks already warned about (class default: cards and snapshots from before warnings)."""
 
     @property
     def balance(self) -> Decimal:
@@ -343,6 +356,27 @@ class Strippenkaart(Aggregate):
             for block in sorted(self.blocks.values(), key=CreditBlock.order_key)
             if block.expires_at is not None and block.expires_at + grace <= until and block.remaining > ZERO
         ]
+
+    def warn_expiring(self, until: datetime, days: int, actor: str) -> list[CreditBlock]:
+        """Warn once about every block with a remainder that expires within ``days`` after ``until``
+        (effective ``days`` before the expiry, or at the credit if that is later). A block already
+        expired gets no warning: its write-off lowers the balance, which the card alerts judge."""
+        warned = []
+        for block in sorted(self.blocks.values(), key=CreditBlock.order_key):
+            expires_at = block.expires_at
+            if expires_at is None or block.remaining <= ZERO or block.reference in self.expiry_warned:
+                continue
+            warn_at = expires_at - timedelta(days=days)
+            if warn_at <= until < expires_at:
+                self._expiry_warned(
+                    reference=block.reference,
+                    remaining=block.remaining,
+                    expires_at=expires_at,
+                    actor=actor,
+                    effective_at=max(warn_at, block.effective_at),
+                )
+                warned.append(block)
+        return warned
 
     def write_off_expired(
         self, until: datetime, grace: timedelta, actor: str, only: Collection[str] | None = None
@@ -540,6 +574,12 @@ class Strippenkaart(Aggregate):
     @event(MonthlyPlanStopped)
     def _monthly_plan_stopped(self, actor: str, effective_at: datetime) -> None:
         self.monthly_terms = monthly.with_stop(self.monthly_terms, effective_at)
+
+    @event(ExpiryWarned)
+    def _expiry_warned(
+        self, reference: str, remaining: Decimal, expires_at: datetime, actor: str, effective_at: datetime
+    ) -> None:
+        self.expiry_warned = (*self.expiry_warned, reference)
 
     @event(Expired)
     def _expired(

@@ -1,10 +1,11 @@
-"""``ledger customer add`` and ``ledger customer threshold``."""
+"""``ledger customer add|change|list|threshold``."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ledger.cli.common import EXIT_OK, Subparsers, add_at, add_json
+from ledger.cli.common import EXIT_OK, Subparsers, add_at, add_from, add_json
+from ledger.domain.time import describe_instant
 
 if TYPE_CHECKING:
     import argparse
@@ -20,9 +21,29 @@ def register(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> No
     add.add_argument("customer", metavar="CUSTOMER", help="customer id, e.g. acme")
     add.add_argument("--name", required=True, help="display name")
     add.add_argument("--account-manager", required=True, help="who hears about this customer")
+    add.add_argument("--account-manager-email", metavar="ADDRESS", help="where the alerts are e-mailed")
     add_at(add)
     add_json(add)
     add.set_defaults(handler=add_customer)
+
+    change = actions.add_parser(
+        "change",
+        help="change name, account manager or e-mail from a date on",
+        parents=parents,
+        description="Dated: alerts go to the account manager in charge at each alert's effective time.",
+    )
+    change.add_argument("customer", metavar="CUSTOMER")
+    change.add_argument("--name", help="new display name")
+    change.add_argument("--account-manager", help="new account manager")
+    change.add_argument("--account-manager-email", metavar="ADDRESS", help="new e-mail address for alerts")
+    add_from(change)
+    add_json(change)
+    change.set_defaults(handler=change_customer)
+
+    listing = actions.add_parser("list", help="customers with their account managers", parents=parents)
+    add_at(listing)
+    add_json(listing)
+    listing.set_defaults(handler=list_customers)
 
     threshold = actions.add_parser(
         "threshold", help="set the customer's nearly-used alert threshold", parents=parents
@@ -38,7 +59,11 @@ def register(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> No
 
 def add_customer(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
     result = ledger.add_customer(
-        args.customer, name=args.name, account_manager=args.account_manager, at=args.at
+        args.customer,
+        name=args.name,
+        account_manager=args.account_manager,
+        account_manager_email=args.account_manager_email,
+        at=args.at,
     )
     if args.json:
         out.json(result.to_json())
@@ -61,4 +86,45 @@ def set_threshold(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
         out.line(f"The nearly-used threshold of {result.customer} is already {what}; nothing changed.")
     else:
         out.line(f"The nearly-used threshold of {result.customer} is now {what}.")
+    return EXIT_OK
+
+
+def change_customer(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
+    result = ledger.change_customer(
+        args.customer,
+        name=args.name,
+        account_manager=args.account_manager,
+        account_manager_email=args.account_manager_email,
+        effective_from=args.effective_from,
+    )
+    if args.json:
+        out.json(result.to_json())
+        return EXIT_OK
+    since = describe_instant(result.effective_from) if result.effective_from else "now"
+    email = f" <{result.account_manager_email}>" if result.account_manager_email else ""
+    state = "already" if result.duplicate else "now"
+    out.line(
+        f"From {since}, {result.customer} is {state}: {result.name}, "
+        f"account manager {result.account_manager}{email}."
+        + (" Nothing changed." if result.duplicate else "")
+    )
+    return EXIT_OK
+
+
+def list_customers(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
+    listed = ledger.customers(at=args.at)
+    if args.json:
+        out.json([customer.to_json() for customer in listed])
+        return EXIT_OK
+    rows = [
+        (
+            c.customer,
+            c.name,
+            c.account_manager,
+            c.account_manager_email or "",
+            describe_instant(c.versions[-1].effective_from) if len(c.versions) > 1 else "",
+        )
+        for c in listed
+    ]
+    out.table("Customers", ("customer", "name", "account_manager", "email", "last_change"), rows)
     return EXIT_OK

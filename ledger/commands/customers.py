@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from ledger.commands.application import LedgerApplication
-    from ledger.commands.models import AddCustomer
+    from ledger.commands.models import AddCustomer, ChangeCustomer
 
 
 def add_customer(app: LedgerApplication, command: AddCustomer, now: datetime) -> CustomerResult:
@@ -23,18 +23,41 @@ def add_customer(app: LedgerApplication, command: AddCustomer, now: datetime) ->
 
     def attempt() -> CustomerResult:
         existing = app.get_or_none(Customer.create_id(command.customer), Customer)
+        email = command.account_manager_email
         if existing is not None:
-            if not existing.same_details(command.name, command.account_manager):
+            if not existing.same_details(command.name, command.account_manager, email):
                 raise CustomerExistsError(command.customer)
-            return CustomerResult(existing.slug, existing.name, existing.account_manager, True)
+            return _result(existing, existing.registered_at, duplicate=True)
         customer = Customer(
             slug=command.customer,
             name=command.name,
             account_manager=command.account_manager,
             actor=command.actor,
             effective_at=at,
+            account_manager_email=email,
         )
         app.save(customer)
-        return CustomerResult(customer.slug, customer.name, customer.account_manager, False)
+        return _result(customer, at, duplicate=False)
 
     return retrying(attempt)
+
+
+def change_customer(app: LedgerApplication, command: ChangeCustomer, now: datetime) -> CustomerResult:
+    """Record new details from a date on; the same change again writes nothing."""
+    at = effective_time(command.at, now)
+
+    def attempt() -> CustomerResult:
+        customer = app.customer(command.customer)
+        changed = customer.change(
+            command.name, command.account_manager, command.account_manager_email, command.actor, at
+        )
+        if changed:
+            app.save(customer)
+        return _result(customer, at, duplicate=not changed)
+
+    return retrying(attempt)
+
+
+def _result(customer: Customer, at: datetime, *, duplicate: bool) -> CustomerResult:
+    name, manager, email = customer.details_at(at)
+    return CustomerResult(customer.slug, name, manager, duplicate, email, at)

@@ -105,6 +105,17 @@ def parse_day_of_month(value: object, info: ValidationInfo) -> int:
     return value
 
 
+EMAIL_PATTERN = re.compile(r"^[^@\s<>,;\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
+
+
+def email_address(value: object, field: str) -> str:
+    """One plain address, ``name@host``: no display name, no list (a mail goes to one manager)."""
+    text = _text(value, field, 254, required=True)
+    if not EMAIL_PATTERN.match(text):
+        raise InvalidInputError(field, f"{text!r} is not an e-mail address such as anna@example.nl")
+    return text
+
+
 Slug = Annotated[str, BeforeValidator(parse_slug)]
 Reference = Annotated[str, BeforeValidator(parse_reference)]
 Name = Annotated[str, BeforeValidator(parse_name)]
@@ -116,6 +127,7 @@ Hours = Annotated[Decimal, BeforeValidator(lambda v, i: money.parse_hours(v, _fi
 Currency = Annotated[str, BeforeValidator(lambda v, i: money.parse_currency(v, _field(i)))]
 Instant = Annotated[datetime, BeforeValidator(lambda v, i: parse_instant(v, _field(i)))]
 Label = Annotated[str, BeforeValidator(lambda v, i: normalize_label(v, _field(i)))]
+Email = Annotated[str, BeforeValidator(lambda v, i: email_address(v, _field(i)))]
 """A component, beheerpack or role name: lower-case, trimmed, so spellings cannot diverge."""
 Minutes = Annotated[int, BeforeValidator(lambda v, i: parse_minutes(v, _field(i)))]
 DayOfMonth = Annotated[int, BeforeValidator(parse_day_of_month)]

@@ -17,6 +17,7 @@ from ledger.commands.fields import (
     Amount,
     Currency,
     DayOfMonth,
+    Email,
     Hours,
     Instant,
     Label,
@@ -79,6 +80,24 @@ class AddCustomer(Command):
     customer: Slug
     name: Name
     account_manager: Name
+    account_manager_email: Email | None = None
+
+
+class ChangeCustomer(Command):
+    """New details from ``at`` on (required: a change is dated); fields left None stay as they are."""
+
+    customer: Slug
+    name: Name | None = None
+    account_manager: Name | None = None
+    account_manager_email: Email | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if self.at is None:
+            raise InvalidInputError("from", "a change needs the date it takes effect (--from DATE)")
+        if self.name is None and self.account_manager is None and self.account_manager_email is None:
+            raise InvalidInputError("customer", "give --name, --account-manager or --account-manager-email")
+        return self
 
 
 class BuyCard(Command):

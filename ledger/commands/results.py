@@ -25,6 +25,8 @@ def _jsonable(value: object) -> Any:
         return {key: _jsonable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(item) for item in value]
+    if isinstance(value, JsonResult):
+        return value.to_json()
     return value
 
 
@@ -41,6 +43,30 @@ class CustomerResult(JsonResult):
     name: str
     account_manager: str
     duplicate: bool
+    account_manager_email: str | None = None
+    effective_from: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CustomerVersion(JsonResult):
+    """One dated version of a customer's details."""
+
+    effective_from: datetime
+    name: str
+    account_manager: str
+    account_manager_email: str | None
+
+
+@dataclass(frozen=True)
+class CustomerListing(JsonResult):
+    """A customer as in force at a moment, with every dated version."""
+
+    customer: str
+    name: str
+    account_manager: str
+    account_manager_email: str | None
+    registered_at: datetime
+    versions: tuple[CustomerVersion, ...]
 
 
 @dataclass(frozen=True)

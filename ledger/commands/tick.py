@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
+from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -26,13 +27,14 @@ from ledger.aggregates.strippenkaart import Strippenkaart
 from ledger.commands.application import retrying
 from ledger.commands.clock_index import ClockIndex
 from ledger.commands.results import TickItem, TickResult
-from ledger.commands.settings import expiry_grace, monthly_expiry_reader
+from ledger.commands.settings import expiry_grace, monthly_expiry_reader, value_at
+from ledger.domain.settings import CREDIT_EXPIRING_DAYS
 from ledger.domain.time import EARLIEST, start_of_day
 from ledger.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
-    from datetime import datetime, timedelta
+    from datetime import datetime
     from uuid import UUID
 
     from ledger.commands.application import LedgerApplication
@@ -44,6 +46,10 @@ MONTHLY_CREDIT = "monthly-credit"
 EXPIRY_WRITE_OFF = "expiry-write-off"
 EVALUATION_DUE = "evaluation-due"
 GRANT_EXPIRY = "grant-expiry"
+CREDIT_EXPIRING = "credit-expiring"
+GRANT_EXPIRING = "grant-expiring"
+GRANT_WARNING_AHEAD = timedelta(days=7)
+"""How long before an admin grant runs out the account manager is warned."""
 
 
 class DueFactProducer(Protocol):
@@ -73,6 +79,24 @@ class MonthlyCredits:
         return [
             TickItem(self.kind, aggregate.customer, block.reference, block.amount, block.effective_at)
             for block in blocks
+        ]
+
+
+class CreditExpiryWarnings:
+    """A block with a remainder expiring within ``alerts.credit-expiring-days`` (the dated setting in
+    force at ``until``): ``ExpiryWarned``, once per block; runs before the write-off."""
+
+    kind = CREDIT_EXPIRING
+    aggregate_type = Strippenkaart
+
+    def __init__(self, days_at: Callable[[datetime], int]) -> None:
+        self.days_at = days_at
+
+    def record_due(self, aggregate: Strippenkaart, until: datetime, actor: str) -> list[TickItem]:
+        return [
+            TickItem(self.kind, aggregate.customer, block.reference, block.remaining, block.expires_at)
+            for block in aggregate.warn_expiring(until, self.days_at(until), actor)
+            if block.expires_at is not None
         ]
 
 
@@ -106,6 +130,19 @@ class EvaluationsDue:
         return [TickItem(self.kind, aggregate.customer, due.isoformat(), Decimal("0.00"), start_of_day(due))]
 
 
+class GrantExpiryWarnings:
+    """An admin grant running out within a week: ``ExpiryWarned``, once per grant, before its expiry."""
+
+    kind = GRANT_EXPIRING
+    aggregate_type = AdminAccount
+
+    def record_due(self, aggregate: AdminAccount, until: datetime, actor: str) -> list[TickItem]:
+        return [
+            TickItem(self.kind, due.customer, f"{due.account}#{due.grant}", Decimal("0.00"), due.valid_until)
+            for due in aggregate.warn_expiring(until, GRANT_WARNING_AHEAD, actor)
+        ]
+
+
 class GrantExpiries:
     """An admin grant whose ``valid_until`` has passed: ``Expired`` for the history, once per grant.
 
@@ -125,14 +162,22 @@ class GrantExpiries:
 
 
 def default_producers(app: LedgerApplication) -> list[DueFactProducer]:
-    """The clock's producers, in the order they run on an aggregate: credit first, then expire.
-    Monthly expiry and the write-off grace are the dated settings in force (never process config)."""
+    """The clock's producers, in the order they run on an aggregate: credit first, then warn, then
+    expire. Monthly expiry, the write-off grace and the warning's lead time are the dated settings
+    in force (never process config)."""
     return [
         MonthlyCredits(monthly_expiry_reader(app)),
+        CreditExpiryWarnings(functools.partial(credit_expiring_days, app)),
         ExpiryWriteOffs(functools.partial(expiry_grace, app)),
         EvaluationsDue(),
+        GrantExpiryWarnings(),
         GrantExpiries(),
     ]
+
+
+def credit_expiring_days(app: LedgerApplication, at: datetime) -> int:
+    """How many days ahead expiring credit is announced, as in force at ``at``."""
+    return int(str(value_at(app, CREDIT_EXPIRING_DAYS, at)))
 
 
 def tick(

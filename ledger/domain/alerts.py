@@ -3,9 +3,7 @@
 Why pure: the alerts projection replays these on every rebuild, so they may look only at the
 facts handed in (never a clock or a store) to give the same alerts, with the same ids, each time.
 
-The kinds are an open set (text in the view): ``nearly-used``, ``fully-used``,
-``standard-service`` and ``statement-ready`` are raised here; later issues add their own
-(``evaluation-due``, ``grant-expiring``) by registering a kind in :data:`ALERT_KINDS`.
+The kinds are an open set (text in the view), listed in :data:`ALERT_KINDS`.
 """
 
 from __future__ import annotations
@@ -23,14 +21,22 @@ if TYPE_CHECKING:
 
 NEARLY_USED = "nearly-used"
 FULLY_USED = "fully-used"
+INVOICED_WORK = "invoiced-work"
 STANDARD_SERVICE = "standard-service"
 STATEMENT_READY = "statement-ready"
+CREDIT_EXPIRING = "credit-expiring"
+EVALUATION_DUE = "evaluation-due"
+ADMIN_GRANT_EXPIRING = "admin-grant-expiring"
 
 ALERT_KINDS: dict[str, str] = {
-    NEARLY_USED: "the card's remaining credit is at or below its threshold",
-    FULLY_USED: "the card is used up, or work went to invoice because the card could not pay",
-    STANDARD_SERVICE: "work of a standard-service category recurs under the servicedesk contract",
+    NEARLY_USED: "the card's balance went from above its threshold to at or below it",
+    FULLY_USED: "the card's balance reached 0.00, or work went to invoice while the card was empty",
+    INVOICED_WORK: "work went to invoice that the card never could pay (no card, or before its credit)",
+    STANDARD_SERVICE: "work of a standard-service category recurs (card-paid or under the contract)",
     STATEMENT_READY: "a monthly statement was issued and can be sent",
+    CREDIT_EXPIRING: "a credit block with a remainder expires within the set number of days",
+    EVALUATION_DUE: "an on-site engagement's evaluation is due",
+    ADMIN_GRANT_EXPIRING: "an admin-account grant expires within 7 days",
 }
 """Every kind of alert and what it means; other issues add theirs here."""
 
@@ -72,37 +78,64 @@ class Threshold:
 
 @dataclass(frozen=True)
 class CardAlertState:
-    """What the card alerts remember per card: the balance after the latest credit and what is armed."""
+    """What the card alerts remember per card.
+
+    ``base`` is the balance right after the latest credit (what a percentage threshold is of),
+    ``balance`` the balance after the card's latest event; an alert is *armed* while it may still be
+    raised: from the start, and again whenever the balance is above its level (the threshold for
+    ``nearly-used``, 0.00 for ``fully-used``).
+    """
 
     base: Decimal
+    balance: Decimal
     nearly_armed: bool
     fully_armed: bool
 
 
-def on_credit(balance_after: Decimal) -> CardAlertState:
-    """A credit (purchase, top-up, monthly credit) re-arms both card alerts."""
-    return CardAlertState(base=balance_after, nearly_armed=True, fully_armed=True)
+OPENED = CardAlertState(base=ZERO, balance=ZERO, nearly_armed=True, fully_armed=True)
 
 
-def on_balance_lowered(
-    state: CardAlertState, balance: Decimal, threshold: Decimal
+def on_movement(
+    state: CardAlertState, balance_after: Decimal, limit: Decimal, *, lowering: bool
 ) -> tuple[str | None, CardAlertState]:
-    """The alert a lower balance raises (if any) and the state after it.
+    """Judge one card movement by the balance after it; the alert it raises (if any) and the state.
 
-    Reaching zero raises ``fully-used`` (and disarms ``nearly-used`` too: one alert for one
-    crossing, the more urgent); at or below the threshold raises ``nearly-used`` once.
+    Every movement first re-arms what the balance is above (a top-up, a monthly credit or a
+    reversal that lifts it over a level arms that level again). Only a movement that lowers the
+    balance (a debit, an expiry) raises: ``fully-used`` when it reaches 0.00, else ``nearly-used``
+    when it is at or below ``limit``. One movement raises at most one alert, the more urgent: a
+    debit that empties the card from above its threshold says ``fully-used``, and ``nearly-used``
+    is then spent too (it re-arms when the balance rises above the threshold again).
     """
-    if balance <= ZERO and state.fully_armed:
-        return FULLY_USED, CardAlertState(state.base, nearly_armed=False, fully_armed=False)
-    if ZERO < balance <= threshold and state.nearly_armed:
-        return NEARLY_USED, CardAlertState(state.base, nearly_armed=False, fully_armed=state.fully_armed)
-    return None, state
+    nearly = state.nearly_armed or balance_after > limit
+    fully = state.fully_armed or balance_after > ZERO
+    kind: str | None = None
+    if lowering and balance_after <= ZERO and fully:
+        kind, nearly, fully = FULLY_USED, False, False
+    elif lowering and balance_after <= limit and nearly:
+        kind, nearly = NEARLY_USED, False
+    return kind, CardAlertState(state.base, balance_after, nearly, fully)
 
 
-def on_invoiced_work(state: CardAlertState) -> tuple[str | None, CardAlertState]:
-    """Work went (partly) to invoice although the customer has a card: ``fully-used``, once."""
+def on_credit(state: CardAlertState, balance_after: Decimal) -> CardAlertState:
+    """A credit (purchase, top-up, monthly credit) sets the base a percentage threshold is of."""
+    return CardAlertState(balance_after, state.balance, state.nearly_armed, state.fully_armed)
+
+
+def on_invoiced_work(
+    state: CardAlertState, card_balance_after: Decimal | None
+) -> tuple[str | None, CardAlertState]:
+    """Work (partly) invoiced: which alert it raises.
+
+    No card, or a card that still holds credit after this work (so its credit could not pay work
+    of that time: bought later, or expired): an ``invoiced-work`` notice, never a card alert, and
+    the card's alerts stay armed. A card empty after this work: ``fully-used`` if not raised since
+    the balance was last above 0.00; otherwise nothing (the account manager already knows).
+    """
+    if card_balance_after is None or card_balance_after > ZERO:
+        return INVOICED_WORK, state
     if state.fully_armed:
-        return FULLY_USED, CardAlertState(state.base, nearly_armed=False, fully_armed=False)
+        return FULLY_USED, CardAlertState(state.base, state.balance, nearly_armed=False, fully_armed=False)
     return None, state
 
 

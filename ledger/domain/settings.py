@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from ledger.domain.categories import DEFAULT_SYNONYMS, parse_synonyms
 from ledger.errors import InvalidInputError
 
 LATE_WORK_POLICY = "late-work-policy"
@@ -28,6 +29,13 @@ EXPIRY_GRACE_DAYS = "card.expiry-grace-days"
 IDENTITY = "identity"
 OPEN, REGISTERED, AUTHENTICATED = "open", "registered", "authenticated"
 """How the actor of a write is established; see :mod:`ledger.commands.identity`."""
+CREDIT_EXPIRING_DAYS = "alerts.credit-expiring-days"
+ALERT_DELIVERY = "alerts.delivery"
+PER_ALERT = "per-alert"
+"""One e-mail per alert, sent as soon as the deliverer runs."""
+DAILY_DIGEST = "daily-digest"
+"""One e-mail per account manager per day with the day's alerts, sent once the day is over."""
+CATEGORY_SYNONYMS = "alerts.category-synonyms"
 
 DATES_MAX = 400
 """How many dates one calendar setting may list."""
@@ -165,6 +173,26 @@ SPECS: dict[str, SettingSpec] = {
             f"whose role allows the command) or '{AUTHENTICATED}' (the database or system login's person)",
             OPEN,
             _choice(OPEN, REGISTERED, AUTHENTICATED),
+        ),
+        SettingSpec(
+            CREDIT_EXPIRING_DAYS,
+            "days before a credit block with a remainder expires that the clock raises 'credit-expiring'",
+            "30",
+            _whole(1, 366),
+        ),
+        SettingSpec(
+            ALERT_DELIVERY,
+            f"how alerts are e-mailed: '{PER_ALERT}' (one mail each) or '{DAILY_DIGEST}' "
+            "(one mail per account manager per day)",
+            PER_ALERT,
+            _choice(PER_ALERT, DAILY_DIGEST),
+        ),
+        SettingSpec(
+            CATEGORY_SYNONYMS,
+            "work categories that mean the same for the standard-service suggestion: "
+            "'category=synonym|synonym; ...'",
+            str(parse_synonyms(DEFAULT_SYNONYMS)),
+            parse_synonyms,
         ),
     )
 }

@@ -81,6 +81,9 @@ class SqlView(TrackingRecorder, ABC):
     """
 
     table_names: ClassVar[tuple[str, ...]] = ()
+    kept_table_names: ClassVar[tuple[str, ...]] = ()
+    """Tables a rebuild keeps (not emptied by :meth:`reset`): state outside the log that rows are
+    only ever added to idempotently, such as the alerts' delivery outbox."""
     table_statements: ClassVar[tuple[str, ...]] = ()
     extra_tables: ClassVar[tuple[str, ...]] = ()
     """Bookkeeping tables of a dialect, dropped with the view."""
@@ -135,7 +138,8 @@ class SqlView(TrackingRecorder, ABC):
         """``text`` with table names, column types and placeholders of this view and dialect."""
         statement = self._statements.get(text)
         if statement is None:
-            names = {table: self._table(f"{self.prefix}_{table}") for table in self.table_names}
+            tables = (*self.table_names, *self.kept_table_names)
+            names = {table: self._table(f"{self.prefix}_{table}") for table in tables}
             names["tracking"] = self._table(self.tracking_table_name)
             names["prefix"] = self.prefix
             statement = text.format(**names, **self.column_types).replace("%s", self.placeholder)
@@ -228,7 +232,7 @@ class SqlView(TrackingRecorder, ABC):
     def drop_tables(self) -> None:
         """Remove this view's tables and its tracking table (scratch views, after use)."""
         with self.transaction(commit=True) as cursor:
-            for table in (*self.table_names, DIGEST_TABLE, *self.extra_tables, "tracking"):
+            for table in (*self.table_names, *self.kept_table_names, DIGEST_TABLE, *self.extra_tables, "tracking"):
                 cursor.execute(f"DROP TABLE IF EXISTS {self._table(f'{self.prefix}_{table}')}")
 
     def _create_view_tables(self, cursor: Any) -> None:

@@ -67,11 +67,13 @@ def test_one_debit_that_empties_the_card_raises_only_fully_used(acme: Ledger) ->
     assert kinds(acme) == ["fully-used"]
 
 
-def test_a_reversal_does_not_re_arm(acme: Ledger) -> None:
+def test_a_reversal_re_arms(acme: Ledger) -> None:
+    """Issue 16: a reversal that lifts the balance above the threshold re-arms nearly-used (this
+    test used to say the opposite, which let a reversed mistake hide the real crossing)."""
     work(acme, "T-1", "8.5", "02")  # 150.00 left
     acme.reverse_work("acme", ticket="T-1", reason="wrong customer", at="2026-02-03")  # 1000.00 again
-    work(acme, "T-2", "9", "04")  # 100.00 left: a crossing, but only a credit re-arms
-    assert kinds(acme) == ["nearly-used"]
+    work(acme, "T-2", "9", "04")  # 100.00 left: a new crossing
+    assert kinds(acme) == ["nearly-used", "nearly-used"]
 
 
 def test_threshold_as_percent_and_as_amount(acme: Ledger) -> None:
@@ -227,6 +229,7 @@ def test_cli_alerts_json_ack_and_unknown_id(store_url: str, capsys: pytest.Captu
         "Anna",
         False,
     )
+    assert {"effective_at", "raised_at", "details"} <= set(alert)
     code, out, _ = run(store_url, capsys, "alerts", "ack", alert["id"])
     assert (code, out.strip()) == (0, f"Acknowledged {alert['id']} (nearly-used, acme).")
     code, out, _ = run(store_url, capsys, "alerts", "ack", alert["id"])

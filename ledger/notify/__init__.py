@@ -1,0 +1,1 @@
+"""Delivering alerts: e-mail over SMTP and signed webhooks, from the alerts view's outbox."""

@@ -15,7 +15,7 @@ from ledger.commands.application import retrying
 from ledger.domain.time import describe_instant, month_of
 from ledger.errors import NoCardError, StatementError
 from ledger.projections.statements import IssuedRecord, StatementsView
-from ledger.statements.document import Statement, compose, month_bounds, next_month
+from ledger.statements.document import Statement, compose, forecast_moment, month_bounds, next_month
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -95,7 +95,10 @@ def statement(
     holder = _holder(projections, customer, month)
     position = int(app.recorder.max_notification_id() or 0)
     _, end = month_bounds(month)
-    return compose(holder, month, view.lines(customer, end, position), position, None, forecast_at=now)
+    previous = view.previous_issued(customer, month)
+    moment = forecast_moment(end, None, now)
+    lines = view.lines(customer, max(end, moment), position)
+    return compose(holder, month, lines, position, None, previous, forecast_at=now)
 
 
 def _holder(projections: Projections, customer: str, month: str) -> CardHolder:
@@ -117,7 +120,10 @@ def _compose(view: StatementsView, customer: str, month: str, record: IssuedReco
     if holder is None:
         raise NoCardError(customer)
     _, end = month_bounds(month)
-    return compose(holder, month, view.lines(customer, end, record.log_position), record.log_position, record)
+    previous = view.previous_issued(customer, month)
+    horizon = max(end, forecast_moment(end, record, None))
+    lines = view.lines(customer, horizon, record.log_position)
+    return compose(holder, month, lines, record.log_position, record, previous)
 
 
 def _record(customer: str, issued: IssuedStatement) -> IssuedRecord:

@@ -44,6 +44,12 @@ ZERO = Decimal("0.00")
 CREDIT = "credit"
 WORK = "work"
 OTHER = "other"
+COVERED = "covered"
+"""Work an entitlement paid (contract, beheerpack, on-site): no money moves, the value is shown."""
+INVOICED = "invoiced"
+"""Work the card did not pay at all: it is invoiced separately; the card's balance does not move."""
+REVERSAL = "reversal"
+COVERING_PAYERS = ("servicedesk-contract", "beheerpack", "onsite")
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,11 @@ class CardHolder:
     account_manager: str
     currency: str
     opened_at: datetime
+    has_card: bool = True
+
+
+CARDLESS_CURRENCY = "EUR"
+"""The currency shown to a customer without a card (work is priced in the rate card's EUR)."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,17 @@ class CardLine:
     rate: Decimal | None
     amount: Decimal
     invoiceable: Decimal
+
+
+@dataclass(frozen=True)
+class Reversal:
+    """What a reversal line needs: the ticket, when it counts, what it gave back, and the note for
+    the customer (never the internal reason)."""
+
+    ticket: str
+    at: datetime
+    amount: Decimal
+    note: str
 
 
 @dataclass(frozen=True)
@@ -104,16 +126,28 @@ class StatementsView(TrackingRecorder, ABC):
         """Add a line for the card (by id) or the customer's card (by slug)."""
 
     @abstractmethod
+    def add_unpaid_work(self, entry_id: UUID, customer: str, line: CardLine, tracking: Tracking) -> None:
+        """A covered or invoiced work line, remembered by its work entry for a later reversal."""
+
+    @abstractmethod
     def add_reversal(
-        self, card_id: UUID, ticket: str, at: datetime, reason: str, amount: Decimal, tracking: Tracking
+        self, card_id: UUID | None, entry_id: UUID | None, reversal: Reversal, tracking: Tracking
     ) -> None:
-        """Money back for a ticket's work; hours and rate mirror the work line."""
+        """A work line undone: money back for card-paid work (by card id), or a covered or invoiced
+        line cancelled (by work entry id; nothing if the entry was card-paid); hours and rate
+        mirror the work line."""
 
     @abstractmethod
     def record_issued(self, record: IssuedRecord, tracking: Tracking) -> None: ...
 
     @abstractmethod
-    def holder(self, customer: str) -> CardHolder | None: ...
+    def holder(self, customer: str) -> CardHolder | None:
+        """The customer with a card, or a customer without one who has work lines (currency of
+        that work, "opened" at the first line)."""
+
+    @abstractmethod
+    def previous_issued(self, customer: str, month: str) -> IssuedRecord | None:
+        """The latest statement issued for a month before ``month``."""
 
     @abstractmethod
     def lines(self, customer: str, before: datetime, known_at: int) -> list[CardLine]:
@@ -125,13 +159,13 @@ class StatementsView(TrackingRecorder, ABC):
 
     @abstractmethod
     def due_candidates(self) -> list[tuple[CardHolder, str | None]]:
-        """Every customer with a card, and the latest month issued for them (if any)."""
+        """Every customer with a card or with work lines, and the latest month issued for them."""
 
 
 class StatementsSql(StatementsView, SqlView):
     """The statements view in SQL, for any dialect."""
 
-    table_names = ("customers", "cards", "lines", "issued")
+    table_names = ("customers", "cards", "lines", "issued", "unpaid")
     table_statements = (
         "CREATE TABLE IF NOT EXISTS {customers} (customer TEXT PRIMARY KEY, name TEXT NOT NULL, "
         "account_manager TEXT NOT NULL)",
@@ -145,6 +179,7 @@ class StatementsSql(StatementsView, SqlView):
         "CREATE TABLE IF NOT EXISTS {issued} (customer TEXT NOT NULL, month TEXT NOT NULL, "
         "number TEXT NOT NULL, closed_at {instant} NOT NULL, log_position {bigint} NOT NULL, "
         "PRIMARY KEY (customer, month))",
+        "CREATE TABLE IF NOT EXISTS {unpaid} (entry_id TEXT PRIMARY KEY, line_id {bigint} NOT NULL)",
     )
 
     def register_customer(self, customer: str, name: str, account_manager: str, tracking: Tracking) -> None:
@@ -173,32 +208,52 @@ class StatementsSql(StatementsView, SqlView):
             owner = customer if customer is not None else self._owner(cursor, card_id)
             self._insert(cursor, owner, line, tracking.notification_id)
 
+    def add_unpaid_work(self, entry_id: UUID, customer: str, line: CardLine, tracking: Tracking) -> None:
+        with self.transaction(commit=True) as cursor:
+            self.track(cursor, tracking)
+            self.execute(
+                cursor, "INSERT INTO {unpaid} VALUES (%s, %s)", (str(entry_id), tracking.notification_id)
+            )
+            self._insert(cursor, customer, line, tracking.notification_id)
+
     def add_reversal(
-        self, card_id: UUID, ticket: str, at: datetime, reason: str, amount: Decimal, tracking: Tracking
+        self, card_id: UUID | None, entry_id: UUID | None, reversal: Reversal, tracking: Tracking
     ) -> None:
         with self.transaction(commit=True) as cursor:
             self.track(cursor, tracking)
-            owner = self._owner(cursor, card_id)
-            self.execute(
-                cursor,
-                "SELECT hours, rate FROM {lines} WHERE customer = %s AND kind = %s AND reference = %s",
-                (owner, WORK, ticket),
-            )
+            if card_id is not None:
+                owner = self._owner(cursor, card_id)
+                self.execute(
+                    cursor,
+                    "SELECT * FROM {lines} WHERE customer = %s AND reference = %s AND section = %s "
+                    "AND kind <> %s ORDER BY notification_id DESC",
+                    (owner, reversal.ticket, WORK, REVERSAL),
+                )
+            else:
+                self.execute(
+                    cursor,
+                    "SELECT l.* FROM {unpaid} u JOIN {lines} l ON l.notification_id = u.line_id "
+                    "WHERE u.entry_id = %s",
+                    (str(entry_id),),
+                )
             work = cursor.fetchone()
             if work is None:
-                msg = f"statements: reversal of ticket {ticket!r}, which the card never paid"
+                if card_id is None:  # card-paid work: the card's DebitReversed is its line
+                    return
+                msg = f"statements: reversal of ticket {reversal.ticket!r}, which the card never paid"
                 raise ProjectionInvariantError(msg)
+            owner = str(work["customer"])
             hours = self.from_db_decimal(work["hours"])
             line = CardLine(
                 tracking.notification_id,
-                WORK,
-                "reversal",
-                at,
-                ticket,
-                f"reversal: {reason}",
+                work["section"],
+                REVERSAL,
+                reversal.at,
+                work["reference"],
+                reversal.note,
                 -hours,
                 self.from_db_decimal(work["rate"]),
-                amount,
+                reversal.amount,
                 ZERO,
             )
             self._insert(cursor, owner, line, tracking.notification_id)
@@ -253,17 +308,36 @@ class StatementsSql(StatementsView, SqlView):
         "JOIN {customers} u ON u.customer = c.customer "
     )
 
+    CARDLESS = (
+        "SELECT u.customer, u.name, u.account_manager, "
+        "(SELECT MIN(l.effective_at) FROM {lines} l WHERE l.customer = u.customer) AS opened_at "
+        "FROM {customers} u WHERE NOT EXISTS (SELECT 1 FROM {cards} c WHERE c.customer = u.customer) "
+    )
+
     def holder(self, customer: str) -> CardHolder | None:
         rows = self.query(self.HOLDER + "WHERE c.customer = %s", (customer,))
-        return self._holder(rows[0]) if rows else None
+        if rows:
+            return self._holder(rows[0])
+        rows = self.query(self.CARDLESS + "AND u.customer = %s", (customer,))
+        if not rows or rows[0]["opened_at"] is None:
+            return None
+        return self._holder(rows[0], cardless=True)
 
-    def _holder(self, row: Any) -> CardHolder:
+    def previous_issued(self, customer: str, month: str) -> IssuedRecord | None:
+        rows = self.query(
+            "SELECT * FROM {issued} WHERE customer = %s AND month < %s ORDER BY month DESC LIMIT 1",
+            (customer, month),
+        )
+        return self._issued_record(rows[0]) if rows else None
+
+    def _holder(self, row: Any, *, cardless: bool = False) -> CardHolder:
         return CardHolder(
             customer=row["customer"],
             name=row["name"],
             account_manager=row["account_manager"],
-            currency=row["currency"],
+            currency=CARDLESS_CURRENCY if cardless else row["currency"],
             opened_at=self.from_db_instant(row["opened_at"]),
+            has_card=not cardless,
         )
 
     def lines(self, customer: str, before: datetime, known_at: int) -> list[CardLine]:
@@ -291,9 +365,9 @@ class StatementsSql(StatementsView, SqlView):
 
     def issued(self, customer: str, month: str) -> IssuedRecord | None:
         rows = self.query("SELECT * FROM {issued} WHERE customer = %s AND month = %s", (customer, month))
-        if not rows:
-            return None
-        row = rows[0]
+        return self._issued_record(rows[0]) if rows else None
+
+    def _issued_record(self, row: Any) -> IssuedRecord:
         return IssuedRecord(
             customer=row["customer"],
             month=row["month"],
@@ -303,12 +377,22 @@ class StatementsSql(StatementsView, SqlView):
         )
 
     def due_candidates(self) -> list[tuple[CardHolder, str | None]]:
-        rows = self.query(
+        latest = "(SELECT MAX(i.month) FROM {issued} i WHERE i.customer = u.customer) AS latest "
+        with_card = self.query(
             "SELECT c.customer, u.name, u.account_manager, c.currency, c.opened_at, "
-            "(SELECT MAX(i.month) FROM {issued} i WHERE i.customer = c.customer) AS latest "
-            "FROM {cards} c JOIN {customers} u ON u.customer = c.customer ORDER BY c.customer"
+            + latest
+            + "FROM {cards} c JOIN {customers} u ON u.customer = c.customer"
         )
-        return [(self._holder(row), row["latest"]) for row in rows]
+        cardless = self.query(
+            "SELECT * FROM (SELECT u.customer, u.name, u.account_manager, "
+            "(SELECT MIN(l.effective_at) FROM {lines} l WHERE l.customer = u.customer) AS opened_at, "
+            + latest
+            + "FROM {customers} u WHERE NOT EXISTS (SELECT 1 FROM {cards} c WHERE c.customer = u.customer)"
+            ") AS held WHERE opened_at IS NOT NULL"
+        )
+        found = [(self._holder(row), row["latest"]) for row in with_card]
+        found += [(self._holder(row, cardless=True), row["latest"]) for row in cardless]
+        return sorted(found, key=lambda pair: pair[0].customer)
 
 
 class SQLiteStatementsView(StatementsSql, SQLiteView):
@@ -335,6 +419,7 @@ class StatementsProjection(LedgerProjection[StatementsView]):
             Strippenkaart.DebitReversed,
             Strippenkaart.Expired,
             WorkEntry.Recorded,
+            WorkEntry.Reversed,
             StatementBook.Issued,
         )
     )
@@ -370,7 +455,7 @@ class StatementsProjection(LedgerProjection[StatementsView]):
     @apply.register(WorkEntry.Recorded)
     def _work(self, event: WorkEntry.Recorded, tracking: Tracking) -> None:
         if event.card_paid <= ZERO:
-            self.view.insert_tracking(tracking)
+            self.view.add_unpaid_work(event.originator_id, event.customer, _unpaid_line(event, tracking), tracking)
             return
         line = CardLine(
             tracking.notification_id,
@@ -388,9 +473,14 @@ class StatementsProjection(LedgerProjection[StatementsView]):
 
     @apply.register(Strippenkaart.DebitReversed)
     def _reversed(self, event: Strippenkaart.DebitReversed, tracking: Tracking) -> None:
-        self.view.add_reversal(
-            event.originator_id, event.ticket, event.effective_at, event.reason, event.amount, tracking
-        )
+        reversal = Reversal(event.ticket, event.effective_at, event.amount, _note(event))
+        self.view.add_reversal(event.originator_id, None, reversal, tracking)
+
+    @apply.register(WorkEntry.Reversed)
+    def _work_reversed(self, event: WorkEntry.Reversed, tracking: Tracking) -> None:
+        """Only covered or invoiced work: a card-paid entry's reversal is the card's DebitReversed."""
+        reversal = Reversal("", event.effective_at, ZERO, _note(event))
+        self.view.add_reversal(None, event.originator_id, reversal, tracking)
 
     @apply.register(Strippenkaart.Expired)
     def _expired(self, event: Strippenkaart.Expired, tracking: Tracking) -> None:
@@ -412,3 +502,39 @@ class StatementsProjection(LedgerProjection[StatementsView]):
     def _issued(self, event: StatementBook.Issued, tracking: Tracking) -> None:
         record = IssuedRecord(event.customer, event.month, event.number, event.closed_at, event.log_position)
         self.view.record_issued(record, tracking)
+
+
+def _note(event: Any) -> str:
+    """The customer-facing note of a reversal ('' for none): the internal ``reason`` never shows."""
+    note = getattr(event, "note", None)
+    return note.strip() if isinstance(note, str) else ""
+
+
+def _unpaid_line(event: WorkEntry.Recorded, tracking: Tracking) -> CardLine:
+    """Work the card did not pay: covered (with the entitlement's name in ``kind``) or invoiced."""
+    if event.payer in COVERING_PAYERS:
+        section, kind = COVERED, f"{event.payer}:{_covering_name(event)}"
+    else:
+        section, kind = INVOICED, event.payer
+    return CardLine(
+        tracking.notification_id,
+        section,
+        kind,
+        event.effective_at,
+        event.ticket,
+        event.description,
+        event.billed_hours,
+        event.rate,
+        ZERO,
+        event.invoiceable,
+    )
+
+
+def _covering_name(event: WorkEntry.Recorded) -> str:
+    """The contract tier, beheerpack or focus area that covered the work, as recorded on the entry."""
+    found = event.entitlements
+    if event.payer == "servicedesk-contract":
+        return str(found.get("contract_tier") or "")
+    if event.payer == "beheerpack":
+        return str(found.get("beheerpack") or "")
+    return str(found.get("focus") or "")

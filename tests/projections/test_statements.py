@@ -49,10 +49,9 @@ def test_the_statement_has_the_month_s_figures(acme: Ledger) -> None:
     assert [(c.reference, c.amount, c.balance_after) for c in statement.credits] == [
         ("INV-7", Decimal("1000.00"), Decimal("4750.00"))
     ]
+    # RFC-3 was reversed within the open month: the customer never saw it, so neither line shows
     assert [(w.date, w.reference, w.hours, w.rate, w.amount, w.balance_after) for w in statement.work] == [
         ("2026-03-03", "RFC-2", Decimal("6.00"), Decimal("125.00"), Decimal("-750.00"), Decimal("3750.00")),
-        ("2026-03-20", "RFC-3", Decimal("2.50"), Decimal("125.00"), Decimal("-312.50"), Decimal("4437.50")),
-        ("2026-03-21", "RFC-3", Decimal("-2.50"), Decimal("125.00"), Decimal("312.50"), Decimal("4750.00")),
     ]
     assert (statement.total_credits, statement.total_work, statement.closing_balance) == (
         Decimal("1000.00"),
@@ -76,9 +75,14 @@ def test_regenerating_gives_the_same_bytes_even_after_a_late_entry_and_a_rebuild
     assert documents(acme, "2026-03") == issued
     assert "RFC-LATE" not in issued[0]
 
-    clock.now = datetime.fromisoformat("2026-05-02T09:00+02:00")
+    clock.now = datetime.fromisoformat("2026-05-06T09:00+02:00")
     april = acme.issue_statement("acme", "2026-04")
-    assert april.opening_balance == Decimal("4625.00")  # the late entry counts from the next statement on
+    # April opens where March closed; the late entry is a correction naming its period
+    assert april.opening_balance == acme.statement("acme", "2026-03").closing_balance == Decimal("4750.00")
+    assert [(c.reference, c.period, c.amount) for c in april.corrections] == [
+        ("RFC-LATE", "2026-03", Decimal("-125.00"))
+    ]
+    assert april.closing_balance == Decimal("4625.00")
 
 
 def test_an_unissued_month_is_provisional_and_shows_what_is_known_now(acme: Ledger) -> None:
@@ -159,8 +163,9 @@ def test_cli_statement_text_json_html_and_issue(
         "4500.00",
         "4750.00",
     )
-    assert [line["reference"] for line in data["work"]] == ["RFC-2", "RFC-3", "RFC-3"]
-    assert data["forecast"]["outcome"] == "runs-out"
+    assert [line["reference"] for line in data["work"]] == ["RFC-2"]
+    # the CLI issues at the real present, months after March: the forecast is made as of then
+    assert data["forecast"]["outcome"] == "no-recent-use"
 
     page = tmp_path / "statement.html"
     code, out, _ = run(store_url, capsys, "statement", "acme", "--month", "2026-03", "--format", "html",

@@ -36,6 +36,9 @@ from ledger.projections.statements import (
 from ledger.statements.forecast import Forecast, forecast
 
 ZERO = Decimal("0.00")
+CARD_SECTIONS = (CREDIT, WORK, OTHER)
+"""Lines that move a card's balance: a statement known at a log position has a card if it has one
+of them (so a card bought after issue leaves the issued statement as it was)."""
 ISSUED = "issued"
 PROVISIONAL = "provisional"
 
@@ -199,7 +202,7 @@ def compose(
         closing_balance=balance,
         balance_points=points,
         forecast=forecast(now_balance, use, moment, first, holder.currency),
-        has_card=holder.has_card,
+        has_card=any(line.section in CARD_SECTIONS for line in known),
     )
 
 

@@ -418,7 +418,9 @@ class Ledger:
         command = Tick.build(until=until, actor=actor if actor is not None else tick_command.CLOCK_ACTOR)
         result = tick_command.tick(self.app, command, self.clock(), self.due_fact_producers)
         # Statements last: a month closes with the credits and write-offs due in it recorded.
-        issued = statements.issue_due_statements(self.app, self.projections, result.until, command.actor)
+        issued = statements.issue_due_statements(
+            self.app, self.projections, result.until, command.actor, self.calendar
+        )
         return dataclasses.replace(result, statements=tuple(s.number or "" for s in issued))
 
     @_store_errors
@@ -903,11 +905,29 @@ class Ledger:
     @_store_errors
     def issue_due_statements(self, until: When = None, *, actor: str | None = None) -> list[Statement]:
         """Issue every statement that has fallen due by ``until`` (default now): each month, from
-        a card's first, that ended at or before it. Returns the new ones; again, it issues nothing.
-        This is what ``ledger tick`` calls."""
+        the customer's first, whose cut-off (dated setting ``statements.cut-off``: by default the
+        3rd working day of the next month, 00:00 Amsterdam) is at or before it. Returns the new
+        ones; again, it issues nothing. This is what ``ledger tick`` calls."""
         moment = self._moment(until)
         chosen = self._common(actor, None)["actor"]
-        return statements.issue_due_statements(self.app, self.projections, moment, chosen)
+        return statements.issue_due_statements(self.app, self.projections, moment, chosen, self.calendar)
+
+    @_store_errors
+    def close_statements(
+        self, month: str, customers: Sequence[str] = (), *, actor: str | None = None
+    ) -> list[Statement]:
+        """Close an ended month on purpose, before its cut-off: issue its statements (and earlier
+        months not issued yet) for ``customers``, or for every customer with a card or work.
+        Returns the newly issued ones; closing again issues nothing."""
+        chosen = self._common(actor, None)["actor"]
+        slugs = [customer_slug(customer) for customer in customers] or None
+        return statements.close_month(
+            self.app, self.projections, _month_key(month), slugs, chosen, self.clock()
+        )
+
+    def statement_cut_off(self, month: str) -> datetime:
+        """When the tick issues ``month``'s statements (the dated cut-off in force at its end)."""
+        return statements.cut_off_of(self.app, self.calendar, _month_key(month))
 
     @_store_errors
     def statement(self, customer: str, month: str) -> Statement:

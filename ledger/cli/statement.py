@@ -1,8 +1,10 @@
-"""``ledger statement CUSTOMER --month YYYY-MM [--format text|json|html] [--output FILE]`` shows a
-statement (the issued one, else a provisional one, clearly marked and unnumbered), and
-``ledger statement issue CUSTOMER --month YYYY-MM`` issues it (numbered, frozen; idempotent).
+"""``ledger statement CUSTOMER --month YYYY-MM [--format text|json|html|pdf] [--lang nl|en]
+[--output FILE]`` shows a statement (the issued one, else a provisional one, clearly marked and
+unnumbered); ``ledger statement issue CUSTOMER --month YYYY-MM`` issues it (numbered, frozen;
+idempotent); ``ledger statement close --month YYYY-MM [CUSTOMER...]`` closes the month on purpose
+before its cut-off, for the customers named or for everyone.
 
-One word shows, two words ``issue CUSTOMER`` issue: the word count tells them apart.
+The first word tells them apart: ``issue`` or ``close``, else it is the customer to show.
 """
 
 from __future__ import annotations
@@ -29,18 +31,26 @@ def register(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> No
         "statement",
         help="a customer's monthly statement; 'statement issue CUSTOMER' issues it",
         parents=parents,
-        description="Show a monthly statement (provisional until issued), or issue it: "
-        "ledger statement issue CUSTOMER --month YYYY-MM",
+        description="Show a monthly statement (provisional until issued), issue it "
+        "(ledger statement issue CUSTOMER --month YYYY-MM), or close a month before its cut-off "
+        "(ledger statement close --month YYYY-MM [CUSTOMER...]; without customers: everyone). "
+        "'ledger tick' issues a month's statements by itself once the cut-off has passed "
+        "(setting statements.cut-off, default the 3rd working day of the next month).",
     )
-    parser.add_argument("words", nargs="+", metavar="CUSTOMER | issue CUSTOMER")
+    parser.add_argument("words", nargs="+", metavar="CUSTOMER | issue CUSTOMER | close [CUSTOMER...]")
     parser.add_argument("--month", required=True, metavar="YYYY-MM", help="Amsterdam calendar month")
     parser.add_argument("--format", choices=FORMATS, default="text", help="text (default), json or html")
     parser.add_argument("--output", metavar="FILE", help="write the statement to FILE instead of stdout")
-    parser.set_defaults(handler=statement_command)
+    parser.set_defaults(handler=statement_command, trailing_words=True)
 
 
 def statement_command(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
     words = args.words
+    if words[0] == "close":
+        closed = ledger.close_statements(args.month, words[1:])
+        numbers = ", ".join(statement.number or "" for statement in closed)
+        out.line(f"Closed {args.month}: issued {numbers}." if closed else f"{args.month}: nothing to issue.")
+        return EXIT_OK
     if len(words) == 2 and words[0] == "issue":
         before = ledger.statement(words[1], args.month)
         statement = ledger.issue_statement(words[1], args.month)
@@ -53,7 +63,7 @@ def statement_command(ledger: Ledger, args: argparse.Namespace, out: Output) -> 
     elif len(words) == 1:
         statement = ledger.statement(words[0], args.month)
     else:
-        sys.stderr.write("ledger statement: error: give one CUSTOMER, or 'issue CUSTOMER'\n")
+        sys.stderr.write("ledger statement: error: give one CUSTOMER, 'issue CUSTOMER' or 'close [CUSTOMER...]'\n")
         return EXIT_USAGE
     document = render(statement, args.format)
     if args.output:

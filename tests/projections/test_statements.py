@@ -124,14 +124,13 @@ def test_refusals_write_nothing(acme: Ledger) -> None:
 
 
 def test_due_statements_are_issued_once_in_month_order_with_a_ready_alert(acme: Ledger) -> None:
-    assert acme.issue_due_statements("2026-02-28T23:00+01:00") == []  # February has not ended by then
-    issued = acme.issue_due_statements("2026-04-01")
-    assert [(s.number, s.month) for s in issued] == [
-        ("ACME-2026-0001", "2026-02"),
-        ("ACME-2026-0002", "2026-03"),
-    ]
-    assert acme.issue_due_statements("2026-04-01") == []
-    assert acme.issue_due_statements(APRIL) == []
+    # a month is due at its cut-off: 00:00 on the 3rd working day of the next month, not at its end
+    assert acme.issue_due_statements("2026-03-03T23:59+01:00") == []  # Mar 2, 3 passed; 4 not yet
+    issued = acme.issue_due_statements("2026-04-06T23:59+02:00")  # Good Friday and Easter Monday: closed
+    assert [(s.number, s.month) for s in issued] == [("ACME-2026-0001", "2026-02")]
+    issued = acme.issue_due_statements("2026-04-07")
+    assert [(s.number, s.month) for s in issued] == [("ACME-2026-0002", "2026-03")]
+    assert acme.issue_due_statements("2026-04-07") == []
     ready = [a for a in acme.alerts("acme") if a.kind == "statement-ready"]
     assert [a.message.split(": ", 1)[1] for a in ready] == [
         "statement ACME-2026-0001 for 2026-02 is issued and ready to send",
@@ -183,3 +182,34 @@ def test_cli_statement_text_json_html_and_issue(
     code, _, err = run(store_url, capsys, "statement", "acme", "--month", "2026-13")
     assert code == 2
     assert err.startswith("ledger: error: month:")
+
+
+def test_the_cut_off_is_a_dated_setting_and_a_month_can_be_closed_on_purpose(
+    acme: Ledger, store_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert acme.statement_cut_off("2026-03") == datetime.fromisoformat("2026-04-07T00:00+02:00")
+    acme.set_setting("statements.cut-off", "1", effective_from="2026-03-01")
+    acme.set_setting("calendar.working-holidays", "2026-04-06", effective_from="2026-01-01")
+    assert acme.statement_cut_off("2026-02") == datetime.fromisoformat("2026-03-02T00:00+01:00")
+    assert acme.statement_cut_off("2026-03") == datetime.fromisoformat("2026-04-01T00:00+02:00")
+    acme.set_setting("statements.cut-off", "0", effective_from="2026-03-01")
+    assert acme.statement_cut_off("2026-03") == datetime.fromisoformat("2026-04-01T00:00+02:00")
+
+    acme.set_setting("statements.cut-off", "3", effective_from="2026-03-01")
+    assert acme.issue_due_statements(APRIL) == [acme.statement("acme", "2026-02")]  # March not due yet
+    code, out, _ = run(store_url, capsys, "statement", "close", "--month", "2026-03", "acme")
+    assert (code, out.strip()) == (0, "Closed 2026-03: issued ACME-2026-0002.")
+    code, out, _ = run(store_url, capsys, "statement", "close", "--month", "2026-03")
+    assert (code, out.strip()) == (0, "2026-03: nothing to issue.")
+    assert acme.statement("acme", "2026-03").number == "ACME-2026-0002"
+    before = event_count(acme)
+    code, _, err = run(store_url, capsys, "statement", "close", "--month", "2099-04")  # the CLI's clock is real
+    assert (code, event_count(acme)) == (2, before)
+    assert err.startswith("ledger: error: month: 2099-04 has not ended yet")
+
+
+def test_tick_help_says_it_issues_statements(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["tick", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "ISSUES each month's final, numbered statements once the month's cut-off has passed" in text

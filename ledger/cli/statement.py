@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from ledger.cli.output import Output
     from ledger.statements.document import Statement
 
-FORMATS = ("text", "json", "html")
+FORMATS = ("text", "json", "html", "pdf")
+LANGUAGES = ("nl", "en")
 
 
 def register(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
@@ -39,7 +40,13 @@ def register(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> No
     )
     parser.add_argument("words", nargs="+", metavar="CUSTOMER | issue CUSTOMER | close [CUSTOMER...]")
     parser.add_argument("--month", required=True, metavar="YYYY-MM", help="Amsterdam calendar month")
-    parser.add_argument("--format", choices=FORMATS, default="text", help="text (default), json or html")
+    parser.add_argument("--format", choices=FORMATS, default="text", help="text (default), json, html or pdf")
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help="language of the document: nl (Dutch) or en (English); default the customer's "
+        "(settings statements.customer-languages, statements.language: Dutch unless set)",
+    )
     parser.add_argument("--output", metavar="FILE", help="write the statement to FILE instead of stdout")
     parser.set_defaults(handler=statement_command, trailing_words=True)
 
@@ -63,21 +70,30 @@ def statement_command(ledger: Ledger, args: argparse.Namespace, out: Output) -> 
     elif len(words) == 1:
         statement = ledger.statement(words[0], args.month)
     else:
-        sys.stderr.write("ledger statement: error: give one CUSTOMER, 'issue CUSTOMER' or 'close [CUSTOMER...]'\n")
+        sys.stderr.write(
+            "ledger statement: error: give one CUSTOMER, 'issue CUSTOMER' or 'close [CUSTOMER...]'\n"
+        )
         return EXIT_USAGE
-    document = render(statement, args.format)
+    document = render(statement, args.format, args.lang)
     if args.output:
-        Path(args.output).write_text(document, encoding="utf-8")
+        Path(args.output).write_bytes(document)
     else:
-        sys.stdout.write(document)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(document)
+        sys.stdout.buffer.flush()
     return EXIT_OK
 
 
-def render(statement: Statement, fmt: str) -> str:
+def render(statement: Statement, fmt: str, language: str | None = None) -> bytes:
+    """The document's bytes (UTF-8 text, or a PDF)."""
+    if fmt == "pdf":
+        from ledger.statements.pdf import render_pdf  # WeasyPrint loads only when a PDF is made
+
+        return render_pdf(statement, language)
     if fmt == "json":
-        return render_json(statement)
+        return render_json(statement).encode("utf-8")
     if fmt == "html":
         from ledger.statements.html import render_html  # matplotlib loads only when a page is made
 
-        return render_html(statement)
-    return render_text(statement)
+        return render_html(statement, language).encode("utf-8")
+    return render_text(statement, language).encode("utf-8")

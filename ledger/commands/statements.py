@@ -8,11 +8,13 @@ clearly marked, computed from everything known now) but only the issued one is e
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, cast
 
 from ledger.aggregates.statement_book import IssuedStatement, StatementBook
 from ledger.commands.application import retrying
 from ledger.commands.settings import value_at
+from ledger.domain import monthly
 from ledger.domain import settings as keys
 from ledger.domain.calendar import WorkingCalendar
 from ledger.domain.time import describe_instant, month_of
@@ -20,10 +22,11 @@ from ledger.errors import NoCardError, StatementError
 from ledger.projections.statements import IssuedRecord, StatementsView
 from ledger.statements.cut_off import CutOffRule
 from ledger.statements.document import Statement, compose, forecast_moment, month_bounds, next_month
+from ledger.statements.forecast import FORECAST_HORIZON_DAYS, Plan
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from datetime import date, datetime
+    from datetime import date
 
     from ledger.commands.application import LedgerApplication
     from ledger.projections.runtime import Projections
@@ -162,7 +165,11 @@ def statement(
     previous = view.previous_issued(customer, month)
     moment = forecast_moment(end, None, now)
     lines = view.lines(customer, max(end, moment), position)
-    return compose(holder, month, lines, position, None, previous, forecast_at=now)
+    settings = view.settings_known(now, position)
+    plan = forecast_plan(view, customer, moment, position)
+    return compose(
+        holder, month, lines, position, None, previous, forecast_at=now, settings=settings, plan=plan
+    )
 
 
 def _holder(projections: Projections, customer: str, month: str) -> CardHolder:
@@ -187,7 +194,26 @@ def _compose(view: StatementsView, customer: str, month: str, record: IssuedReco
     previous = view.previous_issued(customer, month)
     horizon = max(end, forecast_moment(end, record, None))
     lines = view.lines(customer, horizon, record.log_position)
-    return compose(holder, month, lines, record.log_position, record, previous)
+    settings = view.settings_known(record.closed_at, record.log_position)
+    plan = forecast_plan(view, customer, record.closed_at, record.log_position)
+    return compose(holder, month, lines, record.log_position, record, previous, settings=settings, plan=plan)
+
+
+def forecast_plan(view: StatementsView, customer: str, moment: datetime, known_at: int) -> Plan:
+    """The card's blocks (remainder and expiry) at ``moment`` and the monthly credits due after
+    it within the forecast's horizon, as known at ``known_at``."""
+    blocks = [(block.expires_at, block.remaining) for block in view.blocks_at(customer, moment, known_at)]
+    terms: list[monthly.MonthlyTerm] = []
+    for change in view.plan_changes(customer, known_at):
+        if change.action == "set" and change.amount is not None and change.day is not None:
+            terms = monthly.with_plan(terms, change.at, change.amount, change.day, change.until)
+        elif change.action == "changed" and change.amount is not None:
+            terms = monthly.with_change(terms, change.at, change.amount)
+        elif change.action == "stopped":
+            terms = monthly.with_stop(terms, change.at)
+    horizon = moment + timedelta(days=FORECAST_HORIZON_DAYS)
+    dues = [(due.due_at, due.amount) for due in monthly.dues(terms, horizon) if due.due_at >= moment]
+    return Plan(blocks=blocks, monthly=dues)
 
 
 def _record(customer: str, issued: IssuedStatement) -> IssuedRecord:

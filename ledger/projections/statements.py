@@ -31,6 +31,7 @@ from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.utils import get_topic
 
 from ledger.aggregates.customer import Customer
+from ledger.aggregates.settings import DatedSettings
 from ledger.aggregates.statement_book import StatementBook
 from ledger.aggregates.strippenkaart import Strippenkaart
 from ledger.aggregates.work_entry import WorkEntry
@@ -50,6 +51,7 @@ INVOICED = "invoiced"
 """Work the card did not pay at all: it is invoiced separately; the card's balance does not move."""
 REVERSAL = "reversal"
 COVERING_PAYERS = ("servicedesk-contract", "beheerpack", "onsite")
+STATEMENT_SETTING_PREFIXES = ("sender.", "statements.")
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,35 @@ class Reversal:
 
 
 @dataclass(frozen=True)
+class BlockMove:
+    """Credit into (+) or out of (−) one block: a credit, a debit's or a reversal's allocation,
+    a write-off."""
+
+    reference: str
+    amount: Decimal
+    at: datetime
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class BlockState:
+    reference: str
+    remaining: Decimal
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class PlanChange:
+    """``set`` (amount, day, until), ``changed`` (amount) or ``stopped``, from ``at``."""
+
+    action: str
+    at: datetime
+    amount: Decimal | None = None
+    day: int | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
 class IssuedRecord:
     """An issued statement as the book recorded it."""
 
@@ -121,9 +152,15 @@ class StatementsView(TrackingRecorder, ABC):
 
     @abstractmethod
     def add_line(
-        self, card_id: UUID | None, customer: str | None, line: CardLine, tracking: Tracking
+        self,
+        card_id: UUID | None,
+        customer: str | None,
+        line: CardLine,
+        tracking: Tracking,
+        blocks: tuple[BlockMove, ...] = (),
     ) -> None:
-        """Add a line for the card (by id) or the customer's card (by slug)."""
+        """Add a line for the card (by id) or the customer's card (by slug), and what it moved in
+        the card's blocks."""
 
     @abstractmethod
     def add_unpaid_work(self, entry_id: UUID, customer: str, line: CardLine, tracking: Tracking) -> None:
@@ -131,7 +168,12 @@ class StatementsView(TrackingRecorder, ABC):
 
     @abstractmethod
     def add_reversal(
-        self, card_id: UUID | None, entry_id: UUID | None, reversal: Reversal, tracking: Tracking
+        self,
+        card_id: UUID | None,
+        entry_id: UUID | None,
+        reversal: Reversal,
+        tracking: Tracking,
+        blocks: tuple[BlockMove, ...] = (),
     ) -> None:
         """A work line undone: money back for card-paid work (by card id), or a covered or invoiced
         line cancelled (by work entry id; nothing if the entry was card-paid); hours and rate
@@ -139,6 +181,30 @@ class StatementsView(TrackingRecorder, ABC):
 
     @abstractmethod
     def record_issued(self, record: IssuedRecord, tracking: Tracking) -> None: ...
+
+    @abstractmethod
+    def move_blocks(self, card_id: UUID, moves: tuple[BlockMove, ...], tracking: Tracking) -> None:
+        """Credit given to or taken from the card's blocks (by reference), for the forecast."""
+
+    @abstractmethod
+    def record_plan(self, card_id: UUID, change: PlanChange, tracking: Tracking) -> None:
+        """A change of the card's monthly plan, for the forecast."""
+
+    @abstractmethod
+    def blocks_at(self, customer: str, at: datetime, known_at: int) -> list[BlockState]:
+        """Each credit block's remainder just before ``at``, as known at ``known_at``."""
+
+    @abstractmethod
+    def plan_changes(self, customer: str, known_at: int) -> list[PlanChange]:
+        """The card's monthly plan changes recorded at or before ``known_at``, in recording order."""
+
+    @abstractmethod
+    def record_setting(self, key: str, value: str, effective_at: datetime, tracking: Tracking) -> None:
+        """A version of a setting a statement shows (the sender, the language)."""
+
+    @abstractmethod
+    def settings_known(self, at: datetime, known_at: int) -> dict[str, str]:
+        """Each recorded setting's value in force at ``at``, as recorded at or before ``known_at``."""
 
     @abstractmethod
     def holder(self, customer: str) -> CardHolder | None:
@@ -165,7 +231,7 @@ class StatementsView(TrackingRecorder, ABC):
 class StatementsSql(StatementsView, SqlView):
     """The statements view in SQL, for any dialect."""
 
-    table_names = ("customers", "cards", "lines", "issued", "unpaid")
+    table_names = ("customers", "cards", "lines", "issued", "unpaid", "settings", "blocks", "plans")
     table_statements = (
         "CREATE TABLE IF NOT EXISTS {customers} (customer TEXT PRIMARY KEY, name TEXT NOT NULL, "
         "account_manager TEXT NOT NULL)",
@@ -180,6 +246,14 @@ class StatementsSql(StatementsView, SqlView):
         "number TEXT NOT NULL, closed_at {instant} NOT NULL, log_position {bigint} NOT NULL, "
         "PRIMARY KEY (customer, month))",
         "CREATE TABLE IF NOT EXISTS {unpaid} (entry_id TEXT PRIMARY KEY, line_id {bigint} NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS {settings} (notification_id {bigint} PRIMARY KEY, key TEXT NOT NULL, "
+        "value TEXT NOT NULL, effective_at {instant} NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS {blocks} (notification_id {bigint} NOT NULL, reference TEXT NOT NULL, "
+        "customer TEXT NOT NULL, amount {money} NOT NULL, effective_at {instant} NOT NULL, "
+        "expires_at {instant}, PRIMARY KEY (notification_id, reference))",
+        "CREATE TABLE IF NOT EXISTS {plans} (notification_id {bigint} PRIMARY KEY, customer TEXT NOT NULL, "
+        "action TEXT NOT NULL, amount {money}, day INTEGER, until {instant}, "
+        "effective_at {instant} NOT NULL)",
     )
 
     def register_customer(self, customer: str, name: str, account_manager: str, tracking: Tracking) -> None:
@@ -201,12 +275,18 @@ class StatementsSql(StatementsView, SqlView):
             )
 
     def add_line(
-        self, card_id: UUID | None, customer: str | None, line: CardLine, tracking: Tracking
+        self,
+        card_id: UUID | None,
+        customer: str | None,
+        line: CardLine,
+        tracking: Tracking,
+        blocks: tuple[BlockMove, ...] = (),
     ) -> None:
         with self.transaction(commit=True) as cursor:
             self.track(cursor, tracking)
             owner = customer if customer is not None else self._owner(cursor, card_id)
             self._insert(cursor, owner, line, tracking.notification_id)
+            self._move(cursor, owner, blocks, tracking.notification_id)
 
     def add_unpaid_work(self, entry_id: UUID, customer: str, line: CardLine, tracking: Tracking) -> None:
         with self.transaction(commit=True) as cursor:
@@ -217,7 +297,12 @@ class StatementsSql(StatementsView, SqlView):
             self._insert(cursor, customer, line, tracking.notification_id)
 
     def add_reversal(
-        self, card_id: UUID | None, entry_id: UUID | None, reversal: Reversal, tracking: Tracking
+        self,
+        card_id: UUID | None,
+        entry_id: UUID | None,
+        reversal: Reversal,
+        tracking: Tracking,
+        blocks: tuple[BlockMove, ...] = (),
     ) -> None:
         with self.transaction(commit=True) as cursor:
             self.track(cursor, tracking)
@@ -257,6 +342,7 @@ class StatementsSql(StatementsView, SqlView):
                 ZERO,
             )
             self._insert(cursor, owner, line, tracking.notification_id)
+            self._move(cursor, owner, blocks, tracking.notification_id)
 
     def record_issued(self, record: IssuedRecord, tracking: Tracking) -> None:
         with self.transaction(commit=True) as cursor:
@@ -272,6 +358,99 @@ class StatementsSql(StatementsView, SqlView):
                     record.log_position,
                 ),
             )
+
+    def move_blocks(self, card_id: UUID, moves: tuple[BlockMove, ...], tracking: Tracking) -> None:
+        with self.transaction(commit=True) as cursor:
+            self.track(cursor, tracking)
+            self._move(cursor, self._owner(cursor, card_id), moves, tracking.notification_id)
+
+    def _move(self, cursor: Any, owner: str, moves: tuple[BlockMove, ...], notification_id: int) -> None:
+        merged: dict[str, BlockMove] = {}
+        for move in moves:  # one row per block and event
+            seen = merged.get(move.reference)
+            amount = move.amount if seen is None else seen.amount + move.amount
+            merged[move.reference] = BlockMove(move.reference, amount, move.at, move.expires_at)
+        for move in merged.values():
+            expires = None if move.expires_at is None else self.to_db_instant(move.expires_at)
+            self.execute(
+                cursor,
+                "INSERT INTO {blocks} VALUES (%s, %s, %s, %s, %s, %s)",
+                (
+                    notification_id,
+                    move.reference,
+                    owner,
+                    self.to_db_decimal(move.amount),
+                    self.to_db_instant(move.at),
+                    expires,
+                ),
+            )
+
+    def record_plan(self, card_id: UUID, change: PlanChange, tracking: Tracking) -> None:
+        with self.transaction(commit=True) as cursor:
+            self.track(cursor, tracking)
+            owner = self._owner(cursor, card_id)
+            self.execute(
+                cursor,
+                "INSERT INTO {plans} VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                (
+                    tracking.notification_id,
+                    owner,
+                    change.action,
+                    None if change.amount is None else self.to_db_decimal(change.amount),
+                    change.day,
+                    None if change.until is None else self.to_db_instant(change.until),
+                    self.to_db_instant(change.at),
+                ),
+            )
+
+    def blocks_at(self, customer: str, at: datetime, known_at: int) -> list[BlockState]:
+        rows = self.query(
+            "SELECT reference, SUM(amount) AS remaining, MAX(expires_at) AS expires_at FROM {blocks} "
+            "WHERE customer = %s AND effective_at < %s AND notification_id <= %s "
+            "GROUP BY reference ORDER BY reference",
+            (customer, self.to_db_instant(at), known_at),
+        )
+        return [
+            BlockState(
+                row["reference"],
+                self.from_db_decimal(row["remaining"]),
+                None if row["expires_at"] is None else self.from_db_instant(row["expires_at"]),
+            )
+            for row in rows
+        ]
+
+    def plan_changes(self, customer: str, known_at: int) -> list[PlanChange]:
+        rows = self.query(
+            "SELECT * FROM {plans} WHERE customer = %s AND notification_id <= %s ORDER BY notification_id",
+            (customer, known_at),
+        )
+        return [
+            PlanChange(
+                row["action"],
+                self.from_db_instant(row["effective_at"]),
+                None if row["amount"] is None else self.from_db_decimal(row["amount"]),
+                None if row["day"] is None else int(row["day"]),
+                None if row["until"] is None else self.from_db_instant(row["until"]),
+            )
+            for row in rows
+        ]
+
+    def record_setting(self, key: str, value: str, effective_at: datetime, tracking: Tracking) -> None:
+        with self.transaction(commit=True) as cursor:
+            self.track(cursor, tracking)
+            self.execute(
+                cursor,
+                "INSERT INTO {settings} VALUES (%s, %s, %s, %s)",
+                (tracking.notification_id, key, value, self.to_db_instant(effective_at)),
+            )
+
+    def settings_known(self, at: datetime, known_at: int) -> dict[str, str]:
+        rows = self.query(
+            "SELECT key, value FROM {settings} WHERE effective_at <= %s AND notification_id <= %s "
+            "ORDER BY effective_at, notification_id",
+            (self.to_db_instant(at), known_at),
+        )
+        return {row["key"]: row["value"] for row in rows}  # the latest version of each key wins
 
     def _owner(self, cursor: Any, card_id: UUID | None) -> str:
         self.execute(cursor, "SELECT customer FROM {cards} WHERE card_id = %s", (str(card_id),))
@@ -416,11 +595,16 @@ class StatementsProjection(LedgerProjection[StatementsView]):
             Customer.Registered,
             Strippenkaart.Opened,
             Strippenkaart.Credited,
+            Strippenkaart.Debited,
             Strippenkaart.DebitReversed,
+            Strippenkaart.MonthlyPlanSet,
+            Strippenkaart.MonthlyPlanChanged,
+            Strippenkaart.MonthlyPlanStopped,
             Strippenkaart.Expired,
             WorkEntry.Recorded,
             WorkEntry.Reversed,
             StatementBook.Issued,
+            DatedSettings.Changed,
         )
     )
 
@@ -450,12 +634,37 @@ class StatementsProjection(LedgerProjection[StatementsView]):
             event.amount,
             ZERO,
         )
-        self.view.add_line(event.originator_id, None, line, tracking)
+        block = BlockMove(event.reference, event.amount, event.effective_at, event.expires_at)
+        self.view.add_line(event.originator_id, None, line, tracking, (block,))
+
+    @apply.register(Strippenkaart.Debited)
+    def _debited(self, event: Strippenkaart.Debited, tracking: Tracking) -> None:
+        """Only which blocks paid (for the forecast's expiring credit): the line is the work entry's."""
+        self.view.move_blocks(
+            event.originator_id, _allocations(event.allocations, -1, event.effective_at), tracking
+        )
+
+    @apply.register(Strippenkaart.MonthlyPlanSet)
+    def _plan_set(self, event: Strippenkaart.MonthlyPlanSet, tracking: Tracking) -> None:
+        change = PlanChange("set", event.effective_at, event.amount, event.day, event.until)
+        self.view.record_plan(event.originator_id, change, tracking)
+
+    @apply.register(Strippenkaart.MonthlyPlanChanged)
+    def _plan_changed(self, event: Strippenkaart.MonthlyPlanChanged, tracking: Tracking) -> None:
+        self.view.record_plan(
+            event.originator_id, PlanChange("changed", event.effective_at, event.amount), tracking
+        )
+
+    @apply.register(Strippenkaart.MonthlyPlanStopped)
+    def _plan_stopped(self, event: Strippenkaart.MonthlyPlanStopped, tracking: Tracking) -> None:
+        self.view.record_plan(event.originator_id, PlanChange("stopped", event.effective_at), tracking)
 
     @apply.register(WorkEntry.Recorded)
     def _work(self, event: WorkEntry.Recorded, tracking: Tracking) -> None:
         if event.card_paid <= ZERO:
-            self.view.add_unpaid_work(event.originator_id, event.customer, _unpaid_line(event, tracking), tracking)
+            self.view.add_unpaid_work(
+                event.originator_id, event.customer, _unpaid_line(event, tracking), tracking
+            )
             return
         line = CardLine(
             tracking.notification_id,
@@ -474,7 +683,8 @@ class StatementsProjection(LedgerProjection[StatementsView]):
     @apply.register(Strippenkaart.DebitReversed)
     def _reversed(self, event: Strippenkaart.DebitReversed, tracking: Tracking) -> None:
         reversal = Reversal(event.ticket, event.effective_at, event.amount, _note(event))
-        self.view.add_reversal(event.originator_id, None, reversal, tracking)
+        blocks = _allocations(event.allocations, 1, event.effective_at)
+        self.view.add_reversal(event.originator_id, None, reversal, tracking, blocks)
 
     @apply.register(WorkEntry.Reversed)
     def _work_reversed(self, event: WorkEntry.Reversed, tracking: Tracking) -> None:
@@ -496,12 +706,26 @@ class StatementsProjection(LedgerProjection[StatementsView]):
             -event.amount,
             ZERO,
         )
-        self.view.add_line(event.originator_id, None, line, tracking)
+        block = BlockMove(event.reference, -event.amount, event.effective_at)
+        self.view.add_line(event.originator_id, None, line, tracking, (block,))
+
+    @apply.register(DatedSettings.Changed)
+    def _setting(self, event: DatedSettings.Changed, tracking: Tracking) -> None:
+        """Settings a statement shows, read from the log itself (a projection never asks the write
+        side), with their log position: an issued statement shows them as known when it was issued."""
+        if event.key.startswith(STATEMENT_SETTING_PREFIXES):
+            self.view.record_setting(event.key, event.value, event.effective_at, tracking)
+        else:
+            self.view.insert_tracking(tracking)
 
     @apply.register(StatementBook.Issued)
     def _issued(self, event: StatementBook.Issued, tracking: Tracking) -> None:
         record = IssuedRecord(event.customer, event.month, event.number, event.closed_at, event.log_position)
         self.view.record_issued(record, tracking)
+
+
+def _allocations(allocations: list[dict[str, Any]], sign: int, at: datetime) -> tuple[BlockMove, ...]:
+    return tuple(BlockMove(str(a["reference"]), sign * Decimal(a["amount"]), at) for a in allocations)
 
 
 def _note(event: Any) -> str:

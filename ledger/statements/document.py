@@ -17,9 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from ledger.commands.results import JsonResult
+from ledger.domain import settings as keys
+from ledger.domain.settings import SPECS
 from ledger.domain.time import AMSTERDAM, date_of, month_of, parse_month, start_of_day
 from ledger.projections.sql import ProjectionInvariantError
 from ledger.projections.statements import (
@@ -33,7 +35,7 @@ from ledger.projections.statements import (
     CardLine,
     IssuedRecord,
 )
-from ledger.statements.forecast import Forecast, forecast
+from ledger.statements.forecast import Forecast, Plan, forecast
 
 ZERO = Decimal("0.00")
 CARD_SECTIONS = (CREDIT, WORK, OTHER)
@@ -71,6 +73,45 @@ class BalancePoint(JsonResult):
 
 
 @dataclass(frozen=True)
+class Sender(JsonResult):
+    """Who sends the statement (dated ``sender.*`` settings as known at issue); None where unset."""
+
+    name: str | None
+    address: str | None
+    kvk: str | None
+    btw: str | None
+    iban: str | None
+    contact: str | None
+
+
+def sender_of(settings: dict[str, str]) -> Sender:
+    def value(key: str) -> str | None:
+        parsed = SPECS[key].parse(settings.get(key, SPECS[key].default))
+        return None if parsed is None else str(parsed)
+
+    return Sender(
+        name=value(keys.SENDER_NAME),
+        address=value(keys.SENDER_ADDRESS),
+        kvk=value(keys.SENDER_KVK),
+        btw=value(keys.SENDER_VAT_NUMBER),
+        iban=value(keys.SENDER_IBAN),
+        contact=value(keys.SENDER_CONTACT),
+    )
+
+
+def language_of(settings: dict[str, str], customer: str) -> str:
+    """The customer's own statement language if set, else the ledger's (Dutch by default)."""
+    chosen = SPECS[keys.STATEMENTS_CUSTOMER_LANGUAGES].parse(
+        settings.get(keys.STATEMENTS_CUSTOMER_LANGUAGES, "none")
+    )
+    for pair in cast("tuple[str, ...]", chosen):
+        owner, _, language = pair.partition("=")
+        if owner == customer:
+            return language
+    return str(SPECS[keys.STATEMENTS_LANGUAGE].parse(settings.get(keys.STATEMENTS_LANGUAGE, "nl")))
+
+
+@dataclass(frozen=True)
 class Statement:
     """A customer's statement for one Amsterdam month; ``number`` is None while provisional."""
 
@@ -99,7 +140,10 @@ class Statement:
     closing_balance: Decimal
     balance_points: list[BalancePoint]
     forecast: Forecast
-    has_card: bool = True
+    has_card: bool
+    sender: Sender
+    language: str
+    """The customer's statement language as known at issue (``nl`` or ``en``); ``--lang`` overrides."""
 
     @property
     def last_day(self) -> date:
@@ -111,6 +155,7 @@ class Statement:
         for section in ("corrections", "credits", "work", "other", "covered", "invoiced", "balance_points"):
             data[section] = [line.to_json() for line in getattr(self, section)]
         data["forecast"] = self.forecast.to_json()
+        data["sender"] = self.sender.to_json()
         return data
 
 
@@ -145,13 +190,19 @@ def compose(
     issued: IssuedRecord | None,
     previous: IssuedRecord | None = None,
     forecast_at: datetime | None = None,
+    settings: dict[str, str] | None = None,
+    plan: Plan | None = None,
 ) -> Statement:
     """The statement for ``month`` from the card's ``lines`` (known at ``log_position``, by effective
     time then recording order); issued when ``issued`` is given, else provisional. ``previous`` is
     the statement issued before it: its lines are the opening balance, whatever is new since and
     effective before this month is a correction."""
     start, end = month_bounds(month)
-    stated = Cut(start, log_position) if previous is None else Cut(month_bounds(previous.month)[1], previous.log_position)
+    stated = (
+        Cut(start, log_position)
+        if previous is None
+        else Cut(month_bounds(previous.month)[1], previous.log_position)
+    )
     known = [line for line in lines if line.notification_id <= log_position]
     opening = sum((line.amount for line in known if stated.holds(line)), ZERO)
     fresh = _without_unseen_reversals([line for line in known if line.at < end and not stated.holds(line)])
@@ -201,8 +252,10 @@ def compose(
         total_other=-totals[OTHER],
         closing_balance=balance,
         balance_points=points,
-        forecast=forecast(now_balance, use, moment, first, holder.currency),
+        forecast=forecast(now_balance, use, moment, first, holder.currency, plan),
         has_card=any(line.section in CARD_SECTIONS for line in known),
+        sender=sender_of(settings or {}),
+        language=language_of(settings or {}, holder.customer),
     )
 
 

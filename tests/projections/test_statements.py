@@ -88,9 +88,13 @@ def test_regenerating_gives_the_same_bytes_even_after_a_late_entry_and_a_rebuild
 def test_an_unissued_month_is_provisional_and_shows_what_is_known_now(acme: Ledger) -> None:
     provisional = acme.statement("acme", "2026-03")
     assert (provisional.status, provisional.number, provisional.closed_at) == ("provisional", None, None)
-    text = render_text(provisional)
-    assert text.startswith("PROVISIONAL STATEMENT 2026-03  [PROVISIONAL — not issued")
-    assert "PROVISIONAL — not issued" in render_html(provisional)
+    text = render_text(provisional)  # Dutch by default
+    assert text.startswith("VOORLOPIG AFSCHRIFT MAART 2026  [VOORLOPIG — nog niet uitgegeven")
+    assert "VOORLOPIG — nog niet uitgegeven" in render_html(provisional)
+    assert render_text(provisional, "en").startswith(
+        "PROVISIONAL STATEMENT MARCH 2026  [PROVISIONAL — not issued"
+    )
+    assert "PROVISIONAL — not issued" in render_html(provisional, "en")
     acme.log_work("acme", ticket="RFC-4", hours="1", rate="125.00", at="2026-03-30T10:00+02:00")
     assert acme.statement("acme", "2026-03").closing_balance == Decimal("4625.00")
 
@@ -150,7 +154,7 @@ def test_cli_statement_text_json_html_and_issue(
 ) -> None:
     code, out, err = run(store_url, capsys, "statement", "issue", "acme", "--month", "2026-03")
     assert (code, err) == (0, "Issued statement ACME-2026-0001.\n")
-    assert out.startswith("STATEMENT ACME-2026-0001\nAcme B.V. (acme)")
+    assert out.startswith("AFSCHRIFT ACME-2026-0001\n\nAan: Acme B.V. (acme) · Accountmanager Anna\n")
     code, _, err = run(store_url, capsys, "statement", "issue", "acme", "--month", "2026-03")
     assert (code, err) == (0, "Statement ACME-2026-0001 was already issued; nothing changed.\n")
 
@@ -203,7 +207,9 @@ def test_the_cut_off_is_a_dated_setting_and_a_month_can_be_closed_on_purpose(
     assert (code, out.strip()) == (0, "2026-03: nothing to issue.")
     assert acme.statement("acme", "2026-03").number == "ACME-2026-0002"
     before = event_count(acme)
-    code, _, err = run(store_url, capsys, "statement", "close", "--month", "2099-04")  # the CLI's clock is real
+    code, _, err = run(
+        store_url, capsys, "statement", "close", "--month", "2099-04"
+    )  # the CLI's clock is real
     assert (code, event_count(acme)) == (2, before)
     assert err.startswith("ledger: error: month: 2099-04 has not ended yet")
 

@@ -9,6 +9,7 @@ cent; each statement reads byte for byte as it did when it was issued.
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from datetime import timedelta
 from decimal import Decimal
@@ -124,7 +125,7 @@ def test_consecutive_statements_join_up_and_issued_ones_never_change(
                 for statement in statements:
                     assert reconciles(statement), statement.month
                     assert all(c.period < statement.month for c in statement.corrections)
-                for before, after in zip(statements, statements[1:], strict=False):
+                for before, after in itertools.pairwise(statements):
                     assert before.closing_balance == after.opening_balance
                 if statements and statements[-1].has_card:  # nothing was recorded after the last issue
                     end = statements[-1].period_end - timedelta(microseconds=1)

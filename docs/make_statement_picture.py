@@ -64,8 +64,8 @@ def example_pdf() -> bytes:
             ledger.log_work(
                 "zeehaven", ticket=ticket, hours=hours, rate="125.00", description=description, at=at
             )
-        ledger.log_work("zeehaven", ticket="SD-1", hours="2.5", kind="support", description="Printer op de 2e verdieping",
-                        at="2026-10-21T10:00+02:00")  # fmt: skip
+        ledger.log_work("zeehaven", ticket="SD-1", hours="2.5", kind="support",
+                        description="Printer op de 2e verdieping", at="2026-10-21T10:00+02:00")  # fmt: skip
         clock.now = datetime.fromisoformat("2026-11-05T09:00+01:00")
         ledger.tick()  # issues October's statement: the cut-off (3rd working day) has passed
         return render_pdf(ledger.statement("zeehaven", "2026-10"))

@@ -30,6 +30,7 @@ from ledger.commands import (
     customers,
     entitlements,
     importing,
+    invoice_export,
     monthly,
     onsite,
     rates,
@@ -842,7 +843,24 @@ class Ledger:
         slug = None if customer is None else customer_slug(customer)
         view = self.projections.fresh("invoiceable")
         lines: list[InvoiceableLine] = view.lines(key, slug, include_void=include_void)
-        return lines
+        exports = invoice_export.exports_of(self.app)
+        return [
+            dataclasses.replace(line, export=str(exports[line.entry_id]))
+            if line.entry_id in exports
+            else line
+            for line in lines
+        ]
+
+    @_store_errors
+    def export_invoiceable(self, until: When, *, actor: str | None = None) -> invoice_export.InvoiceExport:
+        """Export every invoiceable line effective before ``until`` that no export held yet (late
+        ones flagged), and a credit for each exported line reversed since; numbered and recorded.
+        Nothing new: an export without a number, nothing recorded."""
+        if until is None:
+            raise InvalidInputError("until", "is required: export the lines effective before this")
+        chosen = self._common(actor, None)["actor"]
+        moment = parse_instant(until, "until")
+        return invoice_export.export_invoiceable(self.app, self.projections, moment, chosen, self.clock())
 
     # --- alerts --------------------------------------------------------------------------------
 

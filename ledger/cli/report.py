@@ -58,6 +58,7 @@ INVOICEABLE_TABLE_COLUMNS = (
     "invoiceable",
     "payer",
     "void",
+    "export",
 )
 INVOICEABLE_COLUMNS = (
     "customer",
@@ -73,6 +74,7 @@ INVOICEABLE_COLUMNS = (
     "payer",
     "void",
     "reason",
+    "export",
 )
 NUMERIC = (
     "credited",

@@ -29,6 +29,7 @@ class InvoiceExports(Aggregate):
         """The first export was made."""
 
         actor: str
+        effective_at: datetime
 
     class Exported(Aggregate.Event):
         """Export ``number`` held ``lines`` (work entry ids) and credited ``credits`` (ids of lines
@@ -46,7 +47,7 @@ class InvoiceExports(Aggregate):
         return natural_id("invoice-exports")
 
     @event(Started)
-    def __init__(self, actor: str) -> None:
+    def __init__(self, actor: str, effective_at: datetime) -> None:
         self.exported: dict[str, int] = {}
         self.credited: dict[str, int] = {}
         self.latest_until: datetime | None = None

@@ -99,7 +99,7 @@ def export_invoiceable(
         if not new and not credits:
             return InvoiceExport(None, until, [])
         latest = None if book is None else book.latest_until
-        book = book or InvoiceExports(actor=actor)
+        book = book or InvoiceExports(actor=actor, effective_at=now)
         ids = [line.entry_id for line in new]
         number = book.export(until, ids, [line.entry_id for line in credits], actor, now)
         app.save(book)

@@ -83,6 +83,7 @@ from ledger.domain.time import AMSTERDAM, parse_instant, parse_month
 from ledger.errors import InvalidInputError, StoreError, UnknownWorkEntryError
 from ledger.projections import compare
 from ledger.projections.runtime import Projections
+from ledger.statements import document as statement_document
 from ledger.store import StoreConfig, parse_store_url, provisioning, resolve_url
 
 if TYPE_CHECKING:
@@ -832,7 +833,16 @@ class Ledger:
         self.app.customer(slug)
         view = self.projections.fresh("work_records")
         records: list[WorkRecord] = view.records(slug, key)
-        return records
+        # the balance after each line in effective order, exactly as the statement shows it
+        _, end = statement_document.month_bounds(key)
+        position = int(self.app.recorder.max_notification_id() or 0)
+        lines = self.projections.fresh("statements").lines(slug, end, position)
+        balances = statement_document.effective_balances(lines)
+        shown = []
+        for record in records:
+            found = balances.get((record.at, record.ticket, record.line))
+            shown.append(dataclasses.replace(record, balance_after=found.pop(0)) if found else record)
+        return shown
 
     @_store_errors
     def invoiceable_lines(

@@ -299,3 +299,16 @@ def _statement_line(line: CardLine, balance_after: Decimal) -> StatementLine:
         balance_after=balance_after,
         period=month_of(line.at),
     )
+
+
+def effective_balances(lines: list[CardLine]) -> dict[tuple[datetime, str, str], list[Decimal]]:
+    """The balance after each card-paid work line and reversal, in effective order (then recording
+    order) as on a statement, keyed by (effective time, ticket, work or reversal): what the work
+    report shows, so the two agree."""
+    balance = ZERO
+    found: dict[tuple[datetime, str, str], list[Decimal]] = {}
+    for line in lines:
+        balance += line.amount
+        if line.section == WORK:
+            found.setdefault((line.at, line.reference, line.kind), []).append(balance)
+    return found

@@ -125,6 +125,8 @@ def test_consecutive_statements_join_up_and_issued_ones_never_change(
                 for statement in statements:
                     assert reconciles(statement), statement.month
                     assert all(c.period < statement.month for c in statement.corrections)
+                    forecast = statement.forecast  # made as of the issue: never a date already past
+                    assert forecast.runs_out_on is None or forecast.runs_out_on >= forecast.forecast_at
                 for before, after in itertools.pairwise(statements):
                     assert before.closing_balance == after.opening_balance
                 if statements and statements[-1].has_card:  # nothing was recorded after the last issue

@@ -17,11 +17,11 @@ def _library_client(url: str, customer: str, commands: int, prefix: str, start: 
     from ledger import Ledger
 
     with Ledger.open(url, actor="bench") as ledger:
-        ledger.log_work(customer, ticket=f"{prefix}-warmup", hours="0.25")
+        ledger.log_work(customer, kind="rfc", ticket=f"{prefix}-warmup", hours="0.25")
         start.wait()
         began = time.perf_counter()
         for number in range(commands):
-            ledger.log_work(customer, ticket=f"{prefix}-{number}", hours="0.25")
+            ledger.log_work(customer, kind="rfc", ticket=f"{prefix}-{number}", hours="0.25")
         queue.put((began, time.perf_counter()))
 
 

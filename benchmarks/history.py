@@ -23,7 +23,7 @@ def build_card(url: str, customer: str, entries: int) -> None:
         card.credit("ORDER-1", "purchase", Decimal("10000000.00"), "bench", at)
         for number in range(entries):
             at += timedelta(minutes=5)
-            card.debit(f"T-{number}", Decimal("31.25"), "bench", at)
+            card.pay(f"T-{number}", Decimal("31.25"), "bench", at)
             if len(card.pending_events) >= SAVE_BATCH:
                 app.save(card)
         app.save(card)

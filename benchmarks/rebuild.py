@@ -60,18 +60,37 @@ def _work(card: Strippenkaart, slug: str, index: int, at: datetime) -> WorkEntry
     hours, rate = Decimal("1.25"), Decimal("125.00")
     amount = cost(hours, rate)
     ticket = f"T-{index}"
-    allocations = card.debit(ticket, amount, "bench", at)
+    allocations = card.pay(ticket, amount, "bench", at)
     entry = WorkEntry(
-        customer=slug, ticket=ticket, description="benchmark work", kind="rfc", component=None,
-        hours=hours, billed_hours=hours, rounding="none", rate=rate, rate_source="benchmark",
-        amount=amount, currency="EUR", payer="strippenkaart", payer_reason="benchmark",
-        card_paid=amount, invoiceable=Decimal("0.00"), allocations=allocations,
-        card_balance_after=card.balance, role=None, entitlements={}, source="import", actor="bench",
+        customer=slug,
+        ticket=ticket,
+        entry=ticket,
+        engineer=None,
+        description="benchmark work",
+        kind="rfc",
+        component=None,
+        hours=hours,
+        billed_hours=hours,
+        rounding="none",
+        rate=rate,
+        rate_source="benchmark",
+        amount=amount,
+        currency="EUR",
+        payer="strippenkaart",
+        payer_reason="benchmark",
+        card_paid=amount,
+        invoiceable=Decimal("0.00"),
+        allocations=allocations,
+        card_balance_after=card.balance,
+        role=None,
+        entitlements={},
+        source="import",
+        actor="bench",
         effective_at=at,
-    )  # fmt: skip
+    )
     if index % 10 == 9:
-        entry.reverse("benchmark reversal", "bench", at)
-        card.reverse_debit(ticket, allocations, "benchmark reversal", "bench", at)
+        entry.reverse("benchmark reversal", None, "bench", at)
+        card.reverse_debit(ticket, ticket, allocations, at, "benchmark reversal", None, "bench", at)
     return entry
 
 

@@ -61,13 +61,13 @@ def interleaved(library: Burst, raw: Burst, commands: int, rounds: int) -> tuple
 def library_burst(url: str, prefix: str = "T") -> Iterator[Burst]:
     """``log_work`` (validate, load, decide, append, commit), one command per ticket."""
     with prepare(url) as ledger:
-        ledger.log_work("acme", ticket=f"{prefix}-warmup", hours="0.25")
+        ledger.log_work("acme", kind="rfc", ticket=f"{prefix}-warmup", hours="0.25")
         counter = iter(range(10**9))
 
         def burst(commands: int) -> float:
             started = time.perf_counter()
             for _ in range(commands):
-                ledger.log_work("acme", ticket=f"{prefix}-{next(counter)}", hours="0.25")
+                ledger.log_work("acme", kind="rfc", ticket=f"{prefix}-{next(counter)}", hours="0.25")
             return commands / (time.perf_counter() - started)
 
         yield burst

@@ -62,7 +62,13 @@ def example_pdf() -> bytes:
         )  # fmt: skip
         for ticket, hours, description, at in work:
             ledger.log_work(
-                "zeehaven", ticket=ticket, hours=hours, rate="125.00", description=description, at=at
+                "zeehaven",
+                kind="rfc",
+                ticket=ticket,
+                hours=hours,
+                rate="125.00",
+                description=description,
+                at=at,
             )
         ledger.log_work("zeehaven", ticket="SD-1", hours="2.5", kind="support",
                         description="Printer op de 2e verdieping", at="2026-10-21T10:00+02:00")  # fmt: skip

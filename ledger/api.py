@@ -18,7 +18,6 @@ from uuid import uuid4
 
 from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
 
-from ledger.aggregates.work_entry import WorkEntry
 from ledger.audit.bitemporal import balance_as_of
 from ledger.audit.export import ExportRow, export_rows
 from ledger.audit.seals import SEAL_KEY_VARIABLE, SealSummary, seal_key, seal_log
@@ -42,7 +41,7 @@ from ledger.commands import packs as beheerpacks
 from ledger.commands import settings as dated_settings
 from ledger.commands import tick as tick_command
 from ledger.commands.application import Clock, LedgerApplication, retrying
-from ledger.commands.fields import admin_account_name, customer_slug
+from ledger.commands.fields import admin_account_name, customer_slug, reference
 from ledger.commands.models import (
     AcknowledgeAlert,
     AddCustomer,
@@ -80,7 +79,7 @@ from ledger.commands.models import (
 from ledger.config import LedgerSettings
 from ledger.domain.money import DEFAULT_CURRENCY
 from ledger.domain.time import AMSTERDAM, parse_instant, parse_month
-from ledger.errors import InvalidInputError, StoreError, UnknownWorkEntryError
+from ledger.errors import InvalidInputError, StoreError
 from ledger.projections import compare
 from ledger.projections.runtime import Projections
 from ledger.statements import document as statement_document
@@ -221,16 +220,14 @@ class Ledger:
         self.actor = actor
         self.clock = clock
         self.calendar = self.settings.calendar.working_calendar()
-        self.due_fact_producers: list[tick_command.DueFactProducer] = tick_command.default_producers(
-            self.settings.strippenkaart
-        )
-        """What :meth:`tick` records, in order; later features append their producers here."""
         try:
             with provisioning(config):
                 self.app = LedgerApplication(env=config.env)
         except (PersistenceError, OSError) as error:
             msg = f"database {config.display}: {str(error).strip().splitlines()[0]}"
             raise StoreError(msg) from error
+        self.due_fact_producers: list[tick_command.DueFactProducer] = tick_command.default_producers(self.app)
+        """What :meth:`tick` records, in order; later features append their producers here."""
         self._projections: Projections | None = None
         try:
             dated_settings.seed_from_config(self.app, self.settings)
@@ -372,7 +369,7 @@ class Ledger:
             currency=currency,
             **self._common(actor, None),
         )
-        return monthly.set_monthly_plan(self.app, command, self.clock(), self.settings.strippenkaart)
+        return monthly.set_monthly_plan(self.app, command, self.clock())
 
     @_store_errors
     def change_monthly(
@@ -382,13 +379,13 @@ class Ledger:
         command = ChangeMonthlyPlan.build(
             customer=customer, amount=amount, start=start, **self._common(actor, None)
         )
-        return monthly.change_monthly_plan(self.app, command, self.clock(), self.settings.strippenkaart)
+        return monthly.change_monthly_plan(self.app, command, self.clock())
 
     @_store_errors
     def stop_monthly(self, customer: str, *, start: When, actor: str | None = None) -> MonthlyPlanResult:
         """No monthly credit falls due from ``start`` on."""
         command = StopMonthlyPlan.build(customer=customer, start=start, **self._common(actor, None))
-        return monthly.stop_monthly_plan(self.app, command, self.clock(), self.settings.strippenkaart)
+        return monthly.stop_monthly_plan(self.app, command, self.clock())
 
     @_store_errors
     def set_setting(
@@ -446,9 +443,11 @@ class Ledger:
         *,
         ticket: str,
         hours: Number,
+        kind: str | None = None,
+        entry: str | None = None,
+        engineer: str | None = None,
         rate: Number | None = None,
         description: str = "",
-        kind: str = "rfc",
         component: str | None = None,
         role: str | None = None,
         source: str = "api",
@@ -456,8 +455,12 @@ class Ledger:
         actor: str | None = None,
         at: When = None,
     ) -> WorkResult:
-        """Record hours on a ticket; the payer is decided and the card debited once per ticket.
+        """Record a time entry on a ticket; the payer is decided and the card debited once per entry.
 
+        ``kind`` (support, rfc, project, onsite, other) has no default. ``entry`` is the entry's own
+        id and idempotency key (many entries per ticket); without it the ticket is the key. A repeat
+        of a key with the same figures is answered as a duplicate, with other figures refused
+        (ReferenceConflictError). ``engineer`` is who did the work (the actor recorded it).
         Without ``rate`` the rate card's rate for ``role`` (else its general rate) at the work's
         time applies; the rounding rule in force then decides the billed hours. On-site work
         (``kind="onsite"``) names its ``focus`` area: within the focus areas of the engagement in
@@ -467,6 +470,8 @@ class Ledger:
         command = LogWork.build(
             customer=customer,
             ticket=ticket,
+            entry=entry,
+            engineer=engineer,
             hours=hours,
             rate=rate,
             description=description,
@@ -484,16 +489,29 @@ class Ledger:
         self,
         customer: str,
         *,
-        ticket: str,
         reason: str,
+        ticket: str | None = None,
+        entry: str | None = None,
+        note: str | None = None,
         actor: str | None = None,
         at: When = None,
     ) -> ReversalResult:
-        """Reverse the work on a ticket: the card gets back exactly what that entry took."""
+        """Reverse one entry (by ``entry``, or by ``ticket`` when the ticket has one entry): the card
+        gets back exactly what that entry took, effective at the entry's own time. ``at`` is when
+        the reversal was decided (not before the work). ``reason`` is internal; ``note`` is what
+        the customer's statement shows (else a neutral correction line)."""
         command = ReverseWork.build(
-            customer=customer, ticket=ticket, reason=reason, **self._common(actor, at)
+            customer=customer, ticket=ticket, entry=entry, reason=reason, note=note, **self._common(actor, at)
         )
         return work.reverse_work(self.app, command, self.clock())
+
+    @_store_errors
+    def ticket_entries(self, customer: str, ticket: str) -> list[WorkResult]:
+        """Every time entry on a ticket, as recorded (reversed ones included, marked)."""
+        slug = customer_slug(customer)
+        self.app.customer(slug)
+        entries = work.ticket_entries(self.app, slug, reference(ticket, "ticket"))
+        return [work.work_result(entry, duplicate=False) for entry in entries]
 
     @_store_errors
     def start_contract(
@@ -724,14 +742,18 @@ class Ledger:
         return balance_as_of(self.app, slug, moment, known)
 
     @_store_errors
-    def work_entry(self, customer: str, *, ticket: str) -> WorkResult:
-        """A recorded work entry with its derivation."""
+    def work_entry(self, customer: str, *, ticket: str | None = None, entry: str | None = None) -> WorkResult:
+        """A recorded work entry with its derivation, named by its key or its (single-entry) ticket."""
+        if ticket is None and entry is None:
+            raise InvalidInputError("entry", "name the entry: entry=ID or ticket=REF")
         slug = customer_slug(customer)
-        self.app.customer(slug)
-        entry = self.app.get_or_none(WorkEntry.create_id(slug, ticket), WorkEntry)
-        if entry is None:
-            raise UnknownWorkEntryError(slug, ticket)
-        return work.work_result(entry, duplicate=False)
+        found = work.find_entry(
+            self.app,
+            slug,
+            None if ticket is None else reference(ticket, "ticket"),
+            None if entry is None else reference(entry, "entry"),
+        )
+        return work.work_result(found, duplicate=False)
 
     def _moment(self, at: When) -> datetime:
         return self.clock() if at is None else parse_instant(at, "at")
@@ -739,7 +761,9 @@ class Ledger:
     @_store_errors
     def entitlement(self, customer: str, *, at: When = None) -> EntitlementResult:
         """The support channel (servicedesk, emergency-line or none), tier and why, at ``at``."""
-        return entitlements.entitlement(self.app, customer_slug(customer), self._moment(at), self.calendar)
+        moment = self._moment(at)
+        calendar = dated_settings.calendar_at(self.app, self.calendar, moment)
+        return entitlements.entitlement(self.app, customer_slug(customer), moment, calendar)
 
     @_store_errors
     def contract_history(self, customer: str) -> ContractHistory:

@@ -56,7 +56,21 @@ COMMANDS = [
     ["customer", "add", "{0}", "--name", "{1}", "--account-manager", "{2}"],
     ["card", "buy", "{0}", "--amount", "{1}", "--currency", "{2}", "--reference", "{3}"],
     ["card", "top-up", "{0}", "--amount", "{1}", "--reference", "{2}"],
-    ["work", "log", "{0}", "--ticket", "{1}", "--hours", "{2}", "--rate", "{3}", "--at", "{4}"],
+    [
+        "work",
+        "log",
+        "{0}",
+        "--kind",
+        "rfc",
+        "--ticket",
+        "{1}",
+        "--hours",
+        "{2}",
+        "--rate",
+        "{3}",
+        "--at",
+        "{4}",
+    ],
     ["work", "log", "acme", "--ticket", "{0}", "--hours", "{1}", "--kind", "{2}", "--component", "{3}"],
     ["work", "reverse", "{0}", "--ticket", "{1}", "--reason", "{2}"],
     ["balance", "{0}"],
@@ -94,7 +108,7 @@ def test_library_raises_only_ledger_errors(
     with Ledger.open(store, actor="fuzz", clock=FakeClock()) as ledger:
         before = event_count(ledger)
         calls: list[Callable[[], object]] = [
-            lambda: ledger.log_work(customer, ticket=ticket, hours=hours, rate=rate, at=at),  # type: ignore[arg-type]
+            lambda: ledger.log_work(customer, kind="rfc", ticket=ticket, hours=hours, rate=rate, at=at),  # type: ignore[arg-type]
             lambda: ledger.buy_card(customer, amount=amount, reference=ticket, at=at),  # type: ignore[arg-type]
             lambda: ledger.top_up(customer, amount=amount, reference=ticket),  # type: ignore[arg-type]
             lambda: ledger.reverse_work(customer, ticket=ticket, reason=str(hours)),

@@ -36,17 +36,17 @@ def test_work_takes_the_soonest_expiry_first_then_the_oldest(acme: Ledger, clock
     acme.top_up("acme", amount="100", reference="SOONER", expires_at="2026-06-30")
     acme.top_up("acme", amount="100", reference="SOONER-TOO", expires_at="2026-06-30")
     clock.advance(hours=1)
-    work = acme.log_work("acme", ticket="T-1", hours="2.4", rate="125").to_json()
+    work = acme.log_work("acme", kind="rfc", ticket="T-1", hours="2.4", rate="125").to_json()
     assert blocks_paid(work) == [("SOONER", "100.00"), ("SOONER-TOO", "100.00"), ("LATER", "100.00")]
     clock.advance(hours=1)
-    rest = acme.log_work("acme", ticket="T-2", hours="0.4", rate="125").to_json()
+    rest = acme.log_work("acme", kind="rfc", ticket="T-2", hours="0.4", rate="125").to_json()
     assert blocks_paid(rest) == [("NO-EXPIRY", "50.00")]
 
 
 def test_an_expired_block_pays_nothing_for_work_after_its_expiry(acme: Ledger, clock: FakeClock) -> None:
     acme.buy_card("acme", amount="100", reference="O-1", expires_at="2026-03-10")
     clock.now = local("2026-03-10 09:00")
-    work = acme.log_work("acme", ticket="T-1", hours="1")
+    work = acme.log_work("acme", kind="rfc", ticket="T-1", hours="1")
     assert (work.payer, work.invoiceable) == ("invoice", Decimal("125.00"))
 
 
@@ -56,7 +56,7 @@ def test_late_work_within_the_grace_period_draws_from_the_expired_block(
     acme.buy_card("acme", amount="300", reference="O-1", expires_at="2026-04-01")
     clock.now = local("2026-04-07 23:59")  # six days after expiry: within the default 7 days' grace
     assert acme.tick().items == ()
-    late = acme.log_work("acme", ticket="LATE-1", hours="1", at=local("2026-03-31 16:00"))
+    late = acme.log_work("acme", kind="rfc", ticket="LATE-1", hours="1", at=local("2026-03-31 16:00"))
     assert (late.payer, late.debited, late.balance) == ("strippenkaart", Decimal("125.00"), Decimal("175.00"))
 
     clock.now = local("2026-04-08 00:00")  # expiry + 7 days: the grace is over
@@ -72,7 +72,7 @@ def test_late_work_within_the_grace_period_draws_from_the_expired_block(
         Decimal("0.00"),
     )
     # Logged after the write-off, work dated before the expiry finds the block empty: it is invoiced.
-    later = acme.log_work("acme", ticket="LATE-2", hours="1", at=local("2026-03-31 17:00"))
+    later = acme.log_work("acme", kind="rfc", ticket="LATE-2", hours="1", at=local("2026-03-31 17:00"))
     assert (later.payer, later.invoiceable) == ("invoice", Decimal("125.00"))
     assert acme.tick().items == ()
 
@@ -93,12 +93,17 @@ def test_the_write_off_waits_for_the_configured_grace(store_url: str) -> None:
 def test_a_reversal_after_the_write_off_is_written_off_again(acme: Ledger, clock: FakeClock) -> None:
     acme.buy_card("acme", amount="300", reference="O-1", expires_at="2026-04-01")
     clock.advance(hours=1)
-    acme.log_work("acme", ticket="T-1", hours="1")
+    acme.log_work("acme", kind="rfc", ticket="T-1", hours="1")
     clock.now = local("2026-05-01 09:00")
     assert [str(i.amount) for i in acme.tick().items] == ["175.00"]
     reversal = acme.reverse_work("acme", ticket="T-1", reason="logged on the wrong customer")
-    assert reversal.balance == Decimal("125.00")  # back on its block, which has expired
-    assert [str(i.amount) for i in acme.tick().items] == ["125.00"]
+    # Back on its block at the work's time; the block has expired, so it is written off again at once.
+    assert (reversal.restored, reversal.written_off, reversal.balance) == (
+        Decimal("125.00"),
+        Decimal("125.00"),
+        Decimal("0.00"),
+    )
+    assert acme.tick().items == ()
     balance = acme.balance("acme")
     assert (balance.debited, balance.expired, balance.balance) == (
         Decimal("0.00"),
@@ -150,7 +155,7 @@ def test_expiry_must_follow_the_credit_and_is_part_of_the_idempotency_key(acme: 
 def test_replay_checks_credited_minus_debited_minus_expired(acme: Ledger, clock: FakeClock) -> None:
     acme.buy_card("acme", amount="300", reference="O-1", expires_at="2026-04-01")
     clock.advance(hours=1)
-    acme.log_work("acme", ticket="T-1", hours="1")
+    acme.log_work("acme", kind="rfc", ticket="T-1", hours="1")
     clock.now = local("2026-05-01 09:00")
     acme.tick()
     card = acme.app.card("acme")

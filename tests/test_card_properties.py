@@ -82,7 +82,7 @@ class CardMachine(RuleBasedStateMachine):
     @rule(ticket=tickets, worked=hours, rate=rates)
     def log(self, ticket: str, worked: Decimal, rate: Decimal | None) -> None:
         self.tick()
-        result = self.ledger.log_work("acme", ticket=ticket, hours=worked, rate=rate)
+        result = self.ledger.log_work("acme", kind="rfc", ticket=ticket, hours=worked, rate=rate)
         if ticket in self.model.work:
             assert result.duplicate
             paid, invoice, _ = self.model.work[ticket]

@@ -50,7 +50,17 @@ def cli(store_url: str, capsys: pytest.CaptureFixture[str]) -> Cli:
 def test_seed_example_through_the_cli(cli: Cli) -> None:
     cli("card", "buy", "acme", "--amount", "5000.00", "--reference", "ORDER-1", "--at", "2026-01-05")
     work = cli.json(
-        "work", "log", "acme", "--ticket", "RFC-1", "--hours", "4", "--at", "2026-01-06T10:00+01:00"
+        "work",
+        "log",
+        "acme",
+        "--kind",
+        "rfc",
+        "--ticket",
+        "RFC-1",
+        "--hours",
+        "4",
+        "--at",
+        "2026-01-06T10:00+01:00",
     )
     assert {key: work[key] for key in ("ticket", "hours", "rate", "amount", "debited", "invoiceable")} == {
         "ticket": "RFC-1",
@@ -73,9 +83,13 @@ def test_seed_example_through_the_cli(cli: Cli) -> None:
 
 def test_repeated_ticket_returns_original_figures_and_writes_nothing(cli: Cli) -> None:
     cli("card", "buy", "acme", "--amount", "100", "--reference", "O-1", "--at", "2026-01-05")
-    first = cli.json("work", "log", "acme", "--ticket", "T-1", "--hours", "1", "--at", "2026-01-06")
+    first = cli.json(
+        "work", "log", "acme", "--kind", "rfc", "--ticket", "T-1", "--hours", "1", "--at", "2026-01-06"
+    )
     before = cli.events()
-    again = cli.json("work", "log", "acme", "--ticket", "T-1", "--hours", "3", "--at", "2026-01-07")
+    again = cli.json(
+        "work", "log", "acme", "--kind", "rfc", "--ticket", "T-1", "--hours", "1", "--at", "2026-01-06"
+    )
     assert cli.events() == before
     assert again["duplicate"] is True
     assert (again["hours"], again["amount"], again["balance"]) == (
@@ -85,9 +99,24 @@ def test_repeated_ticket_returns_original_figures_and_writes_nothing(cli: Cli) -
     )
 
 
+def test_repeated_ticket_with_other_figures_is_refused_naming_them(cli: Cli) -> None:
+    cli("card", "buy", "acme", "--amount", "100", "--reference", "O-1", "--at", "2026-01-05")
+    cli("work", "log", "acme", "--kind", "rfc", "--ticket", "T-1", "--hours", "1", "--at", "2026-01-06")
+    before = cli.events()
+    code, _, err = cli(
+        "work", "log", "acme", "--kind", "rfc", "--ticket", "T-1", "--hours", "3", "--at", "2026-01-07"
+    )
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "ticket: 'T-1' was already used for an entry with other hours, at" in err
+    assert cli.events() == before
+
+
 def test_overage_and_reversal(cli: Cli) -> None:
     cli("card", "buy", "acme", "--amount", "100", "--reference", "O-1", "--at", "2026-01-05")
-    work = cli.json("work", "log", "acme", "--ticket", "T-1", "--hours", "2", "--at", "2026-01-06")
+    work = cli.json(
+        "work", "log", "acme", "--kind", "rfc", "--ticket", "T-1", "--hours", "2", "--at", "2026-01-06"
+    )
     assert (work["debited"], work["invoiceable"], work["balance"]) == ("100.00", "150.00", "0.00")
     reversal = cli.json("work", "reverse", "acme", "--ticket", "T-1", "--reason", "duplicate ticket")
     assert (reversal["restored"], reversal["balance"], reversal["duplicate"]) == ("100.00", "100.00", False)
@@ -104,13 +133,28 @@ def test_top_up_with_same_reference_credits_once(cli: Cli) -> None:
 @pytest.mark.parametrize(
     ("argv", "field"),
     [
-        (["work", "log", "acme", "--ticket", "T", "--hours", "1.234"], "hours"),
-        (["work", "log", "acme", "--ticket", "T", "--hours", "-2"], "hours"),
-        (["work", "log", "acme", "--ticket", "T", "--hours", "nan"], "hours"),
-        (["work", "log", "acme", "--ticket", "T", "--hours", "1", "--rate", "0"], "rate"),
-        (["work", "log", "acme", "--ticket", "T", "--hours", "1", "--at", "2026-01-06T10:00"], "at"),
-        (["work", "log", "ghost", "--ticket", "T", "--hours", "1"], "customer"),
-        (["work", "log", "Not A Slug", "--ticket", "T", "--hours", "1"], "customer"),
+        (["work", "log", "acme", "--kind", "rfc", "--ticket", "T", "--hours", "1.234"], "hours"),
+        (["work", "log", "acme", "--kind", "rfc", "--ticket", "T", "--hours", "-2"], "hours"),
+        (["work", "log", "acme", "--kind", "rfc", "--ticket", "T", "--hours", "nan"], "hours"),
+        (["work", "log", "acme", "--kind", "rfc", "--ticket", "T", "--hours", "1", "--rate", "0"], "rate"),
+        (
+            [
+                "work",
+                "log",
+                "acme",
+                "--kind",
+                "rfc",
+                "--ticket",
+                "T",
+                "--hours",
+                "1",
+                "--at",
+                "2026-01-06T10:00",
+            ],
+            "at",
+        ),
+        (["work", "log", "ghost", "--kind", "rfc", "--ticket", "T", "--hours", "1"], "customer"),
+        (["work", "log", "Not A Slug", "--kind", "rfc", "--ticket", "T", "--hours", "1"], "customer"),
         (["card", "buy", "acme", "--amount", "0.1e-5"], "amount"),
         (["card", "buy", "acme", "--amount", "10", "--currency", "EURO"], "currency"),
         (["card", "top-up", "acme", "--amount", "10"], "customer"),
@@ -153,7 +197,9 @@ def test_bad_database_url_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -
 
 def test_human_output_is_a_table(cli: Cli) -> None:
     cli("card", "buy", "acme", "--amount", "5000", "--reference", "O-1", "--at", "2026-01-05")
-    code, out, _ = cli("work", "log", "acme", "--ticket", "RFC-1", "--hours", "4", "--at", "2026-01-06")
+    code, out, _ = cli(
+        "work", "log", "acme", "--kind", "rfc", "--ticket", "RFC-1", "--hours", "4", "--at", "2026-01-06"
+    )
     assert code == 0
     assert "4500.00" in out
     assert "4.00 h × 125.00 EUR/h = 500.00 EUR" in out

@@ -161,12 +161,12 @@ def test_work_log_payers_and_derivation(cli: Cli) -> None:
     )  # fmt: skip
     assert (support["payer"], support["debited"]) == ("servicedesk-contract", "0.00")
     pack = cli.json(
-        "work", "log", "acme", "--ticket", "R-1", "--hours", "2", "--component", "Network",
+        "work", "log", "acme", "--kind", "rfc", "--ticket", "R-1", "--hours", "2", "--component", "Network",
         "--at", "2026-02-03T09:00:00+01:00",
     )  # fmt: skip
     assert (pack["payer"], pack["debited"]) == ("beheerpack", "0.00")
     rfc = cli.json(
-        "work", "log", "acme", "--ticket", "R-2", "--hours", "0.1", "--role", "specialist",
+        "work", "log", "acme", "--kind", "rfc", "--ticket", "R-2", "--hours", "0.1", "--role", "specialist",
         "--at", "2026-02-03T09:00:00+01:00",
     )  # fmt: skip
     assert (rfc["payer"], rfc["debited"], rfc["balance"]) == ("strippenkaart", "37.50", "962.50")
@@ -183,7 +183,7 @@ def test_work_log_payers_and_derivation(cli: Cli) -> None:
     )
     assert rfc["reason"] == derivation["reason"]
     overridden = cli.json(
-        "work", "log", "acme", "--ticket", "R-3", "--hours", "1", "--rate", "99",
+        "work", "log", "acme", "--kind", "rfc", "--ticket", "R-3", "--hours", "1", "--rate", "99",
         "--at", "2026-02-03T09:00:00+01:00",
     )  # fmt: skip
     assert overridden["derivation"]["rate_source"] == "rate given on the entry (overrides the rate card)"

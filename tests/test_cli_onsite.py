@@ -95,7 +95,7 @@ def test_onsite_work_names_its_focus_area(cli: Cli) -> None:
             "ledger: error: focus_areas: an adjust names the new focus areas",
         ),
         (
-            ("work", "log", "acme", "--ticket", "R-1", "--hours", "1", "--focus", "network"),
+            ("work", "log", "acme", "--kind", "rfc", "--ticket", "R-1", "--hours", "1", "--focus", "network"),
             "ledger: error: focus: only on-site work (kind onsite) names a focus area",
         ),
         (("onsite", "show", "nobody"), "ledger: error: customer: unknown customer 'nobody'"),

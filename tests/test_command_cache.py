@@ -35,14 +35,18 @@ def pair(store_url: str, clock: FakeClock) -> Iterator[tuple[Ledger, Ledger]]:
         one.add_customer("acme", name="Acme", account_manager="Anna")
         one.buy_card("acme", amount="1000.00", reference="O-1", at="2026-01-01")
         one.set_rate("acme", rate="125.00", effective_from="2026-01-01")
-        one.log_work("acme", ticket="T-1", hours="1", component="network", at="2026-02-26T10:00:00+01:00")
+        one.log_work(
+            "acme", kind="rfc", ticket="T-1", hours="1", component="network", at="2026-02-26T10:00:00+01:00"
+        )
         yield one, two
 
 
 def test_a_pack_added_elsewhere_pays_for_the_next_command(pair: tuple[Ledger, Ledger]) -> None:
     one, two = pair
     two.add_pack("acme", pack="netwerk", components=["network"], effective_from="2026-01-01")
-    work = one.log_work("acme", ticket="T-2", hours="1", component="network", at="2026-02-26T11:00:00+01:00")
+    work = one.log_work(
+        "acme", kind="rfc", ticket="T-2", hours="1", component="network", at="2026-02-26T11:00:00+01:00"
+    )
     assert (work.payer, work.debited) == ("beheerpack", D("0.00"))
     assert one.balance("acme").balance == D("875.00")
 
@@ -50,14 +54,14 @@ def test_a_pack_added_elsewhere_pays_for_the_next_command(pair: tuple[Ledger, Le
 def test_a_rate_set_elsewhere_prices_the_next_command(pair: tuple[Ledger, Ledger]) -> None:
     one, two = pair
     two.set_rate("acme", rate="150.00", effective_from="2026-01-01")
-    work = one.log_work("acme", ticket="T-2", hours="2", at="2026-02-26T11:00:00+01:00")
+    work = one.log_work("acme", kind="rfc", ticket="T-2", hours="2", at="2026-02-26T11:00:00+01:00")
     assert (work.rate, work.debited) == (D("150.00"), D("300.00"))
 
 
 def test_a_ticket_recorded_elsewhere_is_a_repeat_here(pair: tuple[Ledger, Ledger]) -> None:
     one, two = pair
-    first = two.log_work("acme", ticket="T-9", hours="2", at="2026-02-26T11:00:00+01:00")
-    again = one.log_work("acme", ticket="T-9", hours="2", at="2026-02-26T11:00:00+01:00")
+    first = two.log_work("acme", kind="rfc", ticket="T-9", hours="2", at="2026-02-26T11:00:00+01:00")
+    again = one.log_work("acme", kind="rfc", ticket="T-9", hours="2", at="2026-02-26T11:00:00+01:00")
     assert (first.duplicate, again.duplicate) == (False, True)
     assert one.balance("acme").balance == D("625.00")  # 1000 - 125 - 250, the ticket debited once
 
@@ -66,7 +70,7 @@ def test_debits_from_both_sides_all_count(pair: tuple[Ledger, Ledger]) -> None:
     one, two = pair
     for number in range(2, 8):
         side = one if number % 2 else two
-        side.log_work("acme", ticket=f"T-{number}", hours="1", at="2026-02-26T11:00:00+01:00")
+        side.log_work("acme", kind="rfc", ticket=f"T-{number}", hours="1", at="2026-02-26T11:00:00+01:00")
     assert one.balance("acme").balance == two.balance("acme").balance == D("125.00")
 
 
@@ -83,8 +87,8 @@ def test_a_command_that_fails_after_deciding_leaves_no_trace(
     with monkeypatch.context() as patched:
         patched.setattr(recorder, "insert_events", broken)
         with pytest.raises(RuntimeError):
-            one.log_work("acme", ticket="T-2", hours="4", at="2026-02-26T11:00:00+01:00")
-    work = one.log_work("acme", ticket="T-3", hours="1", at="2026-02-26T12:00:00+01:00")
+            one.log_work("acme", kind="rfc", ticket="T-2", hours="4", at="2026-02-26T11:00:00+01:00")
+    work = one.log_work("acme", kind="rfc", ticket="T-3", hours="1", at="2026-02-26T12:00:00+01:00")
     assert work.balance == D("750.00")
     assert one.balance("acme").balance == D("750.00")
     assert one.work_entry("acme", ticket="T-3").debited == D("125.00")
@@ -135,7 +139,7 @@ def test_snapshots_are_taken_from_the_saved_card_and_restore_it(ledger: Ledger) 
     ledger.buy_card("acme", amount="100000.00", reference="O-1", at="2026-01-01")
     for number in range(120):
         ledger.log_work(
-            "acme", ticket=f"T-{number}", hours="0.25", rate="100", at="2026-02-02T10:00:00+01:00"
+            "acme", kind="rfc", ticket=f"T-{number}", hours="0.25", rate="100", at="2026-02-02T10:00:00+01:00"
         )
     card = ledger.app.card("acme")
     assert card is not None
@@ -159,7 +163,7 @@ def test_the_thread_cache_is_bounded_and_keeps_what_is_in_use(
     ledger.buy_card("acme", amount="1000.00", reference="O-1", at="2026-01-01")
     for number in range(30):
         ledger.log_work(
-            "acme", ticket=f"T-{number}", hours="0.25", rate="100", at="2026-02-02T10:00:00+01:00"
+            "acme", kind="rfc", ticket=f"T-{number}", hours="0.25", rate="100", at="2026-02-02T10:00:00+01:00"
         )
     held: Any = ledger.app.batch_reader.local.held
     assert len(held.cache) == 10

@@ -104,14 +104,14 @@ def test_when_retries_run_out_the_caller_gets_a_typed_error_and_nothing_is_writt
 
         def save_after_a_rival_wrote(*aggregates: Any, **kwargs: Any) -> Any:
             # Another writer always gets to the card first: every attempt loses the race.
-            rival.log_work("acme", ticket=f"RIVAL-{next(rival_tickets)}", hours="0.25")
+            rival.log_work("acme", kind="rfc", ticket=f"RIVAL-{next(rival_tickets)}", hours="0.25")
             return save(*aggregates, **kwargs)
 
         monkeypatch.setattr(ledger.app, "save", save_after_a_rival_wrote)
         monkeypatch.setattr(application, "RETRY_BACKOFF_CAP_S", 0.001)
         before = application.retry_stats.gave_up
         with pytest.raises(ConcurrencyError, match="nothing was written"):
-            ledger.log_work("acme", ticket="MINE", hours="1")
+            ledger.log_work("acme", kind="rfc", ticket="MINE", hours="1")
         assert application.retry_stats.gave_up == before + 1
         assert ledger.app.get_or_none(WorkEntry.create_id("acme", "MINE"), WorkEntry) is None
         rivals = application.RETRY_ATTEMPTS_MAX

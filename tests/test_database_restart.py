@@ -67,7 +67,7 @@ def test_commands_survive_database_restarts(owned_postgres: OwnedPostgres) -> No
         for number in range(COMMANDS):
             ticket = f"T-{number}"
             try:
-                ledger.log_work("acme", ticket=ticket, hours="0.25")
+                ledger.log_work("acme", kind="rfc", ticket=ticket, hours="0.25")
                 succeeded.append(ticket)
             except StoreError as error:
                 assert str(error).startswith("store:") or "database" in str(error)  # noqa: PT017
@@ -82,14 +82,14 @@ def test_commands_survive_database_restarts(owned_postgres: OwnedPostgres) -> No
 
         # The same application, no reconnect by hand: retrying the failed tickets succeeds.
         for ticket in failed:
-            ledger.log_work("acme", ticket=ticket, hours="0.25")
+            ledger.log_work("acme", kind="rfc", ticket=ticket, hours="0.25")
 
         print(
             f"restart figures: {len(succeeded)} succeeded first time, {len(failed)} failed and were retried"
         )
         recorded = succeeded + failed
         for ticket in recorded:  # each ticket exactly once, with its own figures
-            again = ledger.log_work("acme", ticket=ticket, hours="0.25")
+            again = ledger.log_work("acme", kind="rfc", ticket=ticket, hours="0.25")
             assert again.duplicate
             assert again.debited == Decimal("31.25"), (again.reason, ticket in failed)
         balance = ledger.balance("acme")

@@ -61,6 +61,7 @@ HISTORY: list[dict[str, str]] = [
         "ticket": "G-1",
         "hours": "3",
         "component": "network",
+        "kind": "rfc",
     },
     {
         "type": "work",
@@ -70,7 +71,15 @@ HISTORY: list[dict[str, str]] = [
         "hours": "1.25",
         "kind": "rfc",
     },
-    {"type": "work", "customer": "globex", "at": "2026-01-09", "ticket": "G-2", "hours": "1", "rate": "90"},
+    {
+        "type": "work",
+        "customer": "globex",
+        "at": "2026-01-09",
+        "ticket": "G-2",
+        "hours": "1",
+        "rate": "90",
+        "kind": "rfc",
+    },
     {"type": "top-up", "customer": "globex", "at": "2026-01-10", "amount": "200", "reference": "INV-7"},
     {
         "type": "work",
@@ -78,12 +87,13 @@ HISTORY: list[dict[str, str]] = [
         "at": "2026-01-10T12:00:00+01:00",
         "ticket": "G-3",
         "hours": "0.5",
+        "kind": "rfc",
     },
     {"type": "reversal", "customer": "acme", "at": "2026-01-11", "ticket": "T-2", "reason": "billed twice"},
     {
         "type": "work",
         "customer": "acme",
-        "at": "2026-01-12",
+        "at": "2026-01-07T10:00:00+01:00",
         "ticket": "T-1",
         "hours": "2",
         "rate": "100",
@@ -92,7 +102,7 @@ HISTORY: list[dict[str, str]] = [
     },
 ]
 """Two customers; globex's card runs out (the rest is invoiceable) before a top-up; the last row
-repeats ticket T-1, which the ledger records once."""
+repeats ticket T-1 with the same figures, which the ledger records once."""
 
 
 def as_csv(rows: list[dict[str, str]], columns: list[str] = COLUMNS) -> str:
@@ -294,7 +304,7 @@ def test_a_batch_that_lost_a_race_is_run_again_from_fresh_state(
         if not raced:  # another process debits the card between our read and our commit
             raced.append(True)
             with Ledger.open(store_url, actor="rival") as rival:
-                rival.log_work("acme", ticket="RIVAL-1", hours="1", rate="100", at="2026-01-07")
+                rival.log_work("acme", kind="rfc", ticket="RIVAL-1", hours="1", rate="100", at="2026-01-07")
         commit(batch)
 
     monkeypatch.setattr(BatchingApplication, "commit", commit_after_a_rival)

@@ -24,9 +24,9 @@ def billed(ledger: Ledger, clock: FakeClock) -> Ledger:
     clock.now = datetime.fromisoformat("2026-11-10T09:00+01:00")
     ledger.add_customer("beta", name="=Beta & Co", account_manager="Bram", at="2026-01-01")
     ledger.log_work("beta", ticket="B-1", hours="2", rate="100.00", description="Server move",
-                    at="2026-10-05T10:00+02:00")  # fmt: skip
+                    at="2026-10-05T10:00+02:00", kind="rfc")  # fmt: skip
     ledger.log_work("beta", ticket="B-2", hours="1", rate="100.00", description="-1 day patch",
-                    at="2026-11-03T10:00+01:00")  # fmt: skip
+                    at="2026-11-03T10:00+01:00", kind="rfc")  # fmt: skip
     return ledger
 
 
@@ -48,7 +48,7 @@ def test_an_export_takes_each_line_once_and_records_it(billed: Ledger, clock: Fa
     assert (again.number, again.lines, event_count(billed)) == (None, [], before)
 
     # late work for October, recorded after October was exported, and November's own work
-    billed.log_work("beta", ticket="B-3", hours="1", rate="100.00", at="2026-10-30T10:00+01:00")
+    billed.log_work("beta", ticket="B-3", hours="1", rate="100.00", at="2026-10-30T10:00+01:00", kind="rfc")
     billed.set_setting("invoice.vat-rate", "9", effective_from="2026-11-01")
     second = billed.export_invoiceable("2026-11-10")
     assert [(x.ticket, x.late, x.vat_rate) for x in second.lines] == [
@@ -91,7 +91,7 @@ def test_the_cli_writes_csv_with_neutralised_text_and_reports_export_numbers(
     assert json.loads(capsys.readouterr().out) == {"number": None, "until": "2026-11-10T00:00:00+01:00",
                                                     "lines": []}  # fmt: skip
 
-    billed.log_work("beta", ticket="B-4", hours="1", rate="100.00", at="2026-11-04T10:00+01:00")
+    billed.log_work("beta", ticket="B-4", hours="1", rate="100.00", at="2026-11-04T10:00+01:00", kind="rfc")
     assert main(["--db", store_url, "report", "invoiceable", "--month", "2026-11", "--format", "csv"]) == 0
     report = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [(r["ticket"], r["export"]) for r in report] == [("B-2", "1"), ("B-4", "not exported")]

@@ -40,11 +40,13 @@ def backlog(url: str) -> int:
         for number in range(ENTRIES):
             at = start + timedelta(hours=number)
             amount = cost(Decimal("1.00"), Decimal("125.00"))
-            allocations = card.debit(f"T-{number}", amount, "setup", at)
+            allocations = card.pay(f"T-{number}", amount, "setup", at)
             batch.append(
                 WorkEntry(
                     customer="acme",
                     ticket=f"T-{number}",
+                    entry=f"T-{number}",
+                    engineer=None,
                     description="",
                     kind="rfc",
                     component=None,

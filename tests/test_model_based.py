@@ -355,7 +355,7 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         ticket = data.draw(st.sampled_from(sorted(customer.work)), label="ticket")
         before = event_count(self.ledger)
-        result = self.ledger.log_work(slug, ticket=ticket, hours=worked)
+        result = self.ledger.log_work(slug, kind="rfc", ticket=ticket, hours=worked)
         recorded = customer.work[ticket]
         assert result.duplicate
         assert (result.payer, result.debited, result.invoiceable) == (

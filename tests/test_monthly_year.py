@@ -77,7 +77,7 @@ def run_step(ledger: Ledger, step: str, tickets: int) -> str:
         return ", ".join(f"{kinds[i.kind]} {short(i.reference)} {i.amount}" for i in items)
     if words[0] == "work":
         at = local(f"{words[3]} {words[4]}") if len(words) > 2 else None
-        work = ledger.log_work("acme", ticket=f"RFC-{tickets}", hours=words[1], at=at)
+        work = ledger.log_work("acme", kind="rfc", ticket=f"RFC-{tickets}", hours=words[1], at=at)
         return "paid " + ", ".join(
             f"{short(a['reference'])} {a['amount']:.2f}" for a in work.derivation["blocks"]
         )

@@ -67,7 +67,7 @@ def acme(ledger: Ledger) -> Ledger:
 
 
 def test_without_a_rate_card_the_default_rate_and_no_rounding_apply(acme: Ledger) -> None:
-    work = acme.log_work("acme", ticket="RFC-1", hours="0.1")
+    work = acme.log_work("acme", kind="rfc", ticket="RFC-1", hours="0.1")
     assert (work.rate, work.amount) == (D("125.00"), D("12.50"))
     assert work.derivation["rounding"] == "none"
     assert work.derivation["hours_billed"] == D("0.10")
@@ -76,8 +76,8 @@ def test_without_a_rate_card_the_default_rate_and_no_rounding_apply(acme: Ledger
 def test_the_rate_in_force_at_the_works_time_is_used(acme: Ledger, clock: FakeClock) -> None:
     acme.set_rate("acme", rate="130.00", effective_from="2026-01-01")
     acme.set_rate("acme", rate="140.00", effective_from="2026-03-01")
-    february = acme.log_work("acme", ticket="T-feb", hours="1", at="2026-02-27T10:00:00+01:00")
-    march = acme.log_work("acme", ticket="T-mar", hours="1", at="2026-03-02T08:00:00+01:00")
+    february = acme.log_work("acme", kind="rfc", ticket="T-feb", hours="1", at="2026-02-27T10:00:00+01:00")
+    march = acme.log_work("acme", kind="rfc", ticket="T-mar", hours="1", at="2026-03-02T08:00:00+01:00")
     assert (february.rate, february.derivation["rate_source"]) == (
         D("130.00"),
         "rate card v1 (general rate, from 2026-01-01)",
@@ -86,7 +86,7 @@ def test_the_rate_in_force_at_the_works_time_is_used(acme: Ledger, clock: FakeCl
         D("140.00"),
         "rate card v2 (general rate, from 2026-03-01)",
     )
-    december = acme.log_work("acme", ticket="T-dec", hours="1", at="2025-12-31T23:59:59+01:00")
+    december = acme.log_work("acme", kind="rfc", ticket="T-dec", hours="1", at="2025-12-31T23:59:59+01:00")
     assert december.rate == D("125.00")
     assert december.derivation["rate_source"] == "default rate (no rate on the card in force then)"
 
@@ -94,8 +94,8 @@ def test_the_rate_in_force_at_the_works_time_is_used(acme: Ledger, clock: FakeCl
 def test_a_role_gets_its_own_rate_and_falls_back_to_the_general_one(acme: Ledger) -> None:
     acme.set_rate("acme", rate="135.00", effective_from="2026-01-01")
     acme.set_rate("acme", rate="160.00", role="Specialist", effective_from="2026-01-01")
-    specialist = acme.log_work("acme", ticket="T-1", hours="1", role=" specialist ")
-    consultant = acme.log_work("acme", ticket="T-2", hours="1", role="consultant")
+    specialist = acme.log_work("acme", kind="rfc", ticket="T-1", hours="1", role=" specialist ")
+    consultant = acme.log_work("acme", kind="rfc", ticket="T-2", hours="1", role="consultant")
     assert specialist.rate == D("160.00")
     assert specialist.derivation["rate_source"] == "rate card v2 (specialist, from 2026-01-01)"
     assert specialist.derivation["role"] == "specialist"
@@ -107,7 +107,7 @@ def test_a_role_gets_its_own_rate_and_falls_back_to_the_general_one(acme: Ledger
 
 def test_a_rate_given_on_the_entry_overrides_the_card_and_says_so(acme: Ledger) -> None:
     acme.set_rate("acme", rate="135.00", effective_from="2026-01-01")
-    work = acme.log_work("acme", ticket="T-1", hours="2", rate="99.99")
+    work = acme.log_work("acme", kind="rfc", ticket="T-1", hours="2", rate="99.99")
     assert work.amount == D("199.98")
     assert work.derivation["rate_source"] == "rate given on the entry (overrides the rate card)"
 
@@ -115,7 +115,7 @@ def test_a_rate_given_on_the_entry_overrides_the_card_and_says_so(acme: Ledger) 
 def test_rounding_is_applied_recorded_and_explained(acme: Ledger) -> None:
     acme.set_rate("acme", rate="120.00", effective_from="2026-01-01")
     acme.set_rounding("acme", increment_minutes=15, effective_from="2026-01-01")
-    work = acme.log_work("acme", ticket="T-1", hours="0.1")
+    work = acme.log_work("acme", kind="rfc", ticket="T-1", hours="0.1")
     derivation = work.to_json()["derivation"]
     assert (derivation["hours_given"], derivation["hours_billed"], derivation["amount"]) == (
         "0.10",
@@ -143,8 +143,8 @@ def test_rounding_is_applied_recorded_and_explained(acme: Ledger) -> None:
 def test_rounding_can_be_switched_off_from_a_date(acme: Ledger) -> None:
     acme.set_rounding("acme", increment_minutes=30, minimum_minutes=60, effective_from="2026-01-01")
     acme.set_rounding("acme", increment_minutes=0, effective_from="2026-02-01")
-    january = acme.log_work("acme", ticket="T-1", hours="0.2", at="2026-01-15T10:00:00+01:00")
-    february = acme.log_work("acme", ticket="T-2", hours="0.2", at="2026-02-15T10:00:00+01:00")
+    january = acme.log_work("acme", kind="rfc", ticket="T-1", hours="0.2", at="2026-01-15T10:00:00+01:00")
+    february = acme.log_work("acme", kind="rfc", ticket="T-2", hours="0.2", at="2026-02-15T10:00:00+01:00")
     assert january.derivation["hours_billed"] == D("1.00")
     assert "minimum 60 minutes" in january.derivation["rounding"]
     assert february.derivation["hours_billed"] == D("0.20")

@@ -25,7 +25,7 @@ def record_history(url: str, clock: FakeClock) -> None:
         ledger.add_customer("acme", name=SECRET_NAME.decode(), account_manager="Anna de Vries")
         ledger.buy_card("acme", amount="1000.00", reference="O-1")
         clock.advance(minutes=5)
-        ledger.log_work("acme", ticket="T-1", hours="2", description="Geheim project")
+        ledger.log_work("acme", kind="rfc", ticket="T-1", hours="2", description="Geheim project")
 
 
 def balance(url: str) -> Decimal:

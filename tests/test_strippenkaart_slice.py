@@ -29,7 +29,7 @@ def acme(ledger: Ledger) -> Ledger:
 def test_seed_example_5000_minus_4_hours_at_125_leaves_4500(acme: Ledger, clock: FakeClock) -> None:
     acme.buy_card("acme", amount="5000.00", reference="ORDER-1")
     clock.advance(hours=1)
-    work = acme.log_work("acme", ticket="RFC-1", hours="4", rate="125.00", description="RFC")
+    work = acme.log_work("acme", kind="rfc", ticket="RFC-1", hours="4", rate="125.00", description="RFC")
 
     assert (work.amount, work.debited, work.invoiceable) == (
         Decimal("500.00"),
@@ -49,7 +49,7 @@ def test_seed_example_5000_minus_4_hours_at_125_leaves_4500(acme: Ledger, clock:
 def test_default_rate_is_125(acme: Ledger, clock: FakeClock) -> None:
     acme.buy_card("acme", amount="1000", reference="O-1")
     clock.advance(minutes=1)
-    work = acme.log_work("acme", ticket="T-1", hours="1.5")
+    work = acme.log_work("acme", kind="rfc", ticket="T-1", hours="1.5")
     assert (work.rate, work.amount) == (Decimal("125.00"), Decimal("187.50"))
     assert work.derivation["rate_source"] == "default rate"
     assert work.derivation["formula"] == "1.50 h × 125.00 EUR/h = 187.50 EUR"
@@ -58,7 +58,7 @@ def test_default_rate_is_125(acme: Ledger, clock: FakeClock) -> None:
 def test_overage_card_pays_what_it_has_rest_is_invoiceable(acme: Ledger, clock: FakeClock) -> None:
     acme.buy_card("acme", amount="200.00", reference="O-1")
     clock.advance(minutes=1)
-    work = acme.log_work("acme", ticket="T-1", hours="4", rate="125")
+    work = acme.log_work("acme", kind="rfc", ticket="T-1", hours="4", rate="125")
     assert (work.debited, work.invoiceable, work.balance) == (
         Decimal("200.00"),
         Decimal("300.00"),
@@ -66,14 +66,14 @@ def test_overage_card_pays_what_it_has_rest_is_invoiceable(acme: Ledger, clock: 
     )
     assert "overage" in work.reason
     clock.advance(minutes=1)
-    after = acme.log_work("acme", ticket="T-2", hours="1")
+    after = acme.log_work("acme", kind="rfc", ticket="T-2", hours="1")
     assert after.payer == "invoice"
     assert (after.debited, after.invoiceable) == (Decimal("0.00"), Decimal("125.00"))
     assert acme.balance("acme").balance == 0
 
 
 def test_work_without_card_is_invoiceable(acme: Ledger) -> None:
-    work = acme.log_work("acme", ticket="T-1", hours="2")
+    work = acme.log_work("acme", kind="rfc", ticket="T-1", hours="2")
     assert work.payer == "invoice"
     assert work.invoiceable == Decimal("250.00")
 
@@ -82,7 +82,7 @@ def test_card_bought_later_does_not_pay_for_earlier_work(acme: Ledger, clock: Fa
     """A card bought in November does not pay for work done in March."""
     acme.buy_card("acme", amount="1000", reference="O-1")
     earlier = clock.now - timedelta(days=30)
-    work = acme.log_work("acme", ticket="T-1", hours="1", at=earlier)
+    work = acme.log_work("acme", kind="rfc", ticket="T-1", hours="1", at=earlier)
     assert work.payer == "invoice"
     assert acme.balance("acme").balance == Decimal("1000.00")
 
@@ -90,9 +90,9 @@ def test_card_bought_later_does_not_pay_for_earlier_work(acme: Ledger, clock: Fa
 def test_same_ticket_twice_takes_effect_once(acme: Ledger, clock: FakeClock) -> None:
     acme.buy_card("acme", amount="1000", reference="O-1")
     clock.advance(minutes=1)
-    first = acme.log_work("acme", ticket="T-1", hours="2")
+    first = acme.log_work("acme", kind="rfc", ticket="T-1", hours="2")
     before = event_count(acme)
-    again = acme.log_work("acme", ticket="T-1", hours="2")
+    again = acme.log_work("acme", kind="rfc", ticket="T-1", hours="2")
     assert event_count(acme) == before
     assert again.duplicate
     assert not first.duplicate
@@ -123,8 +123,8 @@ def test_reversal_restores_exactly_and_twice_does_nothing(acme: Ledger, clock: F
     acme.buy_card("acme", amount="300", reference="O-1")
     acme.top_up("acme", amount="100", reference="O-2")
     clock.advance(minutes=1)
-    acme.log_work("acme", ticket="T-1", hours="1")
-    work = acme.log_work("acme", ticket="T-2", hours="3.5")  # 437.50: 275 from card, rest invoice
+    acme.log_work("acme", kind="rfc", ticket="T-1", hours="1")
+    work = acme.log_work("acme", kind="rfc", ticket="T-2", hours="3.5")  # 437.50: 275 from card, rest invoice
     assert (work.debited, work.invoiceable) == (Decimal("275.00"), Decimal("162.50"))
     clock.advance(minutes=1)
     reversal = acme.reverse_work("acme", ticket="T-2", reason="logged on the wrong customer")
@@ -183,7 +183,7 @@ def test_bad_work_input_is_refused_naming_the_field_and_writes_nothing(
     acme: Ledger, field: str, kwargs: dict[str, object]
 ) -> None:
     acme.buy_card("acme", amount="100", reference="O-1")
-    arguments: dict[str, object] = {"ticket": "T-1", "hours": "1", **kwargs}
+    arguments: dict[str, object] = {"ticket": "T-1", "hours": "1", "kind": "rfc", **kwargs}
     before = event_count(acme)
     with pytest.raises(InvalidInputError) as raised:
         acme.log_work("acme", **arguments)  # type: ignore[arg-type]
@@ -204,7 +204,7 @@ def test_bad_amounts_are_refused(acme: Ledger, amount: object) -> None:
 
 def test_unknown_customer_is_refused_and_writes_nothing(ledger: Ledger) -> None:
     with pytest.raises(UnknownCustomerError):
-        ledger.log_work("ghost", ticket="T-1", hours="1")
+        ledger.log_work("ghost", kind="rfc", ticket="T-1", hours="1")
     with pytest.raises(UnknownCustomerError):
         ledger.buy_card("ghost", amount="100", reference="O-1")
     assert event_count(ledger) == 0
@@ -212,13 +212,13 @@ def test_unknown_customer_is_refused_and_writes_nothing(ledger: Ledger) -> None:
 
 def test_work_in_the_future_is_refused(acme: Ledger, clock: FakeClock) -> None:
     with pytest.raises(InvalidInputError, match="future"):
-        acme.log_work("acme", ticket="T-1", hours="1", at=clock.now + timedelta(days=1))
+        acme.log_work("acme", kind="rfc", ticket="T-1", hours="1", at=clock.now + timedelta(days=1))
 
 
 def test_every_event_names_actor_and_effective_time(acme: Ledger, clock: FakeClock) -> None:
     acme.buy_card("acme", amount="100", reference="O-1", actor="billing")
     clock.advance(minutes=1)
-    acme.log_work("acme", ticket="T-1", hours="0.5", actor="jan")
+    acme.log_work("acme", kind="rfc", ticket="T-1", hours="0.5", actor="jan")
     notifications = acme.app.notification_log.select(start=1, limit=100)
     events = [acme.app.mapper.to_domain_event(n) for n in notifications]
     assert [e.actor for e in events] == ["tester", "billing", "billing", "jan", "jan"]  # type: ignore[attr-defined]
@@ -230,17 +230,17 @@ def test_history_survives_reopening_the_store(store_url: str, clock: FakeClock) 
         first.add_customer("acme", name="Acme", account_manager="Anna")
         first.buy_card("acme", amount="5000", reference="O-1")
         clock.advance(minutes=1)
-        first.log_work("acme", ticket="RFC-1", hours="4")
+        first.log_work("acme", kind="rfc", ticket="RFC-1", hours="4")
     with Ledger.open(store_url, actor="b", clock=clock) as second:
         assert second.balance("acme").balance == Decimal("4500.00")
-        assert second.log_work("acme", ticket="RFC-1", hours="4").duplicate
+        assert second.log_work("acme", kind="rfc", ticket="RFC-1", hours="4").duplicate
 
 
 def test_long_lived_card_is_snapshotted_and_loads_the_same(acme: Ledger, clock: FakeClock) -> None:
     acme.buy_card("acme", amount="100000", reference="O-1")
     for number in range(150):
         clock.advance(minutes=1)
-        acme.log_work("acme", ticket=f"T-{number}", hours="0.25")
+        acme.log_work("acme", kind="rfc", ticket=f"T-{number}", hours="0.25")
     card = acme.app.card("acme")
     assert card is not None
     assert acme.app.snapshots is not None

@@ -15,7 +15,7 @@ def test_tick_issues_each_ended_month_once_and_raises_statement_ready(
 ) -> None:
     ledger.add_customer("acme", name="Acme", account_manager="Anna", at="2026-01-02")
     ledger.buy_card("acme", amount="500", reference="O-1", at="2026-01-05", expires_at="2026-02-01")
-    ledger.log_work("acme", ticket="T-1", hours="1", at="2026-01-10T10:00+01:00")
+    ledger.log_work("acme", kind="rfc", ticket="T-1", hours="1", at="2026-01-10T10:00+01:00")
     clock.now = datetime.fromisoformat("2026-03-15T09:00:00+01:00")
 
     first = ledger.tick()

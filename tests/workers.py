@@ -19,7 +19,7 @@ def log_tickets(url: str, customer: str, tickets: list[str], hours: str, start: 
         start.wait(30)
         for ticket in tickets:
             try:
-                answers[ticket] = ledger.log_work(customer, ticket=ticket, hours=hours).to_json()
+                answers[ticket] = ledger.log_work(customer, kind="rfc", ticket=ticket, hours=hours).to_json()
             except LedgerError as error:
                 errors.append(f"{ticket}: {error}")
     return {"answers": answers, "errors": errors, "conflicts": retry_stats.conflicts}

@@ -30,6 +30,7 @@ class DatedSettings(Aggregate):
         """The settings history began (the first ``set``, or the seed from ``LEDGER_CONFIG``)."""
 
         actor: str
+        effective_at: datetime
 
     class Changed(Aggregate.Event):
         """``key`` takes ``value`` (canonical text) from ``effective_at`` on, until a later version."""
@@ -44,7 +45,7 @@ class DatedSettings(Aggregate):
         return natural_id("settings")
 
     @event(Started)
-    def __init__(self, actor: str) -> None:
+    def __init__(self, actor: str, effective_at: datetime) -> None:
         self.versions: dict[str, list[Version]] = {}
 
     def value_at(self, key: str, at: datetime) -> str:

@@ -2,10 +2,16 @@
 
 Every purchase, top-up and monthly credit is a :class:`CreditBlock` named by its idempotency
 reference (a month's credit by its period, ``monthly:YYYY-MM``, so it can be recorded only once).
-A debit takes money from the blocks in force at the work's effective time, soonest expiry first,
-then oldest, ties by the order they were credited: one answer, never "any of them". The card pays
-what it has; the rest is the caller's to invoice. The balance never goes below zero, and that is
-checked when an event is made *and* when it is replayed.
+One money timeline (DOMAIN rule 9): every movement is booked at an effective moment, and a block's
+remainder as of any moment is never negative. A debit takes money from the blocks in force at the
+work's effective time, soonest expiry first, then oldest, ties by the order they were credited: one
+answer, never "any of them". Because a reversal gives back what its entry took *at the moment it
+was taken*, a block's remainder only ever falls over effective time; so what a backdated debit may
+take from a block (the least remainder at any moment from then on) is simply its remainder now.
+Late work the credit of its own time cannot pay may, under the ``later-credit`` policy, be paid
+from credit in force when it is recorded, booked at the first moment that credit could pay: one
+``Debited`` event per booking moment. The card pays what it can; the rest is the caller's to
+invoice. The balance never goes below zero, checked when an event is made *and* when it is replayed.
 
 A block may expire. Its remainder is written off by an ``Expired`` event only once a grace period
 has passed since the expiry, so work dated before the expiry but logged late can still draw from
@@ -15,6 +21,7 @@ dated before the expiry (the write-off is final; such work goes to invoice, like
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -35,7 +42,23 @@ MONTHLY = "monthly"
 MONTHLY_PREFIX = "monthly:"
 
 Allocation = dict[str, Any]
-"""``{"reference": str, "amount": Decimal}``: how much one debit took from one block."""
+"""``{"reference": str, "amount": Decimal, "booked_at": datetime}``: how much one debit took from one
+block, and at which effective moment (entries from before the one timeline have no ``booked_at``:
+their moment is the entry's own)."""
+
+
+def booked_at(allocation: Allocation, default: datetime) -> datetime:
+    """The moment an allocation was booked (older allocations: the entry's own time)."""
+    moment = allocation.get("booked_at")
+    return moment if isinstance(moment, datetime) else default
+
+
+def by_booking(allocations: list[Allocation], default: datetime) -> list[tuple[datetime, list[Allocation]]]:
+    """Allocations grouped by their booking moment, earliest first."""
+    groups: dict[datetime, list[Allocation]] = {}
+    for allocation in allocations:
+        groups.setdefault(booked_at(allocation, default), []).append(allocation)
+    return sorted(groups.items(), key=lambda item: item[0])
 
 
 class LedgerInvariantError(RuntimeError):
@@ -53,6 +76,8 @@ class CreditBlock:
     effective_at: datetime
     expires_at: datetime | None
     sequence: int
+    last_booked_at: datetime | None = None
+    """The latest moment a debit was booked on this block: says whether later work used it."""
 
     def usable_at(self, at: datetime) -> bool:
         """In force at ``at``: already credited and not yet expired."""
@@ -104,9 +129,23 @@ class Strippenkaart(Aggregate):
         effective_at: datetime
 
     class Debited(Aggregate.Event):
-        """Work on a ticket was paid from the card; ``allocations`` says from which blocks."""
+        """Work on a ticket was paid from the card; ``allocations`` says from which blocks.
+
+        ``effective_at`` is when the money moved: the work's own time (``work_at``), or, for late
+        work paid from credit bought after it, the first moment that credit could pay. ``entry``
+        is the work entry's key (its own id, or the ticket).
+        """
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["entry"] = state["ticket"]
+            state["work_at"] = state["effective_at"]
 
         ticket: str
+        entry: str
+        work_at: datetime
         amount: Decimal
         allocations: list[Allocation]
         balance_after: Decimal
@@ -114,9 +153,22 @@ class Strippenkaart(Aggregate):
         effective_at: datetime
 
     class DebitReversed(Aggregate.Event):
-        """A work entry was reversed: exactly what it took goes back to the same blocks."""
+        """A work entry was reversed: exactly what it took goes back to the same blocks, effective at
+        the moment it was taken (``effective_at``); ``decided_at`` is when the reversal was decided.
+        ``reason`` is internal; ``note``, if any, is what a customer may read."""
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["entry"] = state["ticket"]
+            state["decided_at"] = state["effective_at"]
+            state["note"] = None
 
         ticket: str
+        entry: str
+        decided_at: datetime
+        note: str | None
         amount: Decimal
         allocations: list[Allocation]
         reason: str
@@ -267,14 +319,16 @@ class Strippenkaart(Aggregate):
         ]
 
     def record_monthly_credits(
-        self, until: datetime, actor: str, expires_after_months: int | None
+        self, until: datetime, actor: str, expires_after_months: Callable[[datetime], int | None]
     ) -> list[CreditBlock]:
-        """Credit every month due by ``until`` that is not yet credited, each at its due moment."""
+        """Credit every month due by ``until`` that is not yet credited, each at its due moment,
+        expiring after the number of months in force at that moment (None: never)."""
         recorded = []
         for due in self.monthly_credits_due(until):
             expires_at = None
-            if expires_after_months is not None:
-                expires_at = monthly.add_months(due.due_at, expires_after_months)
+            months = expires_after_months(due.due_at)
+            if months is not None:
+                expires_at = monthly.add_months(due.due_at, months)
             reference = MONTHLY_PREFIX + due.period
             self.credit(reference, MONTHLY, due.amount, actor, due.due_at, expires_at)
             recorded.append(self.blocks[reference])
@@ -305,56 +359,113 @@ class Strippenkaart(Aggregate):
             written_off.append(WriteOff(block.reference, amount, expired_at))
         return written_off
 
-    def allocate(self, amount: Decimal, at: datetime) -> list[Allocation]:
-        """Which blocks would pay ``amount`` at ``at``: as much as they hold, in order."""
-        usable = sorted(
-            (block for block in self.blocks.values() if block.usable_at(at)),
-            key=CreditBlock.order_key,
-        )
+    def allocate(
+        self, amount: Decimal, at: datetime, recorded_at: datetime | None = None
+    ) -> list[Allocation]:
+        """Which blocks would pay ``amount`` for work at ``at``, as much as they hold, in order.
+
+        First the blocks in force at ``at``. With ``recorded_at`` (the ``later-credit`` policy),
+        and if the card had credit in force at ``at`` at all, then blocks credited after ``at``
+        that are in force at ``recorded_at``, each booked at its own start: the first moment it
+        could pay. A block's remainder now is what it can give at
+        any moment from its booking on (its remainder only falls over effective time).
+        """
         allocations: list[Allocation] = []
         outstanding = amount
-        for block in usable:
+        for block, moment in self._candidates(at, recorded_at):
             if outstanding <= ZERO:
                 break
             taken = min(block.remaining, outstanding)
-            allocations.append({"reference": block.reference, "amount": taken})
+            allocations.append({"reference": block.reference, "amount": taken, "booked_at": moment})
             outstanding -= taken
         return allocations
 
-    def debit(self, ticket: str, amount: Decimal, actor: str, effective_at: datetime) -> list[Allocation]:
-        """Pay as much of ``amount`` as the card holds at ``effective_at``; say from which blocks."""
-        allocations = self.allocate(amount, effective_at)
-        paid = sum((a["amount"] for a in allocations), ZERO)
-        if paid > ZERO:
+    def in_force_at(self, at: datetime) -> bool:
+        """Whether any credit was in force at ``at`` (used up or not): work before the card was
+        bought, or after all its credit expired, is work the card never could pay."""
+        return any(
+            block.effective_at <= at and (block.expires_at is None or at < block.expires_at)
+            for block in self.blocks.values()
+        )
+
+    def _candidates(self, at: datetime, recorded_at: datetime | None) -> list[tuple[CreditBlock, datetime]]:
+        ordered = sorted(self.blocks.values(), key=CreditBlock.order_key)
+        candidates = [(block, at) for block in ordered if block.usable_at(at)]
+        if recorded_at is not None and self.in_force_at(at):
+            candidates += [
+                (block, block.effective_at)
+                for block in ordered
+                if block.effective_at > at and block.usable_at(recorded_at)
+            ]
+        return candidates
+
+    def debit(
+        self, ticket: str, entry: str, allocations: list[Allocation], actor: str, work_at: datetime
+    ) -> None:
+        """Pay what ``allocations`` (from :meth:`allocate`) say: one event per booking moment."""
+        for moment, group in by_booking(allocations, work_at):
+            paid = sum((a["amount"] for a in group), ZERO)
             self._debited(
                 ticket=ticket,
+                entry=entry,
+                work_at=work_at,
                 amount=paid,
-                allocations=allocations,
+                allocations=group,
                 balance_after=self.balance - paid,
                 actor=actor,
-                effective_at=effective_at,
+                effective_at=moment,
             )
+
+    def pay(
+        self, ticket: str, amount: Decimal, actor: str, at: datetime, entry: str | None = None
+    ) -> list[Allocation]:
+        """Pay as much of ``amount`` as the blocks in force at ``at`` hold; say from which blocks."""
+        allocations = self.allocate(amount, at)
+        self.debit(ticket, entry if entry is not None else ticket, allocations, actor, at)
         return allocations
 
     def reverse_debit(
         self,
         ticket: str,
+        entry: str,
         allocations: list[Allocation],
+        work_at: datetime,
         reason: str,
+        note: str | None,
         actor: str,
-        effective_at: datetime,
+        decided_at: datetime,
     ) -> None:
-        """Give back exactly what a debit took, block by block."""
-        amount = sum((a["amount"] for a in allocations), ZERO)
-        self._debit_reversed(
-            ticket=ticket,
-            amount=amount,
-            allocations=allocations,
-            reason=reason,
-            balance_after=self.balance + amount,
-            actor=actor,
-            effective_at=effective_at,
-        )
+        """Give back exactly what a debit took, block by block, at the moments it was taken."""
+        for moment, group in by_booking(allocations, work_at):
+            amount = sum((a["amount"] for a in group), ZERO)
+            self._debit_reversed(
+                ticket=ticket,
+                entry=entry,
+                amount=amount,
+                allocations=group,
+                reason=reason,
+                note=note,
+                decided_at=decided_at,
+                balance_after=self.balance + amount,
+                actor=actor,
+                effective_at=moment,
+            )
+
+    def write_off_restored(
+        self, references: list[str], until: datetime, grace: timedelta, actor: str
+    ) -> None:
+        """Credit given back to a block that has expired is written off again, visibly, at its expiry:
+        never resurrected. Only blocks whose grace has passed at ``until`` (else the tick will)."""
+        for block, expired_at in self.expired_blocks(until, grace):
+            if block.reference in references:
+                amount = block.remaining
+                self._expired(
+                    reference=block.reference,
+                    amount=amount,
+                    balance_after=self.balance - amount,
+                    actor=actor,
+                    effective_at=expired_at,
+                )
 
     # --- mutators: replayed on every load, so they only apply and re-check ---------------------
 
@@ -385,6 +496,8 @@ class Strippenkaart(Aggregate):
     def _debited(
         self,
         ticket: str,
+        entry: str,
+        work_at: datetime,
         amount: Decimal,
         allocations: list[Allocation],
         balance_after: Decimal,
@@ -394,6 +507,8 @@ class Strippenkaart(Aggregate):
         for allocation in allocations:
             block = self.blocks[allocation["reference"]]
             block.remaining -= allocation["amount"]
+            if block.last_booked_at is None or block.last_booked_at < effective_at:
+                block.last_booked_at = effective_at
             if block.remaining < ZERO:
                 msg = f"block {block.reference!r} went below zero on ticket {ticket!r}"
                 raise LedgerInvariantError(msg)
@@ -404,9 +519,12 @@ class Strippenkaart(Aggregate):
     def _debit_reversed(
         self,
         ticket: str,
+        entry: str,
         amount: Decimal,
         allocations: list[Allocation],
         reason: str,
+        note: str | None,
+        decided_at: datetime,
         balance_after: Decimal,
         actor: str,
         effective_at: datetime,

@@ -39,6 +39,7 @@ def run_demo(_: Ledger | None, args: argparse.Namespace, out: Output) -> int:
                 hours="4",
                 rate="125.00",
                 description="RFC: new VPN profile for the sales team",
+                kind="rfc",
             )
             balance = ledger.balance("voorbeeld-bv")
     if args.json:

@@ -59,7 +59,11 @@ def customer_slug(value: object, field: str = "customer") -> str:
 
 def parse_reference(value: object, info: ValidationInfo) -> str:
     """A ticket, order or invoice reference: one line of printable text without spaces at the ends."""
-    field = _field(info)
+    return reference(value, _field(info))
+
+
+def reference(value: object, field: str) -> str:
+    """:func:`parse_reference` outside a model."""
     text = _text(value, field, REFERENCE_LENGTH_MAX, required=True)
     if "\n" in text or "\t" in text:
         raise InvalidInputError(field, "must be a single line")

@@ -10,8 +10,8 @@ type        columns (optional ones in brackets)
 customer    name, account_manager
 purchase    amount, [currency], reference
 top-up      amount, reference
-work        ticket, hours, [rate], [description], [kind], [component]
-reversal    ticket, reason
+work        ticket, hours, kind, [entry], [engineer], [rate], [description], [component]
+reversal    [ticket], [entry], reason, [note]
 ==========  ===========================================================================
 
 Unknown columns are refused. Each row becomes the same command model the CLI and the library
@@ -88,8 +88,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "customer": ("name", "account_manager"),
     "purchase": ("amount", "currency", "reference"),
     "top-up": ("amount", "reference"),
-    "work": ("ticket", "hours", "rate", "description", "kind", "component"),
-    "reversal": ("ticket", "reason"),
+    "work": ("ticket", "hours", "rate", "description", "kind", "component", "entry", "engineer"),
+    "reversal": ("ticket", "reason", "entry", "note"),
 }
 KNOWN_COLUMNS = COMMON_COLUMNS + tuple(
     dict.fromkeys(column for columns in COLUMNS.values() for column in columns)
@@ -280,7 +280,7 @@ def _run_batch(
 
 
 def _entry_id(command: LogWork) -> UUID:
-    return WorkEntry.create_id(command.customer, command.ticket)
+    return WorkEntry.create_id(command.customer, command.ticket, command.entry)
 
 
 def _apply(app: LedgerApplication, command: Command, now: datetime, calendar: WorkingCalendar) -> bool:

@@ -67,6 +67,10 @@ def _as_ledger_error(error: ValidationError) -> InvalidInputError:
     if isinstance(original, InvalidInputError):
         return original
     field = ".".join(str(part) for part in first["loc"]) or "input"
+    if first["type"] == "missing":
+        return InvalidInputError(field, "is required")
+    if first["type"] == "enum":
+        return InvalidInputError(field, f"{first['input']!r} is not one of {first['ctx']['expected']}")
     return InvalidInputError(field, first["msg"].lower())
 
 
@@ -126,12 +130,33 @@ class Tick(Command):
 
 
 class LogWork(Command):
+    """Hours on a ticket. ``entry`` is the time entry's own id and idempotency key (per customer);
+    without it the ticket is the key (one entry per ticket). ``engineer`` did the work; ``actor``
+    recorded it. ``kind`` has no default: support forgotten as such must not reach the card."""
+
     customer: Slug
     ticket: Reference
+    entry: Reference | None = None
+    engineer: Name | None = None
     hours: Hours
     rate: Rate | None = None
     description: OptionalText = ""
-    kind: WorkKind = WorkKind.RFC
+    kind: WorkKind | None = None
+
+    @model_validator(mode="after")
+    def _kind_given(self) -> Self:
+        if self.kind is None:
+            choices = ", ".join(kind.value for kind in WorkKind)
+            raise InvalidInputError("kind", f"is required: one of {choices}")
+        return self
+
+    @property
+    def work_kind(self) -> WorkKind:
+        """The kind, which validation made sure is given."""
+        if self.kind is None:
+            raise InvalidInputError("kind", "is required")
+        return self.kind
+
     component: Label | None = None
     role: Label | None = None
     source: WorkSource = WorkSource.API
@@ -146,9 +171,20 @@ class LogWork(Command):
 
 
 class ReverseWork(Command):
+    """Reverse one entry, named by ``entry`` or by ``ticket``. ``at`` is when the reversal was
+    decided; it takes effect at the entry's own time. ``reason`` is internal, ``note`` for the customer."""
+
     customer: Slug
-    ticket: Reference
+    ticket: Reference | None = None
+    entry: Reference | None = None
     reason: RequiredText
+    note: OptionalText | None = None
+
+    @model_validator(mode="after")
+    def _names_an_entry(self) -> Self:
+        if self.ticket is None and self.entry is None:
+            raise InvalidInputError("entry", "name the entry to reverse: --entry ID or --ticket REF")
+        return self
 
 
 class ContractCommand(Command):

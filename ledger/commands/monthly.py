@@ -14,6 +14,7 @@ from ledger.aggregates.strippenkaart import Strippenkaart
 from ledger.commands.application import retrying
 from ledger.commands.clock_index import newly_indexed
 from ledger.commands.results import MonthlyPlanResult
+from ledger.commands.settings import monthly_expiry_reader
 from ledger.domain import monthly
 from ledger.domain.money import format_money
 from ledger.errors import CurrencyMismatchError, InvalidInputError, NoCardError
@@ -23,15 +24,12 @@ if TYPE_CHECKING:
 
     from ledger.commands.application import LedgerApplication
     from ledger.commands.models import ChangeMonthlyPlan, SetMonthlyPlan, StopMonthlyPlan
-    from ledger.config import StrippenkaartSettings
 
 PlanDecision = Callable[[Strippenkaart], bool]
 """Applies one plan decision to the card; False when it was recorded before (nothing new)."""
 
 
-def set_monthly_plan(
-    app: LedgerApplication, command: SetMonthlyPlan, now: datetime, rules: StrippenkaartSettings
-) -> MonthlyPlanResult:
+def set_monthly_plan(app: LedgerApplication, command: SetMonthlyPlan, now: datetime) -> MonthlyPlanResult:
     """Buy a monthly amount; opens the card when the customer has none yet."""
     start = monthly.day_start(command.start if command.start is not None else now)
     until = monthly.day_start(command.until) if command.until is not None else None
@@ -57,11 +55,11 @@ def set_monthly_plan(
     def decide(card: Strippenkaart) -> bool:
         return card.set_monthly_plan(command.amount, day, start, until, command.actor)
 
-    return _run(app, "set", open_card, decide, start, command.actor, now, rules)
+    return _run(app, "set", open_card, decide, start, command.actor, now)
 
 
 def change_monthly_plan(
-    app: LedgerApplication, command: ChangeMonthlyPlan, now: datetime, rules: StrippenkaartSettings
+    app: LedgerApplication, command: ChangeMonthlyPlan, now: datetime
 ) -> MonthlyPlanResult:
     """A new monthly amount from a date on; months before it keep theirs."""
     start = monthly.day_start(command.start)
@@ -69,21 +67,17 @@ def change_monthly_plan(
     def decide(card: Strippenkaart) -> bool:
         return card.change_monthly_plan(command.amount, start, command.actor)
 
-    return _run(
-        app, "change", _existing_card(app, command.customer), decide, start, command.actor, now, rules
-    )
+    return _run(app, "change", _existing_card(app, command.customer), decide, start, command.actor, now)
 
 
-def stop_monthly_plan(
-    app: LedgerApplication, command: StopMonthlyPlan, now: datetime, rules: StrippenkaartSettings
-) -> MonthlyPlanResult:
+def stop_monthly_plan(app: LedgerApplication, command: StopMonthlyPlan, now: datetime) -> MonthlyPlanResult:
     """No monthly credit from a date on."""
     start = monthly.day_start(command.start)
 
     def decide(card: Strippenkaart) -> bool:
         return card.stop_monthly_plan(start, command.actor)
 
-    return _run(app, "stop", _existing_card(app, command.customer), decide, start, command.actor, now, rules)
+    return _run(app, "stop", _existing_card(app, command.customer), decide, start, command.actor, now)
 
 
 def _existing_card(app: LedgerApplication, customer: str) -> Callable[[], Strippenkaart]:
@@ -105,7 +99,6 @@ def _run(
     start: datetime,
     actor: str,
     now: datetime,
-    rules: StrippenkaartSettings,
 ) -> MonthlyPlanResult:
     """Load, decide, credit the months already due, save (with the clock index entry) — retried on races."""
 
@@ -113,7 +106,7 @@ def _run(
         card = load()
         needed_before = card.needs_clock
         changed = decide(card)
-        credits = card.record_monthly_credits(now, actor, rules.monthly_credit_expires_after_months)
+        credits = card.record_monthly_credits(now, actor, monthly_expiry_reader(app))
         if changed or credits:
             index = newly_indexed(
                 app,

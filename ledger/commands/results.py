@@ -93,6 +93,8 @@ class WorkResult(JsonResult):
     derivation: dict[str, Any]
     duplicate: bool
     reversed: bool
+    entry: str = ""
+    engineer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,10 @@ class ReversalResult(JsonResult):
     balance: Decimal
     reason: str
     duplicate: bool
+    entry: str = ""
+    note: str | None = None
+    effective_at: datetime | None = None
+    written_off: Decimal = Decimal("0.00")
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, cast
 
 from eventsourcing.persistence import IntegrityError
 
@@ -17,6 +19,7 @@ from ledger.domain.time import EARLIEST
 if TYPE_CHECKING:
     from ledger.commands.application import LedgerApplication
     from ledger.config import LedgerSettings
+    from ledger.domain.calendar import WorkingCalendar
 
 SEED_ACTOR = "LEDGER_CONFIG"
 
@@ -71,7 +74,7 @@ def set_setting(
     canonical = canonical_value(spec.key, value)
 
     def attempt() -> SettingResult:
-        settings = book(app) or DatedSettings(actor=actor)
+        settings = book(app) or DatedSettings(actor=actor, effective_at=effective_from)
         changed = settings.set(spec.key, canonical, actor, effective_from)
         if changed or settings.version == 1:
             app.save(settings)
@@ -85,6 +88,22 @@ def value_at(app: LedgerApplication, key: str, at: datetime) -> object:
     settings = book(app)
     text = settings.value_at(key, at) if settings is not None else SPECS[key].default
     return SPECS[key].parse(text)
+
+
+def calendar_at(app: LedgerApplication, base: WorkingCalendar, at: datetime) -> WorkingCalendar:
+    """The working calendar in force at ``at``: the country's holidays, the provider's closing days
+    and the holidays it works on, as the dated settings say then."""
+    from ledger.domain import settings as keys
+
+    closing = value_at(app, keys.CALENDAR_CLOSING_DAYS, at)
+    working = value_at(app, keys.CALENDAR_WORKING_HOLIDAYS, at)
+    if not closing and not working and not base.extra_closing_days:
+        return base
+    return dataclasses.replace(
+        base,
+        extra_closing_days=frozenset((day, "closing day") for day in cast("tuple[date, ...]", closing)),
+        working_holidays=frozenset(cast("tuple[date, ...]", working)),
+    )
 
 
 def settings_at(app: LedgerApplication, at: datetime) -> list[SettingView]:
@@ -108,7 +127,7 @@ def seed_from_config(app: LedgerApplication, config: LedgerSettings) -> None:
     seeds = config_seeds(config)
     if not seeds or book(app) is not None:
         return
-    settings = DatedSettings(actor=SEED_ACTOR)
+    settings = DatedSettings(actor=SEED_ACTOR, effective_at=EARLIEST)
     for key, value in seeds.items():
         settings.set(key, value, SEED_ACTOR, EARLIEST)
     with contextlib.suppress(IntegrityError):  # another process seeded (or set) first: its history stands
@@ -132,3 +151,20 @@ def config_seeds(config: LedgerSettings) -> dict[str, str]:
         for key, value in candidates.items()
         if canonical_value(key, value) != SPECS[key].default
     }
+
+
+def monthly_expiry_reader(app: LedgerApplication) -> Callable[[datetime], int | None]:
+    """For each month's credit, the expiry (in months) in force at its due moment."""
+    from ledger.domain.settings import MONTHLY_CREDIT_EXPIRY
+
+    def months(due_at: datetime) -> int | None:
+        return cast("int | None", value_at(app, MONTHLY_CREDIT_EXPIRY, due_at))
+
+    return months
+
+
+def expiry_grace(app: LedgerApplication, at: datetime) -> timedelta:
+    """How long write-offs wait for late work, as in force at ``at``."""
+    from ledger.domain.settings import EXPIRY_GRACE_DAYS
+
+    return timedelta(days=cast("int", value_at(app, EXPIRY_GRACE_DAYS, at)))

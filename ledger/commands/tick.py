@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -27,17 +26,17 @@ from ledger.aggregates.strippenkaart import Strippenkaart
 from ledger.commands.application import retrying
 from ledger.commands.clock_index import ClockIndex
 from ledger.commands.results import TickItem, TickResult
+from ledger.commands.settings import expiry_grace, monthly_expiry_reader
 from ledger.domain.time import EARLIEST, start_of_day
 from ledger.errors import InvalidInputError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-    from datetime import datetime
+    from collections.abc import Callable, Sequence
+    from datetime import datetime, timedelta
     from uuid import UUID
 
     from ledger.commands.application import LedgerApplication
     from ledger.commands.models import Tick
-    from ledger.config import StrippenkaartSettings
 
 CLOCK_ACTOR = "clock"
 """Who records what the clock finds due, unless the caller names someone."""
@@ -66,7 +65,7 @@ class MonthlyCredits:
     kind = MONTHLY_CREDIT
     aggregate_type = Strippenkaart
 
-    def __init__(self, expires_after_months: int | None) -> None:
+    def __init__(self, expires_after_months: Callable[[datetime], int | None]) -> None:
         self.expires_after_months = expires_after_months
 
     def record_due(self, aggregate: Strippenkaart, until: datetime, actor: str) -> list[TickItem]:
@@ -83,13 +82,13 @@ class ExpiryWriteOffs:
     kind = EXPIRY_WRITE_OFF
     aggregate_type = Strippenkaart
 
-    def __init__(self, grace: timedelta) -> None:
+    def __init__(self, grace: Callable[[datetime], timedelta]) -> None:
         self.grace = grace
 
     def record_due(self, aggregate: Strippenkaart, until: datetime, actor: str) -> list[TickItem]:
         return [
             TickItem(self.kind, aggregate.customer, w.reference, w.amount, w.expired_at)
-            for w in aggregate.write_off_expired(until, self.grace, actor)
+            for w in aggregate.write_off_expired(until, self.grace(until), actor)
         ]
 
 
@@ -125,11 +124,12 @@ class GrantExpiries:
         return items
 
 
-def default_producers(rules: StrippenkaartSettings) -> list[DueFactProducer]:
-    """The clock's producers, in the order they run on an aggregate: credit first, then expire."""
+def default_producers(app: LedgerApplication) -> list[DueFactProducer]:
+    """The clock's producers, in the order they run on an aggregate: credit first, then expire.
+    Monthly expiry and the write-off grace are the dated settings in force (never process config)."""
     return [
-        MonthlyCredits(rules.monthly_credit_expires_after_months),
-        ExpiryWriteOffs(timedelta(days=rules.expiry_grace_days)),
+        MonthlyCredits(monthly_expiry_reader(app)),
+        ExpiryWriteOffs(functools.partial(expiry_grace, app)),
         EvaluationsDue(),
         GrantExpiries(),
     ]

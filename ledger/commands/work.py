@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ledger.aggregates.rate_card import rate_quote, rounding_quote
-from ledger.aggregates.work_entry import WorkEntry
+from ledger.aggregates.settings import DatedSettings
+from ledger.aggregates.strippenkaart import booked_at
+from ledger.aggregates.ticket import Ticket
+from ledger.aggregates.work_entry import RATE_GIVEN, WorkEntry
 from ledger.commands.application import retrying
 from ledger.commands.clock import effective_time
 from ledger.commands.entitlements import entitlements_at, rate_card_of, work_log_reads
 from ledger.commands.results import ReversalResult, WorkResult
+from ledger.commands.settings import calendar_at, expiry_grace
+from ledger.commands.settings import value_at as settings_value
 from ledger.domain.calendar import WorkingCalendar
 from ledger.domain.money import DEFAULT_CURRENCY, cost, format_money
 from ledger.domain.payer import Entitlements, WorkFacts, resolve_coverage, settle
-from ledger.errors import UnknownWorkEntryError
+from ledger.domain.settings import LATE_WORK_POLICY, LATER_CREDIT
+from ledger.domain.time import date_of
+from ledger.errors import InvalidInputError, ReferenceConflictError, UnknownWorkEntryError
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from ledger.aggregates.rate_card import RateCard
     from ledger.aggregates.strippenkaart import Strippenkaart
     from ledger.commands.application import LedgerApplication
@@ -31,34 +37,75 @@ ZERO = Decimal("0.00")
 def log_work(
     app: LedgerApplication, command: LogWork, now: datetime, calendar: WorkingCalendar | None = None
 ) -> WorkResult:
-    """Record work once per ticket; a repeat returns the original figures and writes nothing.
+    """Record one time entry; a repeat of its key returns the original figures and writes nothing,
+    a repeat with other figures is refused (ReferenceConflictError naming what differs).
 
     The work is judged by what was in force at its effective time: the contract's channel, the
-    beheerpack covering its component, the rate and rounding on the rate card.
+    beheerpack covering its component, the rate and rounding on the rate card. The card pays in the
+    one money timeline (see :mod:`ledger.aggregates.strippenkaart`).
     """
     at = effective_time(command.at, now)
     calendar = calendar if calendar is not None else WorkingCalendar()
+    key = command.entry if command.entry is not None else command.ticket
 
     def attempt() -> WorkResult:
-        entry_id = WorkEntry.create_id(command.customer, command.ticket)
-        with app.prefetched([entry_id, *work_log_reads(command.customer)], creates=[entry_id]):
+        entry_id = WorkEntry.create_id(command.customer, command.ticket, command.entry)
+        reads = [entry_id, *work_log_reads(command.customer), DatedSettings.create_id()]
+        with app.prefetched(reads, creates=[entry_id]):
             existing = app.get_or_none(entry_id, WorkEntry)
             if existing is not None:
+                _refuse_other_figures(existing, command, key)
                 return work_result(existing, duplicate=True)
             card = app.card(command.customer)
             if card is None:  # a card is only ever opened for a registered customer
                 app.customer(command.customer)
-            entitlements = entitlements_at(app, command.customer, command.component, at, calendar)
+            in_force = calendar_at(app, calendar, at)
+            entitlements = entitlements_at(app, command.customer, command.component, at, in_force)
             pricing = _price(command, rate_card_of(app, command.customer), at)
-            entry = _record(command, entitlements, pricing, card, at)
-            # Saved inside the block, so that the card, lent by the block, stays cached.
+            policy = settings_value(app, LATE_WORK_POLICY, at)
+            entry = _record(
+                command, key, entitlements, pricing, card, at, now if policy == LATER_CREDIT else None
+            )
+            saved: list[Any] = [entry]
             if entry.card_paid > ZERO and card is not None:
-                app.save(entry, card)
-            else:
-                app.save(entry)
+                saved.append(card)
+            if key != command.ticket:
+                saved.append(_indexed(app, command, key, at))
+            # Saved inside the block, so that the card, lent by the block, stays cached.
+            app.save(*saved)
             return work_result(entry, duplicate=False)
 
     return retrying(attempt)
+
+
+def _indexed(app: LedgerApplication, command: LogWork, entry: str, at: datetime) -> Ticket:
+    """The ticket's index of entries, with this one added."""
+    ticket_id = Ticket.create_id(command.customer, command.ticket)
+    index = app.get_or_none(ticket_id, Ticket) or Ticket(command.customer, command.ticket, command.actor, at)
+    index.add(entry, command.actor, at)
+    return index
+
+
+def _refuse_other_figures(existing: WorkEntry, command: LogWork, key: str) -> None:
+    """Same key, same figures: a repeat. Same key, other figures: refused, naming what differs."""
+    figures: dict[str, object] = {
+        "ticket": command.ticket,
+        "hours": command.hours,
+        "rate": command.rate,
+        "kind": command.work_kind.value,
+        "component": command.component,
+        "role": command.role,
+        "focus": command.focus,
+    }
+    if command.at is not None:
+        figures["at"] = command.at
+    if command.engineer is not None:
+        figures["engineer"] = command.engineer
+    differing = existing.differences(figures)
+    if differing:
+        field = "entry" if command.entry is not None else "ticket"
+        detail = f"an entry with other {', '.join(differing)} (give the new entry its own --entry id)"
+        raise ReferenceConflictError(field, key, detail)
 
 
 @dataclass(frozen=True)
@@ -74,7 +121,7 @@ class Pricing:
 
 def _price(command: LogWork, rate_card: RateCard | None, at: datetime) -> Pricing:
     if command.rate is not None:
-        rate, rate_source = command.rate, "rate given on the entry (overrides the rate card)"
+        rate, rate_source = command.rate, RATE_GIVEN
     else:
         quote = rate_quote(rate_card, at, command.role)
         rate, rate_source = quote.rate, quote.source
@@ -91,24 +138,36 @@ def _price(command: LogWork, rate_card: RateCard | None, at: datetime) -> Pricin
 
 def _record(
     command: LogWork,
+    key: str,
     entitlements: Entitlements,
     pricing: Pricing,
     card: Strippenkaart | None,
     at: datetime,
+    recorded_at: datetime | None,
 ) -> WorkEntry:
-    coverage = resolve_coverage(WorkFacts(command.kind, command.component, command.focus), entitlements)
+    """Decide the payer and, when the card pays, debit it in the money timeline.
+
+    ``recorded_at`` (the ``later-credit`` policy) lets credit in force now pay what the credit of
+    the work's own time no longer can; None (``strict``) invoices that rest.
+    """
+    coverage = resolve_coverage(WorkFacts(command.work_kind, command.component, command.focus), entitlements)
+    planned: list[dict[str, Any]] = []
     available = None
     if card is not None and coverage is None:
-        available = sum((a["amount"] for a in card.allocate(pricing.amount, at)), ZERO)
+        planned = card.allocate(pricing.amount, at, recorded_at)
+        available = sum((a["amount"] for a in planned), ZERO)
     decision = settle(pricing.amount, coverage=coverage, card_available=available)
-    allocations: list[dict[str, Any]] = []
-    if card is not None and decision.card_pays > ZERO:
-        allocations = card.debit(command.ticket, decision.card_pays, command.actor, at)
+    reason = decision.reason
+    if card is not None and coverage is None:
+        reason = card_reason(card, pricing.amount, planned, at)
+        card.debit(command.ticket, key, planned, command.actor, at)
     return WorkEntry(
         customer=command.customer,
         ticket=command.ticket,
+        entry=key,
+        engineer=command.engineer,
         description=command.description,
-        kind=command.kind.value,
+        kind=command.work_kind.value,
         component=command.component,
         role=command.role,
         hours=command.hours,
@@ -119,16 +178,56 @@ def _record(
         amount=pricing.amount,
         currency=card.currency if card is not None else DEFAULT_CURRENCY,
         payer=decision.payer.value,
-        payer_reason=decision.reason,
+        payer_reason=reason,
         entitlements=_entitlements_json(entitlements, command.focus),
         card_paid=decision.card_pays,
         invoiceable=decision.invoiceable,
-        allocations=allocations,
+        allocations=planned,
         card_balance_after=card.balance if card is not None else None,
         source=command.source.value,
         actor=command.actor,
         effective_at=at,
     )
+
+
+def card_reason(card: Strippenkaart, amount: Decimal, planned: list[dict[str, Any]], at: datetime) -> str:
+    """Why the card paid what it paid, in words a customer accepts (DOMAIN rule 9)."""
+    uncovered = "not covered by a servicedesk contract, beheerpack or on-site engagement"
+    day = date_of(at)
+    own = sum((a["amount"] for a in planned if a["booked_at"] == at), ZERO)
+    later = [a for a in planned if a["booked_at"] != at]
+    paid = own + sum((a["amount"] for a in later), ZERO)
+    if own == amount:
+        return f"{uncovered}: paid from the strippenkaart, no invoice"
+    in_force_then = card.in_force_at(at)
+    used_since = any(
+        block.last_booked_at is not None and block.last_booked_at > at
+        for block in card.blocks.values()
+        if block.effective_at <= at
+    )
+    if in_force_then and not used_since and not later:
+        rest = amount - own
+        if own == ZERO:
+            return f"{uncovered}; the strippenkaart credit in force on {day} is used up: invoiceable"
+        return (
+            f"{uncovered}: the strippenkaart paid {format_money(own)} of "
+            f"{format_money(amount)}; {format_money(rest)} is invoiceable (overage)"
+        )
+    parts = []
+    if in_force_then and used_since:
+        paid_then = f" (it paid {format_money(own)})" if own > ZERO else ""
+        parts.append(f"credit in force on {day} was used by later work recorded earlier{paid_then}")
+    elif in_force_then:
+        parts.append(f"credit in force on {day} paid {format_money(own)}")
+    else:
+        parts.append(f"no strippenkaart credit was in force on {day}")
+    parts.extend(
+        f"{format_money(a['amount'])} paid from {a['reference']} credited {date_of(a['booked_at'])}"
+        for a in later
+    )
+    rest = amount - paid
+    parts.append(f"{format_money(rest)} is invoiceable" if rest > ZERO else "no invoice")
+    return f"{uncovered}: " + "; ".join(parts)
 
 
 def _entitlements_json(entitlements: Entitlements, focus: str | None) -> dict[str, Any]:
@@ -146,30 +245,80 @@ def _entitlements_json(entitlements: Entitlements, focus: str | None) -> dict[st
     }
 
 
-def reverse_work(app: LedgerApplication, command: ReverseWork, now: datetime) -> ReversalResult:
-    """Undo a work entry: the card gets back exactly what it paid; reversing twice does nothing."""
-    at = effective_time(command.at, now)
+def find_entry(app: LedgerApplication, customer: str, ticket: str | None, entry: str | None) -> WorkEntry:
+    """The entry named by its own key, or by its ticket (refused when the ticket has several)."""
+    app.customer(customer)
+    if entry is not None:
+        found = app.get_or_none(WorkEntry.create_id(customer, ticket or "", entry), WorkEntry)
+        if found is None and ticket is None:  # an entry keyed by its ticket, named by that key
+            found = app.get_or_none(WorkEntry.create_id(customer, entry), WorkEntry)
+        if found is None or (ticket is not None and found.ticket != ticket):
+            raise UnknownWorkEntryError(customer, entry)
+        return found
+    assert ticket is not None
+    entries = ticket_entries(app, customer, ticket)
+    if not entries:
+        raise UnknownWorkEntryError(customer, ticket)
+    if len(entries) > 1:
+        keys = ", ".join(e.entry for e in entries[:10])
+        msg = f"ticket {ticket!r} has {len(entries)} entries ({keys}); name one with --entry"
+        raise InvalidInputError("entry", msg)
+    return entries[0]
+
+
+def ticket_entries(app: LedgerApplication, customer: str, ticket: str) -> list[WorkEntry]:
+    """Every time entry on a ticket: the one keyed by the ticket, then those with their own ids."""
+    found: list[WorkEntry] = []
+    keyed_by_ticket = app.get_or_none(WorkEntry.create_id(customer, ticket), WorkEntry)
+    if keyed_by_ticket is not None:
+        found.append(keyed_by_ticket)
+    index = app.get_or_none(Ticket.create_id(customer, ticket), Ticket)
+    for key in index.entries if index is not None else []:  # entries with their own ids
+        entry = app.get_or_none(WorkEntry.create_id(customer, ticket, key), WorkEntry)
+        if entry is not None:
+            found.append(entry)
+    return found
+
+
+def reverse_work(
+    app: LedgerApplication, command: ReverseWork, now: datetime, grace: timedelta | None = None
+) -> ReversalResult:
+    """Undo a work entry at its own time: the card gets back exactly what it paid, where and when
+    it paid it; credit given back to a block that has since expired is written off again."""
+    decided_at = effective_time(command.at, now)
 
     def attempt() -> ReversalResult:
-        app.customer(command.customer)
-        entry_id = WorkEntry.create_id(command.customer, command.ticket)
-        entry = app.get_or_none(entry_id, WorkEntry)
-        if entry is None:
-            raise UnknownWorkEntryError(command.customer, command.ticket)
+        entry = find_entry(app, command.customer, command.ticket, command.entry)
         card = app.card(command.customer)
-        if not entry.reverse(command.reason, command.actor, at):
-            return _reversal_result(entry, card, duplicate=True)
+        if not entry.reverse(command.reason, command.note, command.actor, decided_at):
+            return _reversal_result(entry, card, ZERO, duplicate=True)
+        written_off = ZERO
         if entry.card_paid > ZERO and card is not None:
-            card.reverse_debit(entry.ticket, entry.allocations, command.reason, command.actor, at)
+            expired_before = card.expired
+            card.reverse_debit(
+                entry.ticket,
+                entry.entry,
+                entry.allocations,
+                entry.effective_at,
+                command.reason,
+                command.note,
+                command.actor,
+                decided_at,
+            )
+            wait = grace if grace is not None else expiry_grace(app, now)
+            card.write_off_restored([a["reference"] for a in entry.allocations], now, wait, command.actor)
+            written_off = card.expired - expired_before
             app.save(entry, card)
         else:
             app.save(entry)
-        return _reversal_result(entry, card, duplicate=False)
+        return _reversal_result(entry, card, written_off, duplicate=False)
 
     return retrying(attempt)
 
 
-def _reversal_result(entry: WorkEntry, card: Strippenkaart | None, *, duplicate: bool) -> ReversalResult:
+def _reversal_result(
+    entry: WorkEntry, card: Strippenkaart | None, written_off: Decimal, *, duplicate: bool
+) -> ReversalResult:
     return ReversalResult(
         customer=entry.customer,
         ticket=entry.ticket,
@@ -178,6 +327,10 @@ def _reversal_result(entry: WorkEntry, card: Strippenkaart | None, *, duplicate:
         balance=card.balance if card is not None else ZERO,
         reason=entry.reversal_reason or "",
         duplicate=duplicate,
+        entry=entry.entry,
+        note=entry.reversal_note,
+        effective_at=entry.effective_at,
+        written_off=written_off,
     )
 
 
@@ -202,7 +355,14 @@ def derivation(entry: WorkEntry) -> dict[str, Any]:
         "reason": entry.payer_reason,
         "card_paid": entry.card_paid,
         "invoiceable": entry.invoiceable,
-        "blocks": [{"reference": a["reference"], "amount": a["amount"]} for a in entry.allocations],
+        "blocks": [
+            {
+                "reference": a["reference"],
+                "amount": a["amount"],
+                "booked_at": booked_at(a, entry.effective_at),
+            }
+            for a in entry.allocations
+        ],
         "steps": [
             f"hours given: {format_money(entry.hours)} h",
             f"rounding: {entry.rounding}",
@@ -237,4 +397,6 @@ def work_result(entry: WorkEntry, *, duplicate: bool) -> WorkResult:
         derivation=derivation(entry),
         duplicate=duplicate,
         reversed=entry.reversed,
+        entry=entry.entry,
+        engineer=entry.engineer,
     )

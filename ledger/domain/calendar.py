@@ -47,6 +47,8 @@ class WorkingCalendar:
     subdivision: str | None = None
     extra_closing_days: frozenset[tuple[date, str]] = frozenset()
     language: str = "en_US"
+    working_holidays: frozenset[date] = frozenset()
+    """Public holidays on which the provider works (e.g. Good Friday): working days after all."""
 
     def __post_init__(self) -> None:
         _validate(self.country, self.subdivision, self.language)
@@ -90,7 +92,7 @@ class WorkingCalendar:
             msg = "closure_reason takes a date; convert the datetime to Europe/Amsterdam first"
             raise TypeError(msg)
         holiday = _holidays(self.country, self.subdivision, self.language, day.year).get(day)
-        if holiday is not None:
+        if holiday is not None and day not in self.working_holidays:
             return holiday
         for closed, name in self.extra_closing_days:
             if closed == day:

@@ -33,8 +33,9 @@ from eventsourcing.utils import get_topic
 from ledger.aggregates.customer import Customer
 from ledger.aggregates.settings import DatedSettings
 from ledger.aggregates.statement_book import StatementBook
-from ledger.aggregates.strippenkaart import Strippenkaart
+from ledger.aggregates.strippenkaart import Strippenkaart, booked_at
 from ledger.aggregates.work_entry import WorkEntry
+from ledger.domain.time import date_of
 from ledger.projections.base import LedgerProjection
 from ledger.projections.sql import PostgresView, ProjectionInvariantError, SQLiteView, SqlView
 
@@ -50,6 +51,8 @@ COVERED = "covered"
 INVOICED = "invoiced"
 """Work the card did not pay at all: it is invoiced separately; the card's balance does not move."""
 REVERSAL = "reversal"
+LATER_CREDIT = "later-credit"
+"""A work line for late work's part paid from credit bought after it, at its booking moment."""
 COVERING_PAYERS = ("servicedesk-contract", "beheerpack", "onsite")
 STATEMENT_SETTING_PREFIXES = ("sender.", "statements.")
 
@@ -287,6 +290,14 @@ class StatementsSql(StatementsView, SqlView):
             owner = customer if customer is not None else self._owner(cursor, card_id)
             self._insert(cursor, owner, line, tracking.notification_id)
             self._move(cursor, owner, blocks, tracking.notification_id)
+            if line.section == CREDIT and card_id is not None:
+                # A purchase recorded later but effective earlier: the card holds credit since then.
+                at = self.to_db_instant(line.at)
+                self.execute(
+                    cursor,
+                    "UPDATE {cards} SET opened_at = %s WHERE card_id = %s AND opened_at > %s",
+                    (at, str(card_id), at),
+                )
 
     def add_unpaid_work(self, entry_id: UUID, customer: str, line: CardLine, tracking: Tracking) -> None:
         with self.transaction(commit=True) as cursor:
@@ -311,8 +322,8 @@ class StatementsSql(StatementsView, SqlView):
                 self.execute(
                     cursor,
                     "SELECT * FROM {lines} WHERE customer = %s AND reference = %s AND section = %s "
-                    "AND kind <> %s ORDER BY notification_id DESC",
-                    (owner, reversal.ticket, WORK, REVERSAL),
+                    "AND kind = %s ORDER BY notification_id DESC",
+                    (owner, reversal.ticket, WORK, WORK),
                 )
             else:
                 self.execute(
@@ -328,6 +339,13 @@ class StatementsSql(StatementsView, SqlView):
                 msg = f"statements: reversal of ticket {reversal.ticket!r}, which the card never paid"
                 raise ProjectionInvariantError(msg)
             owner = str(work["customer"])
+            self.execute(
+                cursor,
+                "SELECT COUNT(*) AS parts FROM {lines} WHERE customer = %s AND reference = %s "
+                "AND section = %s AND kind = %s AND notification_id > %s",
+                (owner, work["reference"], work["section"], REVERSAL, work["notification_id"]),
+            )
+            first_part = int(cursor.fetchone()["parts"]) == 0  # later parts: money only, no hours again
             hours = self.from_db_decimal(work["hours"])
             line = CardLine(
                 tracking.notification_id,
@@ -336,8 +354,8 @@ class StatementsSql(StatementsView, SqlView):
                 reversal.at,
                 work["reference"],
                 reversal.note,
-                -hours,
-                self.from_db_decimal(work["rate"]),
+                -hours if first_part else None,
+                self.from_db_decimal(work["rate"]) if first_part else None,
                 reversal.amount,
                 ZERO,
             )
@@ -639,10 +657,26 @@ class StatementsProjection(LedgerProjection[StatementsView]):
 
     @apply.register(Strippenkaart.Debited)
     def _debited(self, event: Strippenkaart.Debited, tracking: Tracking) -> None:
-        """Only which blocks paid (for the forecast's expiring credit): the line is the work entry's."""
-        self.view.move_blocks(
-            event.originator_id, _allocations(event.allocations, -1, event.effective_at), tracking
+        """Which blocks paid (for the forecast's expiring credit); a line only for late work's part
+        paid from later credit, at the moment it was booked (``description``: the work's date).
+        The part paid at the work's own time is on the work entry's line."""
+        blocks = _allocations(event.allocations, -1, event.effective_at)
+        if event.effective_at == event.work_at:
+            self.view.move_blocks(event.originator_id, blocks, tracking)
+            return
+        line = CardLine(
+            tracking.notification_id,
+            WORK,
+            LATER_CREDIT,
+            event.effective_at,
+            event.ticket,
+            date_of(event.work_at),
+            None,
+            None,
+            -event.amount,
+            ZERO,
         )
+        self.view.add_line(event.originator_id, None, line, tracking, blocks)
 
     @apply.register(Strippenkaart.MonthlyPlanSet)
     def _plan_set(self, event: Strippenkaart.MonthlyPlanSet, tracking: Tracking) -> None:
@@ -666,6 +700,16 @@ class StatementsProjection(LedgerProjection[StatementsView]):
                 event.originator_id, event.customer, _unpaid_line(event, tracking), tracking
             )
             return
+        # What the card paid at the work's own time; late work's part paid from later credit is
+        # a line of its own at the moment it was booked (see ``_debited``).
+        own = sum(
+            (
+                a["amount"]
+                for a in event.allocations
+                if booked_at(a, event.effective_at) == event.effective_at
+            ),
+            ZERO,
+        )
         line = CardLine(
             tracking.notification_id,
             WORK,
@@ -675,7 +719,7 @@ class StatementsProjection(LedgerProjection[StatementsView]):
             event.description,
             event.billed_hours,
             event.rate,
-            -event.card_paid,
+            -own,
             event.invoiceable,
         )
         self.view.add_line(None, event.customer, line, tracking)

@@ -74,12 +74,13 @@ class WorkRecordsView(TrackingRecorder, ABC):
         self,
         card_id: UUID,
         ticket: str,
+        entry: str,
         at: datetime,
         reason: str,
         balance_after: Decimal,
         tracking: Tracking,
     ) -> None:
-        """Flag the ticket's line reversed and add the mirroring reversal line."""
+        """Flag the entry's line reversed and add the mirroring reversal line."""
 
     @abstractmethod
     def records(self, customer: str | None = None, month: str | None = None) -> list[WorkRecord]:
@@ -136,6 +137,7 @@ class WorkRecordsSql(WorkRecordsView, SqlView):
         self,
         card_id: UUID,
         ticket: str,
+        entry: str,
         at: datetime,
         reason: str,
         balance_after: Decimal,
@@ -148,10 +150,25 @@ class WorkRecordsSql(WorkRecordsView, SqlView):
                 "SELECT * FROM {lines} WHERE card_id = %s AND ticket = %s AND line = %s",
                 (str(card_id), ticket, WORK),
             )
-            row = cursor.fetchone()
+            # The entry's own line: a ticket may carry many entries, each its own line.
+            rows = [
+                r
+                for r in cursor.fetchall()
+                if r["line_id"] == str(WorkEntry.create_id(r["customer"], ticket, entry))
+            ]
+            row = rows[0] if rows else None
             if row is None:
-                msg = f"work_records: reversal of ticket {ticket!r}, which the card never paid"
+                msg = f"work_records: reversal of entry {entry!r} ({ticket!r}), which the card never paid"
                 raise ProjectionInvariantError(msg)
+            mirror_id = f"{row['line_id']}:reversal"
+            self.execute(cursor, "SELECT line_id FROM {lines} WHERE line_id = %s", (mirror_id,))
+            if cursor.fetchone() is not None:  # a further part of the same reversal (another booking moment)
+                self.execute(
+                    cursor,
+                    "UPDATE {lines} SET balance_after = %s WHERE line_id = %s",
+                    (self.to_db_decimal(balance_after), mirror_id),
+                )
+                return
             original = self._record(row)
             self.execute(
                 cursor, "UPDATE {lines} SET reversed = %s WHERE line_id = %s", (True, row["line_id"])
@@ -170,7 +187,7 @@ class WorkRecordsSql(WorkRecordsView, SqlView):
                 balance_after=balance_after,
                 reversed=False,
             )
-            self._insert(cursor, f"{row['line_id']}:reversal", tracking.notification_id, card_id, mirror)
+            self._insert(cursor, mirror_id, tracking.notification_id, card_id, mirror)
 
     def records(self, customer: str | None = None, month: str | None = None) -> list[WorkRecord]:
         conditions, params = [], []
@@ -255,5 +272,11 @@ class WorkRecordsProjection(LedgerProjection[WorkRecordsView]):
     @apply.register(Strippenkaart.DebitReversed)
     def _debit_reversed(self, event: Strippenkaart.DebitReversed, tracking: Tracking) -> None:
         self.view.record_reversal(
-            event.originator_id, event.ticket, event.effective_at, event.reason, event.balance_after, tracking
+            event.originator_id,
+            event.ticket,
+            event.entry,
+            event.effective_at,
+            event.reason,
+            event.balance_after,
+            tracking,
         )

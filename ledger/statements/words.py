@@ -57,6 +57,7 @@ LABELS: dict[str, dict[str, str]] = {
         "balance_after": "saldo",
         "correction": "Correctie",
         "correction_of": "Correctie op {reference}",
+        "later_credit": "Betaald uit later gekocht tegoed, voor werk van {day}",
         "purchase": "Aankoop",
         "top-up": "Opwaardering",
         "monthly": "Maandtegoed {month}",
@@ -121,6 +122,7 @@ LABELS: dict[str, dict[str, str]] = {
         "balance_after": "balance",
         "correction": "Correction",
         "correction_of": "Correction of {reference}",
+        "later_credit": "Paid from credit bought later, for work on {day}",
         "purchase": "Purchase",
         "top-up": "Top-up",
         "monthly": "Monthly credit {month}",
@@ -228,6 +230,8 @@ class Words:
         """What a customer reads for a line: never an internal reason."""
         if line.kind == "reversal":
             return line.description or self["correction_of"].format(reference=line.reference)
+        if line.kind == "later-credit":  # the description holds the work's own date
+            return self["later_credit"].format(day=self.day(line.description))
         if line.section == "credit":
             return self.credit_label(line.kind, line.reference)
         if line.section == "other":

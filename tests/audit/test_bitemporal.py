@@ -33,7 +33,7 @@ def known_now() -> datetime:
 def acme(ledger: Ledger) -> Ledger:
     ledger.add_customer("acme", name="Acme B.V.", account_manager="Anna", at="2026-01-02")
     ledger.buy_card("acme", amount="1000.00", reference="O-1", at="2026-01-05")
-    ledger.log_work("acme", ticket="T-1", hours="2", at="2026-01-06T10:00+01:00")  # €250.00
+    ledger.log_work("acme", kind="rfc", ticket="T-1", hours="2", at="2026-01-06T10:00+01:00")  # €250.00
     return ledger
 
 
@@ -45,7 +45,7 @@ def figures(balance: object) -> tuple[Decimal, Decimal, Decimal]:
 def test_backdated_correction_changes_as_of_but_not_as_known_before(acme: Ledger) -> None:
     before_correction = known_now()
     # Recorded now, effective in January: a late work entry and a reversal of T-1.
-    acme.log_work("acme", ticket="T-2", hours="1", at="2026-01-07T09:00+01:00")  # €125.00
+    acme.log_work("acme", kind="rfc", ticket="T-2", hours="1", at="2026-01-07T09:00+01:00")  # €125.00
     acme.reverse_work("acme", ticket="T-1", reason="billed to the wrong card", at="2026-01-10")
 
     # As of February: now T-2 counts and T-1 is given back ...
@@ -60,11 +60,12 @@ def test_backdated_correction_changes_as_of_but_not_as_known_before(acme: Ledger
         Decimal("250.00"),
         Decimal("750.00"),
     )
-    # Between the late entry's effective time and the reversal's, both debits were in effect.
+    # The reversal undoes T-1 where it stood (6 Jan), whenever it was decided: as of 8 Jan only
+    # the late T-2 is in effect (one money timeline: a correction never leaves a window of both).
     assert figures(acme.balance("acme", as_of="2026-01-08")) == (
         Decimal("1000.00"),
-        Decimal("375.00"),
-        Decimal("625.00"),
+        Decimal("125.00"),
+        Decimal("875.00"),
     )
     assert figures(acme.balance("acme", as_of="2026-01-08", as_known_at=before_correction))[2] == Decimal(
         "750.00"

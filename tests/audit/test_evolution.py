@@ -58,7 +58,7 @@ def test_old_history_replays_with_the_new_field_defaulted(old_log: Ledger) -> No
 
 
 def test_old_and_new_entries_side_by_side(old_log: Ledger, clock: FakeClock) -> None:
-    old_log.log_work("acme", ticket="RFC-4", hours="1", at="2026-01-12")
+    old_log.log_work("acme", kind="rfc", ticket="RFC-4", hours="1", at="2026-01-12")
     sources = {
         row.data["ticket"]: row.data["source"]
         for row in old_log.export_events(customer="acme")
@@ -94,7 +94,10 @@ def test_a_version_1_snapshot_is_upcast_too(old_log: Ledger) -> None:
 def test_new_entries_say_where_they_came_from(old_log: Ledger, store_url: str) -> None:
     from ledger.cli import main
 
-    assert main(["--db", store_url, "work", "log", "acme", "--ticket", "RFC-5", "--hours", "1"]) == 0
+    assert (
+        main(["--db", store_url, "work", "log", "acme", "--kind", "rfc", "--ticket", "RFC-5", "--hours", "1"])
+        == 0
+    )
     entry = old_log.app.get_or_none(WorkEntry.create_id("acme", "RFC-5"), WorkEntry)
     assert entry is not None
     assert entry.source == "cli"

@@ -22,8 +22,8 @@ def history(ledger: Ledger, clock: FakeClock) -> Ledger:
     ledger.add_customer("globex", name="Globex", account_manager="Bram", at="2026-01-02")
     ledger.buy_card("acme", amount="5000.00", reference="O-1", at="2026-01-05")
     ledger.buy_card("globex", amount="300.00", reference="G-1", at="2026-01-05")
-    ledger.log_work("acme", ticket="RFC-1", hours="4", rate="125.00", at="2026-01-06T10:00+01:00")
-    ledger.log_work("globex", ticket="G-7", hours="1", at="2026-01-06T11:00+01:00")
+    ledger.log_work("acme", kind="rfc", ticket="RFC-1", hours="4", rate="125.00", at="2026-01-06T10:00+01:00")
+    ledger.log_work("globex", kind="rfc", ticket="G-7", hours="1", at="2026-01-06T11:00+01:00")
     clock.advance(days=1)
     ledger.reverse_work("acme", ticket="RFC-1", reason="wrong customer", at="2026-01-07T09:00+01:00")
     return ledger

@@ -25,7 +25,7 @@ AT = datetime(2026, 1, 8, 9, 0, tzinfo=UTC)
 def acme(ledger: Ledger, clock: FakeClock) -> Ledger:
     ledger.add_customer("acme", name="Acme B.V.", account_manager="Anna", at="2026-01-02")
     ledger.buy_card("acme", amount="1000.00", reference="O-1", at="2026-01-05")
-    ledger.log_work("acme", ticket="T-1", hours="2", at="2026-01-06T10:00+01:00")
+    ledger.log_work("acme", kind="rfc", ticket="T-1", hours="2", at="2026-01-06T10:00+01:00")
     return ledger
 
 

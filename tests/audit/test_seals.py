@@ -20,8 +20,8 @@ KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 def history(ledger: Ledger, clock: FakeClock) -> Ledger:
     ledger.add_customer("acme", name="Acme B.V.", account_manager="Anna", at="2026-01-02")
     ledger.buy_card("acme", amount="1000.00", reference="O-1", at="2026-01-05")
-    ledger.log_work("acme", ticket="T-1", hours="2", at="2026-01-06T10:00+01:00")
-    ledger.log_work("acme", ticket="T-2", hours="1", at="2026-01-06T11:00+01:00")
+    ledger.log_work("acme", kind="rfc", ticket="T-1", hours="2", at="2026-01-06T10:00+01:00")
+    ledger.log_work("acme", kind="rfc", ticket="T-2", hours="1", at="2026-01-06T11:00+01:00")
     clock.advance(hours=1)
     ledger.reverse_work("acme", ticket="T-2", reason="duplicate of T-1")
     return ledger
@@ -47,7 +47,7 @@ def test_clean_log_verifies_and_seal_covers_everything(history: Ledger) -> None:
     )
     assert report.seals.unsealed_records == 0  # the seal's own events come after it, by design
     assert report.warnings == []
-    history.log_work("acme", ticket="T-3", hours="1", at="2026-01-07")
+    history.log_work("acme", kind="rfc", ticket="T-3", hours="1", at="2026-01-07")
     assert history.verify().seals.unsealed_records == 2  # the entry and its debit
     assert report.invariants.cards == 1
 
@@ -55,7 +55,7 @@ def test_clean_log_verifies_and_seal_covers_everything(history: Ledger) -> None:
 def test_seals_are_incremental_and_continue_the_chain(history: Ledger) -> None:
     first = history.seal()
     assert history.seal().seals == 0  # only seal events are new: nothing is written
-    history.log_work("acme", ticket="T-3", hours="1", at="2026-01-07")
+    history.log_work("acme", kind="rfc", ticket="T-3", hours="1", at="2026-01-07")
     second = history.seal()
     assert first.to_position is not None
     assert second.from_position == first.to_position + 1
@@ -94,7 +94,7 @@ def test_tampering_is_caught_at_its_position(history: Ledger, raw: RawLog, kind:
 
 def test_verify_rehashes_old_seals_too(history: Ledger, raw: RawLog) -> None:
     history.seal()
-    history.log_work("acme", ticket="T-3", hours="1", at="2026-01-07")
+    history.log_work("acme", kind="rfc", ticket="T-3", hours="1", at="2026-01-07")
     history.seal()
     raw.alter(2)  # covered by the first seal only
     report = history.verify()
@@ -104,7 +104,7 @@ def test_verify_rehashes_old_seals_too(history: Ledger, raw: RawLog) -> None:
 
 def test_a_rewritten_seal_is_caught_by_the_next(history: Ledger, raw: RawLog) -> None:
     first = history.seal()
-    history.log_work("acme", ticket="T-3", hours="1", at="2026-01-07")
+    history.log_work("acme", kind="rfc", ticket="T-3", hours="1", at="2026-01-07")
     history.seal()
     assert first.to_position is not None
     seal_position = first.to_position + 2  # after the records: the chain's opening, then the seal

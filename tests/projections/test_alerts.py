@@ -29,7 +29,12 @@ def acme(ledger: Ledger) -> Ledger:
 
 def work(ledger: Ledger, ticket: str, hours: str, day: str, **extra: str) -> None:
     ledger.log_work(
-        "acme", ticket=ticket, hours=hours, rate="100.00", at=f"2026-02-{day}T10:00+01:00", **extra
+        "acme",
+        ticket=ticket,
+        hours=hours,
+        rate="100.00",
+        at=f"2026-02-{day}T10:00+01:00",
+        **({"kind": "rfc"} | extra),
     )
 
 
@@ -195,7 +200,21 @@ def test_cli_alerts_json_ack_and_unknown_id(store_url: str, capsys: pytest.Captu
         ("customer", "add", "acme", "--name", "Acme B.V.", "--account-manager", "Anna", "--at", "2026-01-01"),
         ("customer", "threshold", "acme", "--amount", "250.00", "--at", "2026-01-01"),
         ("card", "buy", "acme", "--amount", "1000.00", "--reference", "O-1", "--at", "2026-02-01"),
-        ("work", "log", "acme", "--ticket", "T-1", "--hours", "6", "--rate", "125.00", "--at", "2026-02-02"),
+        (
+            "work",
+            "log",
+            "acme",
+            "--kind",
+            "rfc",
+            "--ticket",
+            "T-1",
+            "--hours",
+            "6",
+            "--rate",
+            "125.00",
+            "--at",
+            "2026-02-02",
+        ),
     )
     for argv in setup:
         assert run(store_url, capsys, *argv)[0] == 0

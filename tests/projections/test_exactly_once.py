@@ -30,7 +30,7 @@ def workload(ledger: Ledger, tickets: range, prefix: str = "T") -> None:
     ledger.buy_card("acme", amount="1000.00", reference="O-acme")
     for number in tickets:
         slug = "acme" if number % 3 else "beta"
-        ledger.log_work(slug, ticket=f"{prefix}-{number}", hours="1.25", rate="110.00")
+        ledger.log_work(slug, kind="rfc", ticket=f"{prefix}-{number}", hours="1.25", rate="110.00")
         if number % 5 == 0:
             ledger.reverse_work(slug, ticket=f"{prefix}-{number}", reason="logged twice")
         if number % 7 == 0:
@@ -228,7 +228,7 @@ def test_rebuild_while_a_runner_runs_loses_nothing(postgres_url: str) -> None:
 
 def test_aggregate_and_view_agree_after_a_busy_day(busy: Ledger, clock: FakeClock) -> None:
     clock.advance(days=1)
-    busy.log_work("acme", ticket="LAST", hours="2", rate="125.00")
+    busy.log_work("acme", kind="rfc", ticket="LAST", hours="2", rate="125.00")
     [acme] = [row for row in busy.report_balances() if row.customer == "acme"]
     assert acme.balance == busy.balance("acme").balance
     assert acme.balance >= Decimal("0.00")

@@ -73,7 +73,13 @@ def play(ledger: Ledger, clock: FakeClock, operations: list[tuple[Any, ...]]) ->
                 ticket = f"T-{number}"
                 at = clock.now - timedelta(days=days_back)
                 ledger.log_work(
-                    slug, ticket=ticket, hours=worked, rate=hourly, at=at, description=f"job {number}"
+                    slug,
+                    kind="rfc",
+                    ticket=ticket,
+                    hours=worked,
+                    rate=hourly,
+                    at=at,
+                    description=f"job {number}",
                 )
                 tickets[slug].append(ticket)
             elif kind == "reverse":

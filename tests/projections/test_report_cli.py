@@ -43,11 +43,51 @@ def cli(store_url: str, capsys: pytest.CaptureFixture[str]) -> Cli:
     )
     runner.ok("customer", "add", "beta", "--name", "Beta", "--account-manager", "Bram", "--at", "2026-01-01")
     runner.ok("card", "buy", "acme", "--amount", "5000.00", "--reference", "ORDER-1", "--at", "2026-02-01")
-    runner.ok("work", "log", "acme", "--ticket", "RFC-1", "--hours", "4", "--rate", "125.00",
-              "--description", "VPN, sales team", "--at", "2026-02-03T10:00+01:00")  # fmt: skip
-    runner.ok("work", "log", "acme", "--ticket", "RFC-2", "--hours", "0.1", "--rate", "99.99",
-              "--at", "2026-02-04T10:00+01:00")  # fmt: skip
-    runner.ok("work", "log", "beta", "--ticket", "B-1", "--hours", "2", "--at", "2026-02-05T10:00+01:00")
+    runner.ok(
+        "work",
+        "log",
+        "acme",
+        "--kind",
+        "rfc",
+        "--ticket",
+        "RFC-1",
+        "--hours",
+        "4",
+        "--rate",
+        "125.00",
+        "--description",
+        "VPN, sales team",
+        "--at",
+        "2026-02-03T10:00+01:00",
+    )
+    runner.ok(
+        "work",
+        "log",
+        "acme",
+        "--kind",
+        "rfc",
+        "--ticket",
+        "RFC-2",
+        "--hours",
+        "0.1",
+        "--rate",
+        "99.99",
+        "--at",
+        "2026-02-04T10:00+01:00",
+    )
+    runner.ok(
+        "work",
+        "log",
+        "beta",
+        "--kind",
+        "rfc",
+        "--ticket",
+        "B-1",
+        "--hours",
+        "2",
+        "--at",
+        "2026-02-05T10:00+01:00",
+    )
     return runner
 
 

@@ -25,7 +25,7 @@ def figures(ledger: Ledger, as_of: str | None = None) -> dict[str, tuple[Decimal
 
 def test_balances_read_their_writes_without_a_runner(acme: Ledger) -> None:
     assert figures(acme) == {"acme": (D("5000.00"), D("0.00"), D("5000.00"))}
-    acme.log_work("acme", ticket="RFC-1", hours="4", rate="125.00")
+    acme.log_work("acme", kind="rfc", ticket="RFC-1", hours="4", rate="125.00")
     assert figures(acme) == {"acme": (D("5000.00"), D("500.00"), D("4500.00"))}
     acme.top_up("acme", amount="100.00", reference="INV-7")
     assert figures(acme) == {"acme": (D("5100.00"), D("500.00"), D("4600.00"))}
@@ -35,10 +35,12 @@ def test_balances_read_their_writes_without_a_runner(acme: Ledger) -> None:
 
 
 def test_balances_as_of_sum_movements_by_effective_time(acme: Ledger) -> None:
-    acme.log_work("acme", ticket="RFC-1", hours="2", rate="100.00", at="2026-02-10T12:00:00+01:00")
+    acme.log_work(
+        "acme", kind="rfc", ticket="RFC-1", hours="2", rate="100.00", at="2026-02-10T12:00:00+01:00"
+    )
     acme.top_up("acme", amount="300.00", reference="INV-2", at="2026-02-20T09:00:00+01:00")
     # Recorded last, but effective first: as-of reports place it by its effective time.
-    acme.log_work("acme", ticket="RFC-0", hours="1", rate="50.00", at="2026-02-05T09:00:00+01:00")
+    acme.log_work("acme", kind="rfc", ticket="RFC-0", hours="1", rate="50.00", at="2026-02-05T09:00:00+01:00")
 
     assert figures(acme, "2026-02-02") == {}  # 00:00 Amsterdam: before the purchase at 10:00
     assert figures(acme, "2026-02-03") == {"acme": (D("5000.00"), D("0.00"), D("5000.00"))}
@@ -52,7 +54,7 @@ def test_balances_as_of_sum_movements_by_effective_time(acme: Ledger) -> None:
 
 
 def test_as_of_counts_a_reversal_from_its_own_effective_time(acme: Ledger) -> None:
-    acme.log_work("acme", ticket="RFC-1", hours="4", rate="125.00", at="2026-02-10")
+    acme.log_work("acme", kind="rfc", ticket="RFC-1", hours="4", rate="125.00", at="2026-02-10")
     acme.reverse_work("acme", ticket="RFC-1", reason="logged twice", at="2026-02-15")
     assert figures(acme, "2026-02-12")["acme"][2] == D("4500.00")
     assert figures(acme, "2026-02-16")["acme"] == (D("5000.00"), D("0.00"), D("5000.00"))
@@ -67,10 +69,18 @@ def test_bad_as_of_is_refused_naming_the_field(acme: Ledger) -> None:
 
 def test_work_records_show_card_paid_work_with_balance_after(acme: Ledger) -> None:
     acme.log_work(
-        "acme", ticket="RFC-1", hours="4", rate="125.00", description="VPN", at="2026-03-01T10:00+01:00"
+        "acme",
+        kind="rfc",
+        ticket="RFC-1",
+        hours="4",
+        rate="125.00",
+        description="VPN",
+        at="2026-03-01T10:00+01:00",
     )
-    acme.log_work("acme", ticket="RFC-2", hours="1.5", description="Mailbox", at="2026-03-02T08:00+01:00")
-    acme.log_work("acme", ticket="FEB-1", hours="1", at="2026-02-27T10:00+01:00")
+    acme.log_work(
+        "acme", kind="rfc", ticket="RFC-2", hours="1.5", description="Mailbox", at="2026-03-02T08:00+01:00"
+    )
+    acme.log_work("acme", kind="rfc", ticket="FEB-1", hours="1", at="2026-02-27T10:00+01:00")
 
     march = acme.work_records("acme", "2026-03")
     # balances in effective order, as on the statement: FEB-1, logged last, came first (125.00)
@@ -88,13 +98,13 @@ def test_work_records_show_card_paid_work_with_balance_after(acme: Ledger) -> No
 
 def test_month_is_the_amsterdam_month(acme: Ledger) -> None:
     # 2026-02-28T23:30Z is 00:30 on 1 March in Amsterdam.
-    acme.log_work("acme", ticket="LATE-1", hours="1", at="2026-02-28T23:30:00+00:00")
+    acme.log_work("acme", kind="rfc", ticket="LATE-1", hours="1", at="2026-02-28T23:30:00+00:00")
     assert [r.ticket for r in acme.work_records("acme", "2026-03")] == ["LATE-1"]
     assert acme.work_records("acme", "2026-02") == []
 
 
 def test_reversal_is_a_line_of_its_own_and_flags_the_original(acme: Ledger) -> None:
-    acme.log_work("acme", ticket="RFC-1", hours="4", rate="125.00", at="2026-02-25T10:00+01:00")
+    acme.log_work("acme", kind="rfc", ticket="RFC-1", hours="4", rate="125.00", at="2026-02-25T10:00+01:00")
     acme.reverse_work("acme", ticket="RFC-1", reason="wrong customer", at="2026-03-01T10:00+01:00")
 
     [work] = acme.work_records("acme", "2026-02")
@@ -114,9 +124,9 @@ def test_invoiceable_lines_hold_overage_and_work_without_card(ledger: Ledger) ->
     ledger.add_customer("acme", name="Acme", account_manager="Anna", at="2026-02-01")
     ledger.add_customer("beta", name="Beta", account_manager="Bram", at="2026-02-01")
     ledger.buy_card("acme", amount="200.00", reference="O-1", at="2026-02-01T09:00+01:00")
-    ledger.log_work("acme", ticket="BIG-1", hours="4", rate="125.00", at="2026-02-10T10:00+01:00")
-    ledger.log_work("beta", ticket="B-1", hours="2", rate="100.00", at="2026-02-11T10:00+01:00")
-    ledger.log_work("beta", ticket="B-2", hours="1", rate="100.00", at="2026-03-01T10:00+01:00")
+    ledger.log_work("acme", kind="rfc", ticket="BIG-1", hours="4", rate="125.00", at="2026-02-10T10:00+01:00")
+    ledger.log_work("beta", kind="rfc", ticket="B-1", hours="2", rate="100.00", at="2026-02-11T10:00+01:00")
+    ledger.log_work("beta", kind="rfc", ticket="B-2", hours="1", rate="100.00", at="2026-03-01T10:00+01:00")
 
     lines = ledger.invoiceable_lines("2026-02")
     assert [(x.customer, x.ticket, x.amount, x.invoiceable, x.payer) for x in lines] == [
@@ -136,7 +146,7 @@ def test_invoiceable_lines_hold_overage_and_work_without_card(ledger: Ledger) ->
 
 def test_reversal_voids_the_invoiceable_line(ledger: Ledger) -> None:
     ledger.add_customer("beta", name="Beta", account_manager="Bram", at="2026-02-01")
-    ledger.log_work("beta", ticket="B-1", hours="2", rate="100.00", at="2026-02-11T10:00+01:00")
+    ledger.log_work("beta", kind="rfc", ticket="B-1", hours="2", rate="100.00", at="2026-02-11T10:00+01:00")
     ledger.reverse_work("beta", ticket="B-1", reason="duplicate", at="2026-03-01T10:00+01:00")
 
     assert ledger.invoiceable_lines("2026-02") == []
@@ -159,6 +169,6 @@ def test_memory_store_has_the_same_views(clock: FakeClock) -> None:
     with Ledger.open("memory://", actor="tester", clock=clock) as ledger:
         ledger.add_customer("acme", name="Acme", account_manager="Anna")
         ledger.buy_card("acme", amount="100.00", reference="O-1")
-        ledger.log_work("acme", ticket="T-1", hours="1", rate="150.00")
+        ledger.log_work("acme", kind="rfc", ticket="T-1", hours="1", rate="150.00")
         assert figures(ledger) == {"acme": (D("100.00"), D("100.00"), D("0.00"))}
         assert [x.invoiceable for x in ledger.invoiceable_lines("2026-03")] == [D("50.00")]

@@ -26,13 +26,34 @@ def acme(ledger: Ledger, clock: FakeClock) -> Ledger:
     clock.now = APRIL
     ledger.add_customer("acme", name="Acme B.V.", account_manager="Anna", at="2026-01-01")
     ledger.buy_card("acme", amount="5000.00", reference="ORDER-1", at="2026-02-01")
-    ledger.log_work("acme", ticket="RFC-1", hours="4", rate="125.00", description="New VPN profile",
-                    at="2026-02-05T10:00+01:00")  # fmt: skip
-    ledger.log_work("acme", ticket="RFC-2", hours="6", rate="125.00", description="Mailbox migration",
-                    at="2026-03-03T10:00+01:00")  # fmt: skip
+    ledger.log_work(
+        "acme",
+        kind="rfc",
+        ticket="RFC-1",
+        hours="4",
+        rate="125.00",
+        description="New VPN profile",
+        at="2026-02-05T10:00+01:00",
+    )
+    ledger.log_work(
+        "acme",
+        kind="rfc",
+        ticket="RFC-2",
+        hours="6",
+        rate="125.00",
+        description="Mailbox migration",
+        at="2026-03-03T10:00+01:00",
+    )
     ledger.top_up("acme", amount="1000.00", reference="INV-7", at="2026-03-10")
-    ledger.log_work("acme", ticket="RFC-3", hours="2.5", rate="125.00", description="Firewall rule",
-                    at="2026-03-20T10:00+01:00")  # fmt: skip
+    ledger.log_work(
+        "acme",
+        kind="rfc",
+        ticket="RFC-3",
+        hours="2.5",
+        rate="125.00",
+        description="Firewall rule",
+        at="2026-03-20T10:00+01:00",
+    )
     ledger.reverse_work("acme", ticket="RFC-3", reason="logged twice", at="2026-03-21T10:00+01:00")
     return ledger
 
@@ -69,7 +90,9 @@ def test_regenerating_gives_the_same_bytes_even_after_a_late_entry_and_a_rebuild
     assert documents(acme, "2026-03") == issued
 
     clock.advance(days=3)  # someone logs work back-dated into March, after the statement was issued
-    acme.log_work("acme", ticket="RFC-LATE", hours="1", rate="125.00", at="2026-03-25T10:00+01:00")
+    acme.log_work(
+        "acme", kind="rfc", ticket="RFC-LATE", hours="1", rate="125.00", at="2026-03-25T10:00+01:00"
+    )
     assert documents(acme, "2026-03") == issued
     acme.rebuild_projection()
     assert documents(acme, "2026-03") == issued
@@ -95,7 +118,7 @@ def test_an_unissued_month_is_provisional_and_shows_what_is_known_now(acme: Ledg
         "PROVISIONAL STATEMENT MARCH 2026  [PROVISIONAL — not issued"
     )
     assert "PROVISIONAL — not issued" in render_html(provisional, "en")
-    acme.log_work("acme", ticket="RFC-4", hours="1", rate="125.00", at="2026-03-30T10:00+02:00")
+    acme.log_work("acme", kind="rfc", ticket="RFC-4", hours="1", rate="125.00", at="2026-03-30T10:00+02:00")
     assert acme.statement("acme", "2026-03").closing_balance == Decimal("4625.00")
 
 
@@ -171,8 +194,18 @@ def test_cli_statement_text_json_html_and_issue(
     assert data["forecast"]["outcome"] == "no-recent-use"
 
     page = tmp_path / "statement.html"
-    code, out, _ = run(store_url, capsys, "statement", "acme", "--month", "2026-03", "--format", "html",
-                       "--output", str(page))  # fmt: skip
+    code, out, _ = run(
+        store_url,
+        capsys,
+        "statement",
+        "acme",
+        "--month",
+        "2026-03",
+        "--format",
+        "html",
+        "--output",
+        str(page),
+    )
     assert (code, out) == (0, "")
     html = page.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>")

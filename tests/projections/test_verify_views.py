@@ -13,8 +13,8 @@ from tests.support import FakeClock
 def busy(ledger: Ledger, clock: FakeClock) -> Ledger:
     ledger.add_customer("acme", name="Acme", account_manager="Anna", at="2026-01-02")
     ledger.buy_card("acme", amount="300", reference="O-1", at="2026-01-05")
-    ledger.log_work("acme", ticket="T-1", hours="2", at="2026-01-06T10:00+01:00")
-    ledger.log_work("acme", ticket="T-2", hours="2", at="2026-01-07T10:00+01:00")  # overage
+    ledger.log_work("acme", kind="rfc", ticket="T-1", hours="2", at="2026-01-06T10:00+01:00")
+    ledger.log_work("acme", kind="rfc", ticket="T-2", hours="2", at="2026-01-07T10:00+01:00")  # overage
     ledger.reverse_work("acme", ticket="T-1", reason="wrong ticket", at="2026-01-08")
     ledger.report_balances()
     return ledger

@@ -49,13 +49,13 @@ def zeehaven(ledger: Ledger, clock: FakeClock) -> Ledger:
     ledger.buy_monthly("zeehaven", amount="750.00", day=1, start="2026-10-01")
     ledger.tick()  # October's monthly credit (and September's statement, ZEEHAVEN-2026-0001)
     ledger.log_work("zeehaven", ticket="RFC-8", hours="6", rate="125.00", description=LONG,
-                    at="2026-10-05T10:00+02:00")  # fmt: skip
+                    at="2026-10-05T10:00+02:00", kind="rfc")  # fmt: skip
     ledger.log_work("zeehaven", ticket="RFC-9", hours="2", rate="110.00", description="Firewall rule",
-                    at="2026-10-06T10:00+02:00")  # fmt: skip
+                    at="2026-10-06T10:00+02:00", kind="rfc")  # fmt: skip
     ledger.reverse_work("zeehaven", ticket="RFC-9", reason="verkeerde klant: hoort bij Dijkstra",
                         at="2026-10-07T10:00+02:00")  # fmt: skip
     ledger.log_work("zeehaven", ticket="RFC-10", hours="12", rate="125.00", description="Overage job",
-                    at="2026-10-20T10:00+02:00")  # fmt: skip
+                    at="2026-10-20T10:00+02:00", kind="rfc")  # fmt: skip
     ledger.log_work("zeehaven", ticket="SD-1", hours="2.5", kind="support", description="Printer",
                     at="2026-10-21T10:00+02:00")  # fmt: skip
     clock.now = datetime.fromisoformat("2026-11-05T09:00+01:00")
@@ -133,7 +133,7 @@ def test_the_forecast_counts_the_monthly_credit_and_shows_expiring_credit(
     ledger.buy_card("acme", amount="250.00", reference="O-1", at="2026-09-01", expires_at="2026-12-01")
     ledger.buy_monthly("acme", amount="750.00", day=1, start="2026-10-01")
     ledger.tick()
-    ledger.log_work("acme", ticket="RFC-1", hours="1", rate="125.00", at="2026-10-02T10:00+02:00")
+    ledger.log_work("acme", ticket="RFC-1", hours="1", rate="125.00", at="2026-10-02T10:00+02:00", kind="rfc")
     clock.now = datetime.fromisoformat("2026-11-10T09:00+01:00")
     ledger.tick()
     october = ledger.statement("acme", "2026-10")
@@ -153,7 +153,7 @@ def test_a_customer_without_a_card_gets_a_statement_of_covered_and_invoiced_work
     ledger.log_work("dijk", ticket="SD-4", hours="2.5", kind="support", description="Laptop",
                     at="2026-10-05T10:00+02:00")  # fmt: skip
     ledger.log_work("dijk", ticket="RFC-5", hours="1", rate="125.00", description="New user",
-                    at="2026-10-06T10:00+02:00")  # fmt: skip
+                    at="2026-10-06T10:00+02:00", kind="rfc")  # fmt: skip
     clock.now = datetime.fromisoformat("2026-11-05T09:00+01:00")
     issued = ledger.tick().statements
     assert issued == ("DIJK-2026-0001",)

@@ -54,10 +54,24 @@ def test_the_html_statement_renders_in_chromium(ledger: Ledger, clock: FakeClock
     clock.now = datetime.fromisoformat("2026-04-02T09:00+02:00")
     ledger.add_customer("acme", name="Acme B.V.", account_manager="Anna", at="2026-01-01")
     ledger.buy_card("acme", amount="5000.00", reference="ORDER-1", at="2026-02-01")
-    ledger.log_work("acme", ticket="RFC-2", hours="6", rate="125.00", description="Mailbox migration",
-                    at="2026-03-03T10:00+01:00")  # fmt: skip
-    ledger.log_work("acme", ticket="RFC-9", hours="3", rate="125.00", description="Printer <driver> & queue",
-                    at="2026-03-17T10:00+01:00")  # fmt: skip
+    ledger.log_work(
+        "acme",
+        kind="rfc",
+        ticket="RFC-2",
+        hours="6",
+        rate="125.00",
+        description="Mailbox migration",
+        at="2026-03-03T10:00+01:00",
+    )
+    ledger.log_work(
+        "acme",
+        kind="rfc",
+        ticket="RFC-9",
+        hours="3",
+        rate="125.00",
+        description="Printer <driver> & queue",
+        at="2026-03-17T10:00+01:00",
+    )
     statement = ledger.issue_statement("acme", "2026-03")
     page = tmp_path / "statement.html"
     page.write_text(render_html(statement), encoding="utf-8")

@@ -64,7 +64,7 @@ def play(ledger: Ledger, clock: FakeClock, operations: list[tuple[Any, ...]]) ->
             elif kind == "work":
                 slug, worked, back = args
                 at = clock.now - timedelta(days=back)
-                ledger.log_work(slug, ticket=f"T-{number}", hours=worked, rate="125.00", at=at)
+                ledger.log_work(slug, ticket=f"T-{number}", hours=worked, rate="125.00", at=at, kind="rfc")
                 tickets[slug].append(f"T-{number}")
             elif kind == "support":
                 slug, back = args

@@ -500,8 +500,11 @@ class StatementsSql(StatementsView, SqlView):
 
     # --- reads ------------------------------------------------------------------------------------
 
+    FIRST_LINE = "(SELECT MIN(l.effective_at) FROM {lines} l WHERE l.customer = c.customer) AS first_line "
     HOLDER = (
-        "SELECT c.customer, u.name, u.account_manager, c.currency, c.opened_at FROM {cards} c "
+        "SELECT c.customer, u.name, u.account_manager, c.currency, c.opened_at, "
+        + FIRST_LINE
+        + "FROM {cards} c "
         "JOIN {customers} u ON u.customer = c.customer "
     )
 
@@ -528,12 +531,18 @@ class StatementsSql(StatementsView, SqlView):
         return self._issued_record(rows[0]) if rows else None
 
     def _holder(self, row: Any, *, cardless: bool = False) -> CardHolder:
+        """A customer's statements start at the card's opening or the first line, whichever is
+        first (covered work before a card was bought is on statements too)."""
+        opened_at = self.from_db_instant(row["opened_at"])
+        first_line = (
+            None if cardless or row["first_line"] is None else self.from_db_instant(row["first_line"])
+        )
         return CardHolder(
             customer=row["customer"],
             name=row["name"],
             account_manager=row["account_manager"],
             currency=CARDLESS_CURRENCY if cardless else row["currency"],
-            opened_at=self.from_db_instant(row["opened_at"]),
+            opened_at=opened_at if first_line is None else min(opened_at, first_line),
             has_card=not cardless,
         )
 
@@ -577,6 +586,8 @@ class StatementsSql(StatementsView, SqlView):
         latest = "(SELECT MAX(i.month) FROM {issued} i WHERE i.customer = u.customer) AS latest "
         with_card = self.query(
             "SELECT c.customer, u.name, u.account_manager, c.currency, c.opened_at, "
+            + self.FIRST_LINE
+            + ", "
             + latest
             + "FROM {cards} c JOIN {customers} u ON u.customer = c.customer"
         )

@@ -110,18 +110,24 @@ def test_english_on_request_or_by_the_customer_s_setting(
 
 
 def test_a_late_reversal_is_a_correction_naming_its_period(zeehaven: Ledger, clock: FakeClock) -> None:
-    # back-dated into October, recorded after October's statement was issued
-    zeehaven.reverse_work("zeehaven", ticket="RFC-8", reason="dubbel geboekt (intern)", at="2026-10-25")
+    # decided after October's statement was issued; it gives back at the work's own time (October)
+    zeehaven.reverse_work(
+        "zeehaven", ticket="RFC-8", reason="dubbel geboekt (intern)", note="Dubbel geboekt; teruggezet"
+    )
+    zeehaven.reverse_work("zeehaven", ticket="RFC-10", reason="klant Dijkstra, niet Zeehaven")
     clock.now = datetime.fromisoformat("2026-12-04T09:00+01:00")
     zeehaven.tick()
     november = zeehaven.statement("zeehaven", "2026-11")
     assert november.opening_balance == zeehaven.statement("zeehaven", "2026-10").closing_balance
     text = plain(render_text(november))
     assert "Correcties op eerdere perioden" in text
-    assert "RFC-8 € 750,00 saldo € 750,00 Correctie op RFC-8 hoort bij oktober 2026" in text
+    assert "RFC-8 € 750,00 saldo € 750,00 Dubbel geboekt; teruggezet hoort bij oktober 2026" in text
+    assert "Correctie op RFC-10 hoort bij oktober 2026" in text  # no note: a neutral line
     assert "intern" not in text
+    assert "Dijkstra" not in text
     assert [(c.reference, c.period, c.amount) for c in november.corrections] == [
-        ("RFC-8", "2026-10", Decimal("750.00"))
+        ("RFC-8", "2026-10", Decimal("750.00")),
+        ("RFC-10", "2026-10", Decimal("1000.00")),
     ]
 
 

@@ -762,7 +762,7 @@ class Ledger:
     def entitlement(self, customer: str, *, at: When = None) -> EntitlementResult:
         """The support channel (servicedesk, emergency-line or none), tier and why, at ``at``."""
         moment = self._moment(at)
-        calendar = dated_settings.calendar_at(self.app, self.calendar, moment)
+        calendar = dated_settings.calendar_at(dated_settings.book(self.app), self.calendar, moment)
         return entitlements.entitlement(self.app, customer_slug(customer), moment, calendar)
 
     @_store_errors

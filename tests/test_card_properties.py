@@ -50,6 +50,7 @@ class CardMachine(RuleBasedStateMachine):
         self.ledger = Ledger.open(self.url, actor="prop", clock=self.clock)
         self.ledger.add_customer("acme", name="Acme", account_manager="Anna")
         self.model = Model()
+        self.figures: dict[str, tuple[Decimal, Decimal | None]] = {}
         self.has_card = False
 
     def teardown(self) -> None:
@@ -82,7 +83,13 @@ class CardMachine(RuleBasedStateMachine):
     @rule(ticket=tickets, worked=hours, rate=rates)
     def log(self, ticket: str, worked: Decimal, rate: Decimal | None) -> None:
         self.tick()
+        if ticket in self.figures and self.figures[ticket] != (worked, rate):
+            # The same key with other figures is refused, naming what differs; nothing is written.
+            with pytest.raises(ReferenceConflictError):
+                self.ledger.log_work("acme", kind="rfc", ticket=ticket, hours=worked, rate=rate)
+            return
         result = self.ledger.log_work("acme", kind="rfc", ticket=ticket, hours=worked, rate=rate)
+        self.figures[ticket] = (worked, rate)
         if ticket in self.model.work:
             assert result.duplicate
             paid, invoice, _ = self.model.work[ticket]

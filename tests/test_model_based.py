@@ -25,6 +25,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -33,7 +34,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from ledger import ContractInForceError, Ledger, NoContractInForceError
+from ledger import ContractInForceError, Ledger, NoContractInForceError, ReferenceConflictError
 from ledger.config import LedgerSettings
 from tests.support import START, FakeClock, event_count, examples
 
@@ -206,6 +207,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.ledger = Ledger.open(self.url, actor="model", clock=self.clock, settings=LedgerSettings())
         self.model: dict[str, Customer] = {}
         self.tickets = 0
+        self.sent: dict[tuple[str, str], dict[str, Any]] = {}
+        """What each work entry was sent with, to send it again."""
 
     def teardown(self) -> None:
         self.ledger.close()
@@ -346,16 +349,30 @@ class LedgerMachine(RuleBasedStateMachine):
         for reference, part in expected.taken:
             customer.blocks[reference].remaining -= part
         customer.work[ticket] = expected
+        self.sent[(slug, ticket)] = {
+            "hours": worked,
+            "rate": rate,
+            "kind": kind,
+            "component": component,
+            "at": at,
+        }
 
-    @rule(data=st.data(), worked=hours)
-    def work_sent_again(self, data: st.DataObject, worked: Decimal) -> None:
+    @rule(data=st.data(), same=st.booleans())
+    def work_sent_again(self, data: st.DataObject, same: bool) -> None:
         slug = self.pick(data)
         customer = self.model[slug]
         if not customer.work:
             return
         ticket = data.draw(st.sampled_from(sorted(customer.work)), label="ticket")
         before = event_count(self.ledger)
-        result = self.ledger.log_work(slug, kind="rfc", ticket=ticket, hours=worked)
+        figures = dict(self.sent[(slug, ticket)])
+        if not same:  # the same key with other figures: refused, nothing written
+            figures["hours"] = figures["hours"] + Decimal("0.01")
+            with pytest.raises(ReferenceConflictError, match="other hours"):
+                self.ledger.log_work(slug, ticket=ticket, **figures)
+            assert event_count(self.ledger) == before
+            return
+        result = self.ledger.log_work(slug, ticket=ticket, **figures)
         recorded = customer.work[ticket]
         assert result.duplicate
         assert (result.payer, result.debited, result.invoiceable) == (

@@ -21,7 +21,7 @@ dated before the expiry (the write-off is final; such work goes to invoice, like
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -344,10 +344,18 @@ class Strippenkaart(Aggregate):
             if block.expires_at is not None and block.expires_at + grace <= until and block.remaining > ZERO
         ]
 
-    def write_off_expired(self, until: datetime, grace: timedelta, actor: str) -> list[WriteOff]:
-        """Write off what is left on every block expired for longer than ``grace``."""
+    def write_off_expired(
+        self, until: datetime, grace: timedelta, actor: str, only: Collection[str] | None = None
+    ) -> list[WriteOff]:
+        """Write off what is left on every block (of ``only``, if given) expired for longer than ``grace``.
+
+        A reversal passes the blocks it gave money back to: credit restored to a block that has
+        expired is written off again at its expiry, visibly, never resurrected.
+        """
         written_off: list[WriteOff] = []
         for block, expired_at in self.expired_blocks(until, grace):
+            if only is not None and block.reference not in only:
+                continue
             amount = block.remaining
             self._expired(
                 reference=block.reference,
@@ -450,22 +458,6 @@ class Strippenkaart(Aggregate):
                 actor=actor,
                 effective_at=moment,
             )
-
-    def write_off_restored(
-        self, references: list[str], until: datetime, grace: timedelta, actor: str
-    ) -> None:
-        """Credit given back to a block that has expired is written off again, visibly, at its expiry:
-        never resurrected. Only blocks whose grace has passed at ``until`` (else the tick will)."""
-        for block, expired_at in self.expired_blocks(until, grace):
-            if block.reference in references:
-                amount = block.remaining
-                self._expired(
-                    reference=block.reference,
-                    amount=amount,
-                    balance_after=self.balance - amount,
-                    actor=actor,
-                    effective_at=expired_at,
-                )
 
     # --- mutators: replayed on every load, so they only apply and re-check ---------------------
 

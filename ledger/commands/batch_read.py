@@ -36,16 +36,17 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
-from eventsourcing.postgres import PostgresAggregateRecorder
 from eventsourcing.sqlite import SQLiteAggregateRecorder
 from eventsourcing.utils import retry
 
 from ledger.persistence.condition import ReadCondition
-from ledger.persistence.postgres import OneTripApplicationRecorder
 from ledger.persistence.sqlite import ConditionalSQLiteRecorder
+from ledger.persistence.which import conditional_on_postgres, on_postgres
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
+    from eventsourcing.postgres import PostgresAggregateRecorder
+
 
 WHOLE_HISTORY_EVENTS_MAX = 200
 """An aggregate not yet held is read whole in the batch query unless its history is longer."""
@@ -88,12 +89,14 @@ class BatchReader:
 
     @functools.cached_property
     def supported(self) -> bool:
-        return isinstance(self.app.recorder, SQLiteAggregateRecorder | PostgresAggregateRecorder)
+        recorder = self.app.recorder
+        return isinstance(recorder, SQLiteAggregateRecorder) or on_postgres(recorder)
 
     @functools.cached_property
     def conditional(self) -> bool:
         """Whether the store's recorder checks a read condition (the ledger's own recorders do)."""
-        return isinstance(self.app.recorder, OneTripApplicationRecorder | ConditionalSQLiteRecorder)
+        recorder = self.app.recorder
+        return isinstance(recorder, ConditionalSQLiteRecorder) or conditional_on_postgres(recorder)
 
     def _block(self) -> _Held | None:
         """This thread's state while a prefetched block is open; None outside one."""
@@ -246,7 +249,7 @@ class BatchReader:
         """The events after these versions, in one query."""
         recorder: Any = self.app.recorder
         newer: dict[UUID, list[StoredEvent]] = {}
-        if isinstance(recorder, PostgresAggregateRecorder):
+        if on_postgres(recorder):
             rows = _postgres_rows(recorder, versions)
         else:
             rows = _sqlite_rows(recorder, versions)

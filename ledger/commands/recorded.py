@@ -9,17 +9,18 @@ falls back to the repository.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from eventsourcing.postgres import PostgresAggregateRecorder
 from eventsourcing.sqlite import SQLiteAggregateRecorder
-from psycopg.sql import SQL, Identifier
+
+from ledger.persistence.which import on_postgres
 
 if TYPE_CHECKING:
     from collections.abc import Collection
     from uuid import UUID
 
     from eventsourcing.persistence import Recorder
+    from eventsourcing.postgres import PostgresAggregateRecorder
 
 IDS_PER_QUERY_MAX = 1000
 """Bound on the parameters of one query (SQLite allows 32,766; PostgreSQL takes an array)."""
@@ -34,8 +35,8 @@ def recorded_ids(recorder: Recorder, ids: Collection[UUID]) -> set[UUID] | None:
         return set()
     if isinstance(recorder, SQLiteAggregateRecorder):
         return _sqlite(recorder, ids)
-    if isinstance(recorder, PostgresAggregateRecorder):
-        return _postgres(recorder, ids)
+    if on_postgres(recorder):
+        return _postgres(cast("PostgresAggregateRecorder", recorder), ids)
     return None
 
 
@@ -50,6 +51,8 @@ def _sqlite(recorder: SQLiteAggregateRecorder, ids: Collection[UUID]) -> set[UUI
 
 
 def _postgres(recorder: PostgresAggregateRecorder, ids: Collection[UUID]) -> set[UUID]:
+    from psycopg.sql import SQL, Identifier
+
     statement = SQL(
         "SELECT DISTINCT originator_id FROM {schema}.{table} WHERE originator_id = ANY(%s)"
     ).format(schema=Identifier(recorder.datastore.schema), table=Identifier(recorder.events_table_name))

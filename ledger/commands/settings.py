@@ -85,23 +85,30 @@ def set_setting(
 
 def value_at(app: LedgerApplication, key: str, at: datetime) -> object:
     """The parsed value of ``key`` in force at ``at``."""
-    settings = book(app)
+    return in_force(book(app), key, at)
+
+
+def in_force(settings: DatedSettings | None, key: str, at: datetime) -> object:
+    """The parsed value of ``key`` in force at ``at`` in an already loaded settings history."""
     text = settings.value_at(key, at) if settings is not None else SPECS[key].default
     return SPECS[key].parse(text)
 
 
-def calendar_at(app: LedgerApplication, base: WorkingCalendar, at: datetime) -> WorkingCalendar:
+def calendar_at(settings: DatedSettings | None, base: WorkingCalendar, at: datetime) -> WorkingCalendar:
     """The working calendar in force at ``at``: the country's holidays, the provider's closing days
     and the holidays it works on, as the dated settings say then."""
     from ledger.domain import settings as keys
 
-    closing = value_at(app, keys.CALENDAR_CLOSING_DAYS, at)
-    working = value_at(app, keys.CALENDAR_WORKING_HOLIDAYS, at)
+    closing = in_force(settings, keys.CALENDAR_CLOSING_DAYS, at)
+    working = in_force(settings, keys.CALENDAR_WORKING_HOLIDAYS, at)
     if not closing and not working and not base.extra_closing_days:
         return base
+    names = dict(base.extra_closing_days)  # a name the config file gave a date is kept
     return dataclasses.replace(
         base,
-        extra_closing_days=frozenset((day, "closing day") for day in cast("tuple[date, ...]", closing)),
+        extra_closing_days=frozenset(
+            (day, names.get(day, "closing day")) for day in cast("tuple[date, ...]", closing)
+        ),
         working_holidays=frozenset(cast("tuple[date, ...]", working)),
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -16,8 +16,8 @@ from ledger.commands.application import retrying
 from ledger.commands.clock import effective_time
 from ledger.commands.entitlements import entitlements_at, rate_card_of, work_log_reads
 from ledger.commands.results import ReversalResult, WorkResult
-from ledger.commands.settings import calendar_at, expiry_grace
-from ledger.commands.settings import value_at as settings_value
+from ledger.commands.settings import book as settings_book
+from ledger.commands.settings import calendar_at, expiry_grace, in_force
 from ledger.domain.calendar import WorkingCalendar
 from ledger.domain.money import DEFAULT_CURRENCY, cost, format_money
 from ledger.domain.payer import Entitlements, WorkFacts, resolve_coverage, settle
@@ -59,10 +59,11 @@ def log_work(
             card = app.card(command.customer)
             if card is None:  # a card is only ever opened for a registered customer
                 app.customer(command.customer)
-            in_force = calendar_at(app, calendar, at)
-            entitlements = entitlements_at(app, command.customer, command.component, at, in_force)
+            settings = settings_book(app)  # read once: the calendar and the late-work policy
+            working_days = calendar_at(settings, calendar, at)
+            entitlements = entitlements_at(app, command.customer, command.component, at, working_days)
             pricing = _price(command, rate_card_of(app, command.customer), at)
-            policy = settings_value(app, LATE_WORK_POLICY, at)
+            policy = in_force(settings, LATE_WORK_POLICY, at)
             entry = _record(
                 command, key, entitlements, pricing, card, at, now if policy == LATER_CREDIT else None
             )
@@ -280,9 +281,7 @@ def ticket_entries(app: LedgerApplication, customer: str, ticket: str) -> list[W
     return found
 
 
-def reverse_work(
-    app: LedgerApplication, command: ReverseWork, now: datetime, grace: timedelta | None = None
-) -> ReversalResult:
+def reverse_work(app: LedgerApplication, command: ReverseWork, now: datetime) -> ReversalResult:
     """Undo a work entry at its own time: the card gets back exactly what it paid, where and when
     it paid it; credit given back to a block that has since expired is written off again."""
     decided_at = effective_time(command.at, now)
@@ -305,8 +304,10 @@ def reverse_work(
                 command.actor,
                 decided_at,
             )
-            wait = grace if grace is not None else expiry_grace(app, now)
-            card.write_off_restored([a["reference"] for a in entry.allocations], now, wait, command.actor)
+            grace = expiry_grace(app, now)
+            card.write_off_expired(
+                now, grace, command.actor, only={a["reference"] for a in entry.allocations}
+            )
             written_off = card.expired - expired_before
             app.save(entry, card)
         else:

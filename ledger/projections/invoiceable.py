@@ -232,4 +232,5 @@ class InvoiceableProjection(LedgerProjection[InvoiceableView]):
 
     @apply.register(WorkEntry.Reversed)
     def _reversed(self, event: WorkEntry.Reversed, tracking: Tracking) -> None:
-        self.view.void_line(str(event.originator_id), event.effective_at, event.reason, tracking)
+        # Voided when the reversal was decided (it takes effect at the entry's own time).
+        self.view.void_line(str(event.originator_id), event.decided_at, event.reason, tracking)

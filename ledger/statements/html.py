@@ -7,7 +7,6 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
-from ledger.statements.chart import balance_chart_svg
 from ledger.statements.render import flat, issue_note, line_details, sender_lines, title, words_for
 
 if TYPE_CHECKING:
@@ -131,7 +130,7 @@ def render_html(statement: Statement, language: str | None = None) -> str:
         f"{_money(w, s.total_work, cur)} + {_money(w, s.total_corrections, cur)} − "
         f"{_money(w, s.total_other, cur)} = {_money(w, s.closing_balance, cur)}"
     )
-    chart = balance_chart_svg(s, w["balance_in"].format(month=w.month(s.month))) if s.has_card else ""
+    chart = _chart(s, w["balance_in"].format(month=w.month(s.month))) if s.has_card else ""
     return f"""<!DOCTYPE html>
 <html lang="{w.language}">
 <head>
@@ -160,3 +159,10 @@ def render_html(statement: Statement, language: str | None = None) -> str:
 </body>
 </html>
 """
+
+
+def _chart(statement: Statement, heading: str) -> str:
+    """The balance chart; matplotlib is imported only when a page is drawn, not by every command."""
+    from ledger.statements.chart import balance_chart_svg
+
+    return balance_chart_svg(statement, heading)

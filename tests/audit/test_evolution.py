@@ -76,8 +76,9 @@ def test_a_version_1_snapshot_is_upcast_too(old_log: Ledger) -> None:
     assert snapshots is not None
     snapshot = WorkEntry.Snapshot.take(old_log.app.repository.get(entry_id))
     state = dict(snapshot.state)
-    assert state.pop("class_version") == 2
-    del state["source"]
+    assert state.pop("class_version") == 3
+    for added_later in ("source", "entry", "engineer", "reversal_note", "reversal_decided_at"):
+        del state[added_later]
     v1 = type(snapshot)(  # as written before WorkEntry.class_version became 2
         originator_id=entry_id,
         originator_version=snapshot.originator_version,
@@ -89,6 +90,7 @@ def test_a_version_1_snapshot_is_upcast_too(old_log: Ledger) -> None:
     loaded = old_log.app.get_or_none(entry_id, WorkEntry)
     assert loaded is not None
     assert (loaded.source, loaded.amount) == (UNKNOWN_SOURCE, Decimal("500.00"))
+    assert (loaded.entry, loaded.engineer, loaded.reversal_note) == ("RFC-1", None, None)
 
 
 def test_new_entries_say_where_they_came_from(old_log: Ledger, store_url: str) -> None:

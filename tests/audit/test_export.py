@@ -40,7 +40,10 @@ def test_every_event_once_in_log_order_with_its_times_actor_and_data(history: Le
     assert exported["actor"] == "tester"
     assert exported["effective_at"] == "2026-01-06T10:00:00+01:00"
     assert exported["data"]["amount"] == "500.00"
-    assert exported["data"]["allocations"] == [{"reference": "O-1", "amount": "500.00"}]
+    assert exported["data"]["allocations"] == [
+        {"reference": "O-1", "amount": "500.00", "booked_at": "2026-01-06T10:00:00+01:00"}
+    ]
+    assert (exported["data"]["entry"], exported["data"]["work_at"]) == ("RFC-1", "2026-01-06T10:00:00+01:00")
     assert "actor" not in exported["data"]
     assert "effective_at" not in exported["data"]
     # Recorded time is when the ledger wrote it (now), not the backdated effective time.
@@ -82,7 +85,13 @@ def test_unknown_customer_is_refused(history: Ledger) -> None:
 
 def test_from_is_inclusive_to_is_exclusive_on_effective_time(history: Ledger) -> None:
     window = list(history.export_events(effective_from="2026-01-06", effective_to="2026-01-07T09:00+01:00"))
-    assert {row.type for row in window} == {"WorkEntry.Recorded", "Strippenkaart.Debited"}
+    # The reversal decided on 7 Jan takes effect at the entry's own time, 6 Jan: in the window.
+    assert {row.type for row in window} == {
+        "WorkEntry.Recorded",
+        "Strippenkaart.Debited",
+        "WorkEntry.Reversed",
+        "Strippenkaart.DebitReversed",
+    }
     # A bare date is 00:00 Amsterdam: the purchases at 2026-01-05 00:00 are in, nothing before.
     day = list(history.export_events(effective_from="2026-01-05", effective_to="2026-01-06"))
     assert [row.type for row in day] == ["Strippenkaart.Opened", "Strippenkaart.Credited"] * 2

@@ -150,7 +150,7 @@ def test_work_csv_has_a_header_and_one_row_per_record(cli: Cli) -> None:
     ] == [
         ("2026-02-03", "RFC-1", "work", "4.00", "125.00", "500.00", "4500.00", "false"),
         ("2026-02-04", "RFC-2", "work", "0.10", "99.99", "10.00", "4490.00", "true"),
-        ("2026-02-06", "RFC-2", "reversal", "-0.10", "99.99", "-10.00", "4500.00", "false"),
+        ("2026-02-04", "RFC-2", "reversal", "-0.10", "99.99", "-10.00", "4500.00", "false"),
     ]
     assert rows[0]["description"] == "VPN, sales team"  # a comma survives CSV quoting
     records = cli.json("report", "work", "acme", "--month", "2026-02", "--format", "json")

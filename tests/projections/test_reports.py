@@ -53,10 +53,12 @@ def test_balances_as_of_sum_movements_by_effective_time(acme: Ledger) -> None:
     assert row.last_movement_at.isoformat() == "2026-02-05T09:00:00+01:00"
 
 
-def test_as_of_counts_a_reversal_from_its_own_effective_time(acme: Ledger) -> None:
+def test_as_of_counts_a_reversal_from_the_work_s_own_time(acme: Ledger) -> None:
     acme.log_work("acme", kind="rfc", ticket="RFC-1", hours="4", rate="125.00", at="2026-02-10")
     acme.reverse_work("acme", ticket="RFC-1", reason="logged twice", at="2026-02-15")
-    assert figures(acme, "2026-02-12")["acme"][2] == D("4500.00")
+    # Decided on 15 Feb, the reversal undoes the entry where it stood: from 10 Feb on, nothing was debited.
+    assert figures(acme, "2026-02-09")["acme"][2] == D("5000.00")
+    assert figures(acme, "2026-02-12")["acme"] == (D("5000.00"), D("0.00"), D("5000.00"))
     assert figures(acme, "2026-02-16")["acme"] == (D("5000.00"), D("0.00"), D("5000.00"))
 
 
@@ -107,8 +109,9 @@ def test_reversal_is_a_line_of_its_own_and_flags_the_original(acme: Ledger) -> N
     acme.log_work("acme", kind="rfc", ticket="RFC-1", hours="4", rate="125.00", at="2026-02-25T10:00+01:00")
     acme.reverse_work("acme", ticket="RFC-1", reason="wrong customer", at="2026-03-01T10:00+01:00")
 
-    [work] = acme.work_records("acme", "2026-02")
-    [reversal] = acme.work_records("acme", "2026-03")
+    # The reversal takes effect at the entry's own time: both lines are in February.
+    work, reversal = acme.work_records("acme", "2026-02")
+    assert acme.work_records("acme", "2026-03") == []
     assert (work.line, work.reversed, work.balance_after) == ("work", True, D("4500.00"))
     assert (reversal.line, reversal.ticket, reversal.card_paid, reversal.hours, reversal.balance_after) == (
         "reversal",

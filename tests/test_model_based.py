@@ -169,8 +169,11 @@ class Customer:
                 new.append(reference)
         return new
 
-    def decide(self, kind: str, component: str | None, at: datetime, amount: Decimal) -> Work:
-        """DOMAIN.md's payer order: contract channel, beheerpack, strippenkaart, invoice."""
+    def decide(self, kind: str, component: str | None, at: datetime, amount: Decimal, now: datetime) -> Work:
+        """DOMAIN.md's payer order: contract channel, beheerpack, strippenkaart, invoice.
+
+        The strippenkaart pays from the credit of the work's time, then (rule 9, late work) from
+        credit credited after it and in force now, if the card had any credit at the work's time."""
         tier = self.tier_at(at)
         if kind == "support" and (tier == "comfort" or (tier == "basis" and servicedesk_open(at))):
             return Work("servicedesk-contract", amount, ZERO, ZERO, [])
@@ -181,6 +184,12 @@ class Customer:
             for reference, b in self.blocks.items()
             if b.effective_at <= at and b.remaining > ZERO
         )
+        if any(b.effective_at <= at for b in self.blocks.values()):
+            usable += sorted(
+                (b.effective_at, b.sequence, reference)
+                for reference, b in self.blocks.items()
+                if at < b.effective_at <= now and b.remaining > ZERO
+            )
         taken, outstanding = [], amount
         for _, _, reference in usable:
             part = min(outstanding, self.blocks[reference].remaining)
@@ -326,7 +335,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.tickets += 1
         ticket = f"T-{self.tickets}"
         amount = (worked * (rate or DEFAULT_RATE)).quantize(CENT, rounding=ROUND_HALF_UP)
-        expected = customer.decide(kind, component, at, amount)
+        expected = customer.decide(kind, component, at, amount, self.now)
         result = self.ledger.log_work(
             slug,
             ticket=ticket,

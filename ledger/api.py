@@ -31,6 +31,7 @@ from ledger.commands import (
     entitlements,
     identity,
     importing,
+    invoice_export,
     monthly,
     onsite,
     rates,
@@ -95,6 +96,7 @@ from ledger.persistence.mapper import UnknownTopicError
 from ledger.projections import compare
 from ledger.projections.alerts import in_force
 from ledger.projections.runtime import Projections
+from ledger.statements import document as statement_document
 from ledger.store import StoreConfig, parse_store_url, provisioning, resolve_url
 
 if TYPE_CHECKING:
@@ -548,7 +550,9 @@ class Ledger:
         command = Tick.build(until=until, actor=self._clock_actor(actor, "tick"))
         result = tick_command.tick(self.app, command, self.clock(), self.due_fact_producers)
         # Statements last: a month closes with the credits and write-offs due in it recorded.
-        issued = statements.issue_due_statements(self.app, self.projections, result.until, command.actor)
+        issued = statements.issue_due_statements(
+            self.app, self.projections, result.until, command.actor, self.calendar
+        )
         return dataclasses.replace(result, statements=tuple(s.number or "" for s in issued))
 
     @_store_errors
@@ -1027,7 +1031,16 @@ class Ledger:
         self.app.customer(slug)
         view = self.projections.fresh("work_records")
         records: list[WorkRecord] = view.records(slug, key)
-        return records
+        # the balance after each line in effective order, exactly as the statement shows it
+        _, end = statement_document.month_bounds(key)
+        position = int(self.app.recorder.max_notification_id() or 0)
+        lines = self.projections.fresh("statements").lines(slug, end, position)
+        balances = statement_document.effective_balances(lines)
+        shown = []
+        for record in records:
+            found = balances.get((record.at, record.ticket, record.line))
+            shown.append(dataclasses.replace(record, balance_after=found.pop(0)) if found else record)
+        return shown
 
     @_store_errors
     def invoiceable_lines(
@@ -1038,7 +1051,24 @@ class Ledger:
         slug = None if customer is None else customer_slug(customer)
         view = self.projections.fresh("invoiceable")
         lines: list[InvoiceableLine] = view.lines(key, slug, include_void=include_void)
-        return lines
+        exports = invoice_export.exports_of(self.app)
+        return [
+            dataclasses.replace(line, export=str(exports[line.entry_id]))
+            if line.entry_id in exports
+            else line
+            for line in lines
+        ]
+
+    @_store_errors
+    def export_invoiceable(self, until: When, *, actor: str | None = None) -> invoice_export.InvoiceExport:
+        """Export every invoiceable line effective before ``until`` that no export held yet (late
+        ones flagged), and a credit for each exported line reversed since; numbered and recorded.
+        Nothing new: an export without a number, nothing recorded."""
+        if until is None:
+            raise InvalidInputError("until", "is required: export the lines effective before this")
+        chosen = self._common(actor, None, "invoiceable export")["actor"]
+        moment = parse_instant(until, "until")
+        return invoice_export.export_invoiceable(self.app, self.projections, moment, chosen, self.clock())
 
     # --- alerts --------------------------------------------------------------------------------
 
@@ -1097,12 +1127,12 @@ class Ledger:
     ) -> WebhookResult:
         """Deliver alerts raised from now on (of ``kinds``; all when empty) to ``url``, signed with
         the secret in environment variable ``secret_env`` (the secret never enters the log)."""
-        chosen = self._common(actor, None)["actor"]
+        chosen = self._common(actor, None, "webhook add")["actor"]
         return webhook_commands.add_webhook(self.app, url, secret_env, kinds, chosen, self.clock())
 
     @_store_errors
     def remove_webhook(self, url: str, *, actor: str | None = None) -> WebhookResult:
-        chosen = self._common(actor, None)["actor"]
+        chosen = self._common(actor, None, "webhook remove")["actor"]
         return webhook_commands.remove_webhook(self.app, url, chosen, self.clock())
 
     @_store_errors
@@ -1175,11 +1205,29 @@ class Ledger:
     @_store_errors
     def issue_due_statements(self, until: When = None, *, actor: str | None = None) -> list[Statement]:
         """Issue every statement that has fallen due by ``until`` (default now): each month, from
-        a card's first, that ended at or before it. Returns the new ones; again, it issues nothing.
-        This is what ``ledger tick`` calls."""
+        the customer's first, whose cut-off (dated setting ``statements.cut-off``: by default the
+        3rd working day of the next month, 00:00 Amsterdam) is at or before it. Returns the new
+        ones; again, it issues nothing. This is what ``ledger tick`` calls."""
         moment = self._moment(until)
         chosen = self._common(actor, None, "statement issue")["actor"]
-        return statements.issue_due_statements(self.app, self.projections, moment, chosen)
+        return statements.issue_due_statements(self.app, self.projections, moment, chosen, self.calendar)
+
+    @_store_errors
+    def close_statements(
+        self, month: str, customers: Sequence[str] = (), *, actor: str | None = None
+    ) -> list[Statement]:
+        """Close an ended month on purpose, before its cut-off: issue its statements (and earlier
+        months not issued yet) for ``customers``, or for every customer with a card or work.
+        Returns the newly issued ones; closing again issues nothing."""
+        chosen = self._common(actor, None, "statement issue")["actor"]
+        slugs = [customer_slug(customer) for customer in customers] or None
+        return statements.close_month(
+            self.app, self.projections, _month_key(month), slugs, chosen, self.clock()
+        )
+
+    def statement_cut_off(self, month: str) -> datetime:
+        """When the tick issues ``month``'s statements (the dated cut-off in force at its end)."""
+        return statements.cut_off_of(self.app, self.calendar, _month_key(month))
 
     @_store_errors
     def statement(self, customer: str, month: str) -> Statement:

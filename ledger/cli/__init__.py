@@ -24,6 +24,7 @@ from ledger.cli import (
     entitlement,
     importer,
     notify,
+    invoiceable,
     onsite,
     pack,
     person,
@@ -53,6 +54,7 @@ SUBCOMMANDS = (
     admin,
     person,
     report,
+    invoiceable,
     alerts,
     notify,
     statement,
@@ -107,7 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``ledger`` command; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extras = parser.parse_known_args(argv)
+    if extras and getattr(args, "trailing_words", False) and not any(e.startswith("-") for e in extras):
+        args.words += extras  # 'statement close --month M acme beta': the customers follow the option
+    elif extras:
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")
     out = Output(json_mode=getattr(args, "json", False))
     try:
         if not getattr(args, "needs_ledger", True):

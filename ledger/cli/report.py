@@ -8,6 +8,7 @@ cell that a spreadsheet would run as a formula starts with ``'`` (see :mod:`ledg
 from __future__ import annotations
 
 import csv
+import dataclasses
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -21,10 +22,22 @@ if TYPE_CHECKING:
     from ledger.api import Ledger
     from ledger.cli.output import Output
     from ledger.commands.results import JsonResult
+    from ledger.projections.balances import BalanceRow
 
 FORMATS = ("table", "csv", "json")
 
-BALANCE_COLUMNS = ("customer", "name", "currency", "credited", "debited", "balance", "last_movement_at")
+BALANCE_COLUMNS = (
+    "customer",
+    "name",
+    "currency",
+    "credited",
+    "debited",
+    "expired",
+    "balance",
+    "last_movement_at",
+)
+TOTAL = "total"
+"""The customer cell of a total row (one per currency): outstanding prepaid credit for the balance sheet."""
 WORK_COLUMNS = (
     "date",
     "ticket",
@@ -60,6 +73,7 @@ INVOICEABLE_TABLE_COLUMNS = (
     "invoiceable",
     "payer",
     "void",
+    "export",
 )
 INVOICEABLE_COLUMNS = (
     "customer",
@@ -75,6 +89,7 @@ INVOICEABLE_COLUMNS = (
     "payer",
     "void",
     "reason",
+    "export",
 )
 NUMERIC = (
     "credited",
@@ -86,6 +101,7 @@ NUMERIC = (
     "card_paid",
     "invoiceable",
     "balance_after",
+    "expired",
 )
 
 
@@ -102,6 +118,11 @@ def register(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> No
         help="sum movements effective at or before this (a bare date is 00:00 Amsterdam)",
     )
     _add_format(balances)
+    balances.add_argument(
+        "--totals",
+        action="store_true",
+        help="csv and json: add a total row per currency as the last line(s) (the table always has it)",
+    )
     balances.set_defaults(handler=report_balances)
 
     work = reports.add_parser("work", help="a customer's invoice-free work in a month", parents=parents)
@@ -125,10 +146,30 @@ def _add_format(parser: argparse.ArgumentParser) -> None:
 
 
 def report_balances(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
-    rows = ledger.report_balances(as_of=args.as_of)
+    rows: list[Any] = list(ledger.report_balances(as_of=args.as_of))
+    if args.totals or args.format == "table":
+        rows += total_rows(rows)
     title = "Balances" + (f" as of {args.as_of}" if args.as_of else "")
     render(out, args.format, title, rows, BALANCE_COLUMNS)
     return EXIT_OK
+
+
+def total_rows(rows: Sequence[BalanceRow]) -> list[BalanceRow]:
+    """One row per currency summing every card: credited, debited, expired, balance."""
+    totals: dict[str, BalanceRow] = {}
+    for row in rows:
+        seen = totals.get(row.currency)
+        if seen is None:
+            totals[row.currency] = dataclasses.replace(row, customer=TOTAL, name=None, last_movement_at=None)
+            continue
+        totals[row.currency] = dataclasses.replace(
+            seen,
+            credited=seen.credited + row.credited,
+            debited=seen.debited + row.debited,
+            expired=seen.expired + row.expired,
+            balance=seen.balance + row.balance,
+        )
+    return [totals[currency] for currency in sorted(totals)]
 
 
 def report_work(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:

@@ -1,4 +1,5 @@
-"""``ledger tick``: advance the ledger's clock; record what has fallen due. Safe to run every minute."""
+"""``ledger tick``: advance the ledger's clock; record what has fallen due and issue the statements
+of months whose cut-off has passed. Safe to run every minute."""
 
 from __future__ import annotations
 
@@ -16,8 +17,14 @@ if TYPE_CHECKING:
 def register(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
     tick = commands.add_parser(
         "tick",
-        help="record what has fallen due (monthly credits, expiry write-offs); run it from cron",
+        help="record what has fallen due (monthly credits, expiry write-offs) and issue statements; "
+        "run it from cron",
         parents=parents,
+        description="Record what has fallen due up to now: monthly credits, expiry write-offs, "
+        "evaluations due, grant expiries. It also ISSUES each month's final, numbered statements "
+        "once the month's cut-off has passed (dated setting statements.cut-off: by default 00:00 "
+        "Europe/Amsterdam on the 3rd working day of the next month, so late hours are in). "
+        "To issue a month earlier, on purpose: ledger statement close --month YYYY-MM.",
     )
     tick.add_argument("--until", metavar="ISO8601", help="record what is due up to then (default: now)")
     add_json(tick)

@@ -8,17 +8,25 @@ clearly marked, computed from everything known now) but only the issued one is e
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, cast
 
 from ledger.aggregates.statement_book import IssuedStatement, StatementBook
 from ledger.commands.application import retrying
+from ledger.commands.settings import value_at
+from ledger.domain import monthly
+from ledger.domain import settings as keys
+from ledger.domain.calendar import WorkingCalendar
 from ledger.domain.time import describe_instant, month_of
 from ledger.errors import NoCardError, StatementError
 from ledger.projections.statements import IssuedRecord, StatementsView
-from ledger.statements.document import Statement, compose, month_bounds, next_month
+from ledger.statements.cut_off import CutOffRule
+from ledger.statements.document import Statement, compose, forecast_moment, month_bounds, next_month
+from ledger.statements.forecast import FORECAST_HORIZON_DAYS, Plan
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from collections.abc import Callable
+    from datetime import date
 
     from ledger.commands.application import LedgerApplication
     from ledger.projections.runtime import Projections
@@ -65,18 +73,77 @@ def issue_statement(
     return _compose(projections.fresh("statements"), customer, month, record), duplicate
 
 
+def cut_off_of(app: LedgerApplication, calendar: WorkingCalendar, month: str) -> datetime:
+    """When ``month``'s statements fall due: the dated ``statements.cut-off`` in force at the
+    month's end, counted in working days of the calendar with the dated closing days."""
+    _, end = month_bounds(month)
+    rule = CutOffRule(
+        working_day=int(cast("int", value_at(app, keys.STATEMENTS_CUT_OFF, end))),
+        calendar=calendar,
+        closing_days=cast("tuple[date, ...]", value_at(app, keys.CALENDAR_CLOSING_DAYS, end)),
+        working_holidays=cast("tuple[date, ...]", value_at(app, keys.CALENDAR_WORKING_HOLIDAYS, end)),
+    )
+    return rule.cut_off(end)
+
+
 def issue_due_statements(
-    app: LedgerApplication, projections: Projections, until: datetime, actor: str
+    app: LedgerApplication,
+    projections: Projections,
+    until: datetime,
+    actor: str,
+    calendar: WorkingCalendar | None = None,
 ) -> list[Statement]:
-    """Issue every statement due by ``until``: for each customer with a card, each month from the
-    card's first month (or after the latest issued one) that ended at or before ``until``, in
-    order. Returns the newly issued ones; running it again issues nothing."""
+    """Issue every statement due by ``until``: for each customer with a card or with work, each
+    month from the first (or after the latest issued one) whose cut-off is at or before ``until``,
+    in order. Returns the newly issued ones; running it again issues nothing."""
+    chosen = calendar if calendar is not None else WorkingCalendar()
+    cut_offs: dict[str, datetime] = {}
+
+    def due(month: str) -> bool:
+        if month not in cut_offs:
+            cut_offs[month] = cut_off_of(app, chosen, month)
+        return cut_offs[month] <= until
+
+    return _issue_months(app, projections, until, actor, due, customers=None)
+
+
+def close_month(
+    app: LedgerApplication,
+    projections: Projections,
+    month: str,
+    customers: list[str] | None,
+    actor: str,
+    now: datetime,
+) -> list[Statement]:
+    """Close ``month`` on purpose, before its cut-off: issue its statement (and any earlier month
+    not issued yet, in order) for ``customers``, or for everyone with a card or work. Returns the
+    newly issued ones; closing again issues nothing."""
+    _, end = month_bounds(month)
+    if end > now:
+        reason = f"{month} has not ended yet (it closes at {describe_instant(end)})"
+        raise StatementError("month", reason)
+    for customer in customers or []:
+        app.customer(customer)
+        _holder(projections, customer, month)
+    return _issue_months(app, projections, now, actor, lambda candidate: candidate <= month, customers)
+
+
+def _issue_months(
+    app: LedgerApplication,
+    projections: Projections,
+    now: datetime,
+    actor: str,
+    due: Callable[[str], bool],
+    customers: list[str] | None,
+) -> list[Statement]:
     issued: list[Statement] = []
     view: StatementsView = projections.fresh("statements")
     for holder, latest in view.due_candidates():
+        if customers is not None and holder.customer not in customers:
+            continue
         month = month_of(holder.opened_at) if latest is None else next_month(latest)
-        while month_bounds(month)[1] <= until and len(issued) < STATEMENTS_PER_CALL_MAX:
-            statement, duplicate = issue_statement(app, projections, holder.customer, month, actor, until)
+        while due(month) and month_bounds(month)[1] <= now and len(issued) < STATEMENTS_PER_CALL_MAX:
+            statement, duplicate = issue_statement(app, projections, holder.customer, month, actor, now)
             if not duplicate:
                 issued.append(statement)
             month = next_month(month)
@@ -95,7 +162,14 @@ def statement(
     holder = _holder(projections, customer, month)
     position = int(app.recorder.max_notification_id() or 0)
     _, end = month_bounds(month)
-    return compose(holder, month, view.lines(customer, end, position), position, None, forecast_at=now)
+    previous = view.previous_issued(customer, month)
+    moment = forecast_moment(end, None, now)
+    lines = view.lines(customer, max(end, moment), position)
+    settings = view.settings_known(now, position)
+    plan = forecast_plan(view, customer, moment, position)
+    return compose(
+        holder, month, lines, position, None, previous, forecast_at=now, settings=settings, plan=plan
+    )
 
 
 def _holder(projections: Projections, customer: str, month: str) -> CardHolder:
@@ -117,7 +191,29 @@ def _compose(view: StatementsView, customer: str, month: str, record: IssuedReco
     if holder is None:
         raise NoCardError(customer)
     _, end = month_bounds(month)
-    return compose(holder, month, view.lines(customer, end, record.log_position), record.log_position, record)
+    previous = view.previous_issued(customer, month)
+    horizon = max(end, forecast_moment(end, record, None))
+    lines = view.lines(customer, horizon, record.log_position)
+    settings = view.settings_known(record.closed_at, record.log_position)
+    plan = forecast_plan(view, customer, record.closed_at, record.log_position)
+    return compose(holder, month, lines, record.log_position, record, previous, settings=settings, plan=plan)
+
+
+def forecast_plan(view: StatementsView, customer: str, moment: datetime, known_at: int) -> Plan:
+    """The card's blocks (remainder and expiry) at ``moment`` and the monthly credits due after
+    it within the forecast's horizon, as known at ``known_at``."""
+    blocks = [(block.expires_at, block.remaining) for block in view.blocks_at(customer, moment, known_at)]
+    terms: list[monthly.MonthlyTerm] = []
+    for change in view.plan_changes(customer, known_at):
+        if change.action == "set" and change.amount is not None and change.day is not None:
+            terms = monthly.with_plan(terms, change.at, change.amount, change.day, change.until)
+        elif change.action == "changed" and change.amount is not None:
+            terms = monthly.with_change(terms, change.at, change.amount)
+        elif change.action == "stopped":
+            terms = monthly.with_stop(terms, change.at)
+    horizon = moment + timedelta(days=FORECAST_HORIZON_DAYS)
+    dues = [(due.due_at, due.amount) for due in monthly.dues(terms, horizon) if due.due_at >= moment]
+    return Plan(blocks=blocks, monthly=dues)
 
 
 def _record(customer: str, issued: IssuedStatement) -> IssuedRecord:

@@ -36,6 +36,19 @@ PER_ALERT = "per-alert"
 DAILY_DIGEST = "daily-digest"
 """One e-mail per account manager per day with the day's alerts, sent once the day is over."""
 CATEGORY_SYNONYMS = "alerts.category-synonyms"
+STATEMENTS_CUT_OFF = "statements.cut-off"
+STATEMENTS_LANGUAGE = "statements.language"
+STATEMENTS_CUSTOMER_LANGUAGES = "statements.customer-languages"
+INVOICE_VAT_RATE = "invoice.vat-rate"
+SENDER_NAME = "sender.name"
+SENDER_ADDRESS = "sender.address"
+SENDER_KVK = "sender.kvk"
+SENDER_VAT_NUMBER = "sender.btw"
+SENDER_IBAN = "sender.iban"
+SENDER_CONTACT = "sender.contact"
+LANGUAGES = ("nl", "en")
+TEXT_MAX = 300
+"""The longest free text a setting may hold (a sender's address, a contact line)."""
 
 DATES_MAX = 400
 """How many dates one calendar setting may list."""
@@ -106,6 +119,13 @@ def _percent(text: str) -> object:
     return Decimal(value).quantize(Decimal("0.01"))
 
 
+def _vat_percent(text: str) -> object:
+    """0 is a valid VAT rate (exempt or reverse-charged), unlike a nearly-used percentage."""
+    if text.strip() in ("0", "0.0", "0.00"):
+        return Decimal("0.00")
+    return _percent(text)
+
+
 def _dates(text: str) -> object:
     value = text.strip()
     if value.lower() in ("", "none"):
@@ -124,6 +144,34 @@ def _dates(text: str) -> object:
         msg = f"at most {DATES_MAX} dates"
         raise ValueError(msg)
     return tuple(sorted(set(days)))
+
+
+def _text(text: str) -> object:
+    value = " ".join(text.split())
+    if not value or value.lower() == "none":
+        return None
+    if len(value) > TEXT_MAX:
+        msg = f"at most {TEXT_MAX} characters"
+        raise ValueError(msg)
+    return value
+
+
+def _customer_languages(text: str) -> object:
+    """``acme=en,zeehaven=nl``: per customer, the statement language (sorted, one per customer)."""
+    value = text.strip().lower()
+    if value in ("", "none"):
+        return ()
+    chosen: dict[str, str] = {}
+    for part in value.split(","):
+        customer, equals, language = (item.strip() for item in part.partition("="))
+        if not equals or not customer or language not in LANGUAGES:
+            msg = f"{part.strip()!r} is not CUSTOMER=LANGUAGE with a language of {', '.join(LANGUAGES)}"
+            raise ValueError(msg)
+        chosen[customer] = language
+    if len(chosen) > DATES_MAX:
+        msg = f"at most {DATES_MAX} customers"
+        raise ValueError(msg)
+    return tuple(f"{customer}={language}" for customer, language in sorted(chosen.items()))
 
 
 SPECS: dict[str, SettingSpec] = {
@@ -194,6 +242,37 @@ SPECS: dict[str, SettingSpec] = {
             str(parse_synonyms(DEFAULT_SYNONYMS)),
             parse_synonyms,
         ),
+        SettingSpec(
+            STATEMENTS_CUT_OFF,
+            "when a month's statements are issued by the tick: on this working day of the next month, "
+            "00:00 Europe/Amsterdam (0: right at the month's end), so late hours are in",
+            "3",
+            _whole(0, 20),
+        ),
+        SettingSpec(
+            STATEMENTS_LANGUAGE,
+            "the language of statements: 'nl' (Dutch) or 'en' (English)",
+            "nl",
+            _choice(*LANGUAGES),
+        ),
+        SettingSpec(
+            STATEMENTS_CUSTOMER_LANGUAGES,
+            "per customer, a statement language other than the default: CUSTOMER=LANGUAGE, comma-separated",
+            "none",
+            _customer_languages,
+        ),
+        SettingSpec(
+            INVOICE_VAT_RATE,
+            "the VAT rate (percentage) on invoiceable lines in invoice exports",
+            "21.00",
+            _vat_percent,
+        ),
+        SettingSpec(SENDER_NAME, "the provider's name on statements", "none", _text),
+        SettingSpec(SENDER_ADDRESS, "the provider's postal address on statements", "none", _text),
+        SettingSpec(SENDER_KVK, "the provider's Chamber of Commerce (KvK) number", "none", _text),
+        SettingSpec(SENDER_VAT_NUMBER, "the provider's VAT (BTW) identification number", "none", _text),
+        SettingSpec(SENDER_IBAN, "the provider's IBAN on statements", "none", _text),
+        SettingSpec(SENDER_CONTACT, "how customers reach the provider (e-mail, phone)", "none", _text),
     )
 }
 

@@ -30,6 +30,9 @@ from ledger.projections.base import LedgerProjection
 from ledger.projections.sql import PostgresView, SQLiteView, SqlView
 
 ZERO = Decimal("0.00")
+NOT_EXPORTED = "not exported"
+EXPORT_LINES_MAX = 100_000
+"""At most this many lines are read for one invoice export."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,10 @@ class InvoiceableLine(JsonResult):
     void: bool
     voided_at: datetime | None
     void_reason: str | None
+    entry_id: str = ""
+    """The work entry the line is part of: what invoice exports record."""
+    export: str = NOT_EXPORTED
+    """The number of the invoice export that held the line, or ``not exported`` (filled by the reader)."""
 
 
 class InvoiceableView(TrackingRecorder, ABC):
@@ -71,6 +78,10 @@ class InvoiceableView(TrackingRecorder, ABC):
         self, month: str | None = None, customer: str | None = None, *, include_void: bool = False
     ) -> list[InvoiceableLine]:
         """Lines by customer, then effective time, then recording order."""
+
+    @abstractmethod
+    def lines_before(self, until: datetime) -> list[InvoiceableLine]:
+        """Every line (void ones too) effective before ``until``, in recording order."""
 
 
 class InvoiceableSql(InvoiceableView, SqlView):
@@ -142,6 +153,13 @@ class InvoiceableSql(InvoiceableView, SqlView):
         )
         return [self._line(row) for row in rows]
 
+    def lines_before(self, until: datetime) -> list[InvoiceableLine]:
+        rows = self.query(
+            "SELECT * FROM {lines} WHERE effective_at < %s ORDER BY notification_id LIMIT %s",
+            (self.to_db_instant(until), EXPORT_LINES_MAX),
+        )
+        return [self._line(row) for row in rows]
+
     def _line(self, row: Any) -> InvoiceableLine:
         money = self.from_db_decimal
         at = self.from_db_instant(row["effective_at"])
@@ -164,6 +182,7 @@ class InvoiceableSql(InvoiceableView, SqlView):
             void=bool(row["void"]),
             voided_at=None if voided_at is None else self.from_db_instant(voided_at),
             void_reason=row["void_reason"],
+            entry_id=row["entry_id"],
         )
 
 

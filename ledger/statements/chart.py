@@ -37,8 +37,9 @@ FILL_COLOUR = "#d6e6f2"
 FIGURE_SIZE_IN = (7.2, 2.6)
 
 
-def balance_chart_svg(statement: Statement) -> str:
-    """An ``<svg>`` element (no XML prolog) drawing the card's balance through the month."""
+def balance_chart_svg(statement: Statement, heading: str | None = None) -> str:
+    """An ``<svg>`` element (no XML prolog) drawing the card's balance through the month; the
+    day ticks are day numbers, so no month name depends on the process locale."""
     times = [point.at for point in statement.balance_points]
     balances = [float(point.balance) for point in statement.balance_points]
     with mpl.rc_context(RC):
@@ -51,10 +52,10 @@ def balance_chart_svg(statement: Statement) -> str:
         days: Any = mdates.DayLocator  # matplotlib's date helpers are untyped
         formatter: Any = mdates.DateFormatter
         axes.xaxis.set_major_locator(days(bymonthday=(1, 8, 15, 22), tz=AMSTERDAM))
-        axes.xaxis.set_major_formatter(formatter("%d %b", tz=AMSTERDAM))
+        axes.xaxis.set_major_formatter(formatter("%d", tz=AMSTERDAM))
         axes.set_ylabel(statement.currency)
         axes.grid(axis="y", color="#e5e5e5", linewidth=0.6)
-        axes.set_title(f"Balance in {statement.month}", loc="left", fontsize=10)
+        axes.set_title(heading or f"Balance in {statement.month}", loc="left", fontsize=10)
         figure.tight_layout()
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})

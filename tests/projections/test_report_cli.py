@@ -116,6 +116,7 @@ def test_balances_csv_and_table(cli: Cli) -> None:
             "currency": "EUR",
             "credited": "5000.00",
             "debited": "510.00",
+            "expired": "0.00",
             "balance": "4490.00",
             "last_movement_at": "2026-02-04T10:00:00+01:00",
         }
@@ -123,6 +124,12 @@ def test_balances_csv_and_table(cli: Cli) -> None:
     table = cli.ok("report", "balances")
     assert "Acme B.V." in table
     assert "4490.00" in table
+    assert "total" in table
+    totals = cli.csv("report", "balances", "--format", "csv", "--totals")
+    assert [(r["customer"], r["expired"], r["balance"]) for r in totals] == [
+        ("acme", "0.00", "4490.00"),
+        ("total", "0.00", "4490.00"),
+    ]
 
 
 def test_work_csv_has_a_header_and_one_row_per_record(cli: Cli) -> None:

@@ -85,9 +85,14 @@ def test_work_records_show_card_paid_work_with_balance_after(acme: Ledger) -> No
     acme.log_work("acme", kind="rfc", ticket="FEB-1", hours="1", at="2026-02-27T10:00+01:00")
 
     march = acme.work_records("acme", "2026-03")
+    # balances in effective order, as on the statement: FEB-1, logged last, came first (125.00)
     assert [(r.date, r.ticket, r.hours, r.rate, r.amount, r.card_paid, r.balance_after) for r in march] == [
-        ("2026-03-01", "RFC-1", D("4.00"), D("125.00"), D("500.00"), D("500.00"), D("4500.00")),
-        ("2026-03-02", "RFC-2", D("1.50"), D("125.00"), D("187.50"), D("187.50"), D("4312.50")),
+        ("2026-03-01", "RFC-1", D("4.00"), D("125.00"), D("500.00"), D("500.00"), D("4375.00")),
+        ("2026-03-02", "RFC-2", D("1.50"), D("125.00"), D("187.50"), D("187.50"), D("4187.50")),
+    ]
+    statement = acme.statement("acme", "2026-03")
+    assert [(w.reference, w.balance_after) for w in statement.work] == [
+        (r.ticket, r.balance_after) for r in march
     ]
     assert [r.ticket for r in acme.work_records("acme", "2026-02")] == ["FEB-1"]
     assert march[0].to_json()["amount"] == "500.00"

@@ -70,10 +70,9 @@ def test_the_statement_has_the_month_s_figures(acme: Ledger) -> None:
     assert [(c.reference, c.amount, c.balance_after) for c in statement.credits] == [
         ("INV-7", Decimal("1000.00"), Decimal("4750.00"))
     ]
+    # RFC-3 was reversed within the open month: the customer never saw it, so neither line shows
     assert [(w.date, w.reference, w.hours, w.rate, w.amount, w.balance_after) for w in statement.work] == [
         ("2026-03-03", "RFC-2", Decimal("6.00"), Decimal("125.00"), Decimal("-750.00"), Decimal("3750.00")),
-        ("2026-03-20", "RFC-3", Decimal("2.50"), Decimal("125.00"), Decimal("-312.50"), Decimal("4437.50")),
-        ("2026-03-20", "RFC-3", Decimal("-2.50"), Decimal("125.00"), Decimal("312.50"), Decimal("4750.00")),
     ]
     assert (statement.total_credits, statement.total_work, statement.closing_balance) == (
         Decimal("1000.00"),
@@ -99,17 +98,26 @@ def test_regenerating_gives_the_same_bytes_even_after_a_late_entry_and_a_rebuild
     assert documents(acme, "2026-03") == issued
     assert "RFC-LATE" not in issued[0]
 
-    clock.now = datetime.fromisoformat("2026-05-02T09:00+02:00")
+    clock.now = datetime.fromisoformat("2026-05-06T09:00+02:00")
     april = acme.issue_statement("acme", "2026-04")
-    assert april.opening_balance == Decimal("4625.00")  # the late entry counts from the next statement on
+    # April opens where March closed; the late entry is a correction naming its period
+    assert april.opening_balance == acme.statement("acme", "2026-03").closing_balance == Decimal("4750.00")
+    assert [(c.reference, c.period, c.amount) for c in april.corrections] == [
+        ("RFC-LATE", "2026-03", Decimal("-125.00"))
+    ]
+    assert april.closing_balance == Decimal("4625.00")
 
 
 def test_an_unissued_month_is_provisional_and_shows_what_is_known_now(acme: Ledger) -> None:
     provisional = acme.statement("acme", "2026-03")
     assert (provisional.status, provisional.number, provisional.closed_at) == ("provisional", None, None)
-    text = render_text(provisional)
-    assert text.startswith("PROVISIONAL STATEMENT 2026-03  [PROVISIONAL — not issued")
-    assert "PROVISIONAL — not issued" in render_html(provisional)
+    text = render_text(provisional)  # Dutch by default
+    assert text.startswith("VOORLOPIG AFSCHRIFT MAART 2026  [VOORLOPIG — nog niet uitgegeven")
+    assert "VOORLOPIG — nog niet uitgegeven" in render_html(provisional)
+    assert render_text(provisional, "en").startswith(
+        "PROVISIONAL STATEMENT MARCH 2026  [PROVISIONAL — not issued"
+    )
+    assert "PROVISIONAL — not issued" in render_html(provisional, "en")
     acme.log_work("acme", kind="rfc", ticket="RFC-4", hours="1", rate="125.00", at="2026-03-30T10:00+02:00")
     assert acme.statement("acme", "2026-03").closing_balance == Decimal("4625.00")
 
@@ -143,14 +151,13 @@ def test_refusals_write_nothing(acme: Ledger) -> None:
 
 
 def test_due_statements_are_issued_once_in_month_order_with_a_ready_alert(acme: Ledger) -> None:
-    assert acme.issue_due_statements("2026-02-28T23:00+01:00") == []  # February has not ended by then
-    issued = acme.issue_due_statements("2026-04-01")
-    assert [(s.number, s.month) for s in issued] == [
-        ("ACME-2026-0001", "2026-02"),
-        ("ACME-2026-0002", "2026-03"),
-    ]
-    assert acme.issue_due_statements("2026-04-01") == []
-    assert acme.issue_due_statements(APRIL) == []
+    # a month is due at its cut-off: 00:00 on the 3rd working day of the next month, not at its end
+    assert acme.issue_due_statements("2026-03-03T23:59+01:00") == []  # Mar 2, 3 passed; 4 not yet
+    issued = acme.issue_due_statements("2026-04-06T23:59+02:00")  # Good Friday and Easter Monday: closed
+    assert [(s.number, s.month) for s in issued] == [("ACME-2026-0001", "2026-02")]
+    issued = acme.issue_due_statements("2026-04-07")
+    assert [(s.number, s.month) for s in issued] == [("ACME-2026-0002", "2026-03")]
+    assert acme.issue_due_statements("2026-04-07") == []
     ready = [a for a in acme.alerts("acme") if a.kind == "statement-ready"]
     assert [a.message.split(": ", 1)[1] for a in ready] == [
         "statement ACME-2026-0001 for 2026-02 is issued and ready to send",
@@ -170,7 +177,7 @@ def test_cli_statement_text_json_html_and_issue(
 ) -> None:
     code, out, err = run(store_url, capsys, "statement", "issue", "acme", "--month", "2026-03")
     assert (code, err) == (0, "Issued statement ACME-2026-0001.\n")
-    assert out.startswith("STATEMENT ACME-2026-0001\nAcme B.V. (acme)")
+    assert out.startswith("AFSCHRIFT ACME-2026-0001\n\nAan: Acme B.V. (acme) · Accountmanager Anna\n")
     code, _, err = run(store_url, capsys, "statement", "issue", "acme", "--month", "2026-03")
     assert (code, err) == (0, "Statement ACME-2026-0001 was already issued; nothing changed.\n")
 
@@ -182,8 +189,9 @@ def test_cli_statement_text_json_html_and_issue(
         "4500.00",
         "4750.00",
     )
-    assert [line["reference"] for line in data["work"]] == ["RFC-2", "RFC-3", "RFC-3"]
-    assert data["forecast"]["outcome"] == "runs-out"
+    assert [line["reference"] for line in data["work"]] == ["RFC-2"]
+    # the CLI issues at the real present, months after March: the forecast is made as of then
+    assert data["forecast"]["outcome"] == "no-recent-use"
 
     page = tmp_path / "statement.html"
     code, out, _ = run(
@@ -211,3 +219,36 @@ def test_cli_statement_text_json_html_and_issue(
     code, _, err = run(store_url, capsys, "statement", "acme", "--month", "2026-13")
     assert code == 2
     assert err.startswith("ledger: error: month:")
+
+
+def test_the_cut_off_is_a_dated_setting_and_a_month_can_be_closed_on_purpose(
+    acme: Ledger, store_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert acme.statement_cut_off("2026-03") == datetime.fromisoformat("2026-04-07T00:00+02:00")
+    acme.set_setting("statements.cut-off", "1", effective_from="2026-03-01")
+    acme.set_setting("calendar.working-holidays", "2026-04-06", effective_from="2026-01-01")
+    assert acme.statement_cut_off("2026-02") == datetime.fromisoformat("2026-03-02T00:00+01:00")
+    assert acme.statement_cut_off("2026-03") == datetime.fromisoformat("2026-04-01T00:00+02:00")
+    acme.set_setting("statements.cut-off", "0", effective_from="2026-03-01")
+    assert acme.statement_cut_off("2026-03") == datetime.fromisoformat("2026-04-01T00:00+02:00")
+
+    acme.set_setting("statements.cut-off", "3", effective_from="2026-03-01")
+    assert acme.issue_due_statements(APRIL) == [acme.statement("acme", "2026-02")]  # March not due yet
+    code, out, _ = run(store_url, capsys, "statement", "close", "--month", "2026-03", "acme")
+    assert (code, out.strip()) == (0, "Closed 2026-03: issued ACME-2026-0002.")
+    code, out, _ = run(store_url, capsys, "statement", "close", "--month", "2026-03")
+    assert (code, out.strip()) == (0, "2026-03: nothing to issue.")
+    assert acme.statement("acme", "2026-03").number == "ACME-2026-0002"
+    before = event_count(acme)
+    code, _, err = run(
+        store_url, capsys, "statement", "close", "--month", "2099-04"
+    )  # the CLI's clock is real
+    assert (code, event_count(acme)) == (2, before)
+    assert err.startswith("ledger: error: month: 2099-04 has not ended yet")
+
+
+def test_tick_help_says_it_issues_statements(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["tick", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "ISSUES each month's final, numbered statements once the month's cut-off has passed" in text

@@ -395,7 +395,7 @@ class Ledger:
             name=name,
             account_manager=account_manager,
             account_manager_email=account_manager_email,
-            **self._common(actor, effective_from),
+            **self._common(actor, effective_from, "customer change"),
         )
         return customers.change_customer(self.app, command, self.clock())
 

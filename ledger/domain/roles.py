@@ -34,6 +34,7 @@ _ENTITLEMENTS = frozenset({ACCOUNT_MANAGER, BILLING})
 
 COMMAND_ROLES: dict[str, frozenset[str]] = {
     "customer add": _ENTITLEMENTS,
+    "customer change": _ENTITLEMENTS,
     "customer threshold": frozenset({ACCOUNT_MANAGER}),
     "card buy": _MONEY,
     "card top-up": _MONEY,
@@ -63,6 +64,9 @@ COMMAND_ROLES: dict[str, frozenset[str]] = {
     "admin withdraw": frozenset({CUSTOMER_CONTACT, SERVICEDESK, SECURITY_OFFICER, ACCOUNT_MANAGER}),
     "alerts acknowledge": frozenset({ACCOUNT_MANAGER, SERVICEDESK}),
     "statement issue": frozenset({ACCOUNT_MANAGER, BILLING}),
+    "invoiceable export": frozenset({BILLING}),
+    "webhook add": frozenset({SECURITY_OFFICER, BILLING}),
+    "webhook remove": frozenset({SECURITY_OFFICER, BILLING}),
     "tick": frozenset({BILLING}),
     "import": frozenset({BILLING}),
     "audit seal": frozenset({SECURITY_OFFICER, BILLING}),

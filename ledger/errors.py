@@ -118,8 +118,9 @@ class DamagedHistoryError(StoreError):
     def __init__(self, aggregate_id: object, detail: str) -> None:
         self.aggregate_id = aggregate_id
         super().__init__(
-            f"store: the history of {aggregate_id} cannot be replayed ({detail}); the log was altered "
-            "or damaged: run ledger audit verify"
+            "store",
+            f"the history of {aggregate_id} cannot be replayed ({detail}); the log was altered "
+            "or damaged: run ledger audit verify",
         )
 
 
@@ -129,8 +130,9 @@ class ViewTamperedError(StoreError):
     def __init__(self, view: str, detail: str) -> None:
         self.view = view
         super().__init__(
-            f"view {view}: {detail}; it was changed outside the ledger, so its figures are not shown. "
-            f"Run ledger audit verify, then ledger projections rebuild {view}"
+            f"view {view}",
+            f"{detail}; it was changed outside the ledger, so its figures are not shown. "
+            f"Run ledger audit verify, then ledger projections rebuild {view}",
         )
 
 

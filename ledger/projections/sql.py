@@ -232,7 +232,8 @@ class SqlView(TrackingRecorder, ABC):
     def drop_tables(self) -> None:
         """Remove this view's tables and its tracking table (scratch views, after use)."""
         with self.transaction(commit=True) as cursor:
-            for table in (*self.table_names, *self.kept_table_names, DIGEST_TABLE, *self.extra_tables, "tracking"):
+            kept = (*self.kept_table_names, DIGEST_TABLE, *self.extra_tables)
+            for table in (*self.table_names, *kept, "tracking"):
                 cursor.execute(f"DROP TABLE IF EXISTS {self._table(f'{self.prefix}_{table}')}")
 
     def _create_view_tables(self, cursor: Any) -> None:

@@ -89,7 +89,12 @@ def test_clock_facts_appear_as_alerts(ledger: Ledger, clock: FakeClock) -> None:
     )
     ledger.request_admin("acme", account="adm-jan", tasks="users.reset-password", reason="desk", actor="jan")
     ledger.grant_admin(
-        "acme", account="adm-jan", tasks="users.reset-password", valid_until="2026-04-20", actor="bob"
+        "acme",
+        account="adm-jan",
+        tasks="users.reset-password",
+        valid_until="2026-04-20",
+        rfc="RFC-77",
+        actor="bob",
     )
     clock.now = datetime.fromisoformat("2026-06-01T09:00:00+02:00")
     early = ledger.tick(until="2026-03-31T23:00:00+02:00")  # nothing is due yet

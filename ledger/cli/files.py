@@ -14,7 +14,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from ledger.domain.grammar import printable
 from ledger.errors import InvalidInputError
@@ -63,11 +63,17 @@ def _is_store_file(target: Path, store: StoreConfig) -> bool:
 @contextlib.contextmanager
 def replaced_when_done(target: Path, field: str = "output") -> Iterator[IO[str]]:
     """A text stream to a temporary file beside ``target``, renamed over it only on success."""
+    with _replaced_when_done(target, field, binary=False) as handle:
+        yield cast("IO[str]", handle)
+
+
+@contextlib.contextmanager
+def _replaced_when_done(target: Path, field: str, *, binary: bool) -> Iterator[IO[Any]]:
     try:
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed by the ``with handle`` below)
-            "w",
-            encoding="utf-8",
-            newline="",
+            "wb" if binary else "w",
+            encoding=None if binary else "utf-8",
+            newline=None if binary else "",
             dir=target.parent,
             prefix=f".{target.name}.",
             suffix=".tmp",
@@ -100,6 +106,7 @@ def _mode_for(target: Path) -> int:
     return 0o666 & ~umask
 
 
-def write_output(target: Path, text: str, field: str = "output") -> None:
-    with replaced_when_done(target, field) as handle:
-        handle.write(text)
+def write_output(target: Path, content: str | bytes, field: str = "output") -> None:
+    """Write ``content`` (text, or a document's bytes such as a PDF) to ``target`` atomically."""
+    with _replaced_when_done(target, field, binary=isinstance(content, bytes)) as handle:
+        handle.write(content)

@@ -274,3 +274,14 @@ def test_import_refuses_a_repeated_key_with_other_figures(acme: Ledger, tmp_path
     assert isinstance(stopped.value.error, ReferenceConflictError)
     assert "other hours" in str(stopped.value)
     assert event_count(acme) == before
+
+
+def test_the_engineer_is_shown_in_reports_and_statements(acme: Ledger) -> None:
+    acme.buy_card("acme", amount="1000", reference="O1", at="2026-01-02")
+    work(
+        acme, "RFC-7", "2", "2026-03-02T10:00:00+01:00", entry="E-1", engineer="Jan Jansen", description="VPN"
+    )
+    [record] = acme.work_records("acme", "2026-03")
+    assert record.description == "VPN (Jan Jansen)"
+    statement = acme.statement("acme", "2026-03")
+    assert [line.description for line in statement.work] == ["VPN (Jan Jansen)"]

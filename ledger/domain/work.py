@@ -14,3 +14,10 @@ class WorkKind(StrEnum):
     PROJECT = "project"
     ONSITE = "onsite"
     OTHER = "other"
+
+
+def described(description: str, engineer: str | None) -> str:
+    """A work line as reports and statements show it: what was done, and who did it."""
+    if not engineer:
+        return description
+    return f"{description} ({engineer})" if description else engineer

@@ -26,6 +26,7 @@ from eventsourcing.utils import get_topic
 from ledger.aggregates.work_entry import WorkEntry
 from ledger.commands.results import JsonResult
 from ledger.domain.time import date_of, month_of
+from ledger.domain.work import described
 from ledger.projections.base import LedgerProjection
 from ledger.projections.sql import PostgresView, SQLiteView, SqlView
 
@@ -216,7 +217,7 @@ class InvoiceableProjection(LedgerProjection[InvoiceableView]):
             at=event.effective_at,
             ticket=event.ticket,
             kind=event.kind,
-            description=event.description,
+            description=described(event.description, event.engineer),
             hours=event.billed_hours,
             rate=event.rate,
             amount=event.amount,

@@ -36,6 +36,7 @@ from ledger.aggregates.statement_book import StatementBook
 from ledger.aggregates.strippenkaart import Strippenkaart, booked_at
 from ledger.aggregates.work_entry import WorkEntry
 from ledger.domain.time import date_of
+from ledger.domain.work import described
 from ledger.projections.base import LedgerProjection
 from ledger.projections.sql import PostgresView, ProjectionInvariantError, SQLiteView, SqlView
 
@@ -727,7 +728,7 @@ class StatementsProjection(LedgerProjection[StatementsView]):
             WORK,
             event.effective_at,
             event.ticket,
-            event.description,
+            described(event.description, event.engineer),
             event.billed_hours,
             event.rate,
             -own,
@@ -801,7 +802,7 @@ def _unpaid_line(event: WorkEntry.Recorded, tracking: Tracking) -> CardLine:
         kind,
         event.effective_at,
         event.ticket,
-        event.description,
+        described(event.description, event.engineer),
         event.billed_hours,
         event.rate,
         ZERO,

@@ -30,6 +30,7 @@ from ledger.aggregates.strippenkaart import Strippenkaart
 from ledger.aggregates.work_entry import WorkEntry
 from ledger.commands.results import JsonResult
 from ledger.domain.time import date_of, month_of
+from ledger.domain.work import described
 from ledger.projections.base import LedgerProjection
 from ledger.projections.sql import PostgresView, ProjectionInvariantError, SQLiteView, SqlView
 
@@ -256,7 +257,7 @@ class WorkRecordsProjection(LedgerProjection[WorkRecordsView]):
             at=event.effective_at,
             ticket=event.ticket,
             line=WORK,
-            description=event.description,
+            description=described(event.description, event.engineer),
             hours=event.billed_hours,
             rate=event.rate,
             amount=event.amount,

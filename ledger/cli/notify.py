@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import time
+import signal
+import threading
 from typing import TYPE_CHECKING
 
 from ledger.cli.common import EXIT_OK, Subparsers, add_json
 from ledger.domain.alerts import ALERT_KINDS
 from ledger.domain.time import describe_instant
+from ledger.projections.follow import POLL_INTERVAL_MAX_S, POLL_INTERVAL_MIN_S, poll_interval
 
 if TYPE_CHECKING:
     import argparse
+    from types import FrameType
 
     from ledger.api import Ledger
     from ledger.cli.output import Output
@@ -45,7 +48,12 @@ def register(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> No
     steps = notify.add_subparsers(dest="action", required=True, metavar="ACTION")
     run = steps.add_parser("run", help="send every due delivery (once, or --follow)", parents=parents)
     run.add_argument("--follow", action="store_true", help="keep running, a round every --interval seconds")
-    run.add_argument("--interval", type=float, default=FOLLOW_INTERVAL_S, metavar="S", help="seconds")
+    run.add_argument(
+        "--interval",
+        default=str(FOLLOW_INTERVAL_S),
+        metavar="S",
+        help=f"seconds between rounds with --follow, {POLL_INTERVAL_MIN_S}..{POLL_INTERVAL_MAX_S:.0f}",
+    )
     add_json(run)
     run.set_defaults(handler=notify_run)
     status = steps.add_parser("status", help="deliveries by status; the undelivered listed", parents=parents)
@@ -89,14 +97,24 @@ def list_webhooks(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
 
 
 def notify_run(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
+    interval_s = poll_interval(args.interval, "interval")
     if args.follow:
+        # A service stops cleanly on SIGTERM or Ctrl-C, after the round under way.
+        stop = threading.Event()
+
+        def request_stop(signum: int, frame: FrameType | None) -> None:
+            stop.set()
+
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)
         deliverer = ledger.deliverer()
         for _ in range(FOLLOW_ROUNDS_MAX):
             ledger.projections.catch_up("alerts")
             result = deliverer.run_once()
             if result.delivered or result.failed or result.dead:
                 out.line(_summary(result.to_json()))
-            time.sleep(args.interval)
+            if stop.wait(interval_s):
+                break
         return EXIT_OK
     result = ledger.notify_run()
     if args.json:

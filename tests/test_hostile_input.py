@@ -276,6 +276,8 @@ def test_four_eyes_refusal_is_field_and_reason_not_a_tuple(
             "adm-jan",
             "--task",
             "users.unlock",
+            "--rfc",
+            "RFC-1",
         ]
     )
     err = capsys.readouterr().err
@@ -333,6 +335,11 @@ def test_every_ledger_error_has_field_and_reason() -> None:
         "task": "t",
         "account": "a",
         "alert_id": "x",
+        "aggregate_id": "00000000-0000-0000-0000-000000000000",
+        "delivery_id": "d-1",
+        "person": "jan@acme.nl",
+        "view": "alerts",
+        "one": "x",
         "problems": [importing.Problem(2, "amount", "bad")],
         "line": 7,
         "committed": 6,

@@ -300,9 +300,9 @@ def _header_problems(header: list[str]) -> list[Problem]:
 
 
 def _row(line: int, values: dict[str, Any], actor: str, now: datetime) -> ImportRow:
-    filled = {
-        name: value.strip() for name, value in values.items() if isinstance(value, str) and value.strip()
-    }
+    # A blank cell is an empty one; a filled cell is read as it stands, in the same strict grammar
+    # as the command line (no spaces around a number: '12 ' is refused, as it is there).
+    filled = {name: value for name, value in values.items() if isinstance(value, str) and value.strip()}
     kind = filled.pop("type", "")
     model = MODELS.get(kind)
     if model is None:

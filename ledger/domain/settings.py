@@ -291,6 +291,8 @@ def canonical_value(key: str, value: str) -> str:
     spec = spec_of(key)
     if not isinstance(value, str):
         raise InvalidInputError("value", f"{type(value).__name__} is not text")
+    if value != value.strip():
+        raise InvalidInputError("value", f"{value!r} has spaces at its ends")
     try:
         return spec.canonical(value)
     except ValueError as error:

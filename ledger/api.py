@@ -1142,6 +1142,10 @@ class Ledger:
 
     def deliverer(self, senders: Senders | None = None, policy: DeliveryPolicy | None = None) -> Deliverer:
         """The outbox's deliverer on this ledger (senders and policy from the environment by default)."""
+        if senders is not None and not isinstance(senders, Senders):
+            raise InvalidInputError("senders", f"{type(senders).__name__} is not Senders")
+        if policy is not None and not isinstance(policy, DeliveryPolicy):
+            raise InvalidInputError("policy", f"{type(policy).__name__} is not a DeliveryPolicy")
         view = self.projections.fresh("alerts")
         return Deliverer(
             view=view,

@@ -27,6 +27,8 @@ HEAD_FILE_BYTES_MAX = 16 * 1024 * 1024
 
 def witness_path(given: str | os.PathLike[str] | None) -> Path | None:
     """The witness file: the one given, else ``LEDGER_WITNESS_FILE``, else none."""
+    if given is not None and not isinstance(given, str | os.PathLike):
+        raise InvalidInputError("witness", f"{type(given).__name__} is not a file path")
     value = given if given is not None else os.environ.get(WITNESS_VARIABLE, "").strip()
     return Path(value) if value else None
 
@@ -49,6 +51,10 @@ def heads_shown(
     expect: Sequence[str], head_files: Sequence[str | os.PathLike[str]], witness: Path | None
 ) -> list[Head]:
     """All heads verification must find in the chain."""
+    if isinstance(expect, str) or not all(isinstance(text, str) for text in expect):
+        raise InvalidInputError("expect_heads", "is not a list of heads (POSITION:HASH)")
+    if isinstance(head_files, str) or not all(isinstance(name, str | os.PathLike) for name in head_files):
+        raise InvalidInputError("head_files", "is not a list of file paths")
     heads = [parse_head(text) for text in expect]
     for name in head_files:
         heads += read_heads(Path(name), "head-file")

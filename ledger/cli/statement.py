@@ -78,8 +78,12 @@ def statement_command(ledger: Ledger, args: argparse.Namespace, out: Output) -> 
         write_output(target, document)
     else:
         sys.stdout.flush()
-        sys.stdout.buffer.write(document)
-        sys.stdout.buffer.flush()
+        binary = getattr(sys.stdout, "buffer", None)
+        if binary is not None:
+            binary.write(document)
+            binary.flush()
+        else:  # a text stream (captured output): a PDF cannot be shown there, text can
+            sys.stdout.write(document.decode("utf-8", errors="replace"))
     return EXIT_OK
 
 

@@ -62,6 +62,7 @@ from ledger.domain.payer import Payer
 from ledger.domain.settings import CATEGORY_SYNONYMS, NEARLY_USED_PERCENT, SPECS
 from ledger.domain.time import date_of, describe_instant
 from ledger.projections.base import LedgerProjection
+from ledger.projections.digest import DIGEST_TABLE
 from ledger.projections.outbox import EMAIL, OUTBOX_STATEMENTS, WEBHOOK, OutboxSql
 from ledger.projections.sql import (
     MIGRATION_MARKER,
@@ -250,7 +251,8 @@ class AlertsSql(OutboxSql, SqlView):
         """Tables of an earlier layout are dropped and the view replays the log from the start
         (the outbox is new with this layout, so no delivery state is lost)."""
         if self._has_old_layout(cursor):
-            for table in self.table_names:
+            # The view's digest (and a dialect's bookkeeping) start again with the replayed rows.
+            for table in (*self.table_names, DIGEST_TABLE, *self.extra_tables):
                 cursor.execute(f"DROP TABLE IF EXISTS {self._table(f'{self.prefix}_{table}')}")
             self.execute(cursor, "DELETE FROM {tracking} WHERE application_name <> %s", (MIGRATION_MARKER,))
         super()._create_view_tables(cursor)

@@ -121,7 +121,7 @@ def test_follow_delivers_alerts_raised_while_it_runs(store_url: str) -> None:
         finally:
             service.send_signal(signal.SIGINT)
             service.communicate(timeout=WAIT_S)
-        assert service.returncode == 130
+        assert service.returncode == 0  # Ctrl-C stops the service cleanly after its round
     finally:
         receiver.stop()
     [request] = receiver.requests

@@ -1223,6 +1223,8 @@ class Ledger:
         """Close an ended month on purpose, before its cut-off: issue its statements (and earlier
         months not issued yet) for ``customers``, or for every customer with a card or work.
         Returns the newly issued ones; closing again issues nothing."""
+        if isinstance(customers, str) or not isinstance(customers, Sequence):
+            raise InvalidInputError("customers", "is not a list of customer ids")
         chosen = self._common(actor, None, "statement issue")["actor"]
         slugs = [customer_slug(customer) for customer in customers] or None
         return statements.close_month(

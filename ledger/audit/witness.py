@@ -11,6 +11,7 @@ cannot change what the witness saw.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,6 @@ from ledger.audit.seals import Head, parse_head, parse_head_lines
 from ledger.errors import InvalidInputError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
     from datetime import datetime
 
 WITNESS_VARIABLE = "LEDGER_WITNESS_FILE"
@@ -30,6 +30,8 @@ def witness_path(given: str | os.PathLike[str] | None) -> Path | None:
     if given is not None and not isinstance(given, str | os.PathLike):
         raise InvalidInputError("witness", f"{type(given).__name__} is not a file path")
     value = given if given is not None else os.environ.get(WITNESS_VARIABLE, "").strip()
+    if value and "\x00" in os.fspath(value):
+        raise InvalidInputError("witness", "is not a usable file path")
     return Path(value) if value else None
 
 
@@ -38,12 +40,14 @@ def read_heads(path: Path, field: str) -> list[Head]:
     (a witness that vanished is exactly what an attacker would arrange)."""
     try:
         if path.stat().st_size > HEAD_FILE_BYTES_MAX:
-            raise InvalidInputError(field, f"{path}: larger than {HEAD_FILE_BYTES_MAX} bytes")
+            raise InvalidInputError(field, f"{str(path)!r}: larger than {HEAD_FILE_BYTES_MAX} bytes")
         text = path.read_text(encoding="utf-8")
     except OSError as error:
-        raise InvalidInputError(field, f"{path}: {error.strerror or error}") from None
+        raise InvalidInputError(field, f"{str(path)!r}: {error.strerror or error}") from None
     except UnicodeDecodeError:
-        raise InvalidInputError(field, f"{path}: not a text file of heads") from None
+        raise InvalidInputError(field, f"{str(path)!r}: not a text file of heads") from None
+    except ValueError:  # a path with a NUL in it
+        raise InvalidInputError(field, "is not a usable file path") from None
     return parse_head_lines(text, field)
 
 
@@ -51,9 +55,14 @@ def heads_shown(
     expect: Sequence[str], head_files: Sequence[str | os.PathLike[str]], witness: Path | None
 ) -> list[Head]:
     """All heads verification must find in the chain."""
-    if isinstance(expect, str) or not all(isinstance(text, str) for text in expect):
+    if (
+        isinstance(expect, str)
+        or not isinstance(expect, Sequence)
+        or not all(isinstance(t, str) for t in expect)
+    ):
         raise InvalidInputError("expect_heads", "is not a list of heads (POSITION:HASH)")
-    if isinstance(head_files, str) or not all(isinstance(name, str | os.PathLike) for name in head_files):
+    files_ok = isinstance(head_files, Sequence) and not isinstance(head_files, str)
+    if not files_ok or not all(isinstance(name, str | os.PathLike) for name in head_files):
         raise InvalidInputError("head_files", "is not a list of file paths")
     heads = [parse_head(text) for text in expect]
     for name in head_files:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ledger.cli.common import EXIT_OK, Subparsers
+from ledger.cli.files import checked_output, write_output
 
 if TYPE_CHECKING:
     import argparse
@@ -70,10 +70,12 @@ def register(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> No
 
 
 def export_command(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
+    # The target is checked before the export is recorded, and written atomically, never over the store.
+    target = checked_output(args.output, ledger.config) if args.output is not None else None
     result = ledger.export_invoiceable(args.until)
     document = render_json(result) if args.format == "json" else render_csv(result)
-    if args.output:
-        Path(args.output).write_text(document, encoding="utf-8")
+    if target is not None:
+        write_output(target, document)
     else:
         sys.stdout.write(document)
     if result.number is None:

@@ -1106,8 +1106,10 @@ class Ledger:
         if customer is not None:
             slug = customer_slug(customer)
             self.app.customer(slug)
-        if kind is not None and kind not in ALERT_KINDS:
+        if kind is not None and (not isinstance(kind, str) or kind not in ALERT_KINDS):
             raise InvalidInputError("kind", f"unknown alert kind {kind!r}; known: {', '.join(ALERT_KINDS)}")
+        if account_manager is not None and not isinstance(account_manager, str):
+            raise InvalidInputError("account_manager", f"{type(account_manager).__name__} is not a name")
         moment = None if since is None else parse_instant(since, "since")
         view = self.projections.fresh("alerts")
         found: list[Alert] = view.alerts(

@@ -92,6 +92,7 @@ from ledger.domain.settings import IDENTITY, OPEN, canonical_value, spec_of
 from ledger.domain.time import AMSTERDAM, parse_instant, parse_month
 from ledger.errors import InvalidInputError, StoreError, UnknownDeliveryError
 from ledger.notify.deliver import Deliverer, DeliveryPolicy, RunResult, Senders
+from ledger.notify.documents import statement_pdfs
 from ledger.persistence.mapper import UnknownTopicError
 from ledger.projections import compare
 from ledger.projections.alerts import in_force
@@ -1154,6 +1155,7 @@ class Ledger:
             senders=senders if senders is not None else Senders.from_env(),
             policy=policy if policy is not None else DeliveryPolicy.from_env(),
             clock=self.clock,
+            documents=statement_pdfs(self.statement),
         )
 
     @_store_errors

@@ -115,6 +115,8 @@ class Deliverer:
     policy: DeliveryPolicy
     clock: Callable[[], datetime]
     rng: random.Random = field(default_factory=random.Random)
+    documents: Callable[[Alert], list[messages.Attachment]] = field(default=lambda alert: [])
+    """What a mail about an alert carries along (the ledger attaches an issued statement's PDF)."""
     counts: dict[str, int] = field(default_factory=lambda: {"delivered": 0, "failed": 0, "dead": 0})
 
     def run_once(self) -> RunResult:
@@ -190,7 +192,9 @@ class Deliverer:
             )
             raise LookupError(msg)
         idempotency_id = group[0].id if len(group) == 1 else digest_id([d.id for d in group])
-        self.senders.mail(messages.alert_mail(listed, self.senders.mail_from, recipient, idempotency_id))
+        attachments = [document for alert in listed for document in self.documents(alert)]
+        mail = messages.alert_mail(listed, self.senders.mail_from, recipient, idempotency_id, attachments)
+        self.senders.mail(mail)
 
     def _mail_groups(
         self, mails: list[Delivery], alerts: dict[str, Alert | None], *, digest: bool

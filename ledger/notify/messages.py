@@ -8,6 +8,7 @@ acknowledgement may send a delivery again, always with the same id.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
@@ -23,12 +24,21 @@ if TYPE_CHECKING:
 WEBHOOK_SCHEMA = "ledger.alert/1"
 IDEMPOTENCY_MAIL_HEADER = "X-Ledger-Idempotency-Key"
 
+
+@dataclass(frozen=True)
+class Attachment:
+    """A PDF sent with a mail: the file name the customer's account manager sees, and its bytes."""
+
+    filename: str
+    content: bytes
+
+
 SUBJECTS_NL: dict[str, str] = {
     rules.NEARLY_USED: "Strippenkaart bijna op",
     rules.FULLY_USED: "Strippenkaart op",
     rules.INVOICED_WORK: "Werk gaat naar factuur",
     rules.STANDARD_SERVICE: "Voorstel standaarddienst",
-    rules.STATEMENT_READY: "Overzicht klaar om te versturen",
+    rules.STATEMENT_READY: "Afschrift klaar om te versturen",
     rules.CREDIT_EXPIRING: "Tegoed verloopt binnenkort",
     rules.EVALUATION_DUE: "On-site evaluatie is aan de beurt",
     rules.ADMIN_GRANT_EXPIRING: "Beheerrechten lopen binnenkort af",
@@ -82,7 +92,8 @@ def dutch(alert: Alert) -> str:
             "verkocht: stel die voor."
         ),
         rules.STATEMENT_READY: lambda: (
-            f"Overzicht {d['number']} van {name} over {d['month']} is uitgegeven en kan verstuurd worden."
+            f"Afschrift {d['number']} van {name} over {d['month']} is uitgegeven en kan verstuurd "
+            "worden; de PDF zit bij deze mail."
         ),
         rules.CREDIT_EXPIRING: lambda: (
             f"Tegoed {d['reference']} van {name} verloopt op {_day(d['expires_at'])} met nog "
@@ -116,8 +127,15 @@ def _block(alert: Alert) -> tuple[str, str]:
     return nl, en
 
 
-def alert_mail(alerts: Sequence[Alert], sender: str, recipient: str, idempotency_id: str) -> EmailMessage:
-    """One mail: a single alert, or a day's digest; Dutch first, then the English variant."""
+def alert_mail(
+    alerts: Sequence[Alert],
+    sender: str,
+    recipient: str,
+    idempotency_id: str,
+    attachments: Sequence[Attachment] = (),
+) -> EmailMessage:
+    """One mail: a single alert, or a day's digest; Dutch first, then the English variant; the
+    documents an alert announces (an issued statement's PDF) attached."""
     first = alerts[0]
     if len(alerts) == 1:
         subject = (
@@ -156,4 +174,8 @@ def alert_mail(alerts: Sequence[Alert], sender: str, recipient: str, idempotency
     message[IDEMPOTENCY_MAIL_HEADER] = idempotency_id
     message.set_content(body)
     message["Content-Language"] = "nl, en"  # after set_content, which clears Content-* headers
+    for attachment in attachments:
+        message.add_attachment(
+            attachment.content, maintype="application", subtype="pdf", filename=attachment.filename
+        )
     return message

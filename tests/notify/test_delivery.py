@@ -11,6 +11,8 @@ import hashlib
 import hmac
 import json
 import re
+import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import Message
@@ -232,3 +234,32 @@ def test_missing_address_is_an_error_that_names_the_fix(ledger: Ledger, smtp: Sm
     ledger.retry_delivery(delivery.id)
     ledger.notify_run(senders(smtp), POLICY)
     assert [to for to, _ in smtp.messages] == [["bram@msp.example"]]
+
+
+def test_statement_ready_mail_carries_the_issued_statement_as_pdf(acme: Ledger, smtp: SmtpServer) -> None:
+    acme.log_work("acme", ticket="T-1", hours="2", rate="100.00", kind="rfc", at="2026-02-02T10:00+01:00")
+    statement = acme.issue_statement("acme", "2026-02")
+    assert acme.notify_run(senders(smtp), POLICY).delivered == 1
+    [(to, mail)] = smtp.messages
+    assert to == ["anna@msp.example"]
+    assert mail["Subject"] == "[ledger] Afschrift klaar om te versturen: Acme B.V."
+    [body] = [part for part in mail.walk() if part.get_content_type() == "text/plain"]
+    text = body.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    assert f"Afschrift {statement.number} van Acme B.V. over 2026-02 is uitgegeven" in text
+    [pdf] = [part for part in mail.walk() if part.get_content_type() == "application/pdf"]
+    assert pdf.get_filename() == f"afschrift-{statement.number}.pdf"
+    content = pdf.get_payload(decode=True)
+    assert isinstance(content, bytes)
+    assert content.startswith(b"%PDF-")
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext is missing: apt-get install -y poppler-utils (.ci/run does)")
+    shown = subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True, check=True).stdout
+    words = " ".join(shown.decode().replace("\xa0", " ").split())
+    assert f"Afschrift {statement.number}" in words
+    assert "€ 800,00" in words  # 1,000.00 − 2 h × 100.00: the document the customer gets
+
+
+def test_other_alerts_carry_no_attachment(acme: Ledger, smtp: SmtpServer) -> None:
+    exhaust(acme)
+    acme.notify_run(senders(smtp), POLICY)
+    assert all(not mail.is_multipart() for _, mail in smtp.messages)

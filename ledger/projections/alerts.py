@@ -19,9 +19,10 @@ after the latest credit. Work that goes to invoice while the card is empty raise
 (once); work the card never could pay (no card, or the card still holds credit that could not pay
 work of that time) raises an ``invoiced-work`` notice and leaves the card's alerts armed.
 
-**Standard-service suggestion**: a work entry paid from the card, under the servicedesk contract,
-or invoiced, whose category (normalised through the dated ``alerts.category-synonyms`` table) is in
-the ``[alerts] standard_services`` catalogue is an *occurrence*. An occurrence at effective time *t*
+**Standard-service suggestion**: a work entry (not reversed since) paid from the card, under the
+servicedesk contract, or invoiced, whose category (normalised through the dated
+``alerts.category-synonyms`` table) is in the ``[alerts] standard_services`` catalogue is an
+*occurrence*. An occurrence at effective time *t*
 raises a suggestion when the occurrences of its customer and category in ``(t - recurrence_days,
 t]``, counting only those after the entry that raised the previous suggestion, number at least
 ``recurrence_count``.
@@ -77,6 +78,8 @@ if TYPE_CHECKING:
 
 ZERO = Decimal("0.00")
 OCCURRENCES_SHOWN_MAX = 10
+OCCURRENCE_LABEL = "occurrence:"
+"""``subjects`` label of a work entry that counted as a request: the occurrence's notification id."""
 """A suggestion names at most this many of the tickets that raised it."""
 CREDIT, DEBIT, REVERSAL, EXPIRY = "credit", "debit", "reversal", "expiry"
 RECURRING_PAYERS = frozenset(
@@ -168,6 +171,8 @@ class Occurrence:
     category: str
     ticket: str
     recurrence: rules.Recurrence
+    entry_id: UUID
+    """The work entry: its reversal takes the occurrence back."""
 
 
 @dataclass(frozen=True)
@@ -490,6 +495,11 @@ class AlertsSql(OutboxSql, SqlView):
             "INSERT INTO {occurrences} VALUES (%s, %s, %s, %s, %s)",
             (tracking.notification_id, customer, category, self.to_db_instant(at), occurrence.ticket),
         )
+        self.execute(  # the entry's later events (a reversal) do not name its customer or ticket
+            cursor,
+            "INSERT INTO {subjects} VALUES (%s, %s, %s)",
+            (str(occurrence.entry_id), customer, f"{OCCURRENCE_LABEL}{tracking.notification_id}"),
+        )
         self.execute(
             cursor,
             "SELECT last_at FROM {suggestions} WHERE customer = %s AND category = %s",
@@ -526,6 +536,23 @@ class AlertsSql(OutboxSql, SqlView):
         )
         details = {"category": category, "count": len(tickets), "days": recurrence.days, "tickets": tickets}
         self._raise(cursor, Raised(rules.STANDARD_SERVICE, customer, message, details), raising, tracking)
+
+    def take_back_occurrence(self, entry_id: UUID, tracking: Tracking) -> None:
+        """A reversed entry was no request: it stops counting towards a standard-service
+        suggestion (one already raised stays raised, like every alert)."""
+        with self.transaction(commit=True) as cursor:
+            self.track(cursor, tracking)
+            self.execute(
+                cursor,
+                "SELECT label FROM {subjects} WHERE aggregate_id = %s AND label LIKE %s",
+                (str(entry_id), f"{OCCURRENCE_LABEL}%"),
+            )
+            row = cursor.fetchone()
+            if row is None:
+                return  # the entry was not an occurrence
+            notification_id = int(str(row["label"]).removeprefix(OCCURRENCE_LABEL))
+            self.execute(cursor, "DELETE FROM {occurrences} WHERE notification_id = %s", (notification_id,))
+            self.execute(cursor, "DELETE FROM {subjects} WHERE aggregate_id = %s", (str(entry_id),))
 
     def notice(self, raised: Raised, raising: Raising, tracking: Tracking) -> None:
         """An alert that needs no state: statement ready, evaluation due, expiry warnings."""
@@ -816,6 +843,7 @@ class AlertsProjection(LedgerProjection[AlertsView]):
             Strippenkaart.Expired,
             Strippenkaart.ExpiryWarned,
             WorkEntry.Recorded,
+            WorkEntry.Reversed,
             StatementBook.Issued,
             OnSiteEngagement.Opened,
             OnSiteEngagement.EvaluationDue,
@@ -936,11 +964,17 @@ class AlertsProjection(LedgerProjection[AlertsView]):
             catalogue = {synonyms.normalise(name) for name in self.settings.standard_services}
             if category in catalogue:
                 recurrence = self.settings.recurrence()
-                occurrence = Occurrence(event.customer, category, event.ticket, recurrence)
+                occurrence = Occurrence(
+                    event.customer, category, event.ticket, recurrence, event.originator_id
+                )
         if invoiced is None and occurrence is None:
             self.view.insert_tracking(tracking)
             return
         self.view.work_recorded(invoiced, occurrence, Raising.of(event), tracking)
+
+    @apply.register(WorkEntry.Reversed)
+    def _work_reversed(self, event: WorkEntry.Reversed, tracking: Tracking) -> None:
+        self.view.take_back_occurrence(event.originator_id, tracking)
 
     @apply.register(StatementBook.Issued)
     def _statement_issued(self, event: StatementBook.Issued, tracking: Tracking) -> None:

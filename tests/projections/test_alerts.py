@@ -147,6 +147,27 @@ def test_each_suggestion_needs_fresh_occurrences(desk: Ledger) -> None:
     assert kinds(desk) == ["standard-service", "standard-service"]  # P-0..2, then P-3..5
 
 
+def test_a_reversed_entry_is_no_request_and_stops_counting(desk: Ledger) -> None:
+    support(desk, "S-1", "2026-01-05T10:00+01:00", "printers")
+    support(desk, "S-2", "2026-02-10T10:00+01:00", "printers")  # logged on the wrong customer
+    desk.reverse_work("acme", ticket="S-2", reason="wrong customer", at="2026-02-11T09:00+01:00")
+    support(desk, "S-3", "2026-03-01T10:00+01:00", "printers")
+    assert kinds(desk) == []  # two real requests, not three
+    support(desk, "S-4", "2026-03-02T10:00+01:00", "printers")
+    [suggestion] = desk.alerts()
+    assert "tickets S-1, S-3, S-4" in suggestion.message
+    desk.rebuild_projection("alerts")
+    assert [alert.id for alert in desk.alerts()] == [suggestion.id]
+
+
+def test_reversing_an_entry_outside_the_catalogue_changes_nothing(desk: Ledger) -> None:
+    support(desk, "V-1", "2026-01-05T10:00+01:00", "vpn")
+    desk.reverse_work("acme", ticket="V-1", reason="duplicate", at="2026-01-06T09:00+01:00")
+    for number, day in enumerate(("01-07", "01-08", "01-09")):
+        support(desk, f"P-{number}", f"2026-{day}T10:00+01:00", "printers")
+    assert kinds(desk) == ["standard-service"]
+
+
 def test_the_catalogue_comes_from_the_settings(store_url: str, clock: FakeClock) -> None:
     from ledger.config import LedgerSettings
 

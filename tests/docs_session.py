@@ -48,12 +48,6 @@ NORMALISATIONS: tuple[tuple[str, re.Pattern[str], str], ...] = (
         "<time>",
     ),
     (
-        # The same recorded times as tables show them to people (seconds, the zone's abbreviation).
-        "a recorded time shown as 'YYYY-MM-DD HH:MM:SS ZONE'",
-        re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (?:CET|CEST|UTC)"),
-        "<time>",
-    ),
-    (
         # A seal's chain hashes the stored bytes, which hold the library's own timestamp of each event.
         "a SHA-256 hex digest (seal heads, which hash events with their recorded time)",
         re.compile(r"\b[0-9a-f]{64}\b"),

@@ -180,7 +180,8 @@ class Session:
 
     def __post_init__(self) -> None:
         base = {key: value for key, value in os.environ.items() if not key.startswith("LEDGER_")}
-        base.pop("CI", None)
+        for name in ("CI", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS", "LINES"):
+            base.pop(name, None)  # a terminal's settings must not reach the documented output
         venv_bin = str(Path(sys.executable).parent)
         base["PATH"] = venv_bin + os.pathsep + base.get("PATH", "/usr/bin:/bin")
         base["LEDGER_DATABASE_URL"] = "sqlite:///ledger.db"

@@ -1,4 +1,4 @@
-"""Draw docs/statement-page1.png, the README's picture of a statement PDF's first page.
+"""Draw docs/statement-page1.png, the operator's guide's picture of a statement PDF's first page.
 
 Run: ``.venv/bin/python docs/make_statement_picture.py`` (needs poppler-utils' ``pdftoppm``).
 It builds a month of a Dutch customer's history in a throwaway in-memory ledger, issues October's

@@ -111,7 +111,7 @@ class LedgerApplication(Application[UUID]):
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """The library's ``save``, collecting the ledger's own aggregates without its protocol
-        checks (``isinstance`` against runtime protocols cost a tenth of a command)."""
+        checks (``isinstance`` against runtime protocols is slow; the figure: benchmarks/README.md)."""
         processing_event: ProcessingEvent[UUID] = ProcessingEvent()
         for obj in objs:  # in the order given, like the library
             if isinstance(obj, Aggregate):

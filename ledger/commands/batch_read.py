@@ -8,8 +8,8 @@ when its history is long, once through the repository and its snapshot); one tha
 is asked for again every time, so a contract started by another process is seen at once.
 
 The aggregates are *lent*, not copied: each thread keeps its own small cache, which no other thread
-touches, and a command takes the objects themselves (a deep copy of a card with many blocks cost
-more than the rest of the command). An object goes back to the thread's cache when the block ends
+touches, and a command takes the objects themselves: a deep copy of a card with many blocks is
+expensive (benchmarks/README.md). An object goes back to the thread's cache when the block ends
 only as the store knows it: unchanged, or changed and committed inside the block. Anything changed
 and not committed (a lost race, an exception after a decision) is dropped and read again next time;
 so is an object changed after the block ended, which its version gives away.
@@ -295,9 +295,9 @@ def _union_statement(schema: str, table: str, count: int) -> str:
 def _postgres_rows(recorder: PostgresAggregateRecorder, versions: dict[UUID, int]) -> list[tuple[Any, ...]]:
     """One prepared SELECT in autocommit mode: one round trip, no BEGIN and COMMIT around it.
 
-    One index range scan per aggregate, joined by ``UNION ALL`` (measured faster here than a join
-    with ``unnest`` of the ids). Retried like the library's own reads, so that a connection broken
-    by a database restart is replaced instead of failing the command."""
+    One index range scan per aggregate, joined by ``UNION ALL`` rather than a join with ``unnest``
+    of the ids (the comparison: benchmarks/README.md). Retried like the library's own reads, so
+    that a connection broken by a database restart is replaced instead of failing the command."""
     statement = _union_statement(recorder.datastore.schema, recorder.events_table_name, len(versions))
     params: list[Any] = []
     for aggregate_id, version in versions.items():

@@ -1,7 +1,7 @@
 """Which of many aggregate ids have events: one query for a whole batch instead of one per id.
 
 Why: a bulk import checks every ticket for a previous import (idempotency); asking the repository
-row by row costs two queries each (snapshot, then events) and dominated the import's profile. This
+row by row costs two queries each (snapshot, then events; the profile: benchmarks/README.md). This
 reads the recorder's own events table (its name and connection are the recorder's public
 attributes in eventsourcing 9.5); for a store it does not know it answers ``None`` and the caller
 falls back to the repository.

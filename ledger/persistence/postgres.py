@@ -110,8 +110,8 @@ class OneTripApplicationRecorder(PostgresApplicationRecorder):
         """The call for this many events (and read ids, for a conditional append), rendered once.
 
         The arrays are built on the server from one placeholder per value: psycopg dumps scalars in
-        C, while a list parameter goes through its Python array dumper (measured at a tenth of a
-        command)."""
+        C, while a list parameter goes through its Python array dumper, which costs more (the figure:
+        benchmarks/README.md, "Measurements behind the code")."""
         key = (events, read_ids)
         if key not in self.statements:
 

@@ -18,7 +18,7 @@ from eventsourcing.persistence import StoredEvent
 
 from ledger import Ledger
 from ledger.aggregates.strippenkaart import Strippenkaart
-from ledger.commands import batch_read
+from ledger.eventstore import command_cache as batch_read
 from ledger.persistence.condition import ReadSetChangedError
 from tests.support import FakeClock
 

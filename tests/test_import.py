@@ -14,8 +14,8 @@ from ledger import Ledger
 from ledger.aggregates.work_entry import WorkEntry
 from ledger.cli import main
 from ledger.commands import importing
-from ledger.commands.batching import BatchingApplication
 from ledger.commands.importing import ImportRowsError, ImportStoppedError
+from ledger.commands.unit_of_work import BatchUnit as BatchingApplication
 from tests.support import FakeClock, event_count
 
 COLUMNS = list(importing.KNOWN_COLUMNS)

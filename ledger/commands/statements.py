@@ -8,11 +8,12 @@ clearly marked, computed from everything known now) but only the issued one is e
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, cast
 
 from ledger.aggregates.statement_book import IssuedStatement, StatementBook
-from ledger.commands.application import retrying
+from ledger.commands.models import IssueStatement
 from ledger.commands.settings import value_at
 from ledger.domain import monthly
 from ledger.domain import settings as keys
@@ -28,7 +29,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import date
 
-    from ledger.commands.application import LedgerApplication
+    from ledger.commands.bus import Context
+    from ledger.commands.models import CloseStatements, IssueDueStatements
+    from ledger.commands.unit_of_work import Reader, UnitOfWork
+    from ledger.eventstore.application import LedgerApplication
     from ledger.projections.runtime import Projections
     from ledger.projections.statements import CardHolder
 
@@ -36,44 +40,39 @@ STATEMENTS_PER_CALL_MAX = 10_000
 """At most this many statements per ``issue_due_statements`` call; the next call goes on."""
 
 
-def issue_statement(
-    app: LedgerApplication,
-    projections: Projections,
-    customer: str,
-    month: str,
-    actor: str,
-    now: datetime,
-) -> tuple[Statement, bool]:
-    """Issue the customer's statement for a closed ``month``; (statement, was it issued before)."""
-    app.customer(customer)
+@dataclass(frozen=True)
+class Issued:
+    """An issued statement, and whether it was issued before this command (then it is unchanged)."""
+
+    statement: Statement
+    duplicate: bool
+
+
+def issue_statement(uow: UnitOfWork, command: IssueStatement, context: Context) -> Issued:
+    """Issue the customer's statement for a closed ``month``; a month issued before is answered
+    as it was. Months are issued in order (the book refuses an earlier one)."""
+    customer, month, now = command.customer, command.month, context.now
+    uow.customer(customer)
     _, end = month_bounds(month)
     if end > now:
         reason = f"{month} has not ended yet (it closes at {describe_instant(end)}); show it provisionally"
         raise StatementError("month", reason)
-
-    def attempt() -> tuple[IssuedRecord, bool]:
-        book = app.get_or_none(StatementBook.create_id(customer), StatementBook)
-        if book is not None and month in book.statements:
-            return _record(customer, book.statements[month]), True
-        holder = _holder(projections, customer, month)
-        if book is not None and book.latest_month is not None and book.latest_month > month:
-            reason = (
-                f"statements are issued in month order; {book.latest_month} is already issued "
-                f"for {customer!r}"
-            )
-            raise StatementError("month", reason)
-        if book is None:
-            book = StatementBook(customer=holder.customer, actor=actor, effective_at=now)
-        position = int(app.recorder.max_notification_id() or 0)
-        issued = book.issue(month, closed_at=now, log_position=position, actor=actor)
-        app.save(book)
-        return _record(customer, issued), False
-
-    record, duplicate = retrying(attempt)
-    return _compose(projections.fresh("statements"), customer, month, record), duplicate
+    projections = context.services.projections()
+    book = uow.get_or_none(StatementBook.create_id(customer), StatementBook)
+    if book is not None and month in book.statements:
+        record = _record(customer, book.statements[month])
+        return Issued(_compose(projections.fresh("statements"), customer, month, record), duplicate=True)
+    holder = _holder(projections, customer, month)
+    if book is None:
+        book = StatementBook(customer=holder.customer, actor=context.actor, effective_at=now)
+    position = int(uow.app.recorder.max_notification_id() or 0)
+    issued = book.issue(month, closed_at=now, log_position=position, actor=context.actor)
+    uow.save(book)
+    record = _record(customer, issued)
+    return Issued(_compose(projections.fresh("statements"), customer, month, record), duplicate=False)
 
 
-def cut_off_of(app: LedgerApplication, calendar: WorkingCalendar, month: str) -> datetime:
+def cut_off_of(app: Reader, calendar: WorkingCalendar, month: str) -> datetime:
     """When ``month``'s statements fall due: the dated ``statements.cut-off`` in force at the
     month's end, counted in working days of the calendar with the dated closing days."""
     _, end = month_bounds(month)
@@ -86,66 +85,53 @@ def cut_off_of(app: LedgerApplication, calendar: WorkingCalendar, month: str) ->
     return rule.cut_off(end)
 
 
-def issue_due_statements(
-    app: LedgerApplication,
-    projections: Projections,
-    until: datetime,
-    actor: str,
-    calendar: WorkingCalendar | None = None,
-) -> list[Statement]:
+def issue_due_statements(uow: UnitOfWork, command: IssueDueStatements, context: Context) -> list[Statement]:
     """Issue every statement due by ``until``: for each customer with a card or with work, each
     month from the first (or after the latest issued one) whose cut-off is at or before ``until``,
     in order. Returns the newly issued ones; running it again issues nothing."""
-    chosen = calendar if calendar is not None else WorkingCalendar()
+    until = command.until if command.until is not None else context.now
+    calendar = context.services.calendar
     cut_offs: dict[str, datetime] = {}
 
     def due(month: str) -> bool:
         if month not in cut_offs:
-            cut_offs[month] = cut_off_of(app, chosen, month)
+            cut_offs[month] = cut_off_of(uow, calendar, month)
         return cut_offs[month] <= until
 
-    return _issue_months(app, projections, until, actor, due, customers=None)
+    return _issue_months(context, until, due, customers=None)
 
 
-def close_month(
-    app: LedgerApplication,
-    projections: Projections,
-    month: str,
-    customers: list[str] | None,
-    actor: str,
-    now: datetime,
-) -> list[Statement]:
+def close_month(uow: UnitOfWork, command: CloseStatements, context: Context) -> list[Statement]:
     """Close ``month`` on purpose, before its cut-off: issue its statement (and any earlier month
     not issued yet, in order) for ``customers``, or for everyone with a card or work. Returns the
     newly issued ones; closing again issues nothing."""
+    month, now = command.month, context.now
     _, end = month_bounds(month)
     if end > now:
         reason = f"{month} has not ended yet (it closes at {describe_instant(end)})"
         raise StatementError("month", reason)
-    for customer in customers or []:
-        app.customer(customer)
+    projections = context.services.projections()
+    for customer in command.customers:
+        uow.customer(customer)
         _holder(projections, customer, month)
-    return _issue_months(app, projections, now, actor, lambda candidate: candidate <= month, customers)
+    chosen = list(command.customers) or None
+    return _issue_months(context, now, lambda candidate: candidate <= month, chosen)
 
 
 def _issue_months(
-    app: LedgerApplication,
-    projections: Projections,
-    now: datetime,
-    actor: str,
-    due: Callable[[str], bool],
-    customers: list[str] | None,
+    context: Context, now: datetime, due: Callable[[str], bool], customers: list[str] | None
 ) -> list[Statement]:
+    """Each due month of each holder, in order, issued by its own command."""
     issued: list[Statement] = []
-    view: StatementsView = projections.fresh("statements")
+    view: StatementsView = context.services.projections().fresh("statements")
     for holder, latest in view.due_candidates():
         if customers is not None and holder.customer not in customers:
             continue
         month = month_of(holder.opened_at) if latest is None else next_month(latest)
         while due(month) and month_bounds(month)[1] <= now and len(issued) < STATEMENTS_PER_CALL_MAX:
-            statement, duplicate = issue_statement(app, projections, holder.customer, month, actor, now)
-            if not duplicate:
-                issued.append(statement)
+            done: Issued = context.handle(IssueStatement(customer=holder.customer, month=month))
+            if not done.duplicate:
+                issued.append(done.statement)
             month = next_month(month)
     return issued
 

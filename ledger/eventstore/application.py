@@ -8,13 +8,9 @@ and auditors read a single totally ordered history, and a command that changes t
 from __future__ import annotations
 
 import contextlib
-import random
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from dataclasses import asdict, dataclass
-from datetime import datetime
-from decimal import Decimal
+from dataclasses import asdict
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
@@ -36,19 +32,13 @@ from eventsourcing.utils import EnvType
 from ledger.aggregates.customer import Customer
 from ledger.aggregates.onsite_engagement import OnSiteEngagement
 from ledger.aggregates.strippenkaart import CreditBlock, LedgerInvariantError, Strippenkaart
-from ledger.commands.batch_read import BatchReader
 from ledger.domain.monthly import MonthlyTerm
-from ledger.errors import ConcurrencyError, DamagedHistoryError, UnknownCustomerError
+from ledger.errors import DamagedHistoryError, UnknownCustomerError
+from ledger.eventstore.command_cache import BatchReader
 from ledger.persistence.mapper import LedgerMapper
 
 REPLAY_FAILURES = (AssertionError, AttributeError, KeyError, TypeError, LedgerInvariantError)
 """What replaying a history that was tampered with raises inside the library or a mutator."""
-RETRY_ATTEMPTS_MAX = 12
-"""How often a command is re-run after losing a race on the same aggregate."""
-RETRY_BACKOFF_BASE_S = 0.005
-RETRY_BACKOFF_CAP_S = 0.25
-
-T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
 
 
@@ -217,42 +207,3 @@ def _stamp_login(events: Sequence[Any], login: str) -> None:
     """
     for event in events:
         object.__setattr__(event, "login", login)
-
-
-@dataclass
-class RetryStats:
-    """Process-wide counts of lost races, for operators and for the concurrency tests' figures."""
-
-    conflicts: int = 0
-    gave_up: int = 0
-
-
-retry_stats = RetryStats()
-
-
-def retrying(command: Callable[[], T]) -> T:
-    """Run a whole command again, with fresh state, when a concurrent writer got there first.
-
-    Exponential backoff with full jitter, so that racing processes spread out instead of
-    colliding again in lockstep; after ``RETRY_ATTEMPTS_MAX`` the caller gets a typed error.
-    """
-    for attempt in range(RETRY_ATTEMPTS_MAX):
-        try:
-            return command()
-        except IntegrityError:
-            retry_stats.conflicts += 1
-            ceiling = min(RETRY_BACKOFF_CAP_S, RETRY_BACKOFF_BASE_S * 2**attempt)
-            time.sleep(random.uniform(0, ceiling))
-    retry_stats.gave_up += 1
-    raise ConcurrencyError(RETRY_ATTEMPTS_MAX)
-
-
-def card_figures(card: Strippenkaart | None) -> tuple[Decimal, Decimal, Decimal]:
-    """Credited, debited and balance of a card; zeros when there is none."""
-    if card is None:
-        zero = Decimal("0.00")
-        return zero, zero, zero
-    return card.credited, card.debited, card.balance
-
-
-Clock = Callable[[], datetime]

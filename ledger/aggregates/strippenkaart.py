@@ -31,8 +31,14 @@ from eventsourcing.domain import Aggregate, event
 
 from ledger.aggregates.ids import natural_id
 from ledger.domain import monthly
+from ledger.domain.money import format_money
 from ledger.domain.monthly import MonthlyDue, MonthlyTerm
-from ledger.errors import MonthlyPlanConflictError, NoMonthlyPlanError
+from ledger.errors import (
+    InvalidInputError,
+    MonthlyPlanConflictError,
+    NoMonthlyPlanError,
+    ReferenceConflictError,
+)
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -245,6 +251,44 @@ class Strippenkaart(Aggregate):
         return bool(self.monthly_terms) or any(b.expires_at is not None for b in self.blocks.values())
 
     # --- decisions -------------------------------------------------------------------------
+
+    @staticmethod
+    def check_credit_terms(reference: str, expires_at: datetime | None, effective_at: datetime) -> None:
+        """What a purchase or top-up may ask for at all, before any card is loaded.
+
+        ``monthly:YYYY-MM`` names a month's credit: a purchase under it would stand in for that
+        month ("Monthly:" reads the same on a statement). Credit expires after it takes effect.
+        """
+        if reference.casefold().startswith(MONTHLY_PREFIX):
+            raise InvalidInputError("reference", f"{MONTHLY_PREFIX!r} is reserved for monthly credits")
+        if expires_at is not None and expires_at <= effective_at:
+            msg = (
+                f"{expires_at.isoformat()} is not after the credit takes effect ({effective_at.isoformat()})"
+            )
+            raise InvalidInputError("expires_at", msg)
+
+    def add_credit(
+        self,
+        reference: str,
+        kind: str,
+        amount: Decimal,
+        actor: str,
+        effective_at: datetime,
+        expires_at: datetime | None = None,
+    ) -> bool:
+        """A purchase or top-up, idempotent on its reference: False when this very credit is on the
+        card already; the same reference asking for anything else is refused."""
+        self.check_credit_terms(reference, expires_at, effective_at)
+        existing = self.blocks.get(reference)
+        if existing is not None:
+            if (existing.kind, existing.amount, existing.expires_at) == (kind, amount, expires_at):
+                return False
+            detail = f"a {existing.kind} of {format_money(existing.amount)} {self.currency}"
+            if existing.expires_at is not None:
+                detail += f" expiring {existing.expires_at.isoformat()}"
+            raise ReferenceConflictError("reference", reference, detail)
+        self.credit(reference, kind, amount, actor, effective_at, expires_at)
+        return True
 
     def credit(
         self,

@@ -50,7 +50,6 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from ledger.aggregates.clock_index import ClockIndexed
-    from ledger.aggregates.servicedesk_contract import ServicedeskContract
     from ledger.aggregates.timeline import Change
     from ledger.commands.bus import Context
     from ledger.commands.unit_of_work import Reader, UnitOfWork
@@ -77,30 +76,8 @@ def existing_account(app: Reader, customer: str, account: str) -> AdminAccount:
 
 
 def contract_periods(app: Reader, customer: str) -> list[Period]:
-    return periods_of(contract_of(app, customer))
-
-
-def periods_of(contract: ServicedeskContract | None) -> list[Period]:
-    """The stretches with a servicedesk contract in force, read at each moment something changed.
-
-    Tier changes do not break a stretch, and neither does an end and a new start at the same moment
-    (the contract is in force at that moment, so there is no moment without one).
-    """
-    if contract is None:
-        return []
-    moments = sorted({change.effective_at for change in contract.history()})
-    periods: list[Period] = []
-    start: datetime | None = None
-    for moment in moments:
-        in_force = contract.tier_at(moment) is not None
-        if in_force and start is None:
-            start = moment
-        elif not in_force and start is not None:
-            periods.append(Period(start=start, end=moment))
-            start = None
-    if start is not None:
-        periods.append(Period(start=start, end=None))
-    return periods
+    contract = contract_of(app, customer)
+    return [] if contract is None else contract.in_force_periods()
 
 
 # --- commands ----------------------------------------------------------------------------------

@@ -172,10 +172,13 @@ class MessageBus:
         except STORE_FAILURES as error:
             raise store_error(error) from error
 
-    def context(self, message: Command, acting: Acting, now: datetime) -> Context:
+    def context(
+        self, message: Command, acting: Acting, now: datetime, handle: Callable[[Command], Any] | None = None
+    ) -> Context:
         """Who and when, resolved once before the handler runs (and kept on a re-run)."""
         at = effective_time(message.effective_input(), now, future_allowed=message.FUTURE_ALLOWED)
-        handle = functools.partial(self.dispatch, acting=acting)
+        if handle is None:
+            handle = functools.partial(self.dispatch, acting=acting)
         return Context(acting=acting, at=at, now=now, services=self.services, handle=handle)
 
     def _handler(self, message: Command) -> Handler:
@@ -201,7 +204,8 @@ class MessageBus:
         raises :class:`BatchRefusedError`."""
         try:
             now = self.clock()
-            contexts = [self.context(message, acting, now) for message in messages]
+            handle = functools.partial(self.dispatch, acting=acting)
+            contexts = [self.context(message, acting, now, handle) for message in messages]
             attempts = iter(range(RETRY_ATTEMPTS_MAX))
             return retrying(
                 lambda: self._batch_once(messages, contexts, carried if next(attempts) == 0 else None)

@@ -7,11 +7,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from ledger.aggregates.strippenkaart import MONTHLY_PREFIX, Strippenkaart
+from ledger.aggregates.strippenkaart import Strippenkaart
 from ledger.commands.clock_index import newly_indexed
 from ledger.commands.results import Balance, CreditResult
-from ledger.domain.money import DEFAULT_CURRENCY, format_money
-from ledger.errors import CurrencyMismatchError, InvalidInputError, NoCardError, ReferenceConflictError
+from ledger.domain.money import DEFAULT_CURRENCY
+from ledger.errors import CurrencyMismatchError, NoCardError
 
 if TYPE_CHECKING:
     from ledger.commands.bus import Context
@@ -24,8 +24,7 @@ TOP_UP = "top-up"
 
 def buy_card(uow: UnitOfWork, command: BuyCard, context: Context) -> CreditResult:
     """A one-off purchase: opens the card on first use, adds a block every time."""
-    _check_reference(command.reference)
-    _check_expiry(command.expires_at, context.at)
+    Strippenkaart.check_credit_terms(command.reference, command.expires_at, context.at)
     uow.customer(command.customer)
     card = uow.card(command.customer)
     if card is None:
@@ -43,8 +42,7 @@ def buy_card(uow: UnitOfWork, command: BuyCard, context: Context) -> CreditResul
 
 def top_up(uow: UnitOfWork, command: TopUpCard, context: Context) -> CreditResult:
     """More credit on an existing card, in the card's currency."""
-    _check_reference(command.reference)
-    _check_expiry(command.expires_at, context.at)
+    Strippenkaart.check_credit_terms(command.reference, command.expires_at, context.at)
     uow.customer(command.customer)
     card = uow.card(command.customer)
     if card is None:
@@ -63,37 +61,11 @@ class Credit:
     expires_at: datetime | None
 
 
-def _check_reference(reference: str) -> None:
-    """``monthly:YYYY-MM`` names a month's credit; a purchase under it would stand in for that month."""
-    if reference.casefold().startswith(MONTHLY_PREFIX):  # "Monthly:" would read the same on a statement
-        raise InvalidInputError("reference", f"{MONTHLY_PREFIX!r} is reserved for monthly credits")
-
-
-def _check_expiry(expires_at: datetime | None, at: datetime) -> None:
-    if expires_at is not None and expires_at <= at:
-        msg = f"{expires_at.isoformat()} is not after the credit takes effect ({at.isoformat()})"
-        raise InvalidInputError("expires_at", msg)
-
-
 def _credit(uow: UnitOfWork, card: Strippenkaart, credit: Credit, actor: str, at: datetime) -> CreditResult:
-    existing = card.blocks.get(credit.reference)
-    if existing is not None:
-        asked = (credit.kind, credit.amount, credit.expires_at)
-        if (existing.kind, existing.amount, existing.expires_at) != asked:
-            detail = f"a {existing.kind} of {format_money(existing.amount)} {card.currency}"
-            if existing.expires_at is not None:
-                detail += f" expiring {existing.expires_at.isoformat()}"
-            raise ReferenceConflictError("reference", credit.reference, detail)
-        return _result(card, credit, duplicate=True)
     needed_before = card.needs_clock
-    card.credit(
-        reference=credit.reference,
-        kind=credit.kind,
-        amount=credit.amount,
-        actor=actor,
-        effective_at=at,
-        expires_at=credit.expires_at,
-    )
+    recorded = card.add_credit(credit.reference, credit.kind, credit.amount, actor, at, credit.expires_at)
+    if not recorded:
+        return _result(card, credit, duplicate=True)
     index = newly_indexed(
         uow, card, needed_before=needed_before, needs_now=card.needs_clock, actor=actor, effective_at=at
     )

@@ -142,9 +142,21 @@ class LedgerApplication(Application[UUID]):
             interval = self.snapshotting_intervals.get(type(aggregate)) if aggregate is not None else None
             if interval is not None and event.originator_version % interval == 0:
                 due[event.originator_id] = aggregate
-        for aggregate in due.values():
-            snapshot_class: Any = getattr(type(aggregate), "Snapshot", type(self).snapshot_class)
-            self._put_snapshot(snapshot_class.take(aggregate))
+        snapshots = [self._snapshot_class(aggregate).take(aggregate) for aggregate in due.values()]
+        if len(snapshots) == 1:
+            self._put_snapshot(snapshots[0])
+        elif snapshots:
+            # A batch (the bulk import) snapshots many aggregates at once: one transaction for all,
+            # and one by one only when one of them was stored already.
+            assert self.snapshots is not None
+            try:
+                self.snapshots.put(snapshots)
+            except IntegrityError:
+                for snapshot in snapshots:
+                    self._put_snapshot(snapshot)
+
+    def _snapshot_class(self, aggregate: Any) -> Any:
+        return getattr(type(aggregate), "Snapshot", type(self).snapshot_class)
 
     def take_snapshot(
         self,

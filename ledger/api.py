@@ -97,6 +97,7 @@ from ledger.domain.grammar import DATE_TEXT
 from ledger.domain.identity import Acting, person_id
 from ledger.domain.money import DEFAULT_CURRENCY
 from ledger.domain.settings import OPEN
+from ledger.domain.statement_period import month_bounds
 from ledger.domain.time import parse_instant, parse_month
 from ledger.errors import InvalidInputError, StoreError, UnknownDeliveryError
 from ledger.eventstore.application import LedgerApplication
@@ -104,7 +105,9 @@ from ledger.notify.deliver import Deliverer, DeliveryPolicy, RunResult, Senders
 from ledger.projections import compare
 from ledger.projections.alerts import in_force
 from ledger.projections.runtime import Projections
+from ledger.projections.statements import IssuedRecord
 from ledger.statements import document as statement_document
+from ledger.statements import issued as issued_statements
 from ledger.store import StoreConfig, parse_store_url, provisioning, resolve_url
 
 if TYPE_CHECKING:
@@ -1008,7 +1011,7 @@ class Ledger:
         view = self.projections.fresh("work_records")
         records: list[WorkRecord] = view.records(slug, key)
         # the balance after each line in effective order, exactly as the statement shows it
-        _, end = statement_document.month_bounds(key)
+        _, end = month_bounds(key)
         position = int(self.app.recorder.max_notification_id() or 0)
         lines = self.projections.fresh("statements").lines(slug, end, position)
         balances = statement_document.effective_balances(lines)
@@ -1170,8 +1173,7 @@ class Ledger:
         in order; the issued statement raises a ``statement-ready`` alert.
         """
         command = IssueStatement.build(customer=customer, month=month, actor=actor)
-        issued = cast("statements.Issued", self.bus.handle(command))
-        return issued.statement
+        return self._documents([cast("statements.Issued", self.bus.handle(command))])[0]
 
     @_store_errors
     def issue_due_statements(self, until: When = None, *, actor: str | None = None) -> list[Statement]:
@@ -1180,7 +1182,7 @@ class Ledger:
         3rd working day of the next month, 00:00 Amsterdam) is at or before it. Returns the new
         ones; again, it issues nothing. This is what ``ledger tick`` calls."""
         command = IssueDueStatements.build(until=self._moment(until), actor=actor)
-        return cast("list[Statement]", self.bus.handle(command))
+        return self._documents(cast("list[statements.Issued]", self.bus.handle(command)))
 
     @_store_errors
     def close_statements(
@@ -1193,7 +1195,22 @@ class Ledger:
             raise InvalidInputError("customers", "is not a list of customer ids")
         slugs = tuple(customer_slug(customer) for customer in customers)
         command = CloseStatements.build(month=_month_key(month), customers=slugs, actor=actor)
-        return cast("list[Statement]", self.bus.handle(command))
+        return self._documents(cast("list[statements.Issued]", self.bus.handle(command)))
+
+    def _documents(self, issued: list[statements.Issued]) -> list[Statement]:
+        """The documents of issued statements, as the read side composes them."""
+        view = self.projections.fresh("statements")
+        return [
+            issued_statements.compose_issued(
+                view,
+                record.customer,
+                record.month,
+                IssuedRecord(
+                    record.customer, record.month, record.number, record.closed_at, record.log_position
+                ),
+            )
+            for record in issued
+        ]
 
     def statement_cut_off(self, month: str) -> datetime:
         """When the tick issues ``month``'s statements (the dated cut-off in force at its end)."""
@@ -1203,7 +1220,7 @@ class Ledger:
     def statement(self, customer: str, month: str) -> Statement:
         """The issued statement for a month, or a provisional one (no number) from what is known now."""
         slug = customer_slug(customer)
-        return statements.statement(self.app, self.projections, slug, _month_key(month), self.clock())
+        return issued_statements.statement(self.app, self.projections, slug, _month_key(month), self.clock())
 
     @_store_errors
     def projection_status(self) -> list[ProjectionStatus]:

@@ -12,7 +12,6 @@ if TYPE_CHECKING:
     from ledger.commands.bus import Context
     from ledger.commands.models import AcknowledgeAlert, SetAlertThreshold
     from ledger.commands.unit_of_work import UnitOfWork
-    from ledger.projections.alerts import Alert
 
 
 def set_alert_threshold(uow: UnitOfWork, command: SetAlertThreshold, context: Context) -> ThresholdResult:
@@ -28,7 +27,7 @@ def set_alert_threshold(uow: UnitOfWork, command: SetAlertThreshold, context: Co
 
 def acknowledge_alert(uow: UnitOfWork, command: AcknowledgeAlert, context: Context) -> AcknowledgementResult:
     """Acknowledge a raised alert once; a second acknowledgement says who did it first."""
-    alert: Alert | None = context.services.projections().fresh("alerts").alert(command.alert_id)
+    alert = context.services.projections().fresh("alerts").alert(command.alert_id)
     if alert is None:
         raise UnknownAlertError(command.alert_id)
     existing = uow.get_or_none(AlertAcknowledgement.create_id(alert.id), AlertAcknowledgement)

@@ -24,7 +24,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from eventsourcing.persistence import IntegrityError, MapperDeserialisationError, PersistenceError
 
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from ledger.domain.calendar import WorkingCalendar
     from ledger.domain.identity import Acting
     from ledger.eventstore.application import LedgerApplication
-    from ledger.projections.runtime import Projections
 
 T = TypeVar("T")
 
@@ -96,13 +95,21 @@ def store_error(error: Exception) -> StoreError:
     return StoreError("store", reason)
 
 
+class Views(Protocol):
+    """The read side as the write side may see it: a view by name, caught up with the log. Statement
+    issuing, the invoice export and acknowledgements decide on what a view holds; they ask it by
+    name, so the command side does not import the read side."""
+
+    def fresh(self, name: str) -> Any: ...
+
+
 @dataclass(frozen=True)
 class Services:
     """What some handlers need beyond their unit of work, fixed for the bus's lifetime."""
 
     calendar: WorkingCalendar
     catalogue: Callable[[], TaskCatalogue]
-    projections: Callable[[], Projections]
+    projections: Callable[[], Views]
     producers: Sequence[Any]
     """The clock's due-fact producers (:mod:`ledger.commands.tick`), in the order they run."""
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from ledger.aggregates.invoice_export import InvoiceExports
 from ledger.commands.results import JsonResult
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from ledger.commands.bus import Context
     from ledger.commands.models import ExportInvoiceable
     from ledger.commands.unit_of_work import Reader, UnitOfWork
-    from ledger.projections.invoiceable import InvoiceableLine, InvoiceableView
 
 LINE = "line"
 CREDIT = "credit"
@@ -79,7 +78,7 @@ def export_invoiceable(uow: UnitOfWork, command: ExportInvoiceable, context: Con
     until, now, actor = command.until, context.now, context.actor
     if until > now:
         raise InvalidInputError("until", f"{until.isoformat()} is in the future; export what has happened")
-    view: InvoiceableView = context.services.projections().fresh("invoiceable")
+    view = context.services.projections().fresh("invoiceable")  # lines: InvoiceableLine
     book = uow.get_or_none(InvoiceExports.create_id(), InvoiceExports)
     if book is not None and book.latest_until is not None and until < book.latest_until:
         reason = f"is before the latest export's ({describe_instant(book.latest_until)})"
@@ -114,7 +113,7 @@ def exports_of(app: Reader) -> dict[str, int]:
 def _row(
     app: Reader,
     number: int,
-    line: InvoiceableLine,
+    line: Any,
     *,
     late: bool = False,
     credits_export: int | None = None,

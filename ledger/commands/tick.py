@@ -37,8 +37,8 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from ledger.commands.bus import Context
+    from ledger.commands.statements import Issued
     from ledger.commands.unit_of_work import Reader, UnitOfWork
-    from ledger.statements.document import Statement
 
 CLOCK_ACTOR = "clock"
 """Who records what the clock finds due, unless the caller names someone."""
@@ -194,14 +194,14 @@ def tick(uow: UnitOfWork, command: Tick, context: Context) -> TickResult:
         items.extend(context.handle(RecordDueFacts(aggregate_id=aggregate_id, until=until)))
     counts = Counter(item.kind for item in items)
     # Statements last: a month closes with the credits and write-offs due in it recorded.
-    issued: list[Statement] = context.handle(IssueDueStatements(until=until))
+    issued: list[Issued] = context.handle(IssueDueStatements(until=until))
     return TickResult(
         until=until,
         actor=context.actor,
         visited=len(aggregate_ids),
         recorded={producer.kind: counts[producer.kind] for producer in context.services.producers},
         items=tuple(items),
-        statements=tuple(s.number or "" for s in issued),
+        statements=tuple(s.number for s in issued),
     )
 
 

@@ -33,6 +33,7 @@ from ledger.aggregates.ids import natural_id
 from ledger.domain import monthly
 from ledger.domain.money import format_money
 from ledger.domain.monthly import MonthlyDue, MonthlyTerm
+from ledger.domain.time import date_of
 from ledger.errors import (
     InvalidInputError,
     MonthlyPlanConflictError,
@@ -69,6 +70,15 @@ def by_booking(allocations: list[Allocation], default: datetime) -> list[tuple[d
 
 class LedgerInvariantError(RuntimeError):
     """Stored history contradicts an invariant: a bug or tampering, never bad input."""
+
+
+@dataclass(frozen=True)
+class Payment:
+    """What a card paid for one work entry: from which blocks, how much in all, and why."""
+
+    allocations: list[Allocation]
+    paid: Decimal
+    reason: str
 
 
 @dataclass
@@ -501,6 +511,56 @@ class Strippenkaart(Aggregate):
                 actor=actor,
                 effective_at=moment,
             )
+
+    def pay_for_work(
+        self, ticket: str, entry: str, amount: Decimal, actor: str, at: datetime, recorded_at: datetime | None
+    ) -> Payment:
+        """Settle a work entry the card pays for: take what the blocks can give in the money timeline
+        (see :meth:`allocate`), say why in words a customer accepts (DOMAIN rule 9), and debit it.
+        What the card cannot pay is for the caller to invoice."""
+        allocations = self.allocate(amount, at, recorded_at)
+        reason = self._payment_reason(amount, allocations, at)  # before the debit moves the blocks
+        self.debit(ticket, entry, allocations, actor, at)
+        return Payment(allocations, sum((a["amount"] for a in allocations), ZERO), reason)
+
+    def _payment_reason(self, amount: Decimal, planned: list[Allocation], at: datetime) -> str:
+        """Why the card paid what it paid, in words a customer accepts (DOMAIN rule 9)."""
+        uncovered = "not covered by a servicedesk contract, beheerpack or on-site engagement"
+        day = date_of(at)
+        own = sum((a["amount"] for a in planned if a["booked_at"] == at), ZERO)
+        later = [a for a in planned if a["booked_at"] != at]
+        paid = own + sum((a["amount"] for a in later), ZERO)
+        if own == amount:
+            return f"{uncovered}: paid from the strippenkaart, no invoice"
+        in_force_then = self.in_force_at(at)
+        used_since = any(
+            block.last_booked_at is not None and block.last_booked_at > at
+            for block in self.blocks.values()
+            if block.effective_at <= at
+        )
+        if in_force_then and not used_since and not later:
+            rest = amount - own
+            if own == ZERO:
+                return f"{uncovered}; the strippenkaart credit in force on {day} is used up: invoiceable"
+            return (
+                f"{uncovered}: the strippenkaart paid {format_money(own)} of "
+                f"{format_money(amount)}; {format_money(rest)} is invoiceable (overage)"
+            )
+        parts = []
+        if in_force_then and used_since:
+            paid_then = f" (it paid {format_money(own)})" if own > ZERO else ""
+            parts.append(f"credit in force on {day} was used by later work recorded earlier{paid_then}")
+        elif in_force_then:
+            parts.append(f"credit in force on {day} paid {format_money(own)}")
+        else:
+            parts.append(f"no strippenkaart credit was in force on {day}")
+        parts.extend(
+            f"{format_money(a['amount'])} paid from {a['reference']} credited {date_of(a['booked_at'])}"
+            for a in later
+        )
+        rest = amount - paid
+        parts.append(f"{format_money(rest)} is invoiceable" if rest > ZERO else "no invoice")
+        return f"{uncovered}: " + "; ".join(parts)
 
     def pay(
         self, ticket: str, amount: Decimal, actor: str, at: datetime, entry: str | None = None

@@ -103,6 +103,12 @@ def _as_ledger_error(error: ValidationError) -> InvalidInputError:
     return InvalidInputError(field, first["msg"].lower())
 
 
+class UndatedCommand(Command):
+    """A command that takes effect when it is handled (a time of its own, if any, it checks itself)."""
+
+    WHEN: ClassVar[str | None] = None
+
+
 class AddCustomer(Command):
     COMMAND: ClassVar[str] = "customer add"
 
@@ -152,7 +158,7 @@ class TopUpCard(Command):
     expires_at: Instant | None = None
 
 
-class SetMonthlyPlan(Command):
+class SetMonthlyPlan(UndatedCommand):
     """Buy a monthly amount: a credit on ``day`` of every month from ``start`` until ``until``.
 
     ``start`` and ``until`` are dates (a time is taken as its Amsterdam date); without a start, the
@@ -160,7 +166,6 @@ class SetMonthlyPlan(Command):
     """
 
     COMMAND: ClassVar[str] = "card buy"
-    WHEN: ClassVar[str | None] = None
 
     customer: Slug
     amount: Amount
@@ -170,28 +175,25 @@ class SetMonthlyPlan(Command):
     currency: Currency = DEFAULT_CURRENCY
 
 
-class ChangeMonthlyPlan(Command):
+class ChangeMonthlyPlan(UndatedCommand):
     COMMAND: ClassVar[str] = "card change"
-    WHEN: ClassVar[str | None] = None
 
     customer: Slug
     amount: Amount
     start: Instant
 
 
-class StopMonthlyPlan(Command):
+class StopMonthlyPlan(UndatedCommand):
     COMMAND: ClassVar[str] = "card stop"
-    WHEN: ClassVar[str | None] = None
 
     customer: Slug
     start: Instant
 
 
-class Tick(Command):
+class Tick(UndatedCommand):
     """Advance the ledger's clock: record every fact that has fallen due up to ``until`` (default now)."""
 
     COMMAND: ClassVar[str] = "tick"
-    WHEN: ClassVar[str | None] = None
 
     until: Instant | None = None
 
@@ -261,11 +263,15 @@ class ReverseWork(Command):
         return self
 
 
-class ContractCommand(Command):
-    """A dated change of a servicedesk contract; ``effective_from`` may lie in the past or future."""
+class DatedChange(Command):
+    """A change of terms from ``effective_from`` on, which may lie in the past or the future."""
 
     WHEN: ClassVar[str | None] = "effective_from"
     FUTURE_ALLOWED: ClassVar[bool] = True
+
+
+class ContractCommand(DatedChange):
+    """A dated change of a servicedesk contract; ``effective_from`` may lie in the past or future."""
 
     customer: Slug
     effective_from: Instant
@@ -287,10 +293,8 @@ class EndContract(ContractCommand):
     COMMAND: ClassVar[str] = "contract end"
 
 
-class AddPack(Command):
+class AddPack(DatedChange):
     COMMAND: ClassVar[str] = "pack add"
-    WHEN: ClassVar[str | None] = "effective_from"
-    FUTURE_ALLOWED: ClassVar[bool] = True
 
     customer: Slug
     pack: Label
@@ -298,22 +302,18 @@ class AddPack(Command):
     effective_from: Instant
 
 
-class RemovePack(Command):
+class RemovePack(DatedChange):
     COMMAND: ClassVar[str] = "pack remove"
-    WHEN: ClassVar[str | None] = "effective_from"
-    FUTURE_ALLOWED: ClassVar[bool] = True
 
     customer: Slug
     pack: Label
     effective_from: Instant
 
 
-class SetRate(Command):
+class SetRate(DatedChange):
     """A rate on the customer's rate card; without ``role`` it is the general rate."""
 
     COMMAND: ClassVar[str] = "rate set"
-    WHEN: ClassVar[str | None] = "effective_from"
-    FUTURE_ALLOWED: ClassVar[bool] = True
 
     customer: Slug
     rate: Rate
@@ -321,12 +321,10 @@ class SetRate(Command):
     effective_from: Instant
 
 
-class SetRounding(Command):
+class SetRounding(DatedChange):
     """The billing increment and minimum, in minutes (0 and 0: no rounding)."""
 
     COMMAND: ClassVar[str] = "rate rounding"
-    WHEN: ClassVar[str | None] = "effective_from"
-    FUTURE_ALLOWED: ClassVar[bool] = True
 
     customer: Slug
     increment_minutes: Minutes
@@ -407,10 +405,8 @@ class GrantAdminAccess(AdminCommand):
     rfc: Reference
 
 
-class ChangeAdminScope(AdminCommand):
+class ChangeAdminScope(AdminCommand, DatedChange):
     COMMAND: ClassVar[str] = "admin scope"
-    WHEN: ClassVar[str | None] = "effective_from"
-    FUTURE_ALLOWED: ClassVar[bool] = True
 
     tasks: tuple[str, ...]
     effective_from: Instant | None = None
@@ -418,12 +414,10 @@ class ChangeAdminScope(AdminCommand):
     rfc: Reference | None = None
 
 
-class AdminStanding(AdminCommand):
+class AdminStanding(AdminCommand, DatedChange):
     """Suspend, resume or revoke an account from ``effective_from`` (default now) on."""
 
     COMMAND: ClassVar[str] = "admin suspend"
-    WHEN: ClassVar[str | None] = "effective_from"
-    FUTURE_ALLOWED: ClassVar[bool] = True
 
     effective_from: Instant | None = None
     reason: RequiredText
@@ -470,69 +464,62 @@ class AcknowledgeAlert(Command):
     alert_id: Reference
 
 
-class IssueStatement(Command):
+class IssueStatement(UndatedCommand):
     """Issue the customer's statement for a closed month (``YYYY-MM``, Europe/Amsterdam)."""
 
     COMMAND: ClassVar[str] = "statement issue"
-    WHEN: ClassVar[str | None] = None
 
     customer: Slug
     month: Month
 
 
-class IssueDueStatements(Command):
+class IssueDueStatements(UndatedCommand):
     """Issue every statement due by ``until`` (default now), month by month."""
 
     COMMAND: ClassVar[str] = "statement issue"
-    WHEN: ClassVar[str | None] = None
 
     until: Instant | None = None
 
 
-class CloseStatements(Command):
+class CloseStatements(UndatedCommand):
     """Close an ended month on purpose: issue its statements for ``customers`` (empty: everyone)."""
 
     COMMAND: ClassVar[str] = "statement issue"
-    WHEN: ClassVar[str | None] = None
 
     month: Month
     customers: tuple[Slug, ...] = ()
 
 
-class RecordDueFacts(Command):
+class RecordDueFacts(UndatedCommand):
     """The clock's visit of one indexed aggregate: record what has fallen due on it by ``until``."""
 
     COMMAND: ClassVar[str] = "tick"
-    WHEN: ClassVar[str | None] = None
 
     aggregate_id: UUID
     until: Instant
 
 
-class ExportInvoiceable(Command):
+class ExportInvoiceable(UndatedCommand):
     """Export every invoiceable line effective before ``until`` that no export held yet."""
 
     COMMAND: ClassVar[str] = "invoiceable export"
-    WHEN: ClassVar[str | None] = None
 
     until: Instant
 
 
-class Seal(Command):
+class Seal(UndatedCommand):
     """Hash every record since the last seal into the seal chain (signed with ``key`` if given)."""
 
     COMMAND: ClassVar[str] = "audit seal"
-    WHEN: ClassVar[str | None] = None
 
     key: bytes | None = None
 
 
-class SetSetting(Command):
+class SetSetting(UndatedCommand):
     """``key`` takes ``value`` from ``effective_from`` on; key and value are checked by the handler
     against the settings' own grammar (:mod:`ledger.domain.settings`)."""
 
     COMMAND: ClassVar[str] = "settings set"
-    WHEN: ClassVar[str | None] = None
 
     key: Any
     value: Any
@@ -543,43 +530,38 @@ class SetSetting(Command):
         return "settings set identity" if spec.key == IDENTITY else self.COMMAND
 
 
-class AddPerson(Command):
+class AddPerson(UndatedCommand):
     """Register a person; the details are checked by :func:`ledger.commands.people.details_of`."""
 
     COMMAND: ClassVar[str] = "person add"
-    WHEN: ClassVar[str | None] = None
 
     person: Any
     details: dict[str, Any]
 
 
-class ChangePerson(Command):
+class ChangePerson(UndatedCommand):
     COMMAND: ClassVar[str] = "person change"
-    WHEN: ClassVar[str | None] = None
 
     person: Any
     changes: dict[str, Any]
 
 
-class DeactivatePerson(Command):
+class DeactivatePerson(UndatedCommand):
     COMMAND: ClassVar[str] = "person deactivate"
-    WHEN: ClassVar[str | None] = None
 
     person: Any
     reason: Any
 
 
-class AddWebhook(Command):
+class AddWebhook(UndatedCommand):
     COMMAND: ClassVar[str] = "webhook add"
-    WHEN: ClassVar[str | None] = None
 
     url: Any
     secret_env: Any
     kinds: Any = None
 
 
-class RemoveWebhook(Command):
+class RemoveWebhook(UndatedCommand):
     COMMAND: ClassVar[str] = "webhook remove"
-    WHEN: ClassVar[str | None] = None
 
     url: Any

@@ -20,8 +20,7 @@ from ledger.commands.settings import calendar_at, expiry_grace, in_force
 from ledger.domain.money import DEFAULT_CURRENCY, format_money, work_cost
 from ledger.domain.payer import Entitlements, WorkFacts, resolve_coverage, settle
 from ledger.domain.settings import LATE_WORK_POLICY, LATER_CREDIT
-from ledger.domain.time import date_of
-from ledger.errors import InvalidInputError, ReferenceConflictError, UnknownWorkEntryError
+from ledger.errors import InvalidInputError, UnknownWorkEntryError
 
 if TYPE_CHECKING:
     from ledger.aggregates.rate_card import RateCard
@@ -49,7 +48,7 @@ def log_work(uow: UnitOfWork, command: LogWork, context: Context) -> WorkResult:
     with uow.prefetched(reads, creates=[entry_id]):
         existing = uow.get_or_none(entry_id, WorkEntry)
         if existing is not None:
-            _refuse_other_figures(existing, command, key)
+            existing.check_repeat(_figures(command), "entry" if command.entry is not None else "ticket", key)
             return work_result(existing, duplicate=True)
         card = uow.card(command.customer)
         if card is None:  # a card is only ever opened for a registered customer
@@ -79,8 +78,8 @@ def _indexed(uow: UnitOfWork, command: LogWork, entry: str, actor: str, at: date
     return index
 
 
-def _refuse_other_figures(existing: WorkEntry, command: LogWork, key: str) -> None:
-    """Same key, same figures: a repeat. Same key, other figures: refused, naming what differs."""
+def _figures(command: LogWork) -> dict[str, object]:
+    """What a repeat of the entry's key states: only these can differ from what was recorded."""
     figures: dict[str, object] = {
         "ticket": command.ticket,
         "hours": command.hours,
@@ -94,11 +93,7 @@ def _refuse_other_figures(existing: WorkEntry, command: LogWork, key: str) -> No
         figures["at"] = command.at
     if command.engineer is not None:
         figures["engineer"] = command.engineer
-    differing = existing.differences(figures)
-    if differing:
-        field = "entry" if command.entry is not None else "ticket"
-        detail = f"an entry with other {', '.join(differing)} (give the new entry its own --entry id)"
-        raise ReferenceConflictError(field, key, detail)
+    return figures
 
 
 @dataclass(frozen=True)
@@ -145,16 +140,13 @@ def _record(
     the work's own time no longer can; None (``strict``) invoices that rest.
     """
     coverage = resolve_coverage(WorkFacts(command.work_kind, command.component, command.focus), entitlements)
-    planned: list[dict[str, Any]] = []
-    available = None
+    payment = None
     if card is not None and coverage is None:
-        planned = card.allocate(pricing.amount, at, recorded_at)
-        available = sum((a["amount"] for a in planned), ZERO)
+        payment = card.pay_for_work(command.ticket, key, pricing.amount, actor, at, recorded_at)
+    available = None if payment is None else payment.paid
     decision = settle(pricing.amount, coverage=coverage, card_available=available)
-    reason = decision.reason
-    if card is not None and coverage is None:
-        reason = card_reason(card, pricing.amount, planned, at)
-        card.debit(command.ticket, key, planned, actor, at)
+    reason = decision.reason if payment is None else payment.reason
+    planned = [] if payment is None else payment.allocations
     return WorkEntry(
         customer=command.customer,
         ticket=command.ticket,
@@ -182,46 +174,6 @@ def _record(
         actor=actor,
         effective_at=at,
     )
-
-
-def card_reason(card: Strippenkaart, amount: Decimal, planned: list[dict[str, Any]], at: datetime) -> str:
-    """Why the card paid what it paid, in words a customer accepts (DOMAIN rule 9)."""
-    uncovered = "not covered by a servicedesk contract, beheerpack or on-site engagement"
-    day = date_of(at)
-    own = sum((a["amount"] for a in planned if a["booked_at"] == at), ZERO)
-    later = [a for a in planned if a["booked_at"] != at]
-    paid = own + sum((a["amount"] for a in later), ZERO)
-    if own == amount:
-        return f"{uncovered}: paid from the strippenkaart, no invoice"
-    in_force_then = card.in_force_at(at)
-    used_since = any(
-        block.last_booked_at is not None and block.last_booked_at > at
-        for block in card.blocks.values()
-        if block.effective_at <= at
-    )
-    if in_force_then and not used_since and not later:
-        rest = amount - own
-        if own == ZERO:
-            return f"{uncovered}; the strippenkaart credit in force on {day} is used up: invoiceable"
-        return (
-            f"{uncovered}: the strippenkaart paid {format_money(own)} of "
-            f"{format_money(amount)}; {format_money(rest)} is invoiceable (overage)"
-        )
-    parts = []
-    if in_force_then and used_since:
-        paid_then = f" (it paid {format_money(own)})" if own > ZERO else ""
-        parts.append(f"credit in force on {day} was used by later work recorded earlier{paid_then}")
-    elif in_force_then:
-        parts.append(f"credit in force on {day} paid {format_money(own)}")
-    else:
-        parts.append(f"no strippenkaart credit was in force on {day}")
-    parts.extend(
-        f"{format_money(a['amount'])} paid from {a['reference']} credited {date_of(a['booked_at'])}"
-        for a in later
-    )
-    rest = amount - paid
-    parts.append(f"{format_money(rest)} is invoiceable" if rest > ZERO else "no invoice")
-    return f"{uncovered}: " + "; ".join(parts)
 
 
 def _entitlements_json(entitlements: Entitlements, focus: str | None) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import dataclasses
 import functools
 import os
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, ParamSpec, Self, TypeVar, cast
 from uuid import uuid4
@@ -93,7 +93,6 @@ from ledger.commands.results import CustomerListing, CustomerVersion
 from ledger.commands.unit_of_work import UnitOfWork
 from ledger.config import LedgerSettings
 from ledger.domain.alerts import ALERT_KINDS
-from ledger.domain.grammar import DATE_TEXT
 from ledger.domain.identity import Acting, person_id
 from ledger.domain.money import DEFAULT_CURRENCY
 from ledger.domain.settings import OPEN
@@ -152,25 +151,6 @@ R = TypeVar("R")
 
 Number = Decimal | int | str
 When = datetime | str | None
-Day = date | str
-
-
-def _day(value: Day, field: str) -> date:
-    """A calendar date (``date`` or ``YYYY-MM-DD``); due dates are dates in Europe/Amsterdam."""
-    if isinstance(value, date) and not isinstance(value, datetime):
-        day = value
-    elif isinstance(value, str) and DATE_TEXT.fullmatch(value):
-        try:
-            day = date.fromisoformat(value)
-        except ValueError:
-            raise InvalidInputError(field, f"{value!r} is not a date in the form YYYY-MM-DD") from None
-    else:
-        shown = repr(value[:40]) if isinstance(value, str) else type(value).__name__
-        raise InvalidInputError(field, f"{shown} is not a date in the form YYYY-MM-DD")
-    parse_instant(day, field)  # the same years as every other date
-    return day
-
-
 Tasks = Sequence[str] | str
 """Admin tasks: a list, or one string of comma-separated names and ``area.*`` wildcards."""
 

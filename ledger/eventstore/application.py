@@ -34,7 +34,7 @@ from ledger.aggregates.onsite_engagement import OnSiteEngagement
 from ledger.aggregates.strippenkaart import CreditBlock, LedgerInvariantError, Strippenkaart
 from ledger.domain.monthly import MonthlyTerm
 from ledger.errors import DamagedHistoryError, UnknownCustomerError
-from ledger.eventstore.command_cache import BatchReader
+from ledger.eventstore.command_cache import CommandCache
 from ledger.persistence.mapper import LedgerMapper
 
 REPLAY_FAILURES = (AssertionError, AttributeError, KeyError, TypeError, LedgerInvariantError)
@@ -95,7 +95,7 @@ class LedgerApplication(Application[UUID]):
 
     def __init__(self, env: EnvType | None = None) -> None:
         super().__init__(env)
-        self.batch_reader = BatchReader(self)
+        self.command_cache = CommandCache(self)
         self.login: str | None = None
         """In ``authenticated`` identity mode, the login the current write was checked against."""
 
@@ -119,16 +119,16 @@ class LedgerApplication(Application[UUID]):
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
         """Appends, with the prefetched block's read condition when there is one (PostgreSQL)."""
-        condition = self.batch_reader.read_condition()
+        condition = self.command_cache.read_condition()
         if condition is not None:
             processing_event.saved_kwargs["read_condition"] = condition
         try:
             recordings = super()._record(processing_event)
         except IntegrityError:
             # A changed read set, or an aggregate taken to be absent exists: read next time.
-            self.batch_reader.refused()
+            self.command_cache.refused()
             raise
-        self.batch_reader.committed(processing_event.aggregates.values())
+        self.command_cache.committed(processing_event.aggregates.values())
         return recordings
 
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
@@ -179,11 +179,11 @@ class LedgerApplication(Application[UUID]):
         self, aggregate_ids: Sequence[UUID], creates: Sequence[UUID] = ()
     ) -> AbstractContextManager[None]:
         """Read these aggregates in one query; ``get_or_none`` inside the block answers from it."""
-        return self.batch_reader.prefetched(aggregate_ids, creates)
+        return self.command_cache.prefetched(aggregate_ids, creates)
 
     def get_or_none(self, aggregate_id: UUID, kind: type[A]) -> A | None:
         """The aggregate with this id, or None when nothing was ever recorded under it."""
-        taken, prefetched = self.batch_reader.take(aggregate_id)
+        taken, prefetched = self.command_cache.take(aggregate_id)
         try:
             aggregate: object = prefetched if taken else self.repository.get(aggregate_id)
         except AggregateNotFoundError:

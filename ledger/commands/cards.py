@@ -25,19 +25,23 @@ TOP_UP = "top-up"
 def buy_card(uow: UnitOfWork, command: BuyCard, context: Context) -> CreditResult:
     """A one-off purchase: opens the card on first use, adds a block every time."""
     Strippenkaart.check_credit_terms(command.reference, command.expires_at, context.at)
-    uow.customer(command.customer)
-    card = uow.card(command.customer)
-    if card is None:
-        card = Strippenkaart(
-            customer=command.customer,
-            currency=command.currency,
-            actor=context.actor,
-            effective_at=context.at,
-        )
-    elif card.currency != command.currency:
-        raise CurrencyMismatchError(command.customer, card.currency, command.currency)
+    card = open_card(uow, command.customer, command.currency, context.actor, context.at)
     credit = Credit(PURCHASE, command.reference, command.amount, command.expires_at)
     return _credit(uow, card, credit, context.actor, context.at)
+
+
+def open_card(
+    uow: UnitOfWork, customer: str, currency: str, actor: str, opened_at: datetime
+) -> Strippenkaart:
+    """The registered customer's card in ``currency``, opened on first use; another currency is
+    refused (one currency per card)."""
+    uow.customer(customer)
+    card = uow.card(customer)
+    if card is None:
+        return Strippenkaart(customer=customer, currency=currency, actor=actor, effective_at=opened_at)
+    if card.currency != currency:
+        raise CurrencyMismatchError(customer, card.currency, currency)
+    return card
 
 
 def top_up(uow: UnitOfWork, command: TopUpCard, context: Context) -> CreditResult:

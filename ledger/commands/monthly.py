@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ledger.aggregates.strippenkaart import Strippenkaart
+from ledger.commands.cards import open_card
 from ledger.commands.clock_index import newly_indexed
 from ledger.commands.results import MonthlyPlanResult
 from ledger.commands.settings import monthly_expiry_reader
 from ledger.domain import monthly
 from ledger.domain.money import format_money
-from ledger.errors import CurrencyMismatchError, InvalidInputError, NoCardError
+from ledger.errors import InvalidInputError, NoCardError
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -34,17 +35,7 @@ def set_monthly_plan(uow: UnitOfWork, command: SetMonthlyPlan, context: Context)
         msg = f"{monthly.local_date(until)} is not after the start {monthly.local_date(start)}"
         raise InvalidInputError("until", msg)
     day = command.day if command.day is not None else monthly.local_date(start).day
-    uow.customer(command.customer)
-    card = uow.card(command.customer)
-    if card is None:
-        card = Strippenkaart(
-            customer=command.customer,
-            currency=command.currency,
-            actor=context.actor,
-            effective_at=min(start, now),
-        )
-    elif card.currency != command.currency:
-        raise CurrencyMismatchError(command.customer, card.currency, command.currency)
+    card = open_card(uow, command.customer, command.currency, context.actor, min(start, now))
     needed_before = card.needs_clock
     changed = card.set_monthly_plan(command.amount, day, start, until, context.actor)
     return _saved(uow, card, "set", start, changed, needed_before, context)

@@ -21,7 +21,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger.aggregates.customer import Customer
 from ledger.aggregates.strippenkaart import Strippenkaart
-from ledger.errors import UnknownCustomerError
+from ledger.eventstore.application import CustomerLookups, checked_kind
 from ledger.eventstore.recorded_ids import IDS_PER_QUERY_MAX, recorded_ids
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ class CommandUnit:
         """Nothing left: every save was appended (one transaction each, all or nothing)."""
 
 
-class BatchUnit:
+class BatchUnit(CustomerLookups):
     """A bulk import's unit: saves collected, appended in one transaction by :meth:`commit`."""
 
     def __init__(self, app: LedgerApplication, carried: BatchUnit | None = None) -> None:
@@ -152,19 +152,7 @@ class BatchUnit:
         else:
             aggregate = self.app.get_or_none(aggregate_id, Aggregate)
             self._seen[aggregate_id] = aggregate
-        if aggregate is not None and not isinstance(aggregate, kind):
-            msg = f"aggregate {aggregate_id} is a {type(aggregate).__name__}, not a {kind.__name__}"
-            raise TypeError(msg)
-        return aggregate
-
-    def customer(self, slug: str) -> Customer:
-        customer = self.get_or_none(Customer.create_id(slug), Customer)
-        if customer is None:
-            raise UnknownCustomerError(slug)
-        return customer
-
-    def card(self, slug: str) -> Strippenkaart | None:
-        return self.get_or_none(Strippenkaart.create_id(slug), Strippenkaart)
+        return checked_kind(aggregate_id, aggregate, kind)
 
     def save(self, *objects: Any) -> None:
         """Remember what a handler saved; nothing reaches the store until :meth:`commit`."""

@@ -68,7 +68,32 @@ class MonthlyTermAsDict(Transcoding):
         return MonthlyTerm(**data)
 
 
-class LedgerApplication(Application[UUID]):
+def checked_kind(aggregate_id: UUID, aggregate: Any, kind: type[A]) -> A | None:
+    """``aggregate`` as a ``kind`` (None stays None), or TypeError: an id names one kind of record."""
+    if aggregate is not None and not isinstance(aggregate, kind):
+        msg = f"aggregate {aggregate_id} is a {type(aggregate).__name__}, not a {kind.__name__}"
+        raise TypeError(msg)
+    return aggregate
+
+
+class CustomerLookups:
+    """The two lookups every command starts from, for anything with ``get_or_none``."""
+
+    def get_or_none(self, aggregate_id: UUID, kind: type[A]) -> A | None:
+        raise NotImplementedError
+
+    def customer(self, slug: str) -> Customer:
+        """The registered customer, or UnknownCustomerError."""
+        customer = self.get_or_none(Customer.create_id(slug), Customer)
+        if customer is None:
+            raise UnknownCustomerError(slug)
+        return customer
+
+    def card(self, slug: str) -> Strippenkaart | None:
+        return self.get_or_none(Strippenkaart.create_id(slug), Strippenkaart)
+
+
+class LedgerApplication(CustomerLookups, Application[UUID]):
     """The ledger's write side."""
 
     name = "ledger"
@@ -192,22 +217,7 @@ class LedgerApplication(Application[UUID]):
             # A record of another kind in this history (a rewritten topic), or state without a
             # field its kind has: not a bug to crash on, a damaged log to refuse.
             raise DamagedHistoryError(aggregate_id, f"{type(error).__name__}: {error}") from error
-        if aggregate is None:
-            return None
-        if not isinstance(aggregate, kind):
-            msg = f"aggregate {aggregate_id} is a {type(aggregate).__name__}, not a {kind.__name__}"
-            raise TypeError(msg)
-        return aggregate
-
-    def customer(self, slug: str) -> Customer:
-        """The registered customer, or UnknownCustomerError."""
-        customer = self.get_or_none(Customer.create_id(slug), Customer)
-        if customer is None:
-            raise UnknownCustomerError(slug)
-        return customer
-
-    def card(self, slug: str) -> Strippenkaart | None:
-        return self.get_or_none(Strippenkaart.create_id(slug), Strippenkaart)
+        return checked_kind(aggregate_id, aggregate, kind)
 
 
 def _stamp_login(events: Sequence[Any], login: str) -> None:

@@ -11,12 +11,12 @@ import dataclasses
 import functools
 import os
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, Self, TypeVar, cast
 from uuid import uuid4
 
-from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
+from eventsourcing.persistence import PersistenceError
 
 from ledger.audit.bitemporal import balance_as_of
 from ledger.audit.export import ExportRow, export_rows
@@ -27,29 +27,28 @@ from ledger.commands import (
     admin,
     cards,
     contracts,
-    customers,
     entitlements,
     identity,
     importing,
     invoice_export,
-    monthly,
     onsite,
     rates,
     statements,
     work,
 )
-from ledger.commands import alerts as alert_commands
 from ledger.commands import packs as beheerpacks
 from ledger.commands import people as people_commands
 from ledger.commands import settings as dated_settings
 from ledger.commands import tick as tick_command
-from ledger.commands import webhooks as webhook_commands
-from ledger.commands.application import Clock, LedgerApplication, retrying
+from ledger.commands.bus import STORE_FAILURES, Context, MessageBus, Services, store_error
 from ledger.commands.fields import actor_name, admin_account_name, customer_slug, reference
+from ledger.commands.handlers import HANDLERS
 from ledger.commands.models import (
     AcknowledgeAlert,
     AddCustomer,
     AddPack,
+    AddPerson,
+    AddWebhook,
     AdminStanding,
     AssignConsultant,
     BuyCard,
@@ -57,24 +56,32 @@ from ledger.commands.models import (
     ChangeContract,
     ChangeCustomer,
     ChangeMonthlyPlan,
+    ChangePerson,
+    CloseStatements,
+    DeactivatePerson,
     EndContract,
     EndEngagement,
     Evaluate,
+    ExportInvoiceable,
     GrantAdminAccess,
+    IssueDueStatements,
     IssueStatement,
     KickOff,
     LogVisit,
     LogWork,
     ReleaseConsultant,
     RemovePack,
+    RemoveWebhook,
     RequestAdminAccess,
     ResumeAdminAccount,
     ReverseWork,
     RevokeAdminAccount,
+    Seal,
     SetAlertThreshold,
     SetMonthlyPlan,
     SetRate,
     SetRounding,
+    SetSetting,
     StartContract,
     StopMonthlyPlan,
     SuspendAdminAccount,
@@ -83,27 +90,29 @@ from ledger.commands.models import (
     WithdrawAdminRequest,
 )
 from ledger.commands.results import CustomerListing, CustomerVersion
+from ledger.commands.unit_of_work import UnitOfWork
 from ledger.config import LedgerSettings
 from ledger.domain.alerts import ALERT_KINDS
-from ledger.domain.grammar import DATE_TEXT
-from ledger.domain.identity import person_id
+from ledger.domain.identity import Acting, person_id
 from ledger.domain.money import DEFAULT_CURRENCY
-from ledger.domain.settings import IDENTITY, OPEN, canonical_value, spec_of
-from ledger.domain.time import AMSTERDAM, parse_instant, parse_month
+from ledger.domain.settings import OPEN
+from ledger.domain.statement_period import month_bounds
+from ledger.domain.time import parse_instant, parse_month
 from ledger.errors import InvalidInputError, StoreError, UnknownDeliveryError
+from ledger.eventstore.application import LedgerApplication
 from ledger.notify.deliver import Deliverer, DeliveryPolicy, RunResult, Senders
 from ledger.notify.documents import statement_pdfs
-from ledger.persistence.mapper import UnknownTopicError
 from ledger.projections import compare
 from ledger.projections.alerts import in_force
 from ledger.projections.runtime import Projections
+from ledger.projections.statements import IssuedRecord
 from ledger.statements import document as statement_document
+from ledger.statements import issued as issued_statements
 from ledger.store import StoreConfig, parse_store_url, provisioning, resolve_url
 
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from ledger.aggregates.admin_account import GrantExpiry
     from ledger.commands.results import (
         AcknowledgementResult,
         AdminAccountList,
@@ -117,8 +126,6 @@ if TYPE_CHECKING:
         CreditResult,
         CustomerResult,
         EntitlementResult,
-        EvaluationDueItem,
-        EvaluationDueResult,
         MonthlyPlanResult,
         OnsiteChangeResult,
         OnsiteReport,
@@ -145,43 +152,6 @@ R = TypeVar("R")
 
 Number = Decimal | int | str
 When = datetime | str | None
-Day = date | str
-
-
-def _day(value: Day, field: str) -> date:
-    """A calendar date (``date`` or ``YYYY-MM-DD``); due dates are dates in Europe/Amsterdam."""
-    if isinstance(value, date) and not isinstance(value, datetime):
-        day = value
-    elif isinstance(value, str) and DATE_TEXT.fullmatch(value):
-        try:
-            day = date.fromisoformat(value)
-        except ValueError:
-            raise InvalidInputError(field, f"{value!r} is not a date in the form YYYY-MM-DD") from None
-    else:
-        shown = repr(value[:40]) if isinstance(value, str) else type(value).__name__
-        raise InvalidInputError(field, f"{shown} is not a date in the form YYYY-MM-DD")
-    parse_instant(day, field)  # the same years as every other date
-    return day
-
-
-def _store_error(error: Exception) -> StoreError:
-    """The store's own failure (database down, disk full, unreadable bytes) as one typed error."""
-    detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    if isinstance(error, UnknownTopicError):
-        reason = f"{detail}; the log was altered or written by something else (run ledger audit verify)"
-    elif isinstance(error, MapperDeserialisationError):
-        reason = (
-            "a stored event cannot be read; check LEDGER_CIPHER_KEY and LEDGER_COMPRESS "
-            f"(the store was written with other settings) or the data is damaged ({detail})"
-        )
-    else:
-        reason = detail
-    return StoreError("store", reason)
-
-
-STORE_FAILURES = (PersistenceError, MapperDeserialisationError)
-
-
 Tasks = Sequence[str] | str
 """Admin tasks: a list, or one string of comma-separated names and ``area.*`` wildcards."""
 
@@ -203,7 +173,7 @@ def _store_errors(method: Callable[P, R]) -> Callable[P, R]:
         try:
             return method(*args, **kwargs)
         except STORE_FAILURES as error:
-            raise _store_error(error) from error
+            raise store_error(error) from error
 
     return wrapper
 
@@ -216,7 +186,7 @@ def _store_errors_streaming(method: Callable[P, Iterator[R]]) -> Callable[P, Ite
         try:
             yield from method(*args, **kwargs)
         except STORE_FAILURES as error:
-            raise _store_error(error) from error
+            raise store_error(error) from error
 
     return wrapper
 
@@ -226,6 +196,15 @@ DEFAULT_ACTOR = "system"
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+Clock = Callable[[], datetime]
+"""Effective times: the command's own ``at``, or the ledger's clock when it gave none."""
+
+
+def _seal(uow: UnitOfWork, command: Seal, context: Context) -> SealSummary:
+    """The audit seal, run by the bus like every write (its rules are the auditor's)."""
+    return seal_log(uow.app, command.key, context.actor, context.now)
 
 
 def _check_handle_arguments(config: object, actor: object, clock: object, settings: object) -> None:
@@ -273,11 +252,25 @@ class Ledger:
         self.due_fact_producers: list[tick_command.DueFactProducer] = tick_command.default_producers(self.app)
         """What :meth:`tick` records, in order; later features append their producers here."""
         self._projections: Projections | None = None
+        services = Services(
+            calendar=self.calendar,
+            catalogue=self.settings.admin.catalogue,
+            projections=lambda: self.projections,
+            producers=self.due_fact_producers,
+        )
+        self.bus = MessageBus(
+            self.app,
+            handlers={**HANDLERS, Seal: _seal},
+            clock=lambda: self.clock(),
+            authorise=self._authorise,
+            services=services,
+        )
+        """The one door for writes: every command method builds its command and hands it here."""
         try:
             dated_settings.seed_from_config(self.app, self.settings)
         except STORE_FAILURES as error:
             self.app.close()
-            raise _store_error(error) from error
+            raise store_error(error) from error
 
     @classmethod
     def open(
@@ -325,10 +318,7 @@ class Ledger:
     ) -> None:
         self.close()
 
-    def _common(self, actor: str | None, at: When, command: str) -> dict[str, Any]:
-        return {"actor": self._acting(command, actor).actor, "at": at}
-
-    def _acting(self, command: str, actor: str | None) -> identity.Acting:
+    def _acting(self, command: str, actor: str | None) -> Acting:
         """Who runs ``command`` (a row of the role table), checked against the identity mode.
 
         A method's own ``actor`` wins over the handle's; the default actor stands in only in
@@ -346,14 +336,19 @@ class Ledger:
             self._login = identity.session_login(self.app)
         return self._login
 
-    def _clock_actor(self, actor: str | None, command: str) -> str:
-        """Facts the clock records are recorded as ``clock`` (or ``actor``); outside ``open`` mode
-        whoever runs the clock must still be allowed to, and a handle's named actor must be valid."""
+    def _authorise(self, command: str, actor: str | None) -> Acting:
+        """The bus's actor resolution. Facts the clock records are recorded as ``clock`` (or the
+        actor named); outside ``open`` mode whoever runs the clock must still be allowed to, and a
+        handle's named actor must be valid."""
+        if command != "tick":
+            return self._acting(command, actor)
         if self.actor is not None or identity.mode_at(self.app, self.clock()) != OPEN:
-            self._acting(command, None)
+            acting = self._acting(command, None)
         else:
             self.app.login = None
-        return person_id(actor) if actor is not None else tick_command.CLOCK_ACTOR
+            acting = Acting(tick_command.CLOCK_ACTOR, None, OPEN)
+        recorded_as = person_id(actor) if actor is not None else tick_command.CLOCK_ACTOR
+        return Acting(recorded_as, acting.login, acting.mode)
 
     # --- commands ------------------------------------------------------------------------------
 
@@ -374,9 +369,10 @@ class Ledger:
             name=name,
             account_manager=account_manager,
             account_manager_email=account_manager_email,
-            **self._common(actor, at, "customer add"),
+            actor=actor,
+            at=at,
         )
-        return customers.add_customer(self.app, command, self.clock())
+        return cast("CustomerResult", self.bus.handle(command))
 
     @_store_errors
     def change_customer(
@@ -396,9 +392,10 @@ class Ledger:
             name=name,
             account_manager=account_manager,
             account_manager_email=account_manager_email,
-            **self._common(actor, effective_from, "customer change"),
+            actor=actor,
+            at=effective_from,
         )
-        return customers.change_customer(self.app, command, self.clock())
+        return cast("CustomerResult", self.bus.handle(command))
 
     @_store_errors
     def customers(self, *, at: When = None) -> list[CustomerListing]:
@@ -445,9 +442,10 @@ class Ledger:
             currency=currency,
             reference=reference if reference is not None else f"purchase-{uuid4().hex[:12]}",
             expires_at=expires_at,
-            **self._common(actor, at, "card buy"),
+            actor=actor,
+            at=at,
         )
-        return cards.buy_card(self.app, command, self.clock())
+        return cast("CreditResult", self.bus.handle(command))
 
     @_store_errors
     def top_up(
@@ -466,9 +464,10 @@ class Ledger:
             amount=amount,
             reference=reference if reference is not None else f"top-up-{uuid4().hex[:12]}",
             expires_at=expires_at,
-            **self._common(actor, at, "card top-up"),
+            actor=actor,
+            at=at,
         )
-        return cards.top_up(self.app, command, self.clock())
+        return cast("CreditResult", self.bus.handle(command))
 
     @_store_errors
     def buy_monthly(
@@ -495,27 +494,23 @@ class Ledger:
             start=start,
             until=until,
             currency=currency,
-            **self._common(actor, None, "card buy"),
+            actor=actor,
         )
-        return monthly.set_monthly_plan(self.app, command, self.clock())
+        return cast("MonthlyPlanResult", self.bus.handle(command))
 
     @_store_errors
     def change_monthly(
         self, customer: str, *, amount: Number, start: When, actor: str | None = None
     ) -> MonthlyPlanResult:
         """A new monthly amount for the months due from ``start`` on; earlier months keep theirs."""
-        command = ChangeMonthlyPlan.build(
-            customer=customer, amount=amount, start=start, **self._common(actor, None, "card change")
-        )
-        return monthly.change_monthly_plan(self.app, command, self.clock())
+        command = ChangeMonthlyPlan.build(customer=customer, amount=amount, start=start, actor=actor)
+        return cast("MonthlyPlanResult", self.bus.handle(command))
 
     @_store_errors
     def stop_monthly(self, customer: str, *, start: When, actor: str | None = None) -> MonthlyPlanResult:
         """No monthly credit falls due from ``start`` on."""
-        command = StopMonthlyPlan.build(
-            customer=customer, start=start, **self._common(actor, None, "card stop")
-        )
-        return monthly.stop_monthly_plan(self.app, command, self.clock())
+        command = StopMonthlyPlan.build(customer=customer, start=start, actor=actor)
+        return cast("MonthlyPlanResult", self.bus.handle(command))
 
     @_store_errors
     def set_setting(
@@ -525,15 +520,11 @@ class Ledger:
 
         The keys are in :mod:`ledger.domain.settings`; a bad key or value raises InvalidInputError.
         """
-        spec = spec_of(key)
-        command = "settings set identity" if spec.key == IDENTITY else "settings set"
-        chosen = self._common(actor, None, command)["actor"]
         if effective_from is None:
             raise InvalidInputError("from", "is required: the date the setting takes effect")
         start = parse_instant(effective_from, "from")
-        if spec.key == IDENTITY:
-            identity.check_identity_change(self.app, canonical_value(IDENTITY, value), start, self.clock())
-        return dated_settings.set_setting(self.app, key, value, start, chosen)
+        command = SetSetting.build(key=key, value=value, effective_from=start, actor=actor)
+        return cast("dated_settings.SettingResult", self.bus.handle(command))
 
     @_store_errors
     def settings_in_force(self, *, at: When = None) -> list[dated_settings.SettingView]:
@@ -548,13 +539,7 @@ class Ledger:
         Safe to call every minute, twice, or from two processes at once: a fact is recorded once.
         Recorded as actor ``clock`` unless ``actor`` is given.
         """
-        command = Tick.build(until=until, actor=self._clock_actor(actor, "tick"))
-        result = tick_command.tick(self.app, command, self.clock(), self.due_fact_producers)
-        # Statements last: a month closes with the credits and write-offs due in it recorded.
-        issued = statements.issue_due_statements(
-            self.app, self.projections, result.until, command.actor, self.calendar
-        )
-        return dataclasses.replace(result, statements=tuple(s.number or "" for s in issued))
+        return cast("TickResult", self.bus.handle(Tick.build(until=until, actor=actor)))
 
     @_store_errors
     def import_csv(
@@ -565,10 +550,7 @@ class Ledger:
         is wrong), then applied through the ordinary commands in batches; a re-run writes nothing.
         ``progress(done, total)`` is called after every committed batch.
         """
-        actor = self._common(None, None, "import")["actor"]
-        return importing.import_csv(
-            self.app, source, actor=actor, now=self.clock(), calendar=self.calendar, progress=progress
-        )
+        return importing.import_csv(self.bus, source, self._acting("import", None), progress=progress)
 
     @_store_errors
     def log_work(
@@ -601,8 +583,6 @@ class Ledger:
         force then, the engagement pays.
         ``source`` says through which door the entry came (``api``, ``cli``, ``import``).
         """
-        acting = self._acting("work log", actor)
-        identity.check_on_behalf(self.app, acting, engineer)
         command = LogWork.build(
             customer=customer,
             ticket=ticket,
@@ -616,10 +596,10 @@ class Ledger:
             role=role,
             source=source,
             focus=focus,
-            actor=acting.actor,
+            actor=actor,
             at=at,
         )
-        return work.log_work(self.app, command, self.clock(), self.calendar)
+        return cast("WorkResult", self.bus.handle(command))
 
     @_store_errors
     def reverse_work(
@@ -643,9 +623,10 @@ class Ledger:
             entry=entry,
             reason=reason,
             note=note,
-            **self._common(actor, at, "work reverse"),
+            actor=actor,
+            at=at,
         )
-        return work.reverse_work(self.app, command, self.clock())
+        return cast("ReversalResult", self.bus.handle(command))
 
     @_store_errors
     def ticket_entries(self, customer: str, ticket: str) -> list[WorkResult]:
@@ -664,9 +645,9 @@ class Ledger:
             customer=customer,
             tier=tier,
             effective_from=effective_from,
-            **self._common(actor, None, "contract start"),
+            actor=actor,
         )
-        return contracts.start_contract(self.app, command, self.clock())
+        return cast("ContractChangeResult", self.bus.handle(command))
 
     @_store_errors
     def change_contract(
@@ -677,19 +658,17 @@ class Ledger:
             customer=customer,
             tier=tier,
             effective_from=effective_from,
-            **self._common(actor, None, "contract change"),
+            actor=actor,
         )
-        return contracts.change_contract(self.app, command, self.clock())
+        return cast("ContractChangeResult", self.bus.handle(command))
 
     @_store_errors
     def end_contract(
         self, customer: str, *, effective_from: When, actor: str | None = None
     ) -> ContractChangeResult:
         """End the contract in force at ``effective_from``."""
-        command = EndContract.build(
-            customer=customer, effective_from=effective_from, **self._common(actor, None, "contract end")
-        )
-        return contracts.end_contract(self.app, command, self.clock())
+        command = EndContract.build(customer=customer, effective_from=effective_from, actor=actor)
+        return cast("ContractChangeResult", self.bus.handle(command))
 
     @_store_errors
     def add_pack(
@@ -707,9 +686,9 @@ class Ledger:
             pack=pack,
             components=components,
             effective_from=effective_from,
-            **self._common(actor, None, "pack add"),
+            actor=actor,
         )
-        return beheerpacks.add_pack(self.app, command, self.clock())
+        return cast("PackChangeResult", self.bus.handle(command))
 
     @_store_errors
     def remove_pack(
@@ -720,9 +699,9 @@ class Ledger:
             customer=customer,
             pack=pack,
             effective_from=effective_from,
-            **self._common(actor, None, "pack remove"),
+            actor=actor,
         )
-        return beheerpacks.remove_pack(self.app, command, self.clock())
+        return cast("PackChangeResult", self.bus.handle(command))
 
     @_store_errors
     def set_rate(
@@ -740,9 +719,9 @@ class Ledger:
             rate=rate,
             role=role,
             effective_from=effective_from,
-            **self._common(actor, None, "rate set"),
+            actor=actor,
         )
-        return rates.set_rate(self.app, command, self.clock())
+        return cast("RateCardChangeResult", self.bus.handle(command))
 
     @_store_errors
     def set_rounding(
@@ -760,9 +739,9 @@ class Ledger:
             increment_minutes=increment_minutes,
             minimum_minutes=minimum_minutes,
             effective_from=effective_from,
-            **self._common(actor, None, "rate rounding"),
+            actor=actor,
         )
-        return rates.set_rounding(self.app, command, self.clock())
+        return cast("RateCardChangeResult", self.bus.handle(command))
 
     # --- on-site support -------------------------------------------------------------------------
 
@@ -784,29 +763,26 @@ class Ledger:
             focus_areas=focus_areas,
             visits=visits,
             evaluation=evaluation,
-            **self._common(actor, at, "onsite kickoff"),
+            actor=actor,
+            at=at,
         )
-        return onsite.kick_off(self.app, command, self.clock())
+        return cast("OnsiteChangeResult", self.bus.handle(command))
 
     @_store_errors
     def assign_consultant(
         self, customer: str, *, consultant: str, actor: str | None = None, at: When = None
     ) -> OnsiteChangeResult:
         """Assign a consultant to the customer's on-site engagement."""
-        command = AssignConsultant.build(
-            customer=customer, consultant=consultant, **self._common(actor, at, "onsite assign")
-        )
-        return onsite.assign_consultant(self.app, command, self.clock())
+        command = AssignConsultant.build(customer=customer, consultant=consultant, actor=actor, at=at)
+        return cast("OnsiteChangeResult", self.bus.handle(command))
 
     @_store_errors
     def release_consultant(
         self, customer: str, *, consultant: str, actor: str | None = None, at: When = None
     ) -> OnsiteChangeResult:
         """Release a consultant from the customer's on-site engagement."""
-        command = ReleaseConsultant.build(
-            customer=customer, consultant=consultant, **self._common(actor, at, "onsite release")
-        )
-        return onsite.release_consultant(self.app, command, self.clock())
+        command = ReleaseConsultant.build(customer=customer, consultant=consultant, actor=actor, at=at)
+        return cast("OnsiteChangeResult", self.bus.handle(command))
 
     @_store_errors
     def log_visit(
@@ -827,9 +803,10 @@ class Ledger:
             hours=hours,
             focus=focus,
             reference=reference,
-            **self._common(actor, at, "onsite visit"),
+            actor=actor,
+            at=at,
         )
-        return onsite.log_visit(self.app, command, self.clock())
+        return cast("OnsiteChangeResult", self.bus.handle(command))
 
     @_store_errors
     def evaluate(
@@ -849,35 +826,18 @@ class Ledger:
             outcome=outcome,
             focus_areas=focus_areas,
             notes=notes,
-            **self._common(actor, at, "onsite evaluate"),
+            actor=actor,
+            at=at,
         )
-        return onsite.evaluate(self.app, command, self.clock())
+        return cast("OnsiteChangeResult", self.bus.handle(command))
 
     @_store_errors
     def end_engagement(
         self, customer: str, *, actor: str | None = None, at: When = None
     ) -> OnsiteChangeResult:
         """End the customer's on-site engagement."""
-        command = EndEngagement.build(customer=customer, **self._common(actor, at, "onsite end"))
-        return onsite.end_engagement(self.app, command, self.clock())
-
-    @_store_errors
-    def raise_evaluation_due(
-        self, customer: str, *, due_date: Day, actor: str = "clock"
-    ) -> EvaluationDueResult:
-        """Record that the engagement's evaluation is due on ``due_date`` — once per due date."""
-        return onsite.raise_evaluation_due(
-            self.app, customer_slug(customer), _day(due_date, "due_date"), self._clock_actor(actor, "tick")
-        )
-
-    @_store_errors
-    def raise_due_evaluations(
-        self, *, today: Day | None = None, actor: str = "clock"
-    ) -> list[EvaluationDueResult]:
-        """For the clock: raise every evaluation due by ``today`` (default: the clock's Amsterdam
-        date) not raised yet; returns what this call recorded."""
-        day = self.clock().astimezone(AMSTERDAM).date() if today is None else _day(today, "today")
-        return onsite.raise_due_evaluations(self.app, day, self._clock_actor(actor, "tick"))
+        command = EndEngagement.build(customer=customer, actor=actor, at=at)
+        return cast("OnsiteChangeResult", self.bus.handle(command))
 
     # --- questions -----------------------------------------------------------------------------
 
@@ -969,8 +929,7 @@ class Ledger:
         secret = seal_key(key if key is not None else os.environ.get(SEAL_KEY_VARIABLE))
         target = witness_path(witness)
         now = self.clock()
-        actor = self._common(None, None, "audit seal")["actor"]
-        summary = retrying(lambda: seal_log(self.app, secret, actor, now))
+        summary = cast("SealSummary", self.bus.handle(Seal(key=secret)))
         if target is not None and last_head(target) != summary.head:
             append_head(target, summary.head, now)
         return summary
@@ -1033,7 +992,7 @@ class Ledger:
         view = self.projections.fresh("work_records")
         records: list[WorkRecord] = view.records(slug, key)
         # the balance after each line in effective order, exactly as the statement shows it
-        _, end = statement_document.month_bounds(key)
+        _, end = month_bounds(key)
         position = int(self.app.recorder.max_notification_id() or 0)
         lines = self.projections.fresh("statements").lines(slug, end, position)
         balances = statement_document.effective_balances(lines)
@@ -1067,9 +1026,8 @@ class Ledger:
         Nothing new: an export without a number, nothing recorded."""
         if until is None:
             raise InvalidInputError("until", "is required: export the lines effective before this")
-        chosen = self._common(actor, None, "invoiceable export")["actor"]
-        moment = parse_instant(until, "until")
-        return invoice_export.export_invoiceable(self.app, self.projections, moment, chosen, self.clock())
+        command = ExportInvoiceable.build(until=parse_instant(until, "until"), actor=actor)
+        return cast("invoice_export.InvoiceExport", self.bus.handle(command))
 
     # --- alerts --------------------------------------------------------------------------------
 
@@ -1086,9 +1044,9 @@ class Ledger:
         """The customer's nearly-used threshold: ``percent`` of the balance after the latest credit,
         or a fixed ``amount``; in force for card movements effective from ``at`` (default now) on."""
         command = SetAlertThreshold.build(
-            customer=customer, percent=percent, amount=amount, **self._common(actor, at, "customer threshold")
+            customer=customer, percent=percent, amount=amount, actor=actor, at=at
         )
-        return alert_commands.set_alert_threshold(self.app, command, self.clock())
+        return cast("ThresholdResult", self.bus.handle(command))
 
     @_store_errors
     def alerts(
@@ -1130,13 +1088,12 @@ class Ledger:
     ) -> WebhookResult:
         """Deliver alerts raised from now on (of ``kinds``; all when empty) to ``url``, signed with
         the secret in environment variable ``secret_env`` (the secret never enters the log)."""
-        chosen = self._common(actor, None, "webhook add")["actor"]
-        return webhook_commands.add_webhook(self.app, url, secret_env, kinds, chosen, self.clock())
+        command = AddWebhook.build(url=url, secret_env=secret_env, kinds=kinds, actor=actor)
+        return cast("WebhookResult", self.bus.handle(command))
 
     @_store_errors
     def remove_webhook(self, url: str, *, actor: str | None = None) -> WebhookResult:
-        chosen = self._common(actor, None, "webhook remove")["actor"]
-        return webhook_commands.remove_webhook(self.app, url, chosen, self.clock())
+        return cast("WebhookResult", self.bus.handle(RemoveWebhook.build(url=url, actor=actor)))
 
     @_store_errors
     def webhooks(self) -> list[WebhookView]:
@@ -1185,13 +1142,8 @@ class Ledger:
         self, alert_id: str, *, actor: str | None = None, at: When = None
     ) -> AcknowledgementResult:
         """Acknowledge an alert (an event, with actor); acknowledging it again changes nothing."""
-        command = AcknowledgeAlert.build(alert_id=alert_id, **self._common(actor, at, "alerts acknowledge"))
-
-        def lookup(wanted: str) -> Alert | None:
-            found: Alert | None = self.projections.fresh("alerts").alert(wanted)
-            return found
-
-        return alert_commands.acknowledge_alert(self.app, command, self.clock(), lookup)
+        command = AcknowledgeAlert.build(alert_id=alert_id, actor=actor, at=at)
+        return cast("AcknowledgementResult", self.bus.handle(command))
 
     # --- statements ----------------------------------------------------------------------------
 
@@ -1202,13 +1154,8 @@ class Ledger:
         Idempotent: a month already issued returns that statement, unchanged. Months are issued
         in order; the issued statement raises a ``statement-ready`` alert.
         """
-        command = IssueStatement.build(
-            customer=customer, month=month, **self._common(actor, None, "statement issue")
-        )
-        issued, _ = statements.issue_statement(
-            self.app, self.projections, command.customer, command.month, command.actor, self.clock()
-        )
-        return issued
+        command = IssueStatement.build(customer=customer, month=month, actor=actor)
+        return self._documents([cast("statements.Issued", self.bus.handle(command))])[0]
 
     @_store_errors
     def issue_due_statements(self, until: When = None, *, actor: str | None = None) -> list[Statement]:
@@ -1216,9 +1163,8 @@ class Ledger:
         the customer's first, whose cut-off (dated setting ``statements.cut-off``: by default the
         3rd working day of the next month, 00:00 Amsterdam) is at or before it. Returns the new
         ones; again, it issues nothing. This is what ``ledger tick`` calls."""
-        moment = self._moment(until)
-        chosen = self._common(actor, None, "statement issue")["actor"]
-        return statements.issue_due_statements(self.app, self.projections, moment, chosen, self.calendar)
+        command = IssueDueStatements.build(until=self._moment(until), actor=actor)
+        return self._documents(cast("list[statements.Issued]", self.bus.handle(command)))
 
     @_store_errors
     def close_statements(
@@ -1229,11 +1175,24 @@ class Ledger:
         Returns the newly issued ones; closing again issues nothing."""
         if isinstance(customers, str) or not isinstance(customers, Sequence):
             raise InvalidInputError("customers", "is not a list of customer ids")
-        chosen = self._common(actor, None, "statement issue")["actor"]
-        slugs = [customer_slug(customer) for customer in customers] or None
-        return statements.close_month(
-            self.app, self.projections, _month_key(month), slugs, chosen, self.clock()
-        )
+        slugs = tuple(customer_slug(customer) for customer in customers)
+        command = CloseStatements.build(month=_month_key(month), customers=slugs, actor=actor)
+        return self._documents(cast("list[statements.Issued]", self.bus.handle(command)))
+
+    def _documents(self, issued: list[statements.Issued]) -> list[Statement]:
+        """The documents of issued statements, as the read side composes them."""
+        view = self.projections.fresh("statements")
+        return [
+            issued_statements.compose_issued(
+                view,
+                record.customer,
+                record.month,
+                IssuedRecord(
+                    record.customer, record.month, record.number, record.closed_at, record.log_position
+                ),
+            )
+            for record in issued
+        ]
 
     def statement_cut_off(self, month: str) -> datetime:
         """When the tick issues ``month``'s statements (the dated cut-off in force at its end)."""
@@ -1243,7 +1202,7 @@ class Ledger:
     def statement(self, customer: str, month: str) -> Statement:
         """The issued statement for a month, or a provisional one (no number) from what is known now."""
         slug = customer_slug(customer)
-        return statements.statement(self.app, self.projections, slug, _month_key(month), self.clock())
+        return issued_statements.statement(self.app, self.projections, slug, _month_key(month), self.clock())
 
     @_store_errors
     def projection_status(self) -> list[ProjectionStatus]:
@@ -1260,13 +1219,6 @@ class Ledger:
         """The on-site engagement now: focus areas, consultants, visits and hours per focus area
         since the last evaluation, last and next evaluation."""
         return onsite.engagement_report(self.app, customer_slug(customer), self.clock())
-
-    @_store_errors
-    def evaluations_due(self, *, until: Day, since: Day | None = None) -> list[EvaluationDueItem]:
-        """Open engagements whose next evaluation falls in ``since..until`` (``since`` left out:
-        overdue ones too), with the account manager to tell and whether it was raised."""
-        start = None if since is None else _day(since, "since")
-        return onsite.evaluations_due(self.app, until=_day(until, "until"), since=start)
 
     # --- people and roles ------------------------------------------------------------------------
 
@@ -1287,9 +1239,9 @@ class Ledger:
         A ``customer-contact`` is bound to one ``customer``; ``db_role`` is the database (or
         operating-system) login that is this person in ``authenticated`` mode.
         """
-        chosen = self._common(actor, None, "person add")["actor"]
         values = {"name": name, "roles": roles, "customer": customer, "email": email, "db_role": db_role}
-        return people_commands.add_person(self.app, person, values, chosen, self.clock())
+        command = AddPerson.build(person=person, details=values, actor=actor)
+        return cast("people_commands.PersonView", self.bus.handle(command))
 
     @_store_errors
     def change_person(
@@ -1304,17 +1256,17 @@ class Ledger:
         actor: str | None = None,
     ) -> people_commands.PersonView:
         """Change the details given (``""`` clears customer, email or db_role); not one's own."""
-        chosen = self._common(actor, None, "person change")["actor"]
         changes = {"name": name, "roles": roles, "customer": customer, "email": email, "db_role": db_role}
-        return people_commands.change_person(self.app, person, changes, chosen, self.clock())
+        command = ChangePerson.build(person=person, changes=changes, actor=actor)
+        return cast("people_commands.PersonView", self.bus.handle(command))
 
     @_store_errors
     def deactivate_person(
         self, person: str, *, reason: str, actor: str | None = None
     ) -> people_commands.PersonView:
         """From now on ``person`` may not act and their login is free; not one's own record."""
-        chosen = self._common(actor, None, "person deactivate")["actor"]
-        return people_commands.deactivate_person(self.app, person, reason, chosen, self.clock())
+        command = DeactivatePerson.build(person=person, reason=reason, actor=actor)
+        return cast("people_commands.PersonView", self.bus.handle(command))
 
     @_store_errors
     def person(self, person: str) -> people_commands.PersonView:
@@ -1351,9 +1303,10 @@ class Ledger:
             tasks=_task_list(tasks),
             reason=reason,
             holder=holder,
-            **self._common(actor, at, "admin request"),
+            actor=actor,
+            at=at,
         )
-        return admin.request_access(self.app, command, self.clock(), self.settings.admin.catalogue())
+        return cast("AdminChangeResult", self.bus.handle(command))
 
     @_store_errors
     def grant_admin(
@@ -1380,9 +1333,9 @@ class Ledger:
             valid_from=valid_from,
             valid_until=valid_until,
             rfc=rfc,
-            **self._common(actor, None, "admin grant"),
+            actor=actor,
         )
-        return admin.grant_access(self.app, command, self.clock(), self.settings.admin.catalogue())
+        return cast("AdminChangeResult", self.bus.handle(command))
 
     @_store_errors
     def change_admin_scope(
@@ -1408,9 +1361,9 @@ class Ledger:
             reason=reason,
             effective_from=effective_from,
             rfc=rfc,
-            **self._common(actor, None, "admin scope"),
+            actor=actor,
         )
-        return admin.change_scope(self.app, command, self.clock(), self.settings.admin.catalogue())
+        return cast("AdminChangeResult", self.bus.handle(command))
 
     @_store_errors
     def suspend_admin(
@@ -1479,26 +1432,9 @@ class Ledger:
             account=account,
             reason=reason,
             effective_from=effective_from,
-            **self._common(actor, None, kind.COMMAND),
+            actor=actor,
         )
-        return admin.change_standing(self.app, command, self.clock())
-
-    @_store_errors
-    def record_admin_expiry(
-        self, customer: str, *, account: str, grant: int, actor: str | None = None
-    ) -> AdminChangeResult:
-        """Record that ``grant`` of ``account`` ran out (the clock calls this; repeats record once)."""
-        chosen = self._common(actor, None, "tick")["actor"]
-        return admin.record_expiry(
-            self.app, customer_slug(customer), admin_account_name(account), grant, chosen, self.clock()
-        )
-
-    @_store_errors
-    def admin_expiring(self, customer: str, *, start: When, end: When) -> list[GrantExpiry]:
-        """Grants of ``customer`` whose ``valid_until`` lies in [start, end): the clock's due facts."""
-        return admin.expiring_grants(
-            self.app, customer_slug(customer), parse_instant(start, "start"), parse_instant(end, "end")
-        )
+        return cast("AdminChangeResult", self.bus.handle(command))
 
     @_store_errors
     def admin_check(self, customer: str, *, account: str, task: str, at: When = None) -> AdminCheckResult:

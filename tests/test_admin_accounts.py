@@ -162,23 +162,6 @@ def test_expiry_until_is_the_first_moment_it_no_longer_holds(acme: Ledger, clock
     result = acme.admin_check("acme", account="adm-jan", task="users.reset-password", at="2026-03-10")
     assert not result.allowed
     assert result.reason.startswith("grant #1 of 'adm-jan' expired at 2026-03-10")
-    # the clock's due facts: the function it calls, then recording the expiry (once)
-    (due,) = acme.admin_expiring("acme", start="2026-03-01", end="2026-04-01")
-    assert (due.account, due.grant, due.valid_until, due.recorded) == (
-        "adm-jan",
-        1,
-        local(2026, 3, 10),
-        False,
-    )
-    assert acme.admin_expiring("acme", start="2026-03-10T00:00:01+01:00", end="2026-04-01") == []
-    with pytest.raises(AdminGrantError, match="has not run out"):
-        acme.record_admin_expiry("acme", account="adm-jan", grant=1, actor="clock")
-    clock.advance(days=9)
-    first = acme.record_admin_expiry("acme", account="adm-jan", grant=1, actor="clock")
-    second = acme.record_admin_expiry("acme", account="adm-jan", grant=1, actor="clock")
-    assert (first.change, first.effective_at, first.duplicate) == ("expired", local(2026, 3, 10), False)
-    assert second.duplicate
-    assert acme.admin_expiring("acme", start="2026-03-01", end="2026-04-01")[0].recorded
 
 
 def test_ledger_tick_records_each_grant_expiry_once(acme: Ledger, clock: FakeClock) -> None:
@@ -197,10 +180,11 @@ def test_ledger_tick_records_each_grant_expiry_once(acme: Ledger, clock: FakeClo
     assert expired["actor"] == "clock"
 
 
-def test_a_revoked_grant_is_not_listed_as_expiring(acme: Ledger) -> None:
+def test_a_revoked_grant_has_no_expiry_to_record(acme: Ledger, clock: FakeClock) -> None:
     granted(acme, valid_until="2026-06-01")
     acme.revoke_admin("acme", account="adm-jan", reason="left", effective_from="2026-05-01", actor="sec")
-    assert acme.admin_expiring("acme", start="2026-01-01", end="2027-01-01") == []
+    clock.advance(days=365)
+    assert acme.tick().recorded["grant-expiry"] == 0
 
 
 def test_suspension_pauses_and_resumption_restores(acme: Ledger) -> None:

@@ -22,9 +22,8 @@ from hypothesis import strategies as st
 from ledger import Ledger, LedgerError, UnknownAdminAccountError
 from ledger.aggregates.admin_account import AdminAccount
 from ledger.aggregates.servicedesk_contract import ServicedeskContract
-from ledger.commands.admin import periods_of
 from ledger.config import AdminSettings, LedgerSettings
-from ledger.domain.admin_access import decide
+from ledger.domain.admin_access import Period, decide
 from ledger.domain.admin_tasks import TaskCatalogue
 from ledger.domain.service_window import Tier
 from ledger.domain.time import AMSTERDAM
@@ -312,3 +311,7 @@ def test_the_library_agrees_with_the_reference_on_each_store(store_url: str) -> 
                     assert (result.grant["grant"] if result.grant else None) == expected
 
         check()
+
+
+def periods_of(contract: ServicedeskContract | None) -> list[Period]:
+    return [] if contract is None else contract.in_force_periods()

@@ -18,7 +18,7 @@ from eventsourcing.persistence import StoredEvent
 
 from ledger import Ledger
 from ledger.aggregates.strippenkaart import Strippenkaart
-from ledger.commands import batch_read
+from ledger.eventstore import command_cache
 from ledger.persistence.condition import ReadSetChangedError
 from tests.support import FakeClock
 
@@ -158,14 +158,14 @@ def test_the_thread_cache_is_bounded_and_keeps_what_is_in_use(
     ledger: Ledger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Least recently used out first: a busy customer's card stays, old work entries go."""
-    monkeypatch.setattr(batch_read, "THREAD_CACHE_MAXSIZE", 10)
+    monkeypatch.setattr(command_cache, "THREAD_CACHE_MAXSIZE", 10)
     ledger.add_customer("acme", name="Acme", account_manager="Anna")
     ledger.buy_card("acme", amount="1000.00", reference="O-1", at="2026-01-01")
     for number in range(30):
         ledger.log_work(
             "acme", kind="rfc", ticket=f"T-{number}", hours="0.25", rate="100", at="2026-02-02T10:00:00+01:00"
         )
-    held: Any = ledger.app.batch_reader.local.held
+    held: Any = ledger.app.command_cache.local.held
     assert len(held.cache) == 10
     assert Strippenkaart.create_id("acme").int in held.cache
     assert ledger.balance("acme").balance == D("250.00")

@@ -16,7 +16,7 @@ from eventsourcing.persistence import IntegrityError
 
 from ledger import ConcurrencyError, Ledger
 from ledger.aggregates.work_entry import WorkEntry
-from ledger.commands import application
+from ledger.commands import bus as application
 from tests.support import event_count
 from tests.workers import run_in_process
 

@@ -239,7 +239,6 @@ def writes(ledger: Ledger, actor: Any) -> list[Any]:
         lambda: ledger.log_work("acme", ticket="T-1", hours="1", rate="100", kind="rfc", actor=actor),
         lambda: ledger.set_setting("late-work-policy", "strict", effective_from="2026-04-01", actor=actor),
         lambda: ledger.tick(actor=actor),
-        lambda: ledger.raise_due_evaluations(actor=actor),
         lambda: ledger.request_admin("acme", account="adm", tasks="users.create", reason="x", actor=actor),
         lambda: ledger.add_person("p@msp.nl", name="P", roles="servicedesk", actor=actor),
         lambda: ledger.issue_due_statements(actor=actor),

@@ -14,8 +14,8 @@ from ledger import Ledger
 from ledger.aggregates.work_entry import WorkEntry
 from ledger.cli import main
 from ledger.commands import importing
-from ledger.commands.batching import BatchingApplication
 from ledger.commands.importing import ImportRowsError, ImportStoppedError
+from ledger.commands.unit_of_work import BatchUnit
 from tests.support import FakeClock, event_count
 
 COLUMNS = list(importing.KNOWN_COLUMNS)
@@ -297,17 +297,17 @@ def test_a_batch_that_lost_a_race_is_run_again_from_fresh_state(
 ) -> None:
     ledger.add_customer("acme", name="Acme B.V.", account_manager="Anna", at="2026-01-05")
     ledger.buy_card("acme", amount="1000", reference="ORDER-1", at="2026-01-06")
-    commit = BatchingApplication.commit
+    commit = BatchUnit.commit
     raced: list[bool] = []
 
-    def commit_after_a_rival(batch: BatchingApplication) -> None:
+    def commit_after_a_rival(batch: BatchUnit) -> None:
         if not raced:  # another process debits the card between our read and our commit
             raced.append(True)
             with Ledger.open(store_url, actor="rival") as rival:
                 rival.log_work("acme", kind="rfc", ticket="RIVAL-1", hours="1", rate="100", at="2026-01-07")
         commit(batch)
 
-    monkeypatch.setattr(BatchingApplication, "commit", commit_after_a_rival)
+    monkeypatch.setattr(BatchUnit, "commit", commit_after_a_rival)
     result = ledger.import_csv(write(tmp_path / "history.csv", [HISTORY[0], HISTORY[2], HISTORY[4]]))
 
     assert (result.applied, result.duplicates) == (1, 2)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -108,8 +108,7 @@ def test_a_bad_kick_off_writes_nothing(
 def test_nothing_happens_on_site_before_a_kick_off(acme: Ledger) -> None:
     with pytest.raises(NoEngagementError, match="kick one off first"):
         acme.assign_consultant("acme", consultant="Jan Jansen")
-    with pytest.raises(NoEngagementError):
-        acme.raise_evaluation_due("acme", due_date="2026-11-30")
+    assert acme.tick().recorded["evaluation-due"] == 0
     assert acme.onsite_report("acme").status == "none"
 
 
@@ -252,7 +251,6 @@ def test_stop_ends_the_engagement_at_its_moment(engaged: Ledger) -> None:
         )
     with pytest.raises(NoEngagementError):
         engaged.end_engagement("acme", at="2026-12-01")
-    assert engaged.evaluations_due(until="2030-01-01") == []
     after = engaged.log_work("acme", ticket="O-1", hours="1", kind="onsite", focus="network", at="2026-12-01")
     before = engaged.log_work(
         "acme", ticket="O-2", hours="1", kind="onsite", focus="network", at="2026-11-29"
@@ -341,65 +339,6 @@ def test_the_entitlement_check_shows_the_focus_areas_in_force(engaged: Ledger) -
 
 # --- evaluation due: once per due date, cleared by the evaluation --------------------------------
 
-
-def test_evaluation_due_is_recorded_once_per_due_date(engaged: Ledger) -> None:
-    assert engaged.raise_due_evaluations(today="2026-11-29") == []
-    (raised,) = engaged.raise_due_evaluations(today="2026-11-30")
-    assert (raised.customer, raised.account_manager, raised.due_date, raised.duplicate) == (
-        "acme",
-        "Anna de Vries",
-        "2026-11-30",
-        False,
-    )
-    before = event_count(engaged)
-    assert engaged.raise_due_evaluations(today="2026-12-05") == []
-    assert engaged.raise_evaluation_due("acme", due_date=date(2026, 11, 30)).duplicate
-    assert event_count(engaged) == before
-    assert engaged.onsite_report("acme").evaluation_due_raised
-    engaged.evaluate("acme", outcome="continue", at="2026-12-03")
-    report = engaged.onsite_report("acme")
-    assert (report.evaluation_due_raised, report.next_evaluation_due) == (False, "2027-03-31")
-    # raising the old date again is still a no-op; a date that is not due is refused
-    assert engaged.raise_evaluation_due("acme", due_date="2026-11-30").duplicate
-    with pytest.raises(InvalidInputError, match="due_date: the next evaluation of 'acme' is due 2027-03-31"):
-        engaged.raise_evaluation_due("acme", due_date="2027-02-28")
-    assert event_count(engaged) == before + 1
-
-
-def test_the_due_event_records_the_clock_as_actor_at_the_due_date(engaged: Ledger) -> None:
-    engaged.raise_due_evaluations(today="2026-12-01")
-    last = list(engaged.app.events.get(OnSiteEngagement.create_id("acme")))[-1]
-    assert isinstance(last, OnSiteEngagement.EvaluationDue)
-    assert (last.due_date, last.actor, last.effective_at) == (
-        "2026-11-30",
-        "clock",
-        moment("2026-11-30T00:00:00+01:00"),
-    )
-
-
-def test_evaluations_due_lists_open_engagements_in_a_window(engaged: Ledger) -> None:
-    engaged.add_customer("bolt", name="Bolt", account_manager="Bram", at="2026-01-01")
-    engaged.kick_off(
-        "bolt", focus_areas=["security"], visits="monthly", evaluation="half-yearly", at="2026-05-31"
-    )
-    engaged.add_customer("cora", name="Cora", account_manager="Cees", at="2026-01-01")
-    engaged.kick_off("cora", focus_areas=["backup"], visits="weekly", evaluation="quarterly", at="2026-07-10")
-    engaged.end_engagement("cora", at="2026-08-01")
-    due = engaged.evaluations_due(until="2026-12-31")
-    assert [(i.customer, i.account_manager, i.due_date, i.raised) for i in due] == [
-        ("acme", "Anna de Vries", "2026-11-30", False),
-        ("bolt", "Bram", "2026-11-30", False),
-    ]
-    assert [i.customer for i in engaged.evaluations_due(until="2026-11-29")] == []
-    assert [i.customer for i in engaged.evaluations_due(since="2026-12-01", until="2027-12-31")] == []
-    engaged.raise_due_evaluations(today="2026-11-30")
-    assert [(i.customer, i.raised) for i in engaged.evaluations_due(until="2026-12-31")] == [
-        ("acme", True),
-        ("bolt", True),
-    ]
-
-
-# --- a year of an engagement -----------------------------------------------------------------------
 
 YEAR: list[tuple[str, str, dict[str, Any]]] = [
     (
@@ -520,7 +459,8 @@ def test_a_year_of_an_engagement(acme: Ledger, clock: FakeClock) -> None:
     day, raised, meetings = date(2026, 8, 31), [], []
     while day <= date(2027, 10, 1):
         clock.now = moment(f"{day.isoformat()}T06:00:00+00:00")
-        raised += [(r.due_date, day.isoformat()) for r in acme.raise_due_evaluations()]
+        ticked = acme.tick().items
+        raised += [(i.reference, day.isoformat()) for i in ticked if i.kind == "evaluation-due"]
         while script and script[0][0].date() == day:
             at, action, kwargs = script.pop(0)
             clock.now = at
@@ -583,7 +523,8 @@ def test_the_engagement_reads_the_same_from_a_snapshot_and_from_a_fresh_store(
         "acme", consultant="Jan Jansen", hours="4", focus="network", reference="V-1", at="2026-09-10"
     )
     engaged.evaluate("acme", outcome="adjust", focus_areas=["security", "network"], at="2026-11-30")
-    engaged.raise_due_evaluations(today="2027-02-28")
+    clock.now = datetime(2027, 2, 28, 12, tzinfo=UTC)
+    engaged.tick()
     live = engaged.onsite_report("acme").to_json()
     engaged.app.take_snapshot(OnSiteEngagement.create_id("acme"))
     with Ledger.open(store_url, actor="tester", clock=clock) as reopened:

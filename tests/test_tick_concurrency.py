@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from ledger import Ledger
-from ledger.commands import application
+from ledger.commands import bus as application
 from ledger.config import LedgerSettings, StrippenkaartSettings
 from ledger.domain.time import AMSTERDAM
 from tests.support import FakeClock

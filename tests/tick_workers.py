@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 def tick_repeatedly(url: str, untils: list[str], start: Event) -> dict[str, Any]:
     """Wait for the start signal, then tick once per ``until``; report what each tick recorded."""
     from ledger import Ledger
-    from ledger.commands.application import retry_stats
+    from ledger.commands.bus import retry_stats
 
     recorded: list[dict[str, Any]] = []
     with Ledger.open(url) as ledger:

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 def log_tickets(url: str, customer: str, tickets: list[str], hours: str, start: Event) -> dict[str, Any]:
     """Wait for the start signal, then record work on each ticket; report answers and lost races."""
     from ledger import Ledger, LedgerError
-    from ledger.commands.application import retry_stats
+    from ledger.commands.bus import retry_stats
 
     answers: dict[str, dict[str, Any]] = {}
     errors: list[str] = []

@@ -19,6 +19,7 @@ from eventsourcing.domain import Aggregate, event
 from ledger.aggregates.ids import natural_id
 from ledger.aggregates.strippenkaart import LedgerInvariantError
 from ledger.aggregates.timeline import Change, in_effect_order, is_backdated, up_to
+from ledger.domain.admin_access import Period
 from ledger.domain.service_window import Tier
 from ledger.domain.time import describe_instant
 from ledger.errors import (
@@ -101,6 +102,27 @@ class ServicedeskContract(Aggregate):
             return None
         tier = in_force[-1]["tier"]
         return None if tier is None else Tier(tier)
+
+    def in_force_periods(self) -> list[Period]:
+        """The stretches with this contract in force, read at each moment something changed: what
+        an admin grant must lie within.
+
+        Tier changes do not break a stretch, and neither does an end and a new start at the same moment
+        (the contract is in force at that moment, so there is no moment without one).
+        """
+        moments = sorted({change.effective_at for change in self.history()})
+        periods: list[Period] = []
+        start: datetime | None = None
+        for moment in moments:
+            in_force = self.tier_at(moment) is not None
+            if in_force and start is None:
+                start = moment
+            elif not in_force and start is not None:
+                periods.append(Period(start=start, end=moment))
+                start = None
+        if start is not None:
+            periods.append(Period(start=start, end=None))
+        return periods
 
     def history(self) -> list[ContractChange]:
         """Every change in effective order (ties: in the order recorded)."""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.domain import Aggregate, event
 
 from ledger.aggregates.ids import natural_id
-from ledger.aggregates.strippenkaart import LedgerInvariantError
+from ledger.errors import StatementError
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -66,11 +66,11 @@ class StatementBook(Aggregate):
         return f"{self.customer.upper()}-{year}-{sequence:04d}"
 
     def issue(self, month: str, closed_at: datetime, log_position: int, actor: str) -> IssuedStatement:
-        """Issue the statement for ``month``; the caller has checked it is new and in order."""
+        """Issue the statement for ``month``: statements are issued in month order, each once."""
         latest = self.latest_month
         if latest is not None and month <= latest:
-            msg = f"statement book {self.customer!r}: {month} is not after {latest}"
-            raise LedgerInvariantError(msg)
+            reason = f"statements are issued in month order; {latest} is already issued for {self.customer!r}"
+            raise StatementError("month", reason)
         self._issued(
             customer=self.customer,
             number=self.next_number(month),

@@ -31,8 +31,15 @@ from eventsourcing.domain import Aggregate, event
 
 from ledger.aggregates.ids import natural_id
 from ledger.domain import monthly
+from ledger.domain.money import format_money
 from ledger.domain.monthly import MonthlyDue, MonthlyTerm
-from ledger.errors import MonthlyPlanConflictError, NoMonthlyPlanError
+from ledger.domain.time import date_of
+from ledger.errors import (
+    InvalidInputError,
+    MonthlyPlanConflictError,
+    NoMonthlyPlanError,
+    ReferenceConflictError,
+)
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -63,6 +70,15 @@ def by_booking(allocations: list[Allocation], default: datetime) -> list[tuple[d
 
 class LedgerInvariantError(RuntimeError):
     """Stored history contradicts an invariant: a bug or tampering, never bad input."""
+
+
+@dataclass(frozen=True)
+class Payment:
+    """What a card paid for one work entry: from which blocks, how much in all, and why."""
+
+    allocations: list[Allocation]
+    paid: Decimal
+    reason: str
 
 
 @dataclass
@@ -245,6 +261,44 @@ class Strippenkaart(Aggregate):
         return bool(self.monthly_terms) or any(b.expires_at is not None for b in self.blocks.values())
 
     # --- decisions -------------------------------------------------------------------------
+
+    @staticmethod
+    def check_credit_terms(reference: str, expires_at: datetime | None, effective_at: datetime) -> None:
+        """What a purchase or top-up may ask for at all, before any card is loaded.
+
+        ``monthly:YYYY-MM`` names a month's credit: a purchase under it would stand in for that
+        month ("Monthly:" reads the same on a statement). Credit expires after it takes effect.
+        """
+        if reference.casefold().startswith(MONTHLY_PREFIX):
+            raise InvalidInputError("reference", f"{MONTHLY_PREFIX!r} is reserved for monthly credits")
+        if expires_at is not None and expires_at <= effective_at:
+            msg = (
+                f"{expires_at.isoformat()} is not after the credit takes effect ({effective_at.isoformat()})"
+            )
+            raise InvalidInputError("expires_at", msg)
+
+    def add_credit(
+        self,
+        reference: str,
+        kind: str,
+        amount: Decimal,
+        actor: str,
+        effective_at: datetime,
+        expires_at: datetime | None = None,
+    ) -> bool:
+        """A purchase or top-up, idempotent on its reference: False when this very credit is on the
+        card already; the same reference asking for anything else is refused."""
+        self.check_credit_terms(reference, expires_at, effective_at)
+        existing = self.blocks.get(reference)
+        if existing is not None:
+            if (existing.kind, existing.amount, existing.expires_at) == (kind, amount, expires_at):
+                return False
+            detail = f"a {existing.kind} of {format_money(existing.amount)} {self.currency}"
+            if existing.expires_at is not None:
+                detail += f" expiring {existing.expires_at.isoformat()}"
+            raise ReferenceConflictError("reference", reference, detail)
+        self.credit(reference, kind, amount, actor, effective_at, expires_at)
+        return True
 
     def credit(
         self,
@@ -457,6 +511,56 @@ class Strippenkaart(Aggregate):
                 actor=actor,
                 effective_at=moment,
             )
+
+    def pay_for_work(
+        self, ticket: str, entry: str, amount: Decimal, actor: str, at: datetime, recorded_at: datetime | None
+    ) -> Payment:
+        """Settle a work entry the card pays for: take what the blocks can give in the money timeline
+        (see :meth:`allocate`), say why in words a customer accepts (DOMAIN rule 9), and debit it.
+        What the card cannot pay is for the caller to invoice."""
+        allocations = self.allocate(amount, at, recorded_at)
+        reason = self._payment_reason(amount, allocations, at)  # before the debit moves the blocks
+        self.debit(ticket, entry, allocations, actor, at)
+        return Payment(allocations, sum((a["amount"] for a in allocations), ZERO), reason)
+
+    def _payment_reason(self, amount: Decimal, planned: list[Allocation], at: datetime) -> str:
+        """Why the card paid what it paid, in words a customer accepts (DOMAIN rule 9)."""
+        uncovered = "not covered by a servicedesk contract, beheerpack or on-site engagement"
+        day = date_of(at)
+        own = sum((a["amount"] for a in planned if a["booked_at"] == at), ZERO)
+        later = [a for a in planned if a["booked_at"] != at]
+        paid = own + sum((a["amount"] for a in later), ZERO)
+        if own == amount:
+            return f"{uncovered}: paid from the strippenkaart, no invoice"
+        in_force_then = self.in_force_at(at)
+        used_since = any(
+            block.last_booked_at is not None and block.last_booked_at > at
+            for block in self.blocks.values()
+            if block.effective_at <= at
+        )
+        if in_force_then and not used_since and not later:
+            rest = amount - own
+            if own == ZERO:
+                return f"{uncovered}; the strippenkaart credit in force on {day} is used up: invoiceable"
+            return (
+                f"{uncovered}: the strippenkaart paid {format_money(own)} of "
+                f"{format_money(amount)}; {format_money(rest)} is invoiceable (overage)"
+            )
+        parts = []
+        if in_force_then and used_since:
+            paid_then = f" (it paid {format_money(own)})" if own > ZERO else ""
+            parts.append(f"credit in force on {day} was used by later work recorded earlier{paid_then}")
+        elif in_force_then:
+            parts.append(f"credit in force on {day} paid {format_money(own)}")
+        else:
+            parts.append(f"no strippenkaart credit was in force on {day}")
+        parts.extend(
+            f"{format_money(a['amount'])} paid from {a['reference']} credited {date_of(a['booked_at'])}"
+            for a in later
+        )
+        rest = amount - paid
+        parts.append(f"{format_money(rest)} is invoiceable" if rest > ZERO else "no invoice")
+        return f"{uncovered}: " + "; ".join(parts)
 
     def pay(
         self, ticket: str, amount: Decimal, actor: str, at: datetime, entry: str | None = None

@@ -16,7 +16,7 @@ from eventsourcing.domain import Aggregate, event
 
 from ledger.aggregates.ids import natural_id
 from ledger.aggregates.strippenkaart import Allocation, LedgerInvariantError
-from ledger.errors import InvalidInputError
+from ledger.errors import InvalidInputError, ReferenceConflictError
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -220,6 +220,14 @@ class WorkEntry(Aggregate):
             "engineer": self.engineer,
         }
         return [field for field, value in figures.items() if field in recorded and recorded[field] != value]
+
+    def check_repeat(self, figures: dict[str, object], field: str, key: str) -> None:
+        """Same key, same figures: a repeat (nothing to do). Same key, other figures: refused,
+        naming what differs, so that a second entry is never taken for the first."""
+        differing = self.differences(figures)
+        if differing:
+            detail = f"an entry with other {', '.join(differing)} (give the new entry its own --entry id)"
+            raise ReferenceConflictError(field, key, detail)
 
     def reverse(self, reason: str, note: str | None, actor: str, decided_at: datetime) -> bool:
         """Mark the entry reversed at its own time; False (and no event) when it already was."""

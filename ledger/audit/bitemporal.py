@@ -25,7 +25,7 @@ from ledger.persistence.recorded import recorded_times_of
 if TYPE_CHECKING:
     from uuid import UUID
 
-    from ledger.commands.application import LedgerApplication
+    from ledger.eventstore.application import LedgerApplication
 
 ZERO = Decimal("0.00")
 CARD_EVENTS_PAGE = 500

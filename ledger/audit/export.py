@@ -20,7 +20,7 @@ from ledger.persistence.recorded import RecordedTimes
 from ledger.spreadsheet import neutralise
 
 if TYPE_CHECKING:
-    from ledger.commands.application import LedgerApplication
+    from ledger.eventstore.application import LedgerApplication
 
 COLUMNS = (
     "position",

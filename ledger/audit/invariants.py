@@ -29,7 +29,7 @@ from ledger.persistence.recorded import RecordedTimes
 
 if TYPE_CHECKING:
     from ledger.audit.findings import Findings
-    from ledger.commands.application import LedgerApplication
+    from ledger.eventstore.application import LedgerApplication
 
 INVARIANT = "invariant"
 RECORDED = "recorded"

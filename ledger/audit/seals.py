@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from eventsourcing.persistence import Notification, StoredEvent
 
-    from ledger.commands.application import LedgerApplication
+    from ledger.eventstore.application import LedgerApplication
 
 LOG_SEAL_ID = LogSeal.create_id()
 SEAL_RECORDS_MAX = 10_000

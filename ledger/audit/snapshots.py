@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from eventsourcing.persistence import AggregateRecorder, StoredEvent
 
     from ledger.audit.findings import Findings
-    from ledger.commands.application import LedgerApplication
+    from ledger.eventstore.application import LedgerApplication
 
 SNAPSHOT = "snapshot"
 EVENTS_PAGE = 500

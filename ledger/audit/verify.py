@@ -28,7 +28,7 @@ from ledger.audit.snapshots import SnapshotCheck, check_snapshots
 from ledger.persistence.mapper import UnknownTopicError
 
 if TYPE_CHECKING:
-    from ledger.commands.application import LedgerApplication
+    from ledger.eventstore.application import LedgerApplication
 
 ViewComparison = Callable[["LedgerApplication"], Iterable[Finding]]
 """Rebuilds one projection into a fresh scratch view and yields each difference with the live one."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ledger.aggregates.admin_account import (
-    EXPIRED,
     GRANTED,
     REQUESTED,
     RESUMED,
@@ -21,15 +20,11 @@ from ledger.aggregates.admin_account import (
     SUSPENDED,
     WITHDRAWN,
     AdminAccount,
-    GrantExpiry,
 )
 from ledger.aggregates.admin_roster import AdminRoster
-from ledger.commands.application import retrying
-from ledger.commands.clock import effective_time
 from ledger.commands.clock_index import newly_indexed
 from ledger.commands.entitlements import contract_of
 from ledger.commands.models import (
-    AdminStanding,
     ChangeAdminScope,
     GrantAdminAccess,
     RequestAdminAccess,
@@ -55,24 +50,24 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from ledger.aggregates.clock_index import ClockIndexed
-    from ledger.aggregates.servicedesk_contract import ServicedeskContract
     from ledger.aggregates.timeline import Change
-    from ledger.commands.application import LedgerApplication
+    from ledger.commands.bus import Context
+    from ledger.commands.unit_of_work import Reader, UnitOfWork
     from ledger.domain.admin_tasks import TaskCatalogue
 
 
 # --- lookups -----------------------------------------------------------------------------------
 
 
-def account_of(app: LedgerApplication, customer: str, account: str) -> AdminAccount | None:
+def account_of(app: Reader, customer: str, account: str) -> AdminAccount | None:
     return app.get_or_none(AdminAccount.create_id(customer, account), AdminAccount)
 
 
-def roster_of(app: LedgerApplication, customer: str) -> AdminRoster | None:
+def roster_of(app: Reader, customer: str) -> AdminRoster | None:
     return app.get_or_none(AdminRoster.create_id(customer), AdminRoster)
 
 
-def existing_account(app: LedgerApplication, customer: str, account: str) -> AdminAccount:
+def existing_account(app: Reader, customer: str, account: str) -> AdminAccount:
     app.customer(customer)
     found = account_of(app, customer, account)
     if found is None:
@@ -80,183 +75,111 @@ def existing_account(app: LedgerApplication, customer: str, account: str) -> Adm
     return found
 
 
-def contract_periods(app: LedgerApplication, customer: str) -> list[Period]:
-    return periods_of(contract_of(app, customer))
-
-
-def periods_of(contract: ServicedeskContract | None) -> list[Period]:
-    """The stretches with a servicedesk contract in force, read at each moment something changed.
-
-    Tier changes do not break a stretch, and neither does an end and a new start at the same moment
-    (the contract is in force at that moment, so there is no moment without one).
-    """
-    if contract is None:
-        return []
-    moments = sorted({change.effective_at for change in contract.history()})
-    periods: list[Period] = []
-    start: datetime | None = None
-    for moment in moments:
-        in_force = contract.tier_at(moment) is not None
-        if in_force and start is None:
-            start = moment
-        elif not in_force and start is not None:
-            periods.append(Period(start=start, end=moment))
-            start = None
-    if start is not None:
-        periods.append(Period(start=start, end=None))
-    return periods
+def contract_periods(app: Reader, customer: str) -> list[Period]:
+    contract = contract_of(app, customer)
+    return [] if contract is None else contract.in_force_periods()
 
 
 # --- commands ----------------------------------------------------------------------------------
 
 
-def request_access(
-    app: LedgerApplication, command: RequestAdminAccess, now: datetime, catalogue: TaskCatalogue
-) -> AdminChangeResult:
+def request_access(uow: UnitOfWork, command: RequestAdminAccess, context: Context) -> AdminChangeResult:
     """A customer contact asks for tasks on an account (opening the account if it is new)."""
-    resolution = catalogue.resolve(command.tasks)
-    at = effective_time(command.at, now)
-
-    def attempt() -> AdminChangeResult:
-        _own_customer_only(app, command.actor, command.customer)
-        account, roster = _open(app, command.customer, command.account, command.actor, at)
-        number = account.request(
-            list(resolution.asked),
-            list(resolution.tasks),
-            command.reason,
-            command.actor,
-            at,
-            now,
-            command.holder,
-        )
-        _save(app, account, roster)
-        return _result(account, REQUESTED, number=number)
-
-    return retrying(attempt)
+    resolution = context.services.catalogue().resolve(command.tasks)
+    _own_customer_only(uow, context.actor, command.customer)
+    account, roster = _open(uow, command.customer, command.account, context.actor, context.at)
+    number = account.request(
+        list(resolution.asked),
+        list(resolution.tasks),
+        command.reason,
+        context.actor,
+        context.at,
+        context.now,
+        command.holder,
+    )
+    _save(uow, account, roster)
+    return _result(account, REQUESTED, number=number)
 
 
-def grant_access(
-    app: LedgerApplication, command: GrantAdminAccess, now: datetime, catalogue: TaskCatalogue
-) -> AdminChangeResult:
+def grant_access(uow: UnitOfWork, command: GrantAdminAccess, context: Context) -> AdminChangeResult:
     """Provider staff grant tasks from ``valid_from`` (default now) until ``valid_until``."""
-    resolution = catalogue.resolve(command.tasks)
-    valid_from = effective_time(command.valid_from, now, future_allowed=True)
-
-    def attempt() -> AdminChangeResult:
-        _holds_role(app, command.actor, APPROVERS, "approve admin access")
-        account = existing_account(app, command.customer, command.account)
-        had_end_dates = _has_end_dates(account)
-        number = account.grant(
-            list(resolution.asked),
-            list(resolution.tasks),
-            valid_from,
-            command.valid_until,
-            contract_periods(app, command.customer),
-            command.actor,
-            now,
-            command.rfc,
-        )
-        # A grant that runs out enters the clock index, so `ledger tick` records its expiry.
-        index = newly_indexed(
-            app,
-            account,
-            needed_before=had_end_dates,
-            needs_now=_has_end_dates(account),
-            actor=command.actor,
-            effective_at=valid_from,
-        )
-        app.save(account, *index)
-        return _result(account, GRANTED, number=number)
-
-    return retrying(attempt)
+    resolution = context.services.catalogue().resolve(command.tasks)
+    _holds_role(uow, context.actor, APPROVERS, "approve admin access")
+    account = existing_account(uow, command.customer, command.account)
+    had_end_dates = _has_end_dates(account)
+    number = account.grant(
+        list(resolution.asked),
+        list(resolution.tasks),
+        context.at,
+        command.valid_until,
+        contract_periods(uow, command.customer),
+        context.actor,
+        context.now,
+        command.rfc,
+    )
+    # A grant that runs out enters the clock index, so `ledger tick` records its expiry.
+    index = newly_indexed(
+        uow,
+        account,
+        needed_before=had_end_dates,
+        needs_now=_has_end_dates(account),
+        actor=context.actor,
+        effective_at=context.at,
+    )
+    uow.save(account, *index)
+    return _result(account, GRANTED, number=number)
 
 
-def change_scope(
-    app: LedgerApplication, command: ChangeAdminScope, now: datetime, catalogue: TaskCatalogue
-) -> AdminChangeResult:
-    resolution = catalogue.resolve(command.tasks)
-    at = effective_time(command.effective_from, now, future_allowed=True)
-
-    def attempt() -> AdminChangeResult:
-        account = existing_account(app, command.customer, command.account)
-        current = account.state_at(at).grant
-        if current is not None and set(resolution.tasks) - set(current.tasks):
-            _holds_role(app, command.actor, APPROVERS, "widen admin access")
-        number = account.change_scope(
-            list(resolution.asked),
-            list(resolution.tasks),
-            command.reason,
-            command.actor,
-            at,
-            now,
-            command.rfc,
-        )
-        app.save(account)
-        return _result(account, SCOPE_CHANGED, number=number)
-
-    return retrying(attempt)
+def change_scope(uow: UnitOfWork, command: ChangeAdminScope, context: Context) -> AdminChangeResult:
+    resolution = context.services.catalogue().resolve(command.tasks)
+    account = existing_account(uow, command.customer, command.account)
+    current = account.state_at(context.at).grant
+    if current is not None and set(resolution.tasks) - set(current.tasks):
+        _holds_role(uow, context.actor, APPROVERS, "widen admin access")
+    number = account.change_scope(
+        list(resolution.asked),
+        list(resolution.tasks),
+        command.reason,
+        context.actor,
+        context.at,
+        context.now,
+        command.rfc,
+    )
+    uow.save(account)
+    return _result(account, SCOPE_CHANGED, number=number)
 
 
-def change_standing(app: LedgerApplication, command: AdminStanding, now: datetime) -> AdminChangeResult:
-    """Suspend, resume or revoke from ``effective_from`` (default now; past or future)."""
-    at = effective_time(command.effective_from, now, future_allowed=True)
-
-    def attempt() -> AdminChangeResult:
-        account = existing_account(app, command.customer, command.account)
-        number = None
-        if isinstance(command, SuspendAdminAccount):
-            kind = SUSPENDED
-            account.suspend(command.reason, command.actor, at, now)
-        elif isinstance(command, RevokeAdminAccount):
-            kind = REVOKED
-            account.revoke(command.reason, command.actor, at, now)
-        elif isinstance(command, WithdrawAdminRequest):
-            kind = WITHDRAWN
-            number = account.withdraw(command.reason, command.actor, at, now)
-        elif isinstance(command, ResumeAdminAccount):
-            kind = RESUMED
-            _holds_role(app, command.actor, RESUMERS, "resume a suspended admin account")
-            account.resume(command.reason, command.actor, at, now)
-        else:
-            msg = f"unknown admin standing command {type(command).__name__}"
-            raise TypeError(msg)
-        app.save(account)
-        return _result(account, kind, number=number)
-
-    return retrying(attempt)
+def suspend(uow: UnitOfWork, command: SuspendAdminAccount, context: Context) -> AdminChangeResult:
+    """Suspend from ``effective_from`` (default now; past or future) until resumed."""
+    account = existing_account(uow, command.customer, command.account)
+    account.suspend(command.reason, context.actor, context.at, context.now)
+    uow.save(account)
+    return _result(account, SUSPENDED)
 
 
-def record_expiry(
-    app: LedgerApplication, customer: str, account: str, grant: int, actor: str, now: datetime
-) -> AdminChangeResult:
-    """Record that ``grant`` ran out (for the clock); a second call records nothing."""
-
-    def attempt() -> AdminChangeResult:
-        found = existing_account(app, customer, account)
-        recorded = found.expire(grant, actor, now)
-        if recorded:
-            app.save(found)
-        change = next(c for c in reversed(found.changes) if c["change"] == EXPIRED and c["grant"] == grant)
-        return _as_result(found, change, duplicate=not recorded)
-
-    return retrying(attempt)
+def revoke(uow: UnitOfWork, command: RevokeAdminAccount, context: Context) -> AdminChangeResult:
+    account = existing_account(uow, command.customer, command.account)
+    account.revoke(command.reason, context.actor, context.at, context.now)
+    uow.save(account)
+    return _result(account, REVOKED)
 
 
-def expiring_grants(
-    app: LedgerApplication, customer: str, start: datetime, end: datetime
-) -> list[GrantExpiry]:
-    """Grants of the customer's accounts whose ``valid_until`` lies in [start, end): the clock's due
-    facts. A check after ``valid_until`` denies whether or not the expiry is ever recorded."""
-    roster = roster_of(app, customer)
-    due: list[GrantExpiry] = []
-    for name in roster.accounts if roster is not None else []:
-        account = account_of(app, customer, name)
-        if account is not None:
-            due.extend(account.expiring_between(start, end))
-    return sorted(due, key=lambda item: (item.valid_until, item.account))
+def withdraw(uow: UnitOfWork, command: WithdrawAdminRequest, context: Context) -> AdminChangeResult:
+    account = existing_account(uow, command.customer, command.account)
+    number = account.withdraw(command.reason, context.actor, context.at, context.now)
+    uow.save(account)
+    return _result(account, WITHDRAWN, number=number)
 
 
-def _holds_role(app: LedgerApplication, actor: str, roles: frozenset[str], doing: str) -> None:
+def resume(uow: UnitOfWork, command: ResumeAdminAccount, context: Context) -> AdminChangeResult:
+    account = existing_account(uow, command.customer, command.account)
+    _holds_role(uow, context.actor, RESUMERS, "resume a suspended admin account")
+    account.resume(command.reason, context.actor, context.at, context.now)
+    uow.save(account)
+    return _result(account, RESUMED)
+
+
+def _holds_role(app: Reader, actor: str, roles: frozenset[str], doing: str) -> None:
     """Once anyone is registered, whoever widens access must be an active person with the role.
 
     Why in every identity mode: four-eyes means two accountable people, and once the provider keeps a
@@ -271,7 +194,7 @@ def _holds_role(app: LedgerApplication, actor: str, roles: frozenset[str], doing
         raise IdentityError("actor", msg)
 
 
-def _own_customer_only(app: LedgerApplication, actor: str, customer: str) -> None:
+def _own_customer_only(app: Reader, actor: str, customer: str) -> None:
     """A registered customer contact asks for access for their own customer only."""
     person = person_or_none(app, actor)
     if person is None or CUSTOMER_CONTACT not in person.roles:
@@ -282,7 +205,7 @@ def _own_customer_only(app: LedgerApplication, actor: str, customer: str) -> Non
 
 
 def _open(
-    app: LedgerApplication, customer: str, name: str, actor: str, at: datetime
+    app: Reader, customer: str, name: str, actor: str, at: datetime
 ) -> tuple[AdminAccount, AdminRoster | None]:
     """The account, or a new one plus its roster entry (the roster is returned only when changed)."""
     app.customer(customer)
@@ -297,7 +220,7 @@ def _open(
 
 
 def _save(
-    app: LedgerApplication,
+    app: UnitOfWork,
     account: AdminAccount,
     roster: AdminRoster | None,
     index: Sequence[ClockIndexed] = (),
@@ -314,7 +237,7 @@ def _has_end_dates(account: AdminAccount) -> bool:
     return any(change.get("valid_until") is not None for change in account.changes)
 
 
-def _result(account: AdminAccount, kind: str, number: int | None) -> AdminChangeResult:
+def _result(account: AdminAccount, kind: str, number: int | None = None) -> AdminChangeResult:
     change = account.changes[-1]
     if change["change"] != kind:  # the decision records exactly one change of this kind
         msg = f"expected a {kind} change, found {change['change']}"
@@ -347,7 +270,7 @@ def _as_result(
 
 
 def check(
-    app: LedgerApplication, customer: str, account: str, task: str, at: datetime, catalogue: TaskCatalogue
+    app: Reader, customer: str, account: str, task: str, at: datetime, catalogue: TaskCatalogue
 ) -> AdminCheckResult:
     """May ``account`` do ``task`` at ``at``? Default deny; the reason names the grant or the gap."""
     name = catalogue.known(task)
@@ -364,9 +287,7 @@ def check(
     )
 
 
-def who(
-    app: LedgerApplication, customer: str, task: str, at: datetime, catalogue: TaskCatalogue
-) -> AdminWhoResult:
+def who(app: Reader, customer: str, task: str, at: datetime, catalogue: TaskCatalogue) -> AdminWhoResult:
     """Every account of the customer that could do ``task`` at ``at``, and why each other could not."""
     name = catalogue.known(task)
     app.customer(customer)
@@ -382,7 +303,7 @@ def who(
     return AdminWhoResult(customer=customer, task=name, at=at, allowed=allowed, denied=denied)
 
 
-def account_list(app: LedgerApplication, customer: str, at: datetime) -> AdminAccountList:
+def account_list(app: Reader, customer: str, at: datetime) -> AdminAccountList:
     """Each account's standing at ``at``, its grant then, and any request still pending."""
     app.customer(customer)
     contract = contract_periods(app, customer)
@@ -401,7 +322,7 @@ def account_list(app: LedgerApplication, customer: str, at: datetime) -> AdminAc
     return AdminAccountList(customer=customer, at=at, accounts=rows)
 
 
-def history(app: LedgerApplication, customer: str, account: str | None) -> AdminHistory:
+def history(app: Reader, customer: str, account: str | None) -> AdminHistory:
     """Every change of the customer's accounts (or of one), in effective order, each naming its actor."""
     accounts = [existing_account(app, customer, account)] if account is not None else None
     if accounts is None:
@@ -414,7 +335,7 @@ def history(app: LedgerApplication, customer: str, account: str | None) -> Admin
     return AdminHistory(customer=customer, account=account, changes=changes)
 
 
-def _accounts(app: LedgerApplication, customer: str) -> list[AdminAccount]:
+def _accounts(app: Reader, customer: str) -> list[AdminAccount]:
     roster = roster_of(app, customer)
     names = sorted(roster.accounts) if roster is not None else []
     found = [account_of(app, customer, name) for name in names]

@@ -2,60 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ledger.aggregates.alert_acknowledgement import AlertAcknowledgement
-from ledger.commands.application import retrying
-from ledger.commands.clock import effective_time
 from ledger.commands.results import AcknowledgementResult, ThresholdResult
 from ledger.errors import UnknownAlertError
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
-    from ledger.commands.application import LedgerApplication
+    from ledger.commands.bus import Context
     from ledger.commands.models import AcknowledgeAlert, SetAlertThreshold
-    from ledger.projections.alerts import Alert
-
-AlertLookup = Callable[[str], "Alert | None"]
-"""Finds a raised alert by id (the alerts view, caught up)."""
+    from ledger.commands.unit_of_work import UnitOfWork
 
 
-def set_alert_threshold(app: LedgerApplication, command: SetAlertThreshold, now: datetime) -> ThresholdResult:
+def set_alert_threshold(uow: UnitOfWork, command: SetAlertThreshold, context: Context) -> ThresholdResult:
     """Record the customer's threshold; the one already in force again is a no-op."""
-    at = effective_time(command.at, now)
-
-    def attempt() -> ThresholdResult:
-        customer = app.customer(command.customer)
-        changed = customer.set_alert_threshold(command.percent, command.amount, command.actor, at)
-        if changed:
-            app.save(customer)
-        return ThresholdResult(command.customer, command.percent, command.amount, at, duplicate=not changed)
-
-    return retrying(attempt)
+    customer = uow.customer(command.customer)
+    changed = customer.set_alert_threshold(command.percent, command.amount, context.actor, context.at)
+    if changed:
+        uow.save(customer)
+    return ThresholdResult(
+        command.customer, command.percent, command.amount, context.at, duplicate=not changed
+    )
 
 
-def acknowledge_alert(
-    app: LedgerApplication, command: AcknowledgeAlert, now: datetime, lookup: AlertLookup
-) -> AcknowledgementResult:
+def acknowledge_alert(uow: UnitOfWork, command: AcknowledgeAlert, context: Context) -> AcknowledgementResult:
     """Acknowledge a raised alert once; a second acknowledgement says who did it first."""
-    at = effective_time(command.at, now)
-    alert = lookup(command.alert_id)
+    alert = context.services.projections().fresh("alerts").alert(command.alert_id)
     if alert is None:
         raise UnknownAlertError(command.alert_id)
-
-    def attempt() -> AcknowledgementResult:
-        existing = app.get_or_none(AlertAcknowledgement.create_id(alert.id), AlertAcknowledgement)
-        if existing is not None:
-            return _result(existing, duplicate=True)
-        acknowledgement = AlertAcknowledgement(
-            alert_id=alert.id, customer=alert.customer, kind=alert.kind, actor=command.actor, effective_at=at
-        )
-        app.save(acknowledgement)
-        return _result(acknowledgement, duplicate=False)
-
-    return retrying(attempt)
+    existing = uow.get_or_none(AlertAcknowledgement.create_id(alert.id), AlertAcknowledgement)
+    if existing is not None:
+        return _result(existing, duplicate=True)
+    acknowledgement = AlertAcknowledgement(
+        alert_id=alert.id,
+        customer=alert.customer,
+        kind=alert.kind,
+        actor=context.actor,
+        effective_at=context.at,
+    )
+    uow.save(acknowledgement)
+    return _result(acknowledgement, duplicate=False)
 
 
 def _result(acknowledgement: AlertAcknowledgement, *, duplicate: bool) -> AcknowledgementResult:

@@ -7,61 +7,52 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from ledger.aggregates.strippenkaart import MONTHLY_PREFIX, Strippenkaart
-from ledger.commands.application import card_figures, retrying
-from ledger.commands.clock import effective_time
+from ledger.aggregates.strippenkaart import Strippenkaart
 from ledger.commands.clock_index import newly_indexed
 from ledger.commands.results import Balance, CreditResult
-from ledger.domain.money import DEFAULT_CURRENCY, format_money
-from ledger.errors import CurrencyMismatchError, InvalidInputError, NoCardError, ReferenceConflictError
+from ledger.domain.money import DEFAULT_CURRENCY
+from ledger.errors import CurrencyMismatchError, NoCardError
 
 if TYPE_CHECKING:
-    from ledger.commands.application import LedgerApplication
+    from ledger.commands.bus import Context
     from ledger.commands.models import BuyCard, TopUpCard
+    from ledger.commands.unit_of_work import Reader, UnitOfWork
 
 PURCHASE = "purchase"
 TOP_UP = "top-up"
 
 
-def buy_card(app: LedgerApplication, command: BuyCard, now: datetime) -> CreditResult:
+def buy_card(uow: UnitOfWork, command: BuyCard, context: Context) -> CreditResult:
     """A one-off purchase: opens the card on first use, adds a block every time."""
-    at = effective_time(command.at, now)
-    _check_reference(command.reference)
-    _check_expiry(command.expires_at, at)
-
-    def attempt() -> CreditResult:
-        app.customer(command.customer)
-        card = app.card(command.customer)
-        if card is None:
-            card = Strippenkaart(
-                customer=command.customer,
-                currency=command.currency,
-                actor=command.actor,
-                effective_at=at,
-            )
-        elif card.currency != command.currency:
-            raise CurrencyMismatchError(command.customer, card.currency, command.currency)
-        credit = Credit(PURCHASE, command.reference, command.amount, command.expires_at)
-        return _credit(app, card, credit, command.actor, at)
-
-    return retrying(attempt)
+    Strippenkaart.check_credit_terms(command.reference, command.expires_at, context.at)
+    card = open_card(uow, command.customer, command.currency, context.actor, context.at)
+    credit = Credit(PURCHASE, command.reference, command.amount, command.expires_at)
+    return _credit(uow, card, credit, context.actor, context.at)
 
 
-def top_up(app: LedgerApplication, command: TopUpCard, now: datetime) -> CreditResult:
+def open_card(
+    uow: UnitOfWork, customer: str, currency: str, actor: str, opened_at: datetime
+) -> Strippenkaart:
+    """The registered customer's card in ``currency``, opened on first use; another currency is
+    refused (one currency per card)."""
+    uow.customer(customer)
+    card = uow.card(customer)
+    if card is None:
+        return Strippenkaart(customer=customer, currency=currency, actor=actor, effective_at=opened_at)
+    if card.currency != currency:
+        raise CurrencyMismatchError(customer, card.currency, currency)
+    return card
+
+
+def top_up(uow: UnitOfWork, command: TopUpCard, context: Context) -> CreditResult:
     """More credit on an existing card, in the card's currency."""
-    at = effective_time(command.at, now)
-    _check_reference(command.reference)
-    _check_expiry(command.expires_at, at)
-
-    def attempt() -> CreditResult:
-        app.customer(command.customer)
-        card = app.card(command.customer)
-        if card is None:
-            raise NoCardError(command.customer)
-        credit = Credit(TOP_UP, command.reference, command.amount, command.expires_at)
-        return _credit(app, card, credit, command.actor, at)
-
-    return retrying(attempt)
+    Strippenkaart.check_credit_terms(command.reference, command.expires_at, context.at)
+    uow.customer(command.customer)
+    card = uow.card(command.customer)
+    if card is None:
+        raise NoCardError(command.customer)
+    credit = Credit(TOP_UP, command.reference, command.amount, command.expires_at)
+    return _credit(uow, card, credit, context.actor, context.at)
 
 
 @dataclass(frozen=True)
@@ -74,43 +65,15 @@ class Credit:
     expires_at: datetime | None
 
 
-def _check_reference(reference: str) -> None:
-    """``monthly:YYYY-MM`` names a month's credit; a purchase under it would stand in for that month."""
-    if reference.casefold().startswith(MONTHLY_PREFIX):  # "Monthly:" would read the same on a statement
-        raise InvalidInputError("reference", f"{MONTHLY_PREFIX!r} is reserved for monthly credits")
-
-
-def _check_expiry(expires_at: datetime | None, at: datetime) -> None:
-    if expires_at is not None and expires_at <= at:
-        msg = f"{expires_at.isoformat()} is not after the credit takes effect ({at.isoformat()})"
-        raise InvalidInputError("expires_at", msg)
-
-
-def _credit(
-    app: LedgerApplication, card: Strippenkaart, credit: Credit, actor: str, at: datetime
-) -> CreditResult:
-    existing = card.blocks.get(credit.reference)
-    if existing is not None:
-        asked = (credit.kind, credit.amount, credit.expires_at)
-        if (existing.kind, existing.amount, existing.expires_at) != asked:
-            detail = f"a {existing.kind} of {format_money(existing.amount)} {card.currency}"
-            if existing.expires_at is not None:
-                detail += f" expiring {existing.expires_at.isoformat()}"
-            raise ReferenceConflictError("reference", credit.reference, detail)
-        return _result(card, credit, duplicate=True)
+def _credit(uow: UnitOfWork, card: Strippenkaart, credit: Credit, actor: str, at: datetime) -> CreditResult:
     needed_before = card.needs_clock
-    card.credit(
-        reference=credit.reference,
-        kind=credit.kind,
-        amount=credit.amount,
-        actor=actor,
-        effective_at=at,
-        expires_at=credit.expires_at,
-    )
+    recorded = card.add_credit(credit.reference, credit.kind, credit.amount, actor, at, credit.expires_at)
+    if not recorded:
+        return _result(card, credit, duplicate=True)
     index = newly_indexed(
-        app, card, needed_before=needed_before, needs_now=card.needs_clock, actor=actor, effective_at=at
+        uow, card, needed_before=needed_before, needs_now=card.needs_clock, actor=actor, effective_at=at
     )
-    app.save(card, *index)
+    uow.save(card, *index)
     return _result(card, credit, duplicate=False)
 
 
@@ -131,7 +94,15 @@ def _result(card: Strippenkaart, credit: Credit, *, duplicate: bool) -> CreditRe
     )
 
 
-def balance(app: LedgerApplication, customer: str) -> Balance:
+def card_figures(card: Strippenkaart | None) -> tuple[Decimal, Decimal, Decimal]:
+    """Credited, debited and balance of a card; zeros when there is none."""
+    if card is None:
+        zero = Decimal("0.00")
+        return zero, zero, zero
+    return card.credited, card.debited, card.balance
+
+
+def balance(app: Reader, customer: str) -> Balance:
     """The card's figures now; zeros in the default currency for a customer without a card."""
     app.customer(customer)
     card = app.card(customer)

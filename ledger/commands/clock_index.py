@@ -7,7 +7,7 @@ aggregate's), the loser retries and finds the aggregate indexed already.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from eventsourcing.application import EventSourcedLog
 
@@ -18,8 +18,7 @@ if TYPE_CHECKING:
     from uuid import UUID
 
     from eventsourcing.domain import Aggregate
-
-    from ledger.commands.application import LedgerApplication
+    from eventsourcing.persistence import EventStore
 
 INDEX_PAGE_SIZE = 1000
 """Entries read per query while walking the index."""
@@ -27,11 +26,18 @@ INDEX_ENTRIES_MAX = 1_000_000
 """More aggregates with time-driven facts than this is a bug, not a customer base."""
 
 
+class HasEvents(Protocol):
+    """The application, or a unit of work: what the index's log is kept in."""
+
+    @property
+    def events(self) -> EventStore[UUID]: ...
+
+
 class ClockIndex:
     """The aggregates the clock must visit, in the order they were indexed."""
 
-    def __init__(self, app: LedgerApplication) -> None:
-        self.log: EventSourcedLog[ClockIndexed] = EventSourcedLog(app.events, CLOCK_INDEX_ID, ClockIndexed)
+    def __init__(self, store: HasEvents) -> None:
+        self.log: EventSourcedLog[ClockIndexed] = EventSourcedLog(store.events, CLOCK_INDEX_ID, ClockIndexed)
 
     def entry(self, aggregate: Aggregate, actor: str, effective_at: datetime) -> ClockIndexed:
         """A new entry for ``aggregate``; save it together with the aggregate's new events."""
@@ -57,7 +63,7 @@ class ClockIndex:
 
 
 def newly_indexed(
-    app: LedgerApplication,
+    store: HasEvents,
     aggregate: Aggregate,
     *,
     needed_before: bool,
@@ -67,5 +73,5 @@ def newly_indexed(
 ) -> list[ClockIndexed]:
     """The index entry to save with ``aggregate`` when it has just started to need the clock."""
     if needs_now and not needed_before:
-        return [ClockIndex(app).entry(aggregate, actor, effective_at)]
+        return [ClockIndex(store).entry(aggregate, actor, effective_at)]
     return []

@@ -15,68 +15,72 @@ from ledger.aggregates.servicedesk_contract import (
     ContractChange,
     ServicedeskContract,
 )
-from ledger.commands.application import retrying
-from ledger.commands.clock import effective_time
 from ledger.commands.entitlements import contract_of
-from ledger.commands.models import ChangeContract, EndContract, StartContract
 from ledger.commands.results import ContractChangeResult, ContractHistory
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from ledger.commands.application import LedgerApplication
-    from ledger.commands.models import ContractCommand
+    from ledger.commands.bus import Context
+    from ledger.commands.models import ChangeContract, EndContract, StartContract
+    from ledger.commands.unit_of_work import Reader, UnitOfWork
+    from ledger.domain.service_window import Tier
 
 
-def start_contract(app: LedgerApplication, command: StartContract, now: datetime) -> ContractChangeResult:
-    return _apply(app, command, now)
+def start_contract(uow: UnitOfWork, command: StartContract, context: Context) -> ContractChangeResult:
+    contract = _contract(uow, command.customer, context)
+    recorded = contract.start(command.tier, context.actor, context.at, context.now)
+    return _saved(uow, contract, recorded, STARTED, command.tier, context)
 
 
-def change_contract(app: LedgerApplication, command: ChangeContract, now: datetime) -> ContractChangeResult:
-    return _apply(app, command, now)
+def change_contract(uow: UnitOfWork, command: ChangeContract, context: Context) -> ContractChangeResult:
+    contract = _contract(uow, command.customer, context)
+    recorded = contract.change_tier(command.tier, context.actor, context.at, context.now)
+    return _saved(uow, contract, recorded, CHANGED, command.tier, context)
 
 
-def end_contract(app: LedgerApplication, command: EndContract, now: datetime) -> ContractChangeResult:
-    return _apply(app, command, now)
+def end_contract(uow: UnitOfWork, command: EndContract, context: Context) -> ContractChangeResult:
+    contract = _contract(uow, command.customer, context)
+    recorded = contract.end(context.actor, context.at, context.now)
+    return _saved(uow, contract, recorded, ENDED, None, context)
 
 
-def _apply(app: LedgerApplication, command: ContractCommand, now: datetime) -> ContractChangeResult:
-    """Load (or open) the contract, let it decide, save; the same change sent twice records once."""
-    at = effective_time(command.effective_from, now, future_allowed=True)
-
-    def attempt() -> ContractChangeResult:
-        app.customer(command.customer)
-        contract = contract_of(app, command.customer)
-        if contract is None:
-            contract = ServicedeskContract(customer=command.customer, actor=command.actor, effective_at=at)
-        if isinstance(command, StartContract):
-            kind, tier = STARTED, command.tier
-            recorded = contract.start(command.tier, command.actor, at, now)
-        elif isinstance(command, ChangeContract):
-            kind, tier = CHANGED, command.tier
-            recorded = contract.change_tier(command.tier, command.actor, at, now)
-        else:
-            kind, tier = ENDED, None
-            recorded = contract.end(command.actor, at, now)
-        if recorded:
-            app.save(contract)
-        change = next(
-            c for c in reversed(contract.history()) if (c.change, c.tier, c.effective_at) == (kind, tier, at)
-        )
-        return ContractChangeResult(
-            customer=command.customer,
-            change=kind,
-            tier=None if tier is None else tier.value,
-            effective_at=at,
-            recorded_at=change.recorded_at,
-            backdated=change.backdated,
-            duplicate=not recorded,
-        )
-
-    return retrying(attempt)
+def _contract(uow: UnitOfWork, customer: str, context: Context) -> ServicedeskContract:
+    """The customer's contract, opened on first use."""
+    uow.customer(customer)
+    found = contract_of(uow, customer)
+    if found is None:
+        return ServicedeskContract(customer=customer, actor=context.actor, effective_at=context.at)
+    return found
 
 
-def contract_history(app: LedgerApplication, customer: str, now: datetime) -> ContractHistory:
+def _saved(
+    uow: UnitOfWork,
+    contract: ServicedeskContract,
+    recorded: bool,
+    kind: str,
+    tier: Tier | None,
+    context: Context,
+) -> ContractChangeResult:
+    """Save what the contract decided; the same change sent twice records once."""
+    if recorded:
+        uow.save(contract)
+    at = context.at
+    change = next(
+        c for c in reversed(contract.history()) if (c.change, c.tier, c.effective_at) == (kind, tier, at)
+    )
+    return ContractChangeResult(
+        customer=contract.customer,
+        change=kind,
+        tier=None if tier is None else tier.value,
+        effective_at=at,
+        recorded_at=change.recorded_at,
+        backdated=change.backdated,
+        duplicate=not recorded,
+    )
+
+
+def contract_history(app: Reader, customer: str, now: datetime) -> ContractHistory:
     """Every change in effective order with both its times; empty for a customer without one."""
     app.customer(customer)
     contract = contract_of(app, customer)

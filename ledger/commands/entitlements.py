@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from datetime import datetime
     from uuid import UUID
 
-    from ledger.commands.application import LedgerApplication
+    from ledger.commands.unit_of_work import Reader
     from ledger.domain.calendar import WorkingCalendar
 
 
@@ -38,24 +38,24 @@ def work_log_reads(customer: str) -> list[UUID]:
     ]
 
 
-def contract_of(app: LedgerApplication, customer: str) -> ServicedeskContract | None:
+def contract_of(app: Reader, customer: str) -> ServicedeskContract | None:
     return app.get_or_none(ServicedeskContract.create_id(customer), ServicedeskContract)
 
 
-def packs_of(app: LedgerApplication, customer: str) -> BeheerpackPortfolio | None:
+def packs_of(app: Reader, customer: str) -> BeheerpackPortfolio | None:
     return app.get_or_none(BeheerpackPortfolio.create_id(customer), BeheerpackPortfolio)
 
 
-def rate_card_of(app: LedgerApplication, customer: str) -> RateCard | None:
+def rate_card_of(app: Reader, customer: str) -> RateCard | None:
     return app.get_or_none(RateCard.create_id(customer), RateCard)
 
 
-def engagement_of(app: LedgerApplication, customer: str) -> OnSiteEngagement | None:
+def engagement_of(app: Reader, customer: str) -> OnSiteEngagement | None:
     return app.get_or_none(OnSiteEngagement.create_id(customer), OnSiteEngagement)
 
 
 def entitlements_at(
-    app: LedgerApplication,
+    app: Reader,
     customer: str,
     component: str | None,
     at: datetime,
@@ -71,9 +71,7 @@ def entitlements_at(
     return Entitlements(contract=channel_at(tier, at, calendar), beheerpack=pack, onsite=onsite)
 
 
-def entitlement(
-    app: LedgerApplication, customer: str, at: datetime, calendar: WorkingCalendar
-) -> EntitlementResult:
+def entitlement(app: Reader, customer: str, at: datetime, calendar: WorkingCalendar) -> EntitlementResult:
     """The support channel the customer has at ``at`` (and the packs active then)."""
     app.customer(customer)
     contract = contract_of(app, customer)

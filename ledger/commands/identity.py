@@ -13,42 +13,32 @@ Four-eyes does not depend on the mode: see :mod:`ledger.commands.admin`.
 from __future__ import annotations
 
 import getpass
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from eventsourcing.postgres import PostgresDatastore
 
 from ledger.commands import people
 from ledger.commands.settings import value_at
-from ledger.domain.identity import person_id
+from ledger.domain.identity import Acting, person_id
 from ledger.domain.roles import BILLING, roles_for
 from ledger.domain.settings import AUTHENTICATED, IDENTITY, OPEN, REGISTERED
-from ledger.domain.time import AMSTERDAM
 from ledger.errors import IdentityError, InvalidInputError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
-    from ledger.commands.application import LedgerApplication
     from ledger.commands.people import PersonView
+    from ledger.commands.unit_of_work import Reader
+    from ledger.eventstore.application import LedgerApplication
 
 
-@dataclass(frozen=True)
-class Acting:
-    """Who the write is recorded as (``actor``) and, when authenticated, the login behind it."""
-
-    actor: str
-    login: str | None
-    mode: str
-
-
-def mode_at(app: LedgerApplication, at: datetime) -> str:
+def mode_at(app: Reader, at: datetime) -> str:
     return str(value_at(app, IDENTITY, at))
 
 
 def authorise(
-    app: LedgerApplication,
+    app: Reader,
     command: str,
     given: str | None,
     now: datetime,
@@ -81,7 +71,7 @@ def authorise(
     raise RuntimeError(msg)
 
 
-def _authenticated(app: LedgerApplication, command: str, actor: str | None, name: str) -> Acting:
+def _authenticated(app: Reader, command: str, actor: str | None, name: str) -> Acting:
     person = people.by_login(app, name)
     if person is None or not person.active:
         msg = (
@@ -115,7 +105,7 @@ def session_login(app: LedgerApplication) -> str:
         raise IdentityError("actor", f"the operating-system user is unknown ({error})") from None
 
 
-def check_on_behalf(app: LedgerApplication, acting: Acting, engineer: str | None) -> None:
+def check_on_behalf(app: Reader, acting: Acting, engineer: str | None) -> None:
     """Outside ``open`` mode, work names as its engineer the actor, or an active person when the
     billing service account records it on their behalf; nobody else books time in another's name."""
     if engineer is None or acting.mode == OPEN:
@@ -135,7 +125,7 @@ def check_on_behalf(app: LedgerApplication, acting: Acting, engineer: str | None
         raise IdentityError("engineer", msg)
 
 
-def _active(app: LedgerApplication, actor: str, unknown: str) -> PersonView:
+def _active(app: Reader, actor: str, unknown: str) -> PersonView:
     found = people.person_or_none(app, actor)
     if found is None:
         raise IdentityError("actor", unknown)
@@ -151,27 +141,3 @@ def _role_allows(person: PersonView, command: str) -> None:
         have = ", ".join(person.roles)
         msg = f"{person.person} ({have}) may not run '{command}'; it needs {' or '.join(sorted(allowed))}"
         raise IdentityError("actor", msg)
-
-
-def check_identity_change(
-    app: LedgerApplication, value: str, effective_from: datetime, now: datetime
-) -> None:
-    """A change of the identity mode is not backdated, and never locks everyone out.
-
-    Why: a backdated mode would misstate how writes were checked; a stricter mode without an active
-    security officer (bound to a login, for ``authenticated``) leaves nobody able to relax it.
-    """
-    today = now.astimezone(AMSTERDAM).replace(hour=0, minute=0, second=0, microsecond=0)
-    if effective_from < today:
-        raise InvalidInputError("from", "the identity mode cannot be backdated (before today)")
-    if value == OPEN:
-        return
-    officers = [
-        person
-        for person in people.everyone(app)
-        if person.active and "security-officer" in person.roles and (value == REGISTERED or person.db_role)
-    ]
-    if not officers:
-        need = " bound to a login (--db-role)" if value == AUTHENTICATED else ""
-        msg = f"no active security-officer{need} is registered; '{value}' would lock everyone out"
-        raise IdentityError("value", msg)

@@ -21,7 +21,8 @@ had been typed in: same payer decision, same card debit, same refusal of future 
 
 Two passes. First every row is validated; if any is wrong, all problems are reported (``line N:
 field: reason``) and nothing is written. Then the rows are applied in file order, in batches of
-:data:`BATCH_ROWS_MAX` rows per transaction (see :mod:`ledger.commands.batching`). Rows are
+:data:`BATCH_ROWS_MAX` rows per transaction (the bus's batch unit of work,
+:meth:`ledger.commands.bus.MessageBus.handle_batch`). Rows are
 idempotent (a ticket is recorded once, a purchase reference credited once, a customer registered
 once), so importing the same file again writes nothing and reports every row as a duplicate, and
 a batch that lost a race with another writer is simply run again from fresh state.
@@ -35,7 +36,6 @@ from __future__ import annotations
 
 import csv
 import io
-import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -44,12 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from eventsourcing.persistence import IntegrityError
-
-from ledger.aggregates.work_entry import WorkEntry
-from ledger.commands import cards, customers, work
-from ledger.commands.batching import BatchingApplication
-from ledger.commands.clock import effective_time
+from ledger.commands.bus import BatchRefusedError
 from ledger.commands.models import (
     AddCustomer,
     BuyCard,
@@ -60,19 +55,18 @@ from ledger.commands.models import (
     WorkSource,
 )
 from ledger.commands.results import JsonResult
-from ledger.errors import ConcurrencyError, InvalidInputError, LedgerError
+from ledger.domain.time import effective_time
+from ledger.errors import InvalidInputError, LedgerError
 
 if TYPE_CHECKING:
     from datetime import datetime
-    from uuid import UUID
 
-    from ledger.commands.application import LedgerApplication
-    from ledger.domain.calendar import WorkingCalendar
+    from ledger.commands.bus import MessageBus
+    from ledger.commands.unit_of_work import BatchUnit
+    from ledger.domain.identity import Acting
 
 BATCH_ROWS_MAX = 500
 """Rows per transaction: large enough to amortise the commit, small enough to re-run cheaply."""
-BATCH_ATTEMPTS_MAX = 8
-"""How often a batch is re-run after losing a race with another writer."""
 IMPORT_ROWS_MAX = 1_000_000
 """A larger file is split by the caller: validated rows are held in memory between the passes."""
 IMPORT_BYTES_MAX = 1024 * 2**20
@@ -162,24 +156,23 @@ class ImportResult(JsonResult):
 
 
 def import_csv(
-    app: LedgerApplication,
-    source: Source,
-    *,
-    actor: str,
-    now: datetime,
-    calendar: WorkingCalendar,
-    progress: Progress | None = None,
+    bus: MessageBus, source: Source, acting: Acting, *, progress: Progress | None = None
 ) -> ImportResult:
-    """Validate every row of ``source``, then apply them in order, batch by batch."""
+    """Validate every row of ``source``, then apply them in order, batch by batch, through the bus."""
     started = time.perf_counter()
-    rows = read_rows(source, actor, now)
+    rows = read_rows(source, acting.actor, bus.clock())
     outcomes: list[tuple[str, bool]] = []
     position = 0
-    carried: BatchingApplication | None = None
+    carried: BatchUnit | None = None
     while position < len(rows):
-        batch_outcomes, carried = _run_batch(app, rows, position, len(rows), now, calendar, carried)
-        outcomes += batch_outcomes
-        position += len(batch_outcomes)
+        window = rows[position : position + BATCH_ROWS_MAX]
+        try:
+            results, carried = bus.handle_batch([row.command for row in window], acting, carried)
+        except BatchRefusedError as refused:
+            row = window[refused.index]
+            raise ImportStoppedError(row.line, refused.error, position + refused.committed) from refused.error
+        outcomes += [(row.type, result.duplicate) for row, result in zip(window, results, strict=False)]
+        position += len(results)
         if progress is not None:
             progress(position, len(rows))
     return _result(outcomes, time.perf_counter() - started)
@@ -318,61 +311,6 @@ def _row(line: int, values: dict[str, Any], actor: str, now: datetime) -> Import
     command = model.build(**arguments)
     effective_time(command.at, now)  # a future time is refused now, not half-way through applying
     return ImportRow(line, kind, command)
-
-
-def _run_batch(
-    app: LedgerApplication,
-    rows: list[ImportRow],
-    start: int,
-    stop: int,
-    now: datetime,
-    calendar: WorkingCalendar,
-    carried: BatchingApplication | None = None,
-) -> tuple[list[tuple[str, bool]], BatchingApplication]:
-    """Apply rows from ``start`` (at most a batch, fewer when a row must be committed on its own)
-    and commit them; re-run from fresh state when another writer got there first."""
-    for attempt in range(BATCH_ATTEMPTS_MAX):
-        batch = BatchingApplication(app, carried if attempt == 0 else None)
-        outcomes: list[tuple[str, bool]] = []
-        window = rows[start : min(stop, start + BATCH_ROWS_MAX)]
-        try:
-            batch.prefetch([_entry_id(row.command) for row in window if isinstance(row.command, LogWork)])
-            for row in window:
-                outcomes.append((row.type, _apply(batch.as_application(), row.command, now, calendar)))
-                if batch.must_commit:
-                    break
-            batch.commit()
-        except IntegrityError:
-            time.sleep(random.uniform(0, min(0.25, 0.005 * 2**attempt)))
-            continue
-        except LedgerError as error:
-            failed = start + len(outcomes)
-            committed = start
-            if failed > start:  # commit the rows before the refused one, from fresh state
-                committed += len(_run_batch(app, rows, start, failed, now, calendar)[0])
-            raise ImportStoppedError(rows[failed].line, error, committed) from error
-        return outcomes, batch
-    raise ConcurrencyError(BATCH_ATTEMPTS_MAX)
-
-
-def _entry_id(command: LogWork) -> UUID:
-    return WorkEntry.create_id(command.customer, command.ticket, command.entry)
-
-
-def _apply(app: LedgerApplication, command: Command, now: datetime, calendar: WorkingCalendar) -> bool:
-    """Run one row's command through its ordinary handler; True when it was there already."""
-    if isinstance(command, AddCustomer):
-        return customers.add_customer(app, command, now).duplicate
-    if isinstance(command, BuyCard):
-        return cards.buy_card(app, command, now).duplicate
-    if isinstance(command, TopUpCard):
-        return cards.top_up(app, command, now).duplicate
-    if isinstance(command, LogWork):
-        return work.log_work(app, command, now, calendar).duplicate
-    if isinstance(command, ReverseWork):
-        return work.reverse_work(app, command, now).duplicate
-    msg = f"no handler for {type(command).__name__}"
-    raise TypeError(msg)
 
 
 def _result(outcomes: Iterable[tuple[str, bool]], seconds: float) -> ImportResult:

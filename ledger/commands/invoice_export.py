@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from ledger.aggregates.invoice_export import InvoiceExports
-from ledger.commands.application import retrying
 from ledger.commands.results import JsonResult
 from ledger.commands.settings import value_at
 from ledger.domain import settings as keys
@@ -26,9 +25,9 @@ from ledger.errors import InvalidInputError
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from ledger.commands.application import LedgerApplication
-    from ledger.projections.invoiceable import InvoiceableLine, InvoiceableView
-    from ledger.projections.runtime import Projections
+    from ledger.commands.bus import Context
+    from ledger.commands.models import ExportInvoiceable
+    from ledger.commands.unit_of_work import Reader, UnitOfWork
 
 LINE = "line"
 CREDIT = "credit"
@@ -74,52 +73,47 @@ class InvoiceExport(JsonResult):
         }
 
 
-def export_invoiceable(
-    app: LedgerApplication, projections: Projections, until: datetime, actor: str, now: datetime
-) -> InvoiceExport:
+def export_invoiceable(uow: UnitOfWork, command: ExportInvoiceable, context: Context) -> InvoiceExport:
     """Export everything new by ``until`` (not in the future, not before the latest export's)."""
+    until, now, actor = command.until, context.now, context.actor
     if until > now:
         raise InvalidInputError("until", f"{until.isoformat()} is in the future; export what has happened")
-    view: InvoiceableView = projections.fresh("invoiceable")
-
-    def attempt() -> InvoiceExport:
-        book = app.get_or_none(InvoiceExports.create_id(), InvoiceExports)
-        if book is not None and book.latest_until is not None and until < book.latest_until:
-            reason = f"is before the latest export's ({describe_instant(book.latest_until)})"
-            raise InvalidInputError("until", reason)
-        exported = {} if book is None else book.exported
-        credited = {} if book is None else book.credited
-        candidates = view.lines_before(until)
-        new = [line for line in candidates if line.entry_id not in exported and not line.void]
-        credits = [
-            line
-            for line in candidates
-            if line.void and line.entry_id in exported and line.entry_id not in credited
-        ]
-        if not new and not credits:
-            return InvoiceExport(None, until, [])
-        latest = None if book is None else book.latest_until
-        book = book or InvoiceExports(actor=actor, effective_at=now)
-        ids = [line.entry_id for line in new]
-        number = book.export(until, ids, [line.entry_id for line in credits], actor, now)
-        app.save(book)
-        rows = [_row(app, number, line, late=latest is not None and line.at < latest) for line in new]
-        rows += [_row(app, number, line, credits_export=exported[line.entry_id]) for line in credits]
-        return InvoiceExport(number, until, rows)
-
-    return retrying(attempt)
+    view = context.services.projections().fresh("invoiceable")  # lines: InvoiceableLine
+    book = uow.get_or_none(InvoiceExports.create_id(), InvoiceExports)
+    if book is not None and book.latest_until is not None and until < book.latest_until:
+        reason = f"is before the latest export's ({describe_instant(book.latest_until)})"
+        raise InvalidInputError("until", reason)
+    exported = {} if book is None else book.exported
+    credited = {} if book is None else book.credited
+    candidates = view.lines_before(until)
+    new = [line for line in candidates if line.entry_id not in exported and not line.void]
+    credits = [
+        line
+        for line in candidates
+        if line.void and line.entry_id in exported and line.entry_id not in credited
+    ]
+    if not new and not credits:
+        return InvoiceExport(None, until, [])
+    latest = None if book is None else book.latest_until
+    book = book or InvoiceExports(actor=actor, effective_at=now)
+    ids = [line.entry_id for line in new]
+    number = book.export(until, ids, [line.entry_id for line in credits], actor, now)
+    uow.save(book)
+    rows = [_row(uow, number, line, late=latest is not None and line.at < latest) for line in new]
+    rows += [_row(uow, number, line, credits_export=exported[line.entry_id]) for line in credits]
+    return InvoiceExport(number, until, rows)
 
 
-def exports_of(app: LedgerApplication) -> dict[str, int]:
+def exports_of(app: Reader) -> dict[str, int]:
     """Which export held each work entry's line."""
     book = app.get_or_none(InvoiceExports.create_id(), InvoiceExports)
     return {} if book is None else dict(book.exported)
 
 
 def _row(
-    app: LedgerApplication,
+    app: Reader,
     number: int,
-    line: InvoiceableLine,
+    line: Any,
     *,
     late: bool = False,
     credits_export: int | None = None,

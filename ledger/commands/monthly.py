@@ -7,119 +7,88 @@ next tick; later months are recorded by the clock (:mod:`ledger.commands.tick`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ledger.aggregates.strippenkaart import Strippenkaart
-from ledger.commands.application import retrying
+from ledger.commands.cards import open_card
 from ledger.commands.clock_index import newly_indexed
 from ledger.commands.results import MonthlyPlanResult
 from ledger.commands.settings import monthly_expiry_reader
 from ledger.domain import monthly
 from ledger.domain.money import format_money
-from ledger.errors import CurrencyMismatchError, InvalidInputError, NoCardError
+from ledger.errors import InvalidInputError, NoCardError
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from ledger.commands.application import LedgerApplication
+    from ledger.commands.bus import Context
     from ledger.commands.models import ChangeMonthlyPlan, SetMonthlyPlan, StopMonthlyPlan
-
-PlanDecision = Callable[[Strippenkaart], bool]
-"""Applies one plan decision to the card; False when it was recorded before (nothing new)."""
+    from ledger.commands.unit_of_work import UnitOfWork
 
 
-def set_monthly_plan(app: LedgerApplication, command: SetMonthlyPlan, now: datetime) -> MonthlyPlanResult:
+def set_monthly_plan(uow: UnitOfWork, command: SetMonthlyPlan, context: Context) -> MonthlyPlanResult:
     """Buy a monthly amount; opens the card when the customer has none yet."""
+    now = context.now
     start = monthly.day_start(command.start if command.start is not None else now)
     until = monthly.day_start(command.until) if command.until is not None else None
     if until is not None and until <= start:
         msg = f"{monthly.local_date(until)} is not after the start {monthly.local_date(start)}"
         raise InvalidInputError("until", msg)
     day = command.day if command.day is not None else monthly.local_date(start).day
-
-    def open_card() -> Strippenkaart:
-        app.customer(command.customer)
-        card = app.card(command.customer)
-        if card is None:
-            return Strippenkaart(
-                customer=command.customer,
-                currency=command.currency,
-                actor=command.actor,
-                effective_at=min(start, now),
-            )
-        if card.currency != command.currency:
-            raise CurrencyMismatchError(command.customer, card.currency, command.currency)
-        return card
-
-    def decide(card: Strippenkaart) -> bool:
-        return card.set_monthly_plan(command.amount, day, start, until, command.actor)
-
-    return _run(app, "set", open_card, decide, start, command.actor, now)
+    card = open_card(uow, command.customer, command.currency, context.actor, min(start, now))
+    needed_before = card.needs_clock
+    changed = card.set_monthly_plan(command.amount, day, start, until, context.actor)
+    return _saved(uow, card, "set", start, changed, needed_before, context)
 
 
-def change_monthly_plan(
-    app: LedgerApplication, command: ChangeMonthlyPlan, now: datetime
-) -> MonthlyPlanResult:
+def change_monthly_plan(uow: UnitOfWork, command: ChangeMonthlyPlan, context: Context) -> MonthlyPlanResult:
     """A new monthly amount from a date on; months before it keep theirs."""
     start = monthly.day_start(command.start)
+    card = _existing_card(uow, command.customer)
+    needed_before = card.needs_clock
+    changed = card.change_monthly_plan(command.amount, start, context.actor)
+    return _saved(uow, card, "change", start, changed, needed_before, context)
 
-    def decide(card: Strippenkaart) -> bool:
-        return card.change_monthly_plan(command.amount, start, command.actor)
 
-    return _run(app, "change", _existing_card(app, command.customer), decide, start, command.actor, now)
-
-
-def stop_monthly_plan(app: LedgerApplication, command: StopMonthlyPlan, now: datetime) -> MonthlyPlanResult:
+def stop_monthly_plan(uow: UnitOfWork, command: StopMonthlyPlan, context: Context) -> MonthlyPlanResult:
     """No monthly credit from a date on."""
     start = monthly.day_start(command.start)
-
-    def decide(card: Strippenkaart) -> bool:
-        return card.stop_monthly_plan(start, command.actor)
-
-    return _run(app, "stop", _existing_card(app, command.customer), decide, start, command.actor, now)
-
-
-def _existing_card(app: LedgerApplication, customer: str) -> Callable[[], Strippenkaart]:
-    def load() -> Strippenkaart:
-        app.customer(customer)
-        card = app.card(customer)
-        if card is None:
-            raise NoCardError(customer)
-        return card
-
-    return load
+    card = _existing_card(uow, command.customer)
+    needed_before = card.needs_clock
+    changed = card.stop_monthly_plan(start, context.actor)
+    return _saved(uow, card, "stop", start, changed, needed_before, context)
 
 
-def _run(
-    app: LedgerApplication,
+def _existing_card(uow: UnitOfWork, customer: str) -> Strippenkaart:
+    uow.customer(customer)
+    card = uow.card(customer)
+    if card is None:
+        raise NoCardError(customer)
+    return card
+
+
+def _saved(
+    uow: UnitOfWork,
+    card: Strippenkaart,
     action: str,
-    load: Callable[[], Strippenkaart],
-    decide: PlanDecision,
     start: datetime,
-    actor: str,
-    now: datetime,
+    changed: bool,
+    needed_before: bool,
+    context: Context,
 ) -> MonthlyPlanResult:
-    """Load, decide, credit the months already due, save (with the clock index entry) — retried on races."""
-
-    def attempt() -> MonthlyPlanResult:
-        card = load()
-        needed_before = card.needs_clock
-        changed = decide(card)
-        credits = card.record_monthly_credits(now, actor, monthly_expiry_reader(app))
-        if changed or credits:
-            index = newly_indexed(
-                app,
-                card,
-                needed_before=needed_before,
-                needs_now=card.needs_clock,
-                actor=actor,
-                effective_at=start,
-            )
-            app.save(card, *index)
-        return _result(card, action, start, [b.reference for b in credits], duplicate=not changed)
-
-    return retrying(attempt)
+    """Credit the months already due and save (with the clock index entry)."""
+    credits = card.record_monthly_credits(context.now, context.actor, monthly_expiry_reader(uow))
+    if changed or credits:
+        index = newly_indexed(
+            uow,
+            card,
+            needed_before=needed_before,
+            needs_now=card.needs_clock,
+            actor=context.actor,
+            effective_at=start,
+        )
+        uow.save(card, *index)
+    return _result(card, action, start, [b.reference for b in credits], duplicate=not changed)
 
 
 def _result(

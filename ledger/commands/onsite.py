@@ -1,23 +1,16 @@
-"""On-site engagements: kick-off, consultants, visits, evaluations, the report, and due dates.
+"""On-site engagements: kick-off, consultants, visits, evaluations, and the report.
 
-The clock (``ledger tick``) and the alerts view use the last three functions:
-``evaluations_due`` lists open engagements' next due dates in a window, ``raise_evaluation_due``
-records one ``EvaluationDue`` (once per due date) and ``raise_due_evaluations`` does both for
-everything due by a day — the due-fact producer.
+Evaluations falling due are recorded by the clock (:class:`ledger.commands.tick.EvaluationsDue`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from eventsourcing.utils import get_topic
-
 from ledger.aggregates.onsite_engagement import OnSiteEngagement, focus_of, local_date
-from ledger.commands.application import retrying
-from ledger.commands.clock import effective_time
 from ledger.commands.clock_index import newly_indexed
 from ledger.commands.entitlements import engagement_of
 from ledger.commands.models import (
@@ -26,20 +19,18 @@ from ledger.commands.models import (
     Evaluate,
     KickOff,
     LogVisit,
-    OnsiteCommand,
     ReleaseConsultant,
 )
 from ledger.commands.results import (
-    EvaluationDueItem,
-    EvaluationDueResult,
     OnsiteChangeResult,
     OnsiteReport,
 )
 from ledger.domain.cadence import VisitCadence, visits_expected
-from ledger.errors import InvalidInputError, NoEngagementError
+from ledger.errors import NoEngagementError
 
 if TYPE_CHECKING:
-    from ledger.commands.application import LedgerApplication
+    from ledger.commands.bus import Context
+    from ledger.commands.unit_of_work import Reader, UnitOfWork
 
 ZERO = Decimal("0.00")
 SCAN_PAGE_SIZE = 1000
@@ -52,72 +43,100 @@ Decide = Callable[[OnSiteEngagement, datetime], bool]
 # --- commands ------------------------------------------------------------------------------------
 
 
-def kick_off(app: LedgerApplication, command: KickOff, now: datetime) -> OnsiteChangeResult:
-    def decide(engagement: OnSiteEngagement, at: datetime) -> bool:
-        return engagement.kick_off(
-            list(command.focus_areas), command.visits, command.evaluation, command.actor, at
-        )
-
-    return _apply(app, command, now, decide, "kick-off", _kickoff_details)
-
-
-def assign_consultant(app: LedgerApplication, command: AssignConsultant, now: datetime) -> OnsiteChangeResult:
-    def decide(engagement: OnSiteEngagement, at: datetime) -> bool:
-        return engagement.assign(command.consultant, command.actor, at)
-
-    return _apply(
-        app, command, now, decide, "consultant-assigned", lambda _e: {"consultant": command.consultant}
+def kick_off(uow: UnitOfWork, command: KickOff, context: Context) -> OnsiteChangeResult:
+    engagement, is_new = _engagement(uow, command.customer, context, opens=True)
+    recorded = engagement.kick_off(
+        list(command.focus_areas), command.visits, command.evaluation, context.actor, context.at
     )
+    return _saved(uow, engagement, recorded, is_new, context, "kick-off", _kickoff_details(engagement))
 
 
-def release_consultant(
-    app: LedgerApplication, command: ReleaseConsultant, now: datetime
-) -> OnsiteChangeResult:
-    def decide(engagement: OnSiteEngagement, at: datetime) -> bool:
-        return engagement.release(command.consultant, command.actor, at)
-
-    return _apply(
-        app, command, now, decide, "consultant-released", lambda _e: {"consultant": command.consultant}
-    )
+def assign_consultant(uow: UnitOfWork, command: AssignConsultant, context: Context) -> OnsiteChangeResult:
+    engagement, is_new = _engagement(uow, command.customer, context)
+    recorded = engagement.assign(command.consultant, context.actor, context.at)
+    details = {"consultant": command.consultant}
+    return _saved(uow, engagement, recorded, is_new, context, "consultant-assigned", details)
 
 
-def log_visit(app: LedgerApplication, command: LogVisit, now: datetime) -> OnsiteChangeResult:
+def release_consultant(uow: UnitOfWork, command: ReleaseConsultant, context: Context) -> OnsiteChangeResult:
+    engagement, is_new = _engagement(uow, command.customer, context)
+    recorded = engagement.release(command.consultant, context.actor, context.at)
+    details = {"consultant": command.consultant}
+    return _saved(uow, engagement, recorded, is_new, context, "consultant-released", details)
+
+
+def log_visit(uow: UnitOfWork, command: LogVisit, context: Context) -> OnsiteChangeResult:
     """Record a visit once per reference; a repeat answers with the visit as first recorded."""
+    engagement, is_new = _engagement(uow, command.customer, context)
+    recorded = engagement.log_visit(
+        command.reference, command.consultant, command.hours, command.focus, context.actor, context.at
+    )
+    visit = engagement.find_visit(command.reference) or {}
+    details = {key: visit.get(key) for key in ("reference", "consultant", "hours", "focus_area")}
+    return _saved(uow, engagement, recorded, is_new, context, "visit", details)
 
-    def decide(engagement: OnSiteEngagement, at: datetime) -> bool:
-        return engagement.log_visit(
-            command.reference, command.consultant, command.hours, command.focus, command.actor, at
+
+def evaluate(uow: UnitOfWork, command: Evaluate, context: Context) -> OnsiteChangeResult:
+    engagement, is_new = _engagement(uow, command.customer, context)
+    areas = None if command.focus_areas is None else list(command.focus_areas)
+    recorded = engagement.evaluate(command.outcome.value, areas, command.notes, context.actor, context.at)
+    term = engagement.latest()
+    last = term["evaluations"][-1] if term is not None else {}
+    details = {key: last.get(key) for key in ("outcome", "focus_areas", "notes", "due")}
+    return _saved(uow, engagement, recorded, is_new, context, "evaluation", details)
+
+
+def end_engagement(uow: UnitOfWork, command: EndEngagement, context: Context) -> OnsiteChangeResult:
+    engagement, is_new = _engagement(uow, command.customer, context)
+    recorded = engagement.end(context.actor, context.at)
+    term = engagement.latest()
+    details = {"reason": None if term is None else term["end_reason"]}
+    return _saved(uow, engagement, recorded, is_new, context, "ended", details)
+
+
+def _engagement(
+    uow: UnitOfWork, customer: str, context: Context, *, opens: bool = False
+) -> tuple[OnSiteEngagement, bool]:
+    """The customer's on-site record, and whether it is new (only a kick-off opens one)."""
+    uow.customer(customer)
+    engagement = engagement_of(uow, customer)
+    if engagement is not None:
+        return engagement, False
+    if not opens:
+        msg = f"{customer!r} has no on-site engagement; kick one off first"
+        raise NoEngagementError("customer", msg)
+    return OnSiteEngagement(customer=customer, actor=context.actor, effective_at=context.at), True
+
+
+def _saved(
+    uow: UnitOfWork,
+    engagement: OnSiteEngagement,
+    recorded: bool,
+    is_new: bool,
+    context: Context,
+    change: str,
+    details: dict[str, Any],
+) -> OnsiteChangeResult:
+    if recorded:
+        # A new engagement enters the clock index, so `ledger tick` raises its evaluations.
+        index = newly_indexed(
+            uow,
+            engagement,
+            needed_before=not is_new,
+            needs_now=True,
+            actor=context.actor,
+            effective_at=context.at,
         )
-
-    def details(engagement: OnSiteEngagement) -> dict[str, Any]:
-        visit = engagement.find_visit(command.reference) or {}
-        return {key: visit.get(key) for key in ("reference", "consultant", "hours", "focus_area")}
-
-    return _apply(app, command, now, decide, "visit", details)
-
-
-def evaluate(app: LedgerApplication, command: Evaluate, now: datetime) -> OnsiteChangeResult:
-    def decide(engagement: OnSiteEngagement, at: datetime) -> bool:
-        areas = None if command.focus_areas is None else list(command.focus_areas)
-        return engagement.evaluate(command.outcome.value, areas, command.notes, command.actor, at)
-
-    def details(engagement: OnSiteEngagement) -> dict[str, Any]:
-        term = engagement.latest()
-        last = term["evaluations"][-1] if term is not None else {}
-        return {key: last.get(key) for key in ("outcome", "focus_areas", "notes", "due")}
-
-    return _apply(app, command, now, decide, "evaluation", details)
-
-
-def end_engagement(app: LedgerApplication, command: EndEngagement, now: datetime) -> OnsiteChangeResult:
-    def decide(engagement: OnSiteEngagement, at: datetime) -> bool:
-        return engagement.end(command.actor, at)
-
-    def details(engagement: OnSiteEngagement) -> dict[str, Any]:
-        term = engagement.latest()
-        return {"reason": None if term is None else term["end_reason"]}
-
-    return _apply(app, command, now, decide, "ended", details)
+        uow.save(engagement, *index)
+    due = engagement.next_evaluation_due()
+    return OnsiteChangeResult(
+        customer=engagement.customer,
+        change=change,
+        at=context.at,
+        details=details,
+        next_evaluation_due=None if due is None else due.isoformat(),
+        duplicate=not recorded,
+    )
 
 
 def _kickoff_details(engagement: OnSiteEngagement) -> dict[str, Any]:
@@ -129,55 +148,10 @@ def _kickoff_details(engagement: OnSiteEngagement) -> dict[str, Any]:
     }
 
 
-def _apply(
-    app: LedgerApplication,
-    command: OnsiteCommand,
-    now: datetime,
-    decide: Decide,
-    change: str,
-    details: Callable[[OnSiteEngagement], dict[str, Any]],
-) -> OnsiteChangeResult:
-    """Load the customer's on-site record (a kick-off opens it), let it decide, save once."""
-    at = effective_time(command.at, now)
-
-    def attempt() -> OnsiteChangeResult:
-        app.customer(command.customer)
-        engagement = engagement_of(app, command.customer)
-        if engagement is None and not isinstance(command, KickOff):
-            msg = f"{command.customer!r} has no on-site engagement; kick one off first"
-            raise NoEngagementError("customer", msg)
-        is_new = engagement is None
-        if engagement is None:
-            engagement = OnSiteEngagement(customer=command.customer, actor=command.actor, effective_at=at)
-        recorded = decide(engagement, at)
-        if recorded:
-            # A new engagement enters the clock index, so `ledger tick` raises its evaluations.
-            index = newly_indexed(
-                app,
-                engagement,
-                needed_before=not is_new,
-                needs_now=True,
-                actor=command.actor,
-                effective_at=at,
-            )
-            app.save(engagement, *index)
-        due = engagement.next_evaluation_due()
-        return OnsiteChangeResult(
-            customer=command.customer,
-            change=change,
-            at=at,
-            details=details(engagement),
-            next_evaluation_due=None if due is None else due.isoformat(),
-            duplicate=not recorded,
-        )
-
-    return retrying(attempt)
-
-
 # --- the report ----------------------------------------------------------------------------------
 
 
-def engagement_report(app: LedgerApplication, customer: str, now: datetime) -> OnsiteReport:
+def engagement_report(app: Reader, customer: str, now: datetime) -> OnsiteReport:
     """The latest engagement as an evaluation meeting reads it, judged at ``now``."""
     app.customer(customer)
     engagement = engagement_of(app, customer)
@@ -239,82 +213,3 @@ def _evaluation_json(evaluation: dict[str, Any]) -> dict[str, Any]:
         "next_due": evaluation["next_due"],
         "by": evaluation["actor"],
     }
-
-
-# --- due dates: what the clock and the alerts view call ------------------------------------------
-
-
-def engaged_customers(app: LedgerApplication) -> list[str]:
-    """Every customer that ever had an on-site engagement, from the log's ``Opened`` events.
-
-    A scan of one event type (one per customer); a projection can replace it when one exists.
-    """
-    topic = get_topic(OnSiteEngagement.Opened)
-    customers: list[str] = []
-    start = 1
-    while True:
-        page = app.recorder.select_notifications(start=start, limit=SCAN_PAGE_SIZE, topics=(topic,))
-        for notification in page:
-            customers.append(app.mapper.to_domain_event(notification).customer)  # type: ignore[attr-defined]
-        if len(customers) > ENGAGEMENTS_LISTED_MAX:
-            msg = f"more than {ENGAGEMENTS_LISTED_MAX} customers have on-site engagements"
-            raise InvalidInputError("customers", msg)
-        if len(page) < SCAN_PAGE_SIZE:
-            return sorted(set(customers))
-        start = page[-1].id + 1
-
-
-def evaluations_due(
-    app: LedgerApplication, *, until: date, since: date | None = None
-) -> list[EvaluationDueItem]:
-    """Open engagements whose next evaluation is due in ``since..until`` (both inclusive;
-    ``since=None``: also every overdue one), by due date then customer."""
-    items: list[EvaluationDueItem] = []
-    for customer in engaged_customers(app):
-        engagement = engagement_of(app, customer)
-        due = None if engagement is None else engagement.next_evaluation_due()
-        if engagement is None or due is None or due > until or (since is not None and due < since):
-            continue
-        items.append(
-            EvaluationDueItem(
-                customer=customer,
-                account_manager=app.customer(customer).account_manager,
-                due_date=due.isoformat(),
-                raised=engagement.evaluation_due_raised(),
-            )
-        )
-    return sorted(items, key=lambda item: (item.due_date, item.customer))
-
-
-def raise_evaluation_due(
-    app: LedgerApplication, customer: str, due_date: date, actor: str = "clock"
-) -> EvaluationDueResult:
-    """Record the ``EvaluationDue`` of ``customer``'s engagement for ``due_date``, once."""
-
-    def attempt() -> EvaluationDueResult:
-        account_manager = app.customer(customer).account_manager
-        engagement = engagement_of(app, customer)
-        if engagement is None:
-            msg = f"{customer!r} has no on-site engagement; no evaluation is due"
-            raise NoEngagementError("customer", msg)
-        recorded = engagement.raise_evaluation_due(due_date, actor)
-        if recorded:
-            app.save(engagement)
-        return EvaluationDueResult(customer, account_manager, due_date.isoformat(), duplicate=not recorded)
-
-    return retrying(attempt)
-
-
-def raise_due_evaluations(
-    app: LedgerApplication, today: date, actor: str = "clock"
-) -> list[EvaluationDueResult]:
-    """The due-fact producer: raise every open engagement's evaluation due on or before ``today``
-    that was not raised yet; returns only what this call recorded."""
-    raised: list[EvaluationDueResult] = []
-    for item in evaluations_due(app, until=today):
-        if item.raised:
-            continue
-        result = raise_evaluation_due(app, item.customer, date.fromisoformat(item.due_date), actor)
-        if not result.duplicate:
-            raised.append(result)
-    return raised

@@ -5,64 +5,61 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ledger.aggregates.beheerpacks import ADDED, REMOVED, BeheerpackPortfolio, PackChange
-from ledger.commands.application import retrying
-from ledger.commands.clock import effective_time
 from ledger.commands.entitlements import packs_of
-from ledger.commands.models import AddPack
 from ledger.commands.results import PackChangeResult, PackList
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from ledger.commands.application import LedgerApplication
-    from ledger.commands.models import RemovePack
+    from ledger.commands.bus import Context
+    from ledger.commands.models import AddPack, RemovePack
+    from ledger.commands.unit_of_work import Reader, UnitOfWork
 
 
-def add_pack(app: LedgerApplication, command: AddPack, now: datetime) -> PackChangeResult:
-    return _apply(app, command, now)
+def add_pack(uow: UnitOfWork, command: AddPack, context: Context) -> PackChangeResult:
+    packs = _portfolio(uow, command.customer, context)
+    recorded = packs.add(command.pack, list(command.components), context.actor, context.at, context.now)
+    return _saved(uow, packs, recorded, ADDED, command.pack, context)
 
 
-def remove_pack(app: LedgerApplication, command: RemovePack, now: datetime) -> PackChangeResult:
-    return _apply(app, command, now)
+def remove_pack(uow: UnitOfWork, command: RemovePack, context: Context) -> PackChangeResult:
+    packs = _portfolio(uow, command.customer, context)
+    recorded = packs.remove(command.pack, context.actor, context.at, context.now)
+    return _saved(uow, packs, recorded, REMOVED, command.pack, context)
 
 
-def _apply(app: LedgerApplication, command: AddPack | RemovePack, now: datetime) -> PackChangeResult:
-    """Load (or open) the customer's packs, let them decide, save; a repeat records once."""
-    at = effective_time(command.effective_from, now, future_allowed=True)
-
-    def attempt() -> PackChangeResult:
-        app.customer(command.customer)
-        packs = packs_of(app, command.customer)
-        if packs is None:
-            packs = BeheerpackPortfolio(customer=command.customer, actor=command.actor, effective_at=at)
-        if isinstance(command, AddPack):
-            kind = ADDED
-            recorded = packs.add(command.pack, list(command.components), command.actor, at, now)
-        else:
-            kind = REMOVED
-            recorded = packs.remove(command.pack, command.actor, at, now)
-        if recorded:
-            app.save(packs)
-        change = next(
-            c
-            for c in reversed(packs.history())
-            if (c.change, c.pack, c.effective_at) == (kind, command.pack, at)
-        )
-        return PackChangeResult(
-            customer=command.customer,
-            change=kind,
-            pack=change.pack,
-            components=list(change.components),
-            effective_at=at,
-            recorded_at=change.recorded_at,
-            backdated=change.backdated,
-            duplicate=not recorded,
-        )
-
-    return retrying(attempt)
+def _portfolio(uow: UnitOfWork, customer: str, context: Context) -> BeheerpackPortfolio:
+    """The customer's packs, opened on first use."""
+    uow.customer(customer)
+    packs = packs_of(uow, customer)
+    if packs is None:
+        return BeheerpackPortfolio(customer=customer, actor=context.actor, effective_at=context.at)
+    return packs
 
 
-def pack_list(app: LedgerApplication, customer: str, at: datetime) -> PackList:
+def _saved(
+    uow: UnitOfWork, packs: BeheerpackPortfolio, recorded: bool, kind: str, pack: str, context: Context
+) -> PackChangeResult:
+    """Save what the packs decided; a repeat records once."""
+    if recorded:
+        uow.save(packs)
+    at = context.at
+    change = next(
+        c for c in reversed(packs.history()) if (c.change, c.pack, c.effective_at) == (kind, pack, at)
+    )
+    return PackChangeResult(
+        customer=packs.customer,
+        change=kind,
+        pack=change.pack,
+        components=list(change.components),
+        effective_at=at,
+        recorded_at=change.recorded_at,
+        backdated=change.backdated,
+        duplicate=not recorded,
+    )
+
+
+def pack_list(app: Reader, customer: str, at: datetime) -> PackList:
     """The packs active at ``at`` and the whole history."""
     app.customer(customer)
     packs = packs_of(app, customer)

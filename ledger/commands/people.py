@@ -14,16 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from ledger.aggregates.people import People
 from ledger.aggregates.person import Person
-from ledger.commands.application import retrying
 from ledger.commands.fields import customer_slug, parse_name, parse_required_text
 from ledger.domain.identity import person_id
 from ledger.domain.roles import CUSTOMER_CONTACT, parse_roles
 from ledger.errors import IdentityError, InvalidInputError, UnknownPersonError
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
-    from ledger.commands.application import LedgerApplication
+    from ledger.commands.bus import Context
+    from ledger.commands.models import AddPerson, ChangePerson, DeactivatePerson
+    from ledger.commands.unit_of_work import Reader, UnitOfWork
 
 DB_ROLE_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.@$-]{0,62}$")
 """A PostgreSQL role or operating-system login name as the server reports it (63 bytes at most)."""
@@ -66,28 +65,28 @@ def view(person: Person) -> PersonView:
     )
 
 
-def register(app: LedgerApplication) -> People | None:
+def register(app: Reader) -> People | None:
     return app.get_or_none(People.create_id(), People)
 
 
-def person_or_none(app: LedgerApplication, person: str) -> Person | None:
+def person_or_none(app: Reader, person: str) -> Person | None:
     return app.get_or_none(Person.create_id(person), Person)
 
 
-def find(app: LedgerApplication, person: str) -> PersonView:
+def find(app: Reader, person: str) -> PersonView:
     found = person_or_none(app, person_id(person, "person"))
     if found is None:
         raise UnknownPersonError(person_id(person, "person"))
     return view(found)
 
 
-def everyone(app: LedgerApplication) -> list[PersonView]:
+def everyone(app: Reader) -> list[PersonView]:
     people = register(app)
     found = [person_or_none(app, name) for name in sorted(people.people if people else [])]
     return [view(person) for person in found if person is not None]
 
 
-def by_login(app: LedgerApplication, login: str) -> PersonView | None:
+def by_login(app: Reader, login: str) -> PersonView | None:
     """The person a database or operating-system login is bound to, if any."""
     people = register(app)
     name = None if people is None else people.logins.get(login)
@@ -95,7 +94,7 @@ def by_login(app: LedgerApplication, login: str) -> PersonView | None:
     return None if person is None else view(person)
 
 
-def anyone_registered(app: LedgerApplication) -> bool:
+def anyone_registered(app: Reader) -> bool:
     people = register(app)
     return people is not None and bool(people.people)
 
@@ -140,82 +139,67 @@ class _Info:
 # --- commands --------------------------------------------------------------------------------
 
 
-def add_person(
-    app: LedgerApplication, person: str, values: dict[str, Any], actor: str, now: datetime
-) -> PersonView:
+def add_person(uow: UnitOfWork, command: AddPerson, context: Context) -> PersonView:
     """Register a person; the same details again change nothing, other details are refused."""
-    name = person_id(person, "person")
-    details = details_of(values)
-
-    def attempt() -> PersonView:
-        if details["customer"] is not None:
-            app.customer(details["customer"])
-        people = register(app)
-        existing = person_or_none(app, name)
-        if existing is not None:
-            if existing.details() == details and existing.active:
-                return view(existing)  # sent again: nothing to record
-            msg = f"{name!r} is already registered with other details; use 'person change'"
-            raise IdentityError("person", msg)
-        if actor == name and people is not None and people.people:
-            raise IdentityError("actor", f"{actor} cannot add themselves; another person must")
-        people = people or People(actor=actor, effective_at=now)
-        people.add(name, actor, now)
-        people.bind(name, None, details["db_role"], actor, now)
-        added = Person(person=name, **details, actor=actor, effective_at=now)
-        app.save(people, added)
-        return view(added)
-
-    return retrying(attempt)
+    name = person_id(command.person, "person")
+    details = details_of(command.details)
+    actor, now = context.actor, context.now
+    if details["customer"] is not None:
+        uow.customer(details["customer"])
+    people = register(uow)
+    existing = person_or_none(uow, name)
+    if existing is not None:
+        if existing.details() == details and existing.active:
+            return view(existing)  # sent again: nothing to record
+        msg = f"{name!r} is already registered with other details; use 'person change'"
+        raise IdentityError("person", msg)
+    if actor == name and people is not None and people.people:
+        raise IdentityError("actor", f"{actor} cannot add themselves; another person must")
+    people = people or People(actor=actor, effective_at=now)
+    people.add(name, actor, now)
+    people.bind(name, None, details["db_role"], actor, now)
+    added = Person(person=name, **details, actor=actor, effective_at=now)
+    uow.save(people, added)
+    return view(added)
 
 
-def change_person(
-    app: LedgerApplication, person: str, changes: dict[str, Any], actor: str, now: datetime
-) -> PersonView:
+def change_person(uow: UnitOfWork, command: ChangePerson, context: Context) -> PersonView:
     """Change some details (the rest stay); not one's own record."""
-    name = person_id(person, "person")
+    name = person_id(command.person, "person")
+    actor, now, changes = context.actor, context.now, command.changes
     _not_oneself(actor, name, "change")
-
-    def attempt() -> PersonView:
-        found = person_or_none(app, name)
-        people = register(app)
-        if found is None or people is None:
-            raise UnknownPersonError(name)
-        merged = {**found.details(), **{k: v for k, v in changes.items() if v is not None}}
-        for key in ("customer", "email", "db_role"):
-            if changes.get(key) == "":
-                merged[key] = None
-        details = details_of(merged)
-        if details["customer"] is not None:
-            app.customer(details["customer"])
-        old_login = found.db_role
-        if found.change(details, actor, now):
-            people.bind(name, old_login, details["db_role"], actor, now)
-            app.save(people, found)
-        return view(found)
-
-    return retrying(attempt)
+    found = person_or_none(uow, name)
+    people = register(uow)
+    if found is None or people is None:
+        raise UnknownPersonError(name)
+    merged = {**found.details(), **{k: v for k, v in changes.items() if v is not None}}
+    for key in ("customer", "email", "db_role"):
+        if changes.get(key) == "":
+            merged[key] = None
+    details = details_of(merged)
+    if details["customer"] is not None:
+        uow.customer(details["customer"])
+    old_login = found.db_role
+    if found.change(details, actor, now):
+        people.bind(name, old_login, details["db_role"], actor, now)
+        uow.save(people, found)
+    return view(found)
 
 
-def deactivate_person(
-    app: LedgerApplication, person: str, reason: str, actor: str, now: datetime
-) -> PersonView:
+def deactivate_person(uow: UnitOfWork, command: DeactivatePerson, context: Context) -> PersonView:
     """From now on the person may not act; their login is freed. Not one's own record."""
-    name = person_id(person, "person")
+    name = person_id(command.person, "person")
+    actor, now = context.actor, context.now
     _not_oneself(actor, name, "deactivate")
-    why = parse_required_text(reason, _Info("reason"))  # type: ignore[arg-type]
-
-    def attempt() -> PersonView:
-        found = person_or_none(app, name)
-        people = register(app)
-        if found is None or people is None:
-            raise UnknownPersonError(name)
-        found.deactivate(why, actor, now)
-        people.bind(name, found.db_role, None, actor, now)
-        app.save(people, found)
-        return view(found)
-
-    return retrying(attempt)
+    why = parse_required_text(command.reason, _Info("reason"))  # type: ignore[arg-type]
+    found = person_or_none(uow, name)
+    people = register(uow)
+    if found is None or people is None:
+        raise UnknownPersonError(name)
+    found.deactivate(why, actor, now)
+    people.bind(name, found.db_role, None, actor, now)
+    uow.save(people, found)
+    return view(found)
 
 
 def _not_oneself(actor: str, person: str, doing: str) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ledger.aggregates.rate_card import RATE, ROUNDING, RateCard, rate_quote, rounding_quote
-from ledger.commands.application import retrying
-from ledger.commands.clock import effective_time
 from ledger.commands.entitlements import rate_card_of
 from ledger.commands.models import SetRate
 from ledger.commands.results import RateCardChangeResult, RateCardView
@@ -15,58 +13,60 @@ from ledger.domain.rounding import RoundingRule
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from ledger.commands.application import LedgerApplication
+    from ledger.commands.bus import Context
     from ledger.commands.models import SetRounding
+    from ledger.commands.unit_of_work import Reader, UnitOfWork
 
 
-def set_rate(app: LedgerApplication, command: SetRate, now: datetime) -> RateCardChangeResult:
-    return _apply(app, command, now)
+def set_rate(uow: UnitOfWork, command: SetRate, context: Context) -> RateCardChangeResult:
+    card = _rate_card(uow, command.customer, context)
+    recorded = card.set_rate(command.role, command.rate, context.actor, context.at, context.now)
+    return _saved(uow, card, recorded, RATE, {"role": command.role, "rate": command.rate}, context)
 
 
-def set_rounding(app: LedgerApplication, command: SetRounding, now: datetime) -> RateCardChangeResult:
-    return _apply(app, command, now)
+def set_rounding(uow: UnitOfWork, command: SetRounding, context: Context) -> RateCardChangeResult:
+    card = _rate_card(uow, command.customer, context)
+    rule = RoundingRule(command.increment_minutes, command.minimum_minutes)
+    recorded = card.set_rounding(rule, context.actor, context.at, context.now)
+    terms = {"increment_minutes": rule.increment_minutes, "minimum_minutes": rule.minimum_minutes}
+    return _saved(uow, card, recorded, ROUNDING, terms, context)
 
 
-def _apply(app: LedgerApplication, command: SetRate | SetRounding, now: datetime) -> RateCardChangeResult:
-    at = effective_time(command.effective_from, now, future_allowed=True)
-
-    def attempt() -> RateCardChangeResult:
-        app.customer(command.customer)
-        card = rate_card_of(app, command.customer)
-        if card is None:
-            card = RateCard(customer=command.customer, actor=command.actor, effective_at=at)
-        terms: dict[str, Any]
-        if isinstance(command, SetRate):
-            kind, terms = RATE, {"role": command.role, "rate": command.rate}
-            recorded = card.set_rate(command.role, command.rate, command.actor, at, now)
-        else:
-            rule = RoundingRule(command.increment_minutes, command.minimum_minutes)
-            kind = ROUNDING
-            terms = {"increment_minutes": rule.increment_minutes, "minimum_minutes": rule.minimum_minutes}
-            recorded = card.set_rounding(rule, command.actor, at, now)
-        if recorded:
-            app.save(card)
-        change = next(
-            c
-            for c in reversed(card.history())
-            if c["change"] == kind
-            and c["effective_at"] == at
-            and all(c[key] == value for key, value in terms.items())
-        )
-        return RateCardChangeResult(
-            customer=command.customer,
-            change=kind,
-            card_version=change["card_version"],
-            terms=terms,
-            effective_at=at,
-            recorded_at=change["recorded_at"],
-            duplicate=not recorded,
-        )
-
-    return retrying(attempt)
+def _rate_card(uow: UnitOfWork, customer: str, context: Context) -> RateCard:
+    """The customer's rate card, opened on first use."""
+    uow.customer(customer)
+    card = rate_card_of(uow, customer)
+    if card is None:
+        return RateCard(customer=customer, actor=context.actor, effective_at=context.at)
+    return card
 
 
-def rate_card(app: LedgerApplication, customer: str, at: datetime) -> RateCardView:
+def _saved(
+    uow: UnitOfWork, card: RateCard, recorded: bool, kind: str, terms: dict[str, Any], context: Context
+) -> RateCardChangeResult:
+    """Save what the card decided; the same terms again record once."""
+    if recorded:
+        uow.save(card)
+    at = context.at
+    change = next(
+        c
+        for c in reversed(card.history())
+        if c["change"] == kind
+        and c["effective_at"] == at
+        and all(c[key] == value for key, value in terms.items())
+    )
+    return RateCardChangeResult(
+        customer=card.customer,
+        change=kind,
+        card_version=change["card_version"],
+        terms=terms,
+        effective_at=at,
+        recorded_at=change["recorded_at"],
+        duplicate=not recorded,
+    )
+
+
+def rate_card(app: Reader, customer: str, at: datetime) -> RateCardView:
     """The rates (general and every role ever named) and the rounding in force at ``at``."""
     app.customer(customer)
     card = rate_card_of(app, customer)

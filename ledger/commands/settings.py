@@ -12,14 +12,18 @@ from typing import TYPE_CHECKING, cast
 from eventsourcing.persistence import IntegrityError
 
 from ledger.aggregates.settings import DatedSettings
-from ledger.commands.application import retrying
-from ledger.domain.settings import SPECS, canonical_value, spec_of
-from ledger.domain.time import EARLIEST
+from ledger.commands import people
+from ledger.domain.settings import AUTHENTICATED, IDENTITY, OPEN, REGISTERED, SPECS, canonical_value, spec_of
+from ledger.domain.time import AMSTERDAM, EARLIEST
+from ledger.errors import IdentityError, InvalidInputError
 
 if TYPE_CHECKING:
-    from ledger.commands.application import LedgerApplication
+    from ledger.commands.bus import Context
+    from ledger.commands.models import SetSetting
+    from ledger.commands.unit_of_work import Reader, UnitOfWork
     from ledger.config import LedgerSettings
     from ledger.domain.calendar import WorkingCalendar
+    from ledger.eventstore.application import LedgerApplication
 
 SEED_ACTOR = "LEDGER_CONFIG"
 
@@ -62,28 +66,28 @@ class SettingView:
         }
 
 
-def book(app: LedgerApplication) -> DatedSettings | None:
+def book(app: Reader) -> DatedSettings | None:
     return app.get_or_none(DatedSettings.create_id(), DatedSettings)
 
 
-def set_setting(
-    app: LedgerApplication, key: str, value: str, effective_from: datetime, actor: str
-) -> SettingResult:
-    """Record ``key = value`` from ``effective_from``; the same version again writes nothing."""
-    spec = spec_of(key)
-    canonical = canonical_value(spec.key, value)
+def set_setting(uow: UnitOfWork, command: SetSetting, context: Context) -> SettingResult:
+    """Record ``key = value`` from ``effective_from``; the same version again writes nothing.
 
-    def attempt() -> SettingResult:
-        settings = book(app) or DatedSettings(actor=actor, effective_at=effective_from)
-        changed = settings.set(spec.key, canonical, actor, effective_from)
-        if changed or settings.version == 1:
-            app.save(settings)
-        return SettingResult(spec.key, canonical, effective_from, duplicate=not changed)
+    A change of the identity mode is checked first: it must not lock everyone out.
+    """
+    spec = spec_of(command.key)
+    canonical = canonical_value(spec.key, command.value)
+    start = command.effective_from
+    if spec.key == IDENTITY:
+        check_identity_change(uow, canonical, start, context.now)
+    settings = book(uow) or DatedSettings(actor=context.actor, effective_at=start)
+    changed = settings.set(spec.key, canonical, context.actor, start)
+    if changed or settings.version == 1:
+        uow.save(settings)
+    return SettingResult(spec.key, canonical, start, duplicate=not changed)
 
-    return retrying(attempt)
 
-
-def value_at(app: LedgerApplication, key: str, at: datetime) -> object:
+def value_at(app: Reader, key: str, at: datetime) -> object:
     """The parsed value of ``key`` in force at ``at``."""
     return in_force(book(app), key, at)
 
@@ -113,7 +117,7 @@ def calendar_at(settings: DatedSettings | None, base: WorkingCalendar, at: datet
     )
 
 
-def settings_at(app: LedgerApplication, at: datetime) -> list[SettingView]:
+def settings_at(app: Reader, at: datetime) -> list[SettingView]:
     """Every setting as in force at ``at``, in key order."""
     settings = book(app)
     views = []
@@ -160,7 +164,7 @@ def config_seeds(config: LedgerSettings) -> dict[str, str]:
     }
 
 
-def monthly_expiry_reader(app: LedgerApplication) -> Callable[[datetime], int | None]:
+def monthly_expiry_reader(app: Reader) -> Callable[[datetime], int | None]:
     """For each month's credit, the expiry (in months) in force at its due moment."""
     from ledger.domain.settings import MONTHLY_CREDIT_EXPIRY
 
@@ -170,8 +174,30 @@ def monthly_expiry_reader(app: LedgerApplication) -> Callable[[datetime], int | 
     return months
 
 
-def expiry_grace(app: LedgerApplication, at: datetime) -> timedelta:
+def expiry_grace(app: Reader, at: datetime) -> timedelta:
     """How long write-offs wait for late work, as in force at ``at``."""
     from ledger.domain.settings import EXPIRY_GRACE_DAYS
 
     return timedelta(days=cast("int", value_at(app, EXPIRY_GRACE_DAYS, at)))
+
+
+def check_identity_change(app: Reader, value: str, effective_from: datetime, now: datetime) -> None:
+    """A change of the identity mode is not backdated, and never locks everyone out.
+
+    Why: a backdated mode would misstate how writes were checked; a stricter mode without an active
+    security officer (bound to a login, for ``authenticated``) leaves nobody able to relax it.
+    """
+    today = now.astimezone(AMSTERDAM).replace(hour=0, minute=0, second=0, microsecond=0)
+    if effective_from < today:
+        raise InvalidInputError("from", "the identity mode cannot be backdated (before today)")
+    if value == OPEN:
+        return
+    officers = [
+        person
+        for person in people.everyone(app)
+        if person.active and "security-officer" in person.roles and (value == REGISTERED or person.db_role)
+    ]
+    if not officers:
+        need = " bound to a login (--db-role)" if value == AUTHENTICATED else ""
+        msg = f"no active security-officer{need} is registered; '{value}' would lock everyone out"
+        raise IdentityError("value", msg)

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ledger.aggregates.admin_account import JUST_BEFORE, AdminAccount
 from ledger.aggregates.onsite_engagement import OnSiteEngagement
 from ledger.aggregates.strippenkaart import Strippenkaart
-from ledger.commands.application import retrying
 from ledger.commands.clock_index import ClockIndex
+from ledger.commands.models import IssueDueStatements, RecordDueFacts, Tick
 from ledger.commands.results import TickItem, TickResult
 from ledger.commands.settings import expiry_grace, monthly_expiry_reader, value_at
 from ledger.domain.settings import CREDIT_EXPIRING_DAYS
@@ -33,12 +33,12 @@ from ledger.domain.time import EARLIEST, start_of_day
 from ledger.errors import InvalidInputError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable
     from datetime import datetime
-    from uuid import UUID
 
-    from ledger.commands.application import LedgerApplication
-    from ledger.commands.models import Tick
+    from ledger.commands.bus import Context
+    from ledger.commands.statements import Issued
+    from ledger.commands.unit_of_work import Reader, UnitOfWork
 
 CLOCK_ACTOR = "clock"
 """Who records what the clock finds due, unless the caller names someone."""
@@ -161,7 +161,7 @@ class GrantExpiries:
         return items
 
 
-def default_producers(app: LedgerApplication) -> list[DueFactProducer]:
+def default_producers(app: Reader) -> list[DueFactProducer]:
     """The clock's producers, in the order they run on an aggregate: credit first, then warn, then
     expire. Monthly expiry, the write-off grace and the warning's lead time are the dated settings
     in force (never process config)."""
@@ -175,46 +175,43 @@ def default_producers(app: LedgerApplication) -> list[DueFactProducer]:
     ]
 
 
-def credit_expiring_days(app: LedgerApplication, at: datetime) -> int:
+def credit_expiring_days(app: Reader, at: datetime) -> int:
     """How many days ahead expiring credit is announced, as in force at ``at``."""
     return int(str(value_at(app, CREDIT_EXPIRING_DAYS, at)))
 
 
-def tick(
-    app: LedgerApplication, command: Tick, now: datetime, producers: Sequence[DueFactProducer]
-) -> TickResult:
-    """Record everything due up to ``command.until`` (default now; never in the future)."""
+def tick(uow: UnitOfWork, command: Tick, context: Context) -> TickResult:
+    """Record everything due up to ``command.until`` (default now; never in the future), each
+    aggregate's facts by a command of their own; then the statements of months that have ended."""
+    now = context.now
     until = now if command.until is None else command.until
     if until > now:
         msg = f"{until.isoformat()} is in the future; the clock records only what has fallen due"
         raise InvalidInputError("until", msg)
-    aggregate_ids = ClockIndex(app).aggregate_ids()
+    aggregate_ids = ClockIndex(uow).aggregate_ids()
     items: list[TickItem] = []
     for aggregate_id in aggregate_ids:
-        visit = functools.partial(_visit, app, aggregate_id, until, command.actor, producers)
-        items.extend(retrying(visit))
+        items.extend(context.handle(RecordDueFacts(aggregate_id=aggregate_id, until=until)))
     counts = Counter(item.kind for item in items)
+    # Statements last: a month closes with the credits and write-offs due in it recorded.
+    issued: list[Issued] = context.handle(IssueDueStatements(until=until))
     return TickResult(
         until=until,
-        actor=command.actor,
+        actor=context.actor,
         visited=len(aggregate_ids),
-        recorded={producer.kind: counts[producer.kind] for producer in producers},
+        recorded={producer.kind: counts[producer.kind] for producer in context.services.producers},
         items=tuple(items),
+        statements=tuple(s.number for s in issued),
     )
 
 
-def _visit(
-    app: LedgerApplication,
-    aggregate_id: UUID,
-    until: datetime,
-    actor: str,
-    producers: Sequence[DueFactProducer],
-) -> list[TickItem]:
-    aggregate: Any = app.repository.get(aggregate_id)
+def record_due_facts(uow: UnitOfWork, command: RecordDueFacts, context: Context) -> list[TickItem]:
+    """One aggregate's visit: every producer for its kind records what is due; saved together."""
+    aggregate: Any = uow.app.repository.get(command.aggregate_id)
     items: list[TickItem] = []
-    for producer in producers:
+    for producer in context.services.producers:
         if isinstance(aggregate, producer.aggregate_type):
-            items.extend(producer.record_due(aggregate, until, actor))
+            items.extend(producer.record_due(aggregate, command.until, context.actor))
     if items:
-        app.save(aggregate)
+        uow.save(aggregate)
     return items

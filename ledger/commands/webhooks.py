@@ -7,15 +7,14 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ledger.aggregates.webhook import Webhook
-from ledger.commands.application import retrying
 from ledger.commands.results import JsonResult
 from ledger.domain.alerts import ALERT_KINDS
 from ledger.errors import InvalidInputError
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
-    from ledger.commands.application import LedgerApplication
+    from ledger.commands.bus import Context
+    from ledger.commands.models import AddWebhook, RemoveWebhook
+    from ledger.commands.unit_of_work import UnitOfWork
 
 from dataclasses import dataclass
 
@@ -54,41 +53,35 @@ def checked_kinds(kinds: list[str] | None) -> list[str]:
     return chosen
 
 
-def add_webhook(
-    app: LedgerApplication, url: str, secret_env: str, kinds: list[str] | None, actor: str, now: datetime
-) -> WebhookResult:
+def add_webhook(uow: UnitOfWork, command: AddWebhook, context: Context) -> WebhookResult:
     """Add a webhook (or change its secret variable and kinds, or re-activate it)."""
-    url = checked_url(url)
+    url = checked_url(command.url)
+    secret_env = command.secret_env
     if not isinstance(secret_env, str) or not ENV_NAME.match(secret_env):
         msg = f"{secret_env!r} is not an environment variable name such as LEDGER_WEBHOOK_SECRET"
         raise InvalidInputError("secret_env", msg)
-    wanted = checked_kinds(kinds)
-
-    def attempt() -> WebhookResult:
-        existing = app.get_or_none(Webhook.create_id(url), Webhook)
-        if existing is None:
-            hook = Webhook(url=url, secret_env=secret_env, kinds=wanted, actor=actor, effective_at=now)
-            app.save(hook)
-            return WebhookResult(url, secret_env, wanted, active=True, duplicate=False)
-        changed = existing.update(secret_env, wanted, active=True, actor=actor, at=now)
-        if changed:
-            app.save(existing)
-        return WebhookResult(url, secret_env, wanted, active=True, duplicate=not changed)
-
-    return retrying(attempt)
+    wanted = checked_kinds(command.kinds)
+    actor, now = context.actor, context.now
+    existing = uow.get_or_none(Webhook.create_id(url), Webhook)
+    if existing is None:
+        hook = Webhook(url=url, secret_env=secret_env, kinds=wanted, actor=actor, effective_at=now)
+        uow.save(hook)
+        return WebhookResult(url, secret_env, wanted, active=True, duplicate=False)
+    changed = existing.update(secret_env, wanted, active=True, actor=actor, at=now)
+    if changed:
+        uow.save(existing)
+    return WebhookResult(url, secret_env, wanted, active=True, duplicate=not changed)
 
 
-def remove_webhook(app: LedgerApplication, url: str, actor: str, now: datetime) -> WebhookResult:
+def remove_webhook(uow: UnitOfWork, command: RemoveWebhook, context: Context) -> WebhookResult:
     """Stop asking for deliveries to ``url`` (those already asked for are still delivered)."""
-    url = checked_url(url)
-
-    def attempt() -> WebhookResult:
-        existing = app.get_or_none(Webhook.create_id(url), Webhook)
-        if existing is None:
-            raise InvalidInputError("url", f"no webhook {url!r}; see 'ledger webhook list'")
-        changed = existing.update(existing.secret_env, existing.kinds, active=False, actor=actor, at=now)
-        if changed:
-            app.save(existing)
-        return WebhookResult(url, existing.secret_env, existing.kinds, active=False, duplicate=not changed)
-
-    return retrying(attempt)
+    url = checked_url(command.url)
+    existing = uow.get_or_none(Webhook.create_id(url), Webhook)
+    if existing is None:
+        raise InvalidInputError("url", f"no webhook {url!r}; see 'ledger webhook list'")
+    changed = existing.update(
+        existing.secret_env, existing.kinds, active=False, actor=context.actor, at=context.now
+    )
+    if changed:
+        uow.save(existing)
+    return WebhookResult(url, existing.secret_env, existing.kinds, active=False, duplicate=not changed)

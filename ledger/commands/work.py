@@ -12,31 +12,27 @@ from ledger.aggregates.settings import DatedSettings
 from ledger.aggregates.strippenkaart import booked_at
 from ledger.aggregates.ticket import Ticket
 from ledger.aggregates.work_entry import RATE_GIVEN, WorkEntry
-from ledger.commands.application import retrying
-from ledger.commands.clock import effective_time
 from ledger.commands.entitlements import entitlements_at, rate_card_of, work_log_reads
+from ledger.commands.identity import check_on_behalf
 from ledger.commands.results import ReversalResult, WorkResult
 from ledger.commands.settings import book as settings_book
 from ledger.commands.settings import calendar_at, expiry_grace, in_force
-from ledger.domain.calendar import WorkingCalendar
 from ledger.domain.money import DEFAULT_CURRENCY, format_money, work_cost
 from ledger.domain.payer import Entitlements, WorkFacts, resolve_coverage, settle
 from ledger.domain.settings import LATE_WORK_POLICY, LATER_CREDIT
-from ledger.domain.time import date_of
-from ledger.errors import InvalidInputError, ReferenceConflictError, UnknownWorkEntryError
+from ledger.errors import InvalidInputError, UnknownWorkEntryError
 
 if TYPE_CHECKING:
     from ledger.aggregates.rate_card import RateCard
     from ledger.aggregates.strippenkaart import Strippenkaart
-    from ledger.commands.application import LedgerApplication
+    from ledger.commands.bus import Context
     from ledger.commands.models import LogWork, ReverseWork
+    from ledger.commands.unit_of_work import Reader, UnitOfWork
 
 ZERO = Decimal("0.00")
 
 
-def log_work(
-    app: LedgerApplication, command: LogWork, now: datetime, calendar: WorkingCalendar | None = None
-) -> WorkResult:
+def log_work(uow: UnitOfWork, command: LogWork, context: Context) -> WorkResult:
     """Record one time entry; a repeat of its key returns the original figures and writes nothing,
     a repeat with other figures is refused (ReferenceConflictError naming what differs).
 
@@ -44,51 +40,46 @@ def log_work(
     beheerpack covering its component, the rate and rounding on the rate card. The card pays in the
     one money timeline (see :mod:`ledger.aggregates.strippenkaart`).
     """
-    at = effective_time(command.at, now)
-    calendar = calendar if calendar is not None else WorkingCalendar()
+    check_on_behalf(uow, context.acting, command.engineer)
+    at = context.at
     key = command.entry if command.entry is not None else command.ticket
-
-    def attempt() -> WorkResult:
-        entry_id = WorkEntry.create_id(command.customer, command.ticket, command.entry)
-        reads = [entry_id, *work_log_reads(command.customer), DatedSettings.create_id()]
-        with app.prefetched(reads, creates=[entry_id]):
-            existing = app.get_or_none(entry_id, WorkEntry)
-            if existing is not None:
-                _refuse_other_figures(existing, command, key)
-                return work_result(existing, duplicate=True)
-            card = app.card(command.customer)
-            if card is None:  # a card is only ever opened for a registered customer
-                app.customer(command.customer)
-            settings = settings_book(app)  # read once: the calendar and the late-work policy
-            working_days = calendar_at(settings, calendar, at)
-            entitlements = entitlements_at(app, command.customer, command.component, at, working_days)
-            pricing = _price(command, rate_card_of(app, command.customer), at)
-            policy = in_force(settings, LATE_WORK_POLICY, at)
-            entry = _record(
-                command, key, entitlements, pricing, card, at, now if policy == LATER_CREDIT else None
-            )
-            saved: list[Any] = [entry]
-            if entry.card_paid > ZERO and card is not None:
-                saved.append(card)
-            if key != command.ticket:
-                saved.append(_indexed(app, command, key, at))
-            # Saved inside the block, so that the card, lent by the block, stays cached.
-            app.save(*saved)
-            return work_result(entry, duplicate=False)
-
-    return retrying(attempt)
+    entry_id = WorkEntry.create_id(command.customer, command.ticket, command.entry)
+    reads = [entry_id, *work_log_reads(command.customer), DatedSettings.create_id()]
+    with uow.prefetched(reads, creates=[entry_id]):
+        existing = uow.get_or_none(entry_id, WorkEntry)
+        if existing is not None:
+            existing.check_repeat(_figures(command), "entry" if command.entry is not None else "ticket", key)
+            return work_result(existing, duplicate=True)
+        card = uow.card(command.customer)
+        if card is None:  # a card is only ever opened for a registered customer
+            uow.customer(command.customer)
+        settings = settings_book(uow)  # read once: the calendar and the late-work policy
+        working_days = calendar_at(settings, context.services.calendar, at)
+        entitlements = entitlements_at(uow, command.customer, command.component, at, working_days)
+        pricing = _price(command, rate_card_of(uow, command.customer), at)
+        policy = in_force(settings, LATE_WORK_POLICY, at)
+        recorded_at = context.now if policy == LATER_CREDIT else None
+        entry = _record(command, key, entitlements, pricing, card, context.actor, at, recorded_at)
+        saved: list[Any] = [entry]
+        if entry.card_paid > ZERO and card is not None:
+            saved.append(card)
+        if key != command.ticket:
+            saved.append(_indexed(uow, command, key, context.actor, at))
+        # Saved inside the block, so that the card, lent by the block, stays cached.
+        uow.save(*saved)
+        return work_result(entry, duplicate=False)
 
 
-def _indexed(app: LedgerApplication, command: LogWork, entry: str, at: datetime) -> Ticket:
+def _indexed(uow: UnitOfWork, command: LogWork, entry: str, actor: str, at: datetime) -> Ticket:
     """The ticket's index of entries, with this one added."""
     ticket_id = Ticket.create_id(command.customer, command.ticket)
-    index = app.get_or_none(ticket_id, Ticket) or Ticket(command.customer, command.ticket, command.actor, at)
-    index.add(entry, command.actor, at)
+    index = uow.get_or_none(ticket_id, Ticket) or Ticket(command.customer, command.ticket, actor, at)
+    index.add(entry, actor, at)
     return index
 
 
-def _refuse_other_figures(existing: WorkEntry, command: LogWork, key: str) -> None:
-    """Same key, same figures: a repeat. Same key, other figures: refused, naming what differs."""
+def _figures(command: LogWork) -> dict[str, object]:
+    """What a repeat of the entry's key states: only these can differ from what was recorded."""
     figures: dict[str, object] = {
         "ticket": command.ticket,
         "hours": command.hours,
@@ -102,11 +93,7 @@ def _refuse_other_figures(existing: WorkEntry, command: LogWork, key: str) -> No
         figures["at"] = command.at
     if command.engineer is not None:
         figures["engineer"] = command.engineer
-    differing = existing.differences(figures)
-    if differing:
-        field = "entry" if command.entry is not None else "ticket"
-        detail = f"an entry with other {', '.join(differing)} (give the new entry its own --entry id)"
-        raise ReferenceConflictError(field, key, detail)
+    return figures
 
 
 @dataclass(frozen=True)
@@ -143,6 +130,7 @@ def _record(
     entitlements: Entitlements,
     pricing: Pricing,
     card: Strippenkaart | None,
+    actor: str,
     at: datetime,
     recorded_at: datetime | None,
 ) -> WorkEntry:
@@ -152,16 +140,13 @@ def _record(
     the work's own time no longer can; None (``strict``) invoices that rest.
     """
     coverage = resolve_coverage(WorkFacts(command.work_kind, command.component, command.focus), entitlements)
-    planned: list[dict[str, Any]] = []
-    available = None
+    payment = None
     if card is not None and coverage is None:
-        planned = card.allocate(pricing.amount, at, recorded_at)
-        available = sum((a["amount"] for a in planned), ZERO)
+        payment = card.pay_for_work(command.ticket, key, pricing.amount, actor, at, recorded_at)
+    available = None if payment is None else payment.paid
     decision = settle(pricing.amount, coverage=coverage, card_available=available)
-    reason = decision.reason
-    if card is not None and coverage is None:
-        reason = card_reason(card, pricing.amount, planned, at)
-        card.debit(command.ticket, key, planned, command.actor, at)
+    reason = decision.reason if payment is None else payment.reason
+    planned = [] if payment is None else payment.allocations
     return WorkEntry(
         customer=command.customer,
         ticket=command.ticket,
@@ -186,49 +171,9 @@ def _record(
         allocations=planned,
         card_balance_after=card.balance if card is not None else None,
         source=command.source.value,
-        actor=command.actor,
+        actor=actor,
         effective_at=at,
     )
-
-
-def card_reason(card: Strippenkaart, amount: Decimal, planned: list[dict[str, Any]], at: datetime) -> str:
-    """Why the card paid what it paid, in words a customer accepts (DOMAIN rule 9)."""
-    uncovered = "not covered by a servicedesk contract, beheerpack or on-site engagement"
-    day = date_of(at)
-    own = sum((a["amount"] for a in planned if a["booked_at"] == at), ZERO)
-    later = [a for a in planned if a["booked_at"] != at]
-    paid = own + sum((a["amount"] for a in later), ZERO)
-    if own == amount:
-        return f"{uncovered}: paid from the strippenkaart, no invoice"
-    in_force_then = card.in_force_at(at)
-    used_since = any(
-        block.last_booked_at is not None and block.last_booked_at > at
-        for block in card.blocks.values()
-        if block.effective_at <= at
-    )
-    if in_force_then and not used_since and not later:
-        rest = amount - own
-        if own == ZERO:
-            return f"{uncovered}; the strippenkaart credit in force on {day} is used up: invoiceable"
-        return (
-            f"{uncovered}: the strippenkaart paid {format_money(own)} of "
-            f"{format_money(amount)}; {format_money(rest)} is invoiceable (overage)"
-        )
-    parts = []
-    if in_force_then and used_since:
-        paid_then = f" (it paid {format_money(own)})" if own > ZERO else ""
-        parts.append(f"credit in force on {day} was used by later work recorded earlier{paid_then}")
-    elif in_force_then:
-        parts.append(f"credit in force on {day} paid {format_money(own)}")
-    else:
-        parts.append(f"no strippenkaart credit was in force on {day}")
-    parts.extend(
-        f"{format_money(a['amount'])} paid from {a['reference']} credited {date_of(a['booked_at'])}"
-        for a in later
-    )
-    rest = amount - paid
-    parts.append(f"{format_money(rest)} is invoiceable" if rest > ZERO else "no invoice")
-    return f"{uncovered}: " + "; ".join(parts)
 
 
 def _entitlements_json(entitlements: Entitlements, focus: str | None) -> dict[str, Any]:
@@ -246,7 +191,7 @@ def _entitlements_json(entitlements: Entitlements, focus: str | None) -> dict[st
     }
 
 
-def find_entry(app: LedgerApplication, customer: str, ticket: str | None, entry: str | None) -> WorkEntry:
+def find_entry(app: Reader, customer: str, ticket: str | None, entry: str | None) -> WorkEntry:
     """The entry named by its own key, or by its ticket (refused when the ticket has several)."""
     app.customer(customer)
     if entry is not None:
@@ -267,7 +212,7 @@ def find_entry(app: LedgerApplication, customer: str, ticket: str | None, entry:
     return entries[0]
 
 
-def ticket_entries(app: LedgerApplication, customer: str, ticket: str) -> list[WorkEntry]:
+def ticket_entries(app: Reader, customer: str, ticket: str) -> list[WorkEntry]:
     """Every time entry on a ticket: the one keyed by the ticket, then those with their own ids."""
     found: list[WorkEntry] = []
     keyed_by_ticket = app.get_or_none(WorkEntry.create_id(customer, ticket), WorkEntry)
@@ -281,40 +226,33 @@ def ticket_entries(app: LedgerApplication, customer: str, ticket: str) -> list[W
     return found
 
 
-def reverse_work(app: LedgerApplication, command: ReverseWork, now: datetime) -> ReversalResult:
+def reverse_work(uow: UnitOfWork, command: ReverseWork, context: Context) -> ReversalResult:
     """Undo a work entry at its own time: the card gets back exactly what it paid, where and when
     it paid it; credit given back to a block that has since expired is written off again."""
-    decided_at = effective_time(command.at, now)
-
-    def attempt() -> ReversalResult:
-        entry = find_entry(app, command.customer, command.ticket, command.entry)
-        card = app.card(command.customer)
-        if not entry.reverse(command.reason, command.note, command.actor, decided_at):
-            return _reversal_result(entry, card, ZERO, duplicate=True)
-        written_off = ZERO
-        if entry.card_paid > ZERO and card is not None:
-            expired_before = card.expired
-            card.reverse_debit(
-                entry.ticket,
-                entry.entry,
-                entry.allocations,
-                entry.effective_at,
-                command.reason,
-                command.note,
-                command.actor,
-                decided_at,
-            )
-            grace = expiry_grace(app, now)
-            card.write_off_expired(
-                now, grace, command.actor, only={a["reference"] for a in entry.allocations}
-            )
-            written_off = card.expired - expired_before
-            app.save(entry, card)
-        else:
-            app.save(entry)
-        return _reversal_result(entry, card, written_off, duplicate=False)
-
-    return retrying(attempt)
+    entry = find_entry(uow, command.customer, command.ticket, command.entry)
+    card = uow.card(command.customer)
+    if not entry.reverse(command.reason, command.note, context.actor, context.at):
+        return _reversal_result(entry, card, ZERO, duplicate=True)
+    if entry.card_paid == ZERO or card is None:
+        uow.save(entry)
+        return _reversal_result(entry, card, ZERO, duplicate=False)
+    expired_before = card.expired
+    card.reverse_debit(
+        entry.ticket,
+        entry.entry,
+        entry.allocations,
+        entry.effective_at,
+        command.reason,
+        command.note,
+        context.actor,
+        context.at,
+    )
+    grace = expiry_grace(uow, context.now)
+    card.write_off_expired(
+        context.now, grace, context.actor, only={a["reference"] for a in entry.allocations}
+    )
+    uow.save(entry, card)
+    return _reversal_result(entry, card, card.expired - expired_before, duplicate=False)
 
 
 def _reversal_result(

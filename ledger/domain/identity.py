@@ -9,6 +9,7 @@ or stored.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 
 from ledger.errors import InvalidInputError
 
@@ -45,3 +46,12 @@ def person_id(value: object, field: str = "actor") -> str:
         msg = f"is {len(folded)} characters long; the maximum is {PERSON_ID_LENGTH_MAX}"
         raise InvalidInputError(field, msg)
     return folded
+
+
+@dataclass(frozen=True)
+class Acting:
+    """Who the write is recorded as (``actor``) and, when authenticated, the login behind it."""
+
+    actor: str
+    login: str | None
+    mode: str

@@ -6,7 +6,7 @@ naive time is ambiguous by an hour or two, which is enough to put work on the wr
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from ledger.domain.grammar import DATE_TEXT, MONTH_TEXT
@@ -101,3 +101,18 @@ def month_of(instant: datetime) -> str:
 def date_of(instant: datetime) -> str:
     """The Amsterdam calendar date (``YYYY-MM-DD``) of an instant."""
     return instant.astimezone(AMSTERDAM).date().isoformat()
+
+
+CLOCK_SKEW_MAX = timedelta(minutes=5)
+"""How far ahead of the ledger's clock a fact may be dated, for clocks that run a little fast."""
+
+
+def effective_time(at: datetime | None, now: datetime, *, future_allowed: bool = False) -> datetime:
+    """When a command takes effect: its own time, else the ledger's clock; work and money cannot be
+    dated in the future (dated changes of terms, ``future_allowed``, can)."""
+    if at is None:
+        return now
+    if not future_allowed and at > now + CLOCK_SKEW_MAX:
+        msg = f"{at.isoformat()} is in the future; record it when it has happened"
+        raise InvalidInputError("at", msg)
+    return at

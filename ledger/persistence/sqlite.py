@@ -2,7 +2,7 @@
 and stamping each event's recorded time under the write lock.
 
 A command that holds the state of what it reads may skip reading it again (see
-``ledger.commands.batch_read``); its append then checks, inside the write transaction, that none
+``ledger.eventstore.command_cache``); its append then checks, inside the write transaction, that none
 of those aggregates has an event after the version the command decided on. ``BEGIN IMMEDIATE`` takes
 SQLite's write lock before that check, so no other writer can slip in between the check and the
 insert, and a reader never has to upgrade to a writer (which SQLite refuses when another process

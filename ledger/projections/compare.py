@@ -19,7 +19,7 @@ from ledger.projections.runtime import Projections, ScratchViews, projection_kin
 from ledger.projections.sql import ProjectionInvariantError
 
 if TYPE_CHECKING:
-    from ledger.commands.application import LedgerApplication
+    from ledger.eventstore.application import LedgerApplication
     from ledger.projections.sql import PostgresView, SQLiteView
 
 ROW_DIFFERENCES_MAX = 20

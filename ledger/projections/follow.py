@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.projection import ProjectionRunner
 
-from ledger.commands.application import LedgerApplication
 from ledger.domain.grammar import decimal_text
 from ledger.errors import InvalidInputError, ProjectionRunError
+from ledger.eventstore.application import LedgerApplication
 from ledger.projections.runtime import projection_kind
 
 if TYPE_CHECKING:

@@ -22,7 +22,8 @@ from typing import Any, cast
 from ledger.commands.results import JsonResult
 from ledger.domain import settings as keys
 from ledger.domain.settings import SPECS
-from ledger.domain.time import AMSTERDAM, date_of, month_of, parse_month, start_of_day
+from ledger.domain.statement_period import month_bounds
+from ledger.domain.time import AMSTERDAM, date_of, month_of
 from ledger.projections.sql import ProjectionInvariantError
 from ledger.projections.statements import (
     COVERED,
@@ -157,18 +158,6 @@ class Statement:
         data["forecast"] = self.forecast.to_json()
         data["sender"] = self.sender.to_json()
         return data
-
-
-def month_bounds(month: str) -> tuple[datetime, datetime]:
-    """00:00 Amsterdam on the month's first day, and on the next month's."""
-    first = parse_month(month)
-    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return start_of_day(first), start_of_day(following)
-
-
-def next_month(month: str) -> str:
-    _, end = month_bounds(month)
-    return end.astimezone(AMSTERDAM).strftime("%Y-%m")
 
 
 @dataclass(frozen=True)

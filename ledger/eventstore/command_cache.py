@@ -80,7 +80,7 @@ class _Held:
         self.refused = False
 
 
-class BatchReader:
+class CommandCache:
     """Per application: each thread's aggregates, read in one query and lent to one command."""
 
     def __init__(self, app: Application[UUID]) -> None:

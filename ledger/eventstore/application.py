@@ -8,13 +8,9 @@ and auditors read a single totally ordered history, and a command that changes t
 from __future__ import annotations
 
 import contextlib
-import random
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from dataclasses import asdict, dataclass
-from datetime import datetime
-from decimal import Decimal
+from dataclasses import asdict
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
@@ -36,19 +32,13 @@ from eventsourcing.utils import EnvType
 from ledger.aggregates.customer import Customer
 from ledger.aggregates.onsite_engagement import OnSiteEngagement
 from ledger.aggregates.strippenkaart import CreditBlock, LedgerInvariantError, Strippenkaart
-from ledger.commands.batch_read import BatchReader
 from ledger.domain.monthly import MonthlyTerm
-from ledger.errors import ConcurrencyError, DamagedHistoryError, UnknownCustomerError
+from ledger.errors import DamagedHistoryError, UnknownCustomerError
+from ledger.eventstore.command_cache import CommandCache
 from ledger.persistence.mapper import LedgerMapper
 
 REPLAY_FAILURES = (AssertionError, AttributeError, KeyError, TypeError, LedgerInvariantError)
 """What replaying a history that was tampered with raises inside the library or a mutator."""
-RETRY_ATTEMPTS_MAX = 12
-"""How often a command is re-run after losing a race on the same aggregate."""
-RETRY_BACKOFF_BASE_S = 0.005
-RETRY_BACKOFF_CAP_S = 0.25
-
-T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
 
 
@@ -78,7 +68,32 @@ class MonthlyTermAsDict(Transcoding):
         return MonthlyTerm(**data)
 
 
-class LedgerApplication(Application[UUID]):
+def checked_kind(aggregate_id: UUID, aggregate: Any, kind: type[A]) -> A | None:
+    """``aggregate`` as a ``kind`` (None stays None), or TypeError: an id names one kind of record."""
+    if aggregate is not None and not isinstance(aggregate, kind):
+        msg = f"aggregate {aggregate_id} is a {type(aggregate).__name__}, not a {kind.__name__}"
+        raise TypeError(msg)
+    return aggregate
+
+
+class CustomerLookups:
+    """The two lookups every command starts from, for anything with ``get_or_none``."""
+
+    def get_or_none(self, aggregate_id: UUID, kind: type[A]) -> A | None:
+        raise NotImplementedError
+
+    def customer(self, slug: str) -> Customer:
+        """The registered customer, or UnknownCustomerError."""
+        customer = self.get_or_none(Customer.create_id(slug), Customer)
+        if customer is None:
+            raise UnknownCustomerError(slug)
+        return customer
+
+    def card(self, slug: str) -> Strippenkaart | None:
+        return self.get_or_none(Strippenkaart.create_id(slug), Strippenkaart)
+
+
+class LedgerApplication(CustomerLookups, Application[UUID]):
     """The ledger's write side."""
 
     name = "ledger"
@@ -105,7 +120,7 @@ class LedgerApplication(Application[UUID]):
 
     def __init__(self, env: EnvType | None = None) -> None:
         super().__init__(env)
-        self.batch_reader = BatchReader(self)
+        self.command_cache = CommandCache(self)
         self.login: str | None = None
         """In ``authenticated`` identity mode, the login the current write was checked against."""
 
@@ -129,16 +144,16 @@ class LedgerApplication(Application[UUID]):
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
         """Appends, with the prefetched block's read condition when there is one (PostgreSQL)."""
-        condition = self.batch_reader.read_condition()
+        condition = self.command_cache.read_condition()
         if condition is not None:
             processing_event.saved_kwargs["read_condition"] = condition
         try:
             recordings = super()._record(processing_event)
         except IntegrityError:
             # A changed read set, or an aggregate taken to be absent exists: read next time.
-            self.batch_reader.refused()
+            self.command_cache.refused()
             raise
-        self.batch_reader.committed(processing_event.aggregates.values())
+        self.command_cache.committed(processing_event.aggregates.values())
         return recordings
 
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
@@ -152,9 +167,21 @@ class LedgerApplication(Application[UUID]):
             interval = self.snapshotting_intervals.get(type(aggregate)) if aggregate is not None else None
             if interval is not None and event.originator_version % interval == 0:
                 due[event.originator_id] = aggregate
-        for aggregate in due.values():
-            snapshot_class: Any = getattr(type(aggregate), "Snapshot", type(self).snapshot_class)
-            self._put_snapshot(snapshot_class.take(aggregate))
+        snapshots = [self._snapshot_class(aggregate).take(aggregate) for aggregate in due.values()]
+        if len(snapshots) == 1:
+            self._put_snapshot(snapshots[0])
+        elif snapshots:
+            # A batch (the bulk import) snapshots many aggregates at once: one transaction for all,
+            # and one by one only when one of them was stored already.
+            assert self.snapshots is not None
+            try:
+                self.snapshots.put(snapshots)
+            except IntegrityError:
+                for snapshot in snapshots:
+                    self._put_snapshot(snapshot)
+
+    def _snapshot_class(self, aggregate: Any) -> Any:
+        return getattr(type(aggregate), "Snapshot", type(self).snapshot_class)
 
     def take_snapshot(
         self,
@@ -177,11 +204,11 @@ class LedgerApplication(Application[UUID]):
         self, aggregate_ids: Sequence[UUID], creates: Sequence[UUID] = ()
     ) -> AbstractContextManager[None]:
         """Read these aggregates in one query; ``get_or_none`` inside the block answers from it."""
-        return self.batch_reader.prefetched(aggregate_ids, creates)
+        return self.command_cache.prefetched(aggregate_ids, creates)
 
     def get_or_none(self, aggregate_id: UUID, kind: type[A]) -> A | None:
         """The aggregate with this id, or None when nothing was ever recorded under it."""
-        taken, prefetched = self.batch_reader.take(aggregate_id)
+        taken, prefetched = self.command_cache.take(aggregate_id)
         try:
             aggregate: object = prefetched if taken else self.repository.get(aggregate_id)
         except AggregateNotFoundError:
@@ -190,22 +217,7 @@ class LedgerApplication(Application[UUID]):
             # A record of another kind in this history (a rewritten topic), or state without a
             # field its kind has: not a bug to crash on, a damaged log to refuse.
             raise DamagedHistoryError(aggregate_id, f"{type(error).__name__}: {error}") from error
-        if aggregate is None:
-            return None
-        if not isinstance(aggregate, kind):
-            msg = f"aggregate {aggregate_id} is a {type(aggregate).__name__}, not a {kind.__name__}"
-            raise TypeError(msg)
-        return aggregate
-
-    def customer(self, slug: str) -> Customer:
-        """The registered customer, or UnknownCustomerError."""
-        customer = self.get_or_none(Customer.create_id(slug), Customer)
-        if customer is None:
-            raise UnknownCustomerError(slug)
-        return customer
-
-    def card(self, slug: str) -> Strippenkaart | None:
-        return self.get_or_none(Strippenkaart.create_id(slug), Strippenkaart)
+        return checked_kind(aggregate_id, aggregate, kind)
 
 
 def _stamp_login(events: Sequence[Any], login: str) -> None:
@@ -217,42 +229,3 @@ def _stamp_login(events: Sequence[Any], login: str) -> None:
     """
     for event in events:
         object.__setattr__(event, "login", login)
-
-
-@dataclass
-class RetryStats:
-    """Process-wide counts of lost races, for operators and for the concurrency tests' figures."""
-
-    conflicts: int = 0
-    gave_up: int = 0
-
-
-retry_stats = RetryStats()
-
-
-def retrying(command: Callable[[], T]) -> T:
-    """Run a whole command again, with fresh state, when a concurrent writer got there first.
-
-    Exponential backoff with full jitter, so that racing processes spread out instead of
-    colliding again in lockstep; after ``RETRY_ATTEMPTS_MAX`` the caller gets a typed error.
-    """
-    for attempt in range(RETRY_ATTEMPTS_MAX):
-        try:
-            return command()
-        except IntegrityError:
-            retry_stats.conflicts += 1
-            ceiling = min(RETRY_BACKOFF_CAP_S, RETRY_BACKOFF_BASE_S * 2**attempt)
-            time.sleep(random.uniform(0, ceiling))
-    retry_stats.gave_up += 1
-    raise ConcurrencyError(RETRY_ATTEMPTS_MAX)
-
-
-def card_figures(card: Strippenkaart | None) -> tuple[Decimal, Decimal, Decimal]:
-    """Credited, debited and balance of a card; zeros when there is none."""
-    if card is None:
-        zero = Decimal("0.00")
-        return zero, zero, zero
-    return card.credited, card.debited, card.balance
-
-
-Clock = Callable[[], datetime]

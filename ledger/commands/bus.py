@@ -1,0 +1,239 @@
+"""The one door for writes: ``MessageBus.handle(command)``.
+
+Every write of the library, the command line and the bulk import comes through here, so what every
+command needs is done once, in one place, in one order:
+
+1. the actor is resolved against the identity mode in force (who may run this row of the role
+   table) and the effective time against the ledger's clock (no work or money in the future);
+2. a unit of work is opened (:mod:`ledger.commands.unit_of_work`) and ``HANDLERS[type(command)]``
+   runs on it: a plain function, load → decide → save, that never commits, retries or reads the
+   clock;
+3. the unit is committed; a lost race (``IntegrityError``) re-runs the whole command from fresh
+   state, with one backoff policy (exponential, full jitter, a bounded number of attempts);
+4. the store's own failures become one typed :class:`~ledger.errors.StoreError`;
+5. the handler's typed result is returned.
+
+A bulk import hands a batch of commands to :meth:`MessageBus.handle_batch`: the same handlers on
+one :class:`~ledger.commands.unit_of_work.BatchUnit`, committed once, re-run whole on a race.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from eventsourcing.persistence import IntegrityError, MapperDeserialisationError, PersistenceError
+
+from ledger.commands.unit_of_work import BatchUnit, CommandUnit, UnitOfWork
+from ledger.domain.time import effective_time
+from ledger.errors import ConcurrencyError, LedgerError, StoreError
+from ledger.persistence.mapper import UnknownTopicError
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from ledger.commands.models import Command
+    from ledger.domain.admin_tasks import TaskCatalogue
+    from ledger.domain.calendar import WorkingCalendar
+    from ledger.domain.identity import Acting
+    from ledger.eventstore.application import LedgerApplication
+
+T = TypeVar("T")
+
+RETRY_ATTEMPTS_MAX = 12
+"""How often a command (or a batch of them) is re-run after losing a race on an aggregate."""
+RETRY_BACKOFF_BASE_S = 0.005
+RETRY_BACKOFF_CAP_S = 0.25
+STORE_FAILURES = (PersistenceError, MapperDeserialisationError)
+"""The store's own failures (database down, disk full, unreadable bytes)."""
+
+
+@dataclass
+class RetryStats:
+    """Process-wide counts of lost races, for operators and for the concurrency tests' figures."""
+
+    conflicts: int = 0
+    gave_up: int = 0
+
+
+retry_stats = RetryStats()
+
+
+def retrying(command: Callable[[], T]) -> T:
+    """Run a whole command again, with fresh state, when a concurrent writer got there first.
+
+    Exponential backoff with full jitter, so that racing processes spread out instead of
+    colliding again in lockstep; after ``RETRY_ATTEMPTS_MAX`` the caller gets a typed error.
+    """
+    for attempt in range(RETRY_ATTEMPTS_MAX):
+        try:
+            return command()
+        except IntegrityError:
+            retry_stats.conflicts += 1
+            ceiling = min(RETRY_BACKOFF_CAP_S, RETRY_BACKOFF_BASE_S * 2**attempt)
+            time.sleep(random.uniform(0, ceiling))
+    retry_stats.gave_up += 1
+    raise ConcurrencyError(RETRY_ATTEMPTS_MAX)
+
+
+def store_error(error: Exception) -> StoreError:
+    """The store's own failure as one typed error, saying what to check."""
+    detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if isinstance(error, UnknownTopicError):
+        reason = f"{detail}; the log was altered or written by something else (run ledger audit verify)"
+    elif isinstance(error, MapperDeserialisationError):
+        reason = (
+            "a stored event cannot be read; check LEDGER_CIPHER_KEY and LEDGER_COMPRESS "
+            f"(the store was written with other settings) or the data is damaged ({detail})"
+        )
+    else:
+        reason = detail
+    return StoreError("store", reason)
+
+
+class Views(Protocol):
+    """The read side as the write side may see it: a view by name, caught up with the log. Statement
+    issuing, the invoice export and acknowledgements decide on what a view holds; they ask it by
+    name, so the command side does not import the read side."""
+
+    def fresh(self, name: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Services:
+    """What some handlers need beyond their unit of work, fixed for the bus's lifetime."""
+
+    calendar: WorkingCalendar
+    catalogue: Callable[[], TaskCatalogue]
+    projections: Callable[[], Views]
+    producers: Sequence[Any]
+    """The clock's due-fact producers (:mod:`ledger.commands.tick`), in the order they run."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """One command's resolved circumstances: who, when it takes effect, the clock's now."""
+
+    acting: Acting
+    at: datetime
+    now: datetime
+    services: Services
+    handle: Callable[[Command], Any]
+    """Dispatch a further command through the bus (a process, such as the tick, runs many)."""
+
+    @property
+    def actor(self) -> str:
+        return self.acting.actor
+
+
+Handler = Callable[[UnitOfWork, Any, Context], Any]
+Authorise = Callable[[str, "str | None"], "Acting"]
+"""(row of the role table, actor the caller named) → who acts, or an IdentityError."""
+
+
+class BatchRefusedError(LedgerError):
+    """A handler refused command ``index`` of a batch; the commands before it were committed."""
+
+    def __init__(self, index: int, error: LedgerError, committed: int) -> None:
+        self.index = index
+        self.error = error
+        self.committed = committed
+        super().__init__(error.field, error.reason)
+
+
+class MessageBus:
+    """Runs every command through its handler on a unit of work, as the module says."""
+
+    def __init__(
+        self,
+        app: LedgerApplication,
+        *,
+        handlers: dict[type[Command], Handler],
+        clock: Callable[[], datetime],
+        authorise: Authorise,
+        services: Services,
+    ) -> None:
+        self.app = app
+        self.handlers = handlers
+        self.clock = clock
+        self.authorise = authorise
+        self.services = services
+
+    def handle(self, message: Command) -> Any:
+        """Resolve, run, commit, retry, map: the one path of a write (see the module)."""
+        try:
+            return self.dispatch(message, self.authorise(message.role_command(), message.actor))
+        except STORE_FAILURES as error:
+            raise store_error(error) from error
+
+    def dispatch(self, message: Command, acting: Acting) -> Any:
+        """Run ``message`` as ``acting`` (already authorised): a process's own further commands."""
+        try:
+            context = self.context(message, acting, self.clock())
+            handler = self._handler(message)
+            return retrying(lambda: self._once(handler, message, context))
+        except STORE_FAILURES as error:
+            raise store_error(error) from error
+
+    def context(
+        self, message: Command, acting: Acting, now: datetime, handle: Callable[[Command], Any] | None = None
+    ) -> Context:
+        """Who and when, resolved once before the handler runs (and kept on a re-run)."""
+        at = effective_time(message.effective_input(), now, future_allowed=message.FUTURE_ALLOWED)
+        if handle is None:
+            handle = functools.partial(self.dispatch, acting=acting)
+        return Context(acting=acting, at=at, now=now, services=self.services, handle=handle)
+
+    def _handler(self, message: Command) -> Handler:
+        handler = self.handlers.get(type(message))
+        if handler is None:
+            msg = f"no handler for {type(message).__name__}"
+            raise TypeError(msg)
+        return handler
+
+    def _once(self, handler: Handler, message: Command, context: Context) -> Any:
+        unit = CommandUnit(self.app)
+        result = handler(unit, message, context)
+        unit.commit()
+        return result
+
+    def handle_batch(
+        self, messages: Sequence[Command], acting: Acting, carried: BatchUnit | None = None
+    ) -> tuple[list[Any], BatchUnit]:
+        """Run ``messages`` in order on one batch unit and commit it once; a lost race re-runs the
+        batch from fresh state. Returns the results (fewer than the messages when a handler saved
+        something that must be committed before the next one runs) and the committed unit, whose
+        aggregates the next batch may start from. A refusal commits the commands before it and
+        raises :class:`BatchRefusedError`."""
+        try:
+            now = self.clock()
+            handle = functools.partial(self.dispatch, acting=acting)
+            contexts = [self.context(message, acting, now, handle) for message in messages]
+            attempts = iter(range(RETRY_ATTEMPTS_MAX))
+            return retrying(
+                lambda: self._batch_once(messages, contexts, carried if next(attempts) == 0 else None)
+            )
+        except STORE_FAILURES as error:
+            raise store_error(error) from error
+
+    def _batch_once(
+        self, messages: Sequence[Command], contexts: list[Context], carried: BatchUnit | None
+    ) -> tuple[list[Any], BatchUnit]:
+        unit = BatchUnit(self.app, carried)
+        unit.prefetch([created for message in messages for created in message.creates()])
+        results: list[Any] = []
+        for message, context in zip(messages, contexts, strict=True):
+            try:
+                results.append(self._handler(message)(unit, message, context))
+            except LedgerError as error:
+                index = len(results)
+                committed = len(self.handle_batch(messages[:index], context.acting)[0]) if index else 0
+                raise BatchRefusedError(index, error, committed) from error
+            if unit.must_commit:
+                break
+        unit.commit()
+        return results, unit

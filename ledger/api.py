@@ -414,7 +414,12 @@ class Ledger:
                     account_manager_email=current.account_manager_email,
                     registered_at=versions[0].since,
                     versions=tuple(
-                        CustomerVersion(v.since, v.name, v.account_manager, v.account_manager_email)
+                        CustomerVersion(
+                            effective_from=v.since,
+                            name=v.name,
+                            account_manager=v.account_manager,
+                            account_manager_email=v.account_manager_email,
+                        )
                         for v in versions
                     ),
                 )
@@ -553,7 +558,7 @@ class Ledger:
         issued = statements.issue_due_statements(
             self.app, self.projections, result.until, command.actor, self.calendar
         )
-        return dataclasses.replace(result, statements=tuple(s.number or "" for s in issued))
+        return result.model_copy(update={"statements": tuple(s.number or "" for s in issued)})
 
     @_store_errors
     def import_csv(

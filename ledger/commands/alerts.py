@@ -31,7 +31,13 @@ def set_alert_threshold(app: LedgerApplication, command: SetAlertThreshold, now:
         changed = customer.set_alert_threshold(command.percent, command.amount, command.actor, at)
         if changed:
             app.save(customer)
-        return ThresholdResult(command.customer, command.percent, command.amount, at, duplicate=not changed)
+        return ThresholdResult(
+            customer=command.customer,
+            percent=command.percent,
+            amount=command.amount,
+            effective_at=at,
+            duplicate=not changed,
+        )
 
     return retrying(attempt)
 

@@ -412,7 +412,12 @@ class Ledger:
                     account_manager_email=current.account_manager_email,
                     registered_at=versions[0].since,
                     versions=tuple(
-                        CustomerVersion(v.since, v.name, v.account_manager, v.account_manager_email)
+                        CustomerVersion(
+                            effective_from=v.since,
+                            name=v.name,
+                            account_manager=v.account_manager,
+                            account_manager_email=v.account_manager_email,
+                        )
                         for v in versions
                     ),
                 )

@@ -11,15 +11,14 @@ Nothing here reads a projection: it is the answer an auditor can recompute from 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ledger.aggregates.strippenkaart import Strippenkaart
 from ledger.audit.export import recorded_at
-from ledger.commands.results import Balance
 from ledger.domain.money import DEFAULT_CURRENCY
+from ledger.domain.results import Balance, Moment
 from ledger.persistence.recorded import recorded_times_of
 
 if TYPE_CHECKING:
@@ -31,12 +30,11 @@ ZERO = Decimal("0.00")
 CARD_EVENTS_PAGE = 500
 
 
-@dataclass(frozen=True)
 class HistoricBalance(Balance):
     """The card's figures as of ``as_of``, counting only what was recorded by ``as_known_at``."""
 
-    as_of: datetime | None = None
-    as_known_at: datetime | None = None
+    as_of: Moment | None = None
+    as_known_at: Moment | None = None
 
 
 def _card_events(app: LedgerApplication, card_id: UUID) -> Iterator[tuple[datetime, object]]:

@@ -25,7 +25,7 @@ from uuid import UUID
 from ledger.aggregates.log_seal import GENESIS_HEAD, LogSeal
 from ledger.audit.findings import Findings
 from ledger.audit.log import UNREADABLE, notifications
-from ledger.commands.results import JsonResult
+from ledger.domain.results import JsonResult
 from ledger.errors import InvalidInputError
 
 if TYPE_CHECKING:

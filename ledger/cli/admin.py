@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
     from ledger.api import Ledger
     from ledger.cli.output import Output
-    from ledger.commands.results import AdminChangeResult
+    from ledger.commands.results import AdminChangeResult, AdminHistoryRow
 
 FROM_HELP = (
     "when it takes effect (default: now): a date (00:00 Europe/Amsterdam) or an ISO 8601 time with a "
@@ -317,7 +317,7 @@ def show_history(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
-def _details(change: dict[str, Any]) -> str:
+def _details(change: AdminHistoryRow) -> str:
     parts = []
     if change["grant"] is not None:
         parts.append(f"grant #{change['grant']}")

@@ -21,7 +21,11 @@ def set_alert_threshold(uow: UnitOfWork, command: SetAlertThreshold, context: Co
     if changed:
         uow.save(customer)
     return ThresholdResult(
-        command.customer, command.percent, command.amount, context.at, duplicate=not changed
+        customer=command.customer,
+        percent=command.percent,
+        amount=command.amount,
+        effective_at=context.at,
+        duplicate=not changed,
     )
 
 

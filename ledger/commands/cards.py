@@ -109,4 +109,11 @@ def balance(app: Reader, customer: str) -> Balance:
     credited, debited, remaining = card_figures(card)
     currency = card.currency if card is not None else DEFAULT_CURRENCY
     expired = card.expired if card is not None else Decimal("0.00")
-    return Balance(customer, currency, credited, debited, remaining, expired=expired)
+    return Balance(
+        customer=customer,
+        currency=currency,
+        credited=credited,
+        debited=debited,
+        balance=remaining,
+        expired=expired,
+    )

@@ -49,4 +49,11 @@ def change_customer(uow: UnitOfWork, command: ChangeCustomer, context: Context) 
 
 def _result(customer: Customer, at: datetime, *, duplicate: bool) -> CustomerResult:
     name, manager, email = customer.details_at(at)
-    return CustomerResult(customer.slug, name, manager, duplicate, email, at)
+    return CustomerResult(
+        customer=customer.slug,
+        name=name,
+        account_manager=manager,
+        duplicate=duplicate,
+        account_manager_email=email,
+        effective_from=at,
+    )

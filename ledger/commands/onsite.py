@@ -158,7 +158,24 @@ def engagement_report(app: Reader, customer: str, now: datetime) -> OnsiteReport
     term = None if engagement is None else engagement.latest()
     if engagement is None or term is None:
         return OnsiteReport(
-            customer, "none", None, None, None, None, [], [], None, None, False, None, [], 0, {}, {}, ZERO, []
+            customer=customer,
+            status="none",
+            kicked_off=None,
+            ended=None,
+            visit_cadence=None,
+            evaluation_cadence=None,
+            focus_areas=[],
+            consultants=[],
+            last_evaluation=None,
+            next_evaluation_due=None,
+            evaluation_due_raised=False,
+            since=None,
+            visits=[],
+            visits_expected=0,
+            hours_by_focus_area={},
+            hours_by_consultant={},
+            hours_total=ZERO,
+            evaluations=[],
         )
     in_force = term["ended_at"] is None
     until = now if in_force else term["ended_at"]

@@ -65,6 +65,12 @@ class DueFactProducer(Protocol):
         ...
 
 
+def _item(kind: str, customer: str, reference: str, amount: Decimal, effective_at: datetime) -> TickItem:
+    return TickItem(
+        kind=kind, customer=customer, reference=reference, amount=amount, effective_at=effective_at
+    )
+
+
 class MonthlyCredits:
     """A month's credit on a card with a monthly plan, effective at its due moment."""
 
@@ -77,7 +83,7 @@ class MonthlyCredits:
     def record_due(self, aggregate: Strippenkaart, until: datetime, actor: str) -> list[TickItem]:
         blocks = aggregate.record_monthly_credits(until, actor, self.expires_after_months)
         return [
-            TickItem(self.kind, aggregate.customer, block.reference, block.amount, block.effective_at)
+            _item(self.kind, aggregate.customer, block.reference, block.amount, block.effective_at)
             for block in blocks
         ]
 
@@ -94,7 +100,7 @@ class CreditExpiryWarnings:
 
     def record_due(self, aggregate: Strippenkaart, until: datetime, actor: str) -> list[TickItem]:
         return [
-            TickItem(self.kind, aggregate.customer, block.reference, block.remaining, block.expires_at)
+            _item(self.kind, aggregate.customer, block.reference, block.remaining, block.expires_at)
             for block in aggregate.warn_expiring(until, self.days_at(until), actor)
             if block.expires_at is not None
         ]
@@ -111,7 +117,7 @@ class ExpiryWriteOffs:
 
     def record_due(self, aggregate: Strippenkaart, until: datetime, actor: str) -> list[TickItem]:
         return [
-            TickItem(self.kind, aggregate.customer, w.reference, w.amount, w.expired_at)
+            _item(self.kind, aggregate.customer, w.reference, w.amount, w.expired_at)
             for w in aggregate.write_off_expired(until, self.grace(until), actor)
         ]
 
@@ -127,7 +133,7 @@ class EvaluationsDue:
         # Due dates are Amsterdam calendar days: due from 00:00 that day.
         if due is None or start_of_day(due) > until or not aggregate.raise_evaluation_due(due, actor):
             return []
-        return [TickItem(self.kind, aggregate.customer, due.isoformat(), Decimal("0.00"), start_of_day(due))]
+        return [_item(self.kind, aggregate.customer, due.isoformat(), Decimal("0.00"), start_of_day(due))]
 
 
 class GrantExpiryWarnings:
@@ -138,7 +144,7 @@ class GrantExpiryWarnings:
 
     def record_due(self, aggregate: AdminAccount, until: datetime, actor: str) -> list[TickItem]:
         return [
-            TickItem(self.kind, due.customer, f"{due.account}#{due.grant}", Decimal("0.00"), due.valid_until)
+            _item(self.kind, due.customer, f"{due.account}#{due.grant}", Decimal("0.00"), due.valid_until)
             for due in aggregate.warn_expiring(until, GRANT_WARNING_AHEAD, actor)
         ]
 
@@ -157,7 +163,7 @@ class GrantExpiries:
         for due in aggregate.expiring_between(EARLIEST, until + JUST_BEFORE):
             if not due.recorded and aggregate.expire(due.grant, actor, until):
                 reference = f"{due.account}#{due.grant}"
-                items.append(TickItem(self.kind, due.customer, reference, Decimal("0.00"), due.valid_until))
+                items.append(_item(self.kind, due.customer, reference, Decimal("0.00"), due.valid_until))
         return items
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from ledger.commands.results import JsonResult
+from ledger.domain.results import JsonResult
 from ledger.domain.settings import ALERT_DELIVERY, DAILY_DIGEST
 from ledger.domain.time import date_of
 from ledger.errors import InvalidInputError

@@ -54,12 +54,12 @@ from ledger.aggregates.statement_book import StatementBook
 from ledger.aggregates.strippenkaart import Strippenkaart
 from ledger.aggregates.webhook import Webhook
 from ledger.aggregates.work_entry import WorkEntry
-from ledger.commands.results import JsonResult
 from ledger.config import AlertSettings, LedgerSettings
 from ledger.domain import alerts as rules
 from ledger.domain.categories import CategorySynonyms
 from ledger.domain.money import format_money
 from ledger.domain.payer import Payer
+from ledger.domain.results import JsonResult
 from ledger.domain.settings import CATEGORY_SYNONYMS, NEARLY_USED_PERCENT, SPECS
 from ledger.domain.time import date_of, describe_instant
 from ledger.projections.base import LedgerProjection

@@ -30,7 +30,7 @@ from eventsourcing.utils import get_topic
 
 from ledger.aggregates.customer import Customer
 from ledger.aggregates.strippenkaart import Strippenkaart
-from ledger.commands.results import JsonResult
+from ledger.domain.results import JsonResult
 from ledger.projections.base import LedgerProjection
 from ledger.projections.sql import PostgresView, ProjectionInvariantError, SQLiteView, SqlView
 

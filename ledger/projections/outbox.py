@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ledger.commands.results import JsonResult
+from ledger.domain.results import JsonResult
 from ledger.domain.time import EARLIEST
 
 if TYPE_CHECKING:

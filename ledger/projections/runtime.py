@@ -25,7 +25,7 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.postgres import PostgresDatastore, PostgresFactory
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteFactory
 
-from ledger.commands.results import JsonResult
+from ledger.domain.results import JsonResult
 from ledger.errors import UnknownProjectionError
 from ledger.projections.alerts import AlertsProjection, PostgresAlertsView, SQLiteAlertsView
 from ledger.projections.balances import (

@@ -28,7 +28,7 @@ from eventsourcing.utils import get_topic
 
 from ledger.aggregates.strippenkaart import Strippenkaart
 from ledger.aggregates.work_entry import WorkEntry
-from ledger.commands.results import JsonResult
+from ledger.domain.results import JsonResult
 from ledger.domain.time import date_of, month_of
 from ledger.domain.work import described
 from ledger.projections.base import LedgerProjection

@@ -19,8 +19,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
-from ledger.commands.results import JsonResult
 from ledger.domain import settings as keys
+from ledger.domain.results import JsonResult
 from ledger.domain.settings import SPECS
 from ledger.domain.statement_period import month_bounds
 from ledger.domain.time import AMSTERDAM, date_of, month_of

@@ -17,8 +17,8 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from ledger.commands.results import JsonResult
 from ledger.domain.money import CENT, format_money
+from ledger.domain.results import JsonResult
 from ledger.domain.time import AMSTERDAM
 
 FORECAST_WINDOW_DAYS = 90

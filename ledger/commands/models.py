@@ -471,6 +471,8 @@ class IssueStatement(UndatedCommand):
 
     customer: Slug
     month: Month
+    closed_at: Instant | None = None
+    """When it closes (default now); the clock's run closes at its ``until``."""
 
 
 class IssueDueStatements(UndatedCommand):

@@ -50,7 +50,8 @@ class Issued:
 def issue_statement(uow: UnitOfWork, command: IssueStatement, context: Context) -> Issued:
     """Issue the customer's statement for a closed ``month``; a month issued before is answered
     as it was. Months are issued in order (the book refuses an earlier one)."""
-    customer, month, now = command.customer, command.month, context.now
+    customer, month = command.customer, command.month
+    now = command.closed_at if command.closed_at is not None else context.now
     uow.customer(customer)
     _, end = month_bounds(month)
     if end > now:
@@ -125,7 +126,9 @@ def _issue_months(
             continue
         month = month_of(holder.opened_at) if latest is None else next_month(latest)
         while due(month) and month_bounds(month)[1] <= now and len(issued) < STATEMENTS_PER_CALL_MAX:
-            done: Issued = context.handle(IssueStatement(customer=holder.customer, month=month))
+            done: Issued = context.handle(
+                IssueStatement(customer=holder.customer, month=month, closed_at=now)
+            )
             if not done.duplicate:
                 issued.append(done)
             month = next_month(month)

@@ -18,71 +18,9 @@ from uuid import uuid4
 
 from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
 
-from ledger.audit.bitemporal import balance_as_of
-from ledger.audit.export import ExportRow, export_rows
-from ledger.audit.seals import SEAL_KEY_VARIABLE, SealSummary, seal_key, seal_log
-from ledger.audit.verify import VerifyReport, ViewComparison, check_readable, verify_log
-from ledger.audit.witness import append_head, heads_shown, last_head, witness_path
-from ledger.commands import (
-    admin,
-    cards,
-    contracts,
-    customers,
-    entitlements,
-    identity,
-    importing,
-    invoice_export,
-    monthly,
-    onsite,
-    rates,
-    statements,
-    work,
-)
-from ledger.commands import alerts as alert_commands
-from ledger.commands import packs as beheerpacks
-from ledger.commands import people as people_commands
-from ledger.commands import settings as dated_settings
-from ledger.commands import tick as tick_command
-from ledger.commands import webhooks as webhook_commands
+from ledger import lazy
 from ledger.commands.application import Clock, LedgerApplication, retrying
 from ledger.commands.fields import actor_name, admin_account_name, customer_slug, reference
-from ledger.commands.models import (
-    AcknowledgeAlert,
-    AddCustomer,
-    AddPack,
-    AdminStanding,
-    AssignConsultant,
-    BuyCard,
-    ChangeAdminScope,
-    ChangeContract,
-    ChangeCustomer,
-    ChangeMonthlyPlan,
-    EndContract,
-    EndEngagement,
-    Evaluate,
-    GrantAdminAccess,
-    IssueStatement,
-    KickOff,
-    LogVisit,
-    LogWork,
-    ReleaseConsultant,
-    RemovePack,
-    RequestAdminAccess,
-    ResumeAdminAccount,
-    ReverseWork,
-    RevokeAdminAccount,
-    SetAlertThreshold,
-    SetMonthlyPlan,
-    SetRate,
-    SetRounding,
-    StartContract,
-    StopMonthlyPlan,
-    SuspendAdminAccount,
-    Tick,
-    TopUpCard,
-    WithdrawAdminRequest,
-)
-from ledger.commands.results import CustomerListing, CustomerVersion
 from ledger.config import LedgerSettings
 from ledger.domain.alerts import ALERT_KINDS
 from ledger.domain.grammar import DATE_TEXT
@@ -91,13 +29,151 @@ from ledger.domain.money import DEFAULT_CURRENCY
 from ledger.domain.settings import IDENTITY, OPEN, canonical_value, spec_of
 from ledger.domain.time import AMSTERDAM, parse_instant, parse_month
 from ledger.errors import InvalidInputError, StoreError, UnknownDeliveryError
-from ledger.notify.deliver import Deliverer, DeliveryPolicy, RunResult, Senders
 from ledger.persistence.mapper import UnknownTopicError
-from ledger.projections import compare
-from ledger.projections.alerts import in_force
-from ledger.projections.runtime import Projections
-from ledger.statements import document as statement_document
 from ledger.store import StoreConfig, parse_store_url, provisioning, resolve_url
+
+# Imported on first use (see ledger.lazy): a handle that answers one question loads only the
+# command, view or audit module that answers it. The same names, for type checkers:
+if TYPE_CHECKING:
+    from ledger.audit.bitemporal import balance_as_of
+    from ledger.audit.export import ExportRow, export_rows
+    from ledger.audit.seals import SealSummary, seal_key, seal_log
+    from ledger.audit.verify import VerifyReport, ViewComparison, check_readable, verify_log
+    from ledger.audit.witness import append_head, heads_shown, last_head, witness_path
+    from ledger.commands import (
+        admin,
+        cards,
+        contracts,
+        customers,
+        entitlements,
+        identity,
+        importing,
+        invoice_export,
+        monthly,
+        onsite,
+        rates,
+        statements,
+        work,
+    )
+    from ledger.commands import alerts as alert_commands
+    from ledger.commands import packs as beheerpacks
+    from ledger.commands import people as people_commands
+    from ledger.commands import settings as dated_settings
+    from ledger.commands import tick as tick_command
+    from ledger.commands import webhooks as webhook_commands
+    from ledger.commands.models import (
+        AcknowledgeAlert,
+        AddCustomer,
+        AddPack,
+        AdminStanding,
+        AssignConsultant,
+        BuyCard,
+        ChangeAdminScope,
+        ChangeContract,
+        ChangeCustomer,
+        ChangeMonthlyPlan,
+        EndContract,
+        EndEngagement,
+        Evaluate,
+        GrantAdminAccess,
+        IssueStatement,
+        KickOff,
+        LogVisit,
+        LogWork,
+        ReleaseConsultant,
+        RemovePack,
+        RequestAdminAccess,
+        ResumeAdminAccount,
+        ReverseWork,
+        RevokeAdminAccount,
+        SetAlertThreshold,
+        SetMonthlyPlan,
+        SetRate,
+        SetRounding,
+        StartContract,
+        StopMonthlyPlan,
+        SuspendAdminAccount,
+        Tick,
+        TopUpCard,
+        WithdrawAdminRequest,
+    )
+    from ledger.commands.results import CustomerListing, CustomerVersion
+    from ledger.notify.deliver import Deliverer, DeliveryPolicy, RunResult, Senders
+    from ledger.projections import compare
+    from ledger.projections.alerts import in_force
+    from ledger.projections.runtime import Projections
+    from ledger.statements import document as statement_document
+else:
+    lazy.names(globals(), "ledger.audit.bitemporal", "balance_as_of")
+    lazy.names(globals(), "ledger.audit.export", "export_rows")
+    lazy.names(globals(), "ledger.audit.seals", "seal_key", "seal_log")
+    lazy.names(globals(), "ledger.audit.verify", "check_readable", "verify_log")
+    lazy.names(globals(), "ledger.audit.witness", "append_head", "heads_shown", "last_head", "witness_path")
+    lazy.modules(
+        globals(),
+        admin="ledger.commands.admin",
+        cards="ledger.commands.cards",
+        contracts="ledger.commands.contracts",
+        customers="ledger.commands.customers",
+        entitlements="ledger.commands.entitlements",
+        identity="ledger.commands.identity",
+        importing="ledger.commands.importing",
+        invoice_export="ledger.commands.invoice_export",
+        monthly="ledger.commands.monthly",
+        onsite="ledger.commands.onsite",
+        rates="ledger.commands.rates",
+        statements="ledger.commands.statements",
+        work="ledger.commands.work",
+        alert_commands="ledger.commands.alerts",
+        beheerpacks="ledger.commands.packs",
+        people_commands="ledger.commands.people",
+        dated_settings="ledger.commands.settings",
+        tick_command="ledger.commands.tick",
+        webhook_commands="ledger.commands.webhooks",
+        compare="ledger.projections.compare",
+        statement_document="ledger.statements.document",
+    )
+    lazy.names(
+        globals(),
+        "ledger.commands.models",
+        "AcknowledgeAlert",
+        "AddCustomer",
+        "AddPack",
+        "AssignConsultant",
+        "BuyCard",
+        "ChangeAdminScope",
+        "ChangeContract",
+        "ChangeCustomer",
+        "ChangeMonthlyPlan",
+        "EndContract",
+        "EndEngagement",
+        "Evaluate",
+        "GrantAdminAccess",
+        "IssueStatement",
+        "KickOff",
+        "LogVisit",
+        "LogWork",
+        "ReleaseConsultant",
+        "RemovePack",
+        "RequestAdminAccess",
+        "ResumeAdminAccount",
+        "ReverseWork",
+        "RevokeAdminAccount",
+        "SetAlertThreshold",
+        "SetMonthlyPlan",
+        "SetRate",
+        "SetRounding",
+        "StartContract",
+        "StopMonthlyPlan",
+        "SuspendAdminAccount",
+        "Tick",
+        "TopUpCard",
+        "WithdrawAdminRequest",
+    )
+    lazy.names(globals(), "ledger.commands.results", "CustomerListing", "CustomerVersion")
+    lazy.names(globals(), "ledger.notify.deliver", "Deliverer", "DeliveryPolicy", "Senders")
+    lazy.names(globals(), "ledger.projections.alerts", "in_force")
+    lazy.names(globals(), "ledger.projections.runtime", "Projections")
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -131,6 +207,7 @@ if TYPE_CHECKING:
         WorkResult,
     )
     from ledger.commands.webhooks import WebhookResult
+    from ledger.domain.calendar import WorkingCalendar
     from ledger.projections.alerts import Alert, WebhookView
     from ledger.projections.balances import BalanceRow
     from ledger.projections.invoiceable import InvoiceableLine
@@ -262,21 +339,29 @@ class Ledger:
         """Who an unnamed write is recorded as in ``open`` mode (never used when authenticated)."""
         self._login: str | None = None
         self.clock = clock
-        self.calendar = self.settings.calendar.working_calendar()
         try:
             with provisioning(config):
                 self.app = LedgerApplication(env=config.env)
         except (PersistenceError, OSError) as error:
             detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise StoreError("db", f"database {config.display}: {detail}") from error
-        self.due_fact_producers: list[tick_command.DueFactProducer] = tick_command.default_producers(self.app)
-        """What :meth:`tick` records, in order; later features append their producers here."""
         self._projections: Projections | None = None
         try:
             dated_settings.seed_from_config(self.app, self.settings)
         except STORE_FAILURES as error:
             self.app.close()
             raise _store_error(error) from error
+
+    @functools.cached_property
+    def calendar(self) -> WorkingCalendar:
+        """The working-day calendar of the settings, made (and checked) on first use: the
+        holidays library costs more to load than most questions take to answer."""
+        return self.settings.calendar.working_calendar()
+
+    @functools.cached_property
+    def due_fact_producers(self) -> list[tick_command.DueFactProducer]:
+        """What :meth:`tick` records, in order; later features append their producers here."""
+        return tick_command.default_producers(self.app)
 
     @classmethod
     def open(
@@ -965,6 +1050,8 @@ class Ledger:
         ``witness`` (else ``$LEDGER_WITNESS_FILE``) is a file, best on another volume, that the
         new head is appended to (see :mod:`ledger.audit.witness`).
         """
+        from ledger.audit.seals import SEAL_KEY_VARIABLE  # a constant: not importable lazily
+
         secret = seal_key(key if key is not None else os.environ.get(SEAL_KEY_VARIABLE))
         target = witness_path(witness)
         now = self.clock()
@@ -991,6 +1078,8 @@ class Ledger:
         as ``seal`` printed them), ``head_files`` and ``witness`` (else ``$LEDGER_WITNESS_FILE``)
         are heads the chain must still contain.
         """
+        from ledger.audit.seals import SEAL_KEY_VARIABLE  # a constant: not importable lazily
+
         secret = seal_key(key if key is not None else os.environ.get(SEAL_KEY_VARIABLE))
         heads = heads_shown(expect_heads, head_files, witness_path(witness))
         check_readable(self.app)

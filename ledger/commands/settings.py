@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, cast
 from eventsourcing.persistence import IntegrityError
 
 from ledger.aggregates.settings import DatedSettings
-from ledger.commands.application import retrying
+from ledger.commands.application import REPLAY_FAILURES, retrying
 from ledger.domain.settings import SPECS, canonical_value, spec_of
 from ledger.domain.time import EARLIEST
+from ledger.errors import DamagedHistoryError
 
 if TYPE_CHECKING:
     from ledger.commands.application import LedgerApplication
@@ -85,7 +86,23 @@ def set_setting(
 
 def value_at(app: LedgerApplication, key: str, at: datetime) -> object:
     """The parsed value of ``key`` in force at ``at``."""
-    return in_force(book(app), key, at)
+    return in_force(current_book(app), key, at)
+
+
+def current_book(app: LedgerApplication) -> DatedSettings | None:
+    """The settings history as stored now, for reading only: one query outside a command's block
+    (see ``BatchReader.current``); inside one, the block's copy, which its append checks."""
+    settings_id = DatedSettings.create_id()
+    try:
+        done, settings = app.batch_reader.current(settings_id)
+    except REPLAY_FAILURES as error:  # as get_or_none: a damaged log is refused, not crashed on
+        raise DamagedHistoryError(settings_id, f"{type(error).__name__}: {error}") from error
+    if not done:
+        return book(app)
+    if settings is not None and not isinstance(settings, DatedSettings):
+        msg = f"the settings id holds a {type(settings).__name__}"
+        raise TypeError(msg)
+    return settings
 
 
 def in_force(settings: DatedSettings | None, key: str, at: datetime) -> object:

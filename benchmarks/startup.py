@@ -6,6 +6,7 @@ The two take turns, round after round, and each side's figure is its median roun
 shared machine moves within seconds, and turns keep that drift out of the ratio. Run alone:
 
     python -m benchmarks.startup --rounds 15
+    python -m benchmarks.startup --rounds 15 --before ../other-checkout   # also an older version's
 """
 
 from __future__ import annotations
@@ -35,23 +36,29 @@ def prepare(folder: Path) -> str:
 
 def _wall_s(argv: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
-    subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL, cwd=Path(argv[0]).parent)
     return time.perf_counter() - started
 
 
-def balance_vs_imports(url: str, rounds: int) -> tuple[float, float]:
-    """(``ledger balance`` median s, bare imports median s) over ``rounds`` alternating runs."""
+def balance_vs_imports(url: str, rounds: int, before: Path | None = None) -> tuple[float, ...]:
+    """(``ledger balance`` median s, bare imports median s[, the same balance from the checkout
+    ``before`` median s]) over ``rounds`` alternating runs, all in a neutral working directory."""
     env = {**os.environ, "LEDGER_DATABASE_URL": url, "LEDGER_ACTOR": "bench"}
     env.pop("LEDGER_CONFIG", None)
     ledger_argv = [sys.executable, "-m", "ledger", "balance", "acme"]
-    baseline_argv = [sys.executable, "-c", BASELINE]
-    _wall_s(ledger_argv, env)  # a first run writes the bytecode caches; not counted
-    _wall_s(baseline_argv, env)
-    ledger_s, baseline_s = [], []
+    sides: list[tuple[list[str], dict[str, str]]] = [
+        (ledger_argv, env),
+        ([sys.executable, "-c", BASELINE], env),
+    ]
+    if before is not None:
+        sides.append((ledger_argv, {**env, "PYTHONPATH": str(before.resolve())}))
+    times: list[list[float]] = [[] for _ in sides]
+    for argv, side_env in sides:
+        _wall_s(argv, side_env)  # a first run writes the bytecode caches; not counted
     for _ in range(rounds):
-        baseline_s.append(_wall_s(baseline_argv, env))
-        ledger_s.append(_wall_s(ledger_argv, env))
-    return statistics.median(ledger_s), statistics.median(baseline_s)
+        for side, (argv, side_env) in enumerate(sides):
+            times[side].append(_wall_s(argv, side_env))
+    return tuple(statistics.median(side) for side in times)
 
 
 def main() -> None:
@@ -59,13 +66,16 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rounds", type=int, default=11)
+    parser.add_argument("--before", type=Path, help="another checkout of the repository, measured alike")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ledger-bench-") as folder:
-        ledger_s, baseline_s = balance_vs_imports(prepare(Path(folder)), args.rounds)
+        ledger_s, baseline_s, *before_s = balance_vs_imports(prepare(Path(folder)), args.rounds, args.before)
     print(
         f"ledger balance {ledger_s * 1000:.0f} ms, bare imports {baseline_s * 1000:.0f} ms: "
         f"{ledger_s / baseline_s:.2f} x (target ≤ 2)"
     )
+    for seconds in before_s:
+        print(f"before ({args.before}): {seconds * 1000:.0f} ms: {seconds / baseline_s:.2f} x")
 
 
 if __name__ == "__main__":

@@ -12,13 +12,12 @@ from typing import TYPE_CHECKING, cast
 from eventsourcing.persistence import IntegrityError
 
 from ledger.aggregates.settings import DatedSettings
-from ledger.commands.application import REPLAY_FAILURES, retrying
+from ledger.commands.application import REPLAY_FAILURES, LedgerApplication, retrying
 from ledger.domain.settings import SPECS, canonical_value, spec_of
 from ledger.domain.time import EARLIEST
 from ledger.errors import DamagedHistoryError
 
 if TYPE_CHECKING:
-    from ledger.commands.application import LedgerApplication
     from ledger.config import LedgerSettings
     from ledger.domain.calendar import WorkingCalendar
 
@@ -92,6 +91,8 @@ def value_at(app: LedgerApplication, key: str, at: datetime) -> object:
 def current_book(app: LedgerApplication) -> DatedSettings | None:
     """The settings history as stored now, for reading only: one query outside a command's block
     (see ``BatchReader.current``); inside one, the block's copy, which its append checks."""
+    if not isinstance(app, LedgerApplication):  # an import's batch: it answers from its own changes
+        return book(app)
     settings_id = DatedSettings.create_id()
     try:
         done, settings = app.batch_reader.current(settings_id)

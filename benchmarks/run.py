@@ -24,7 +24,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import concurrent, history, importing, latency, replay, throughput
+from benchmarks import concurrent, history, importing, latency, replay, startup, throughput
 from benchmarks.stores import postgres_store, sqlite_store
 
 RESULTS = Path(__file__).with_name("results.json")
@@ -42,6 +42,7 @@ class Sizes:
     import_customers: int = 50
     import_work_each: int = 200
     rounds: int = 5
+    startup_rounds: int = 11
 
 
 FULL = Sizes(
@@ -56,6 +57,7 @@ FULL = Sizes(
 QUICK = Sizes(
     import_customers=10,
     rounds=3,
+    startup_rounds=3,
     import_work_each=30,
     replay_events=3_000,
     commands=300,
@@ -260,6 +262,27 @@ def latency_rows(sizes: Sizes, stores: list[str]) -> list[Row]:
     return rows
 
 
+def startup_rows(sizes: Sizes, stores: list[str]) -> list[Row]:
+    """``ledger balance`` in a fresh process vs the bare imports every command needs (SQLite only:
+    the row measures what the command line loads, not the store)."""
+    if "sqlite" not in stores:
+        return []
+    with sqlite_store() as (_, folder):
+        ledger_s, baseline_s = startup.balance_vs_imports(startup.prepare(folder), sizes.startup_rounds)[:2]
+    ratio = ledger_s / baseline_s
+    return [
+        Row(
+            "7 ledger balance, fresh process",
+            "sqlite",
+            f"{ledger_s * 1000:,.0f} ms wall",
+            f"{baseline_s * 1000:,.0f} ms: python -c '{startup.BASELINE}'",
+            round(ratio, 2),
+            "≤ 2.0",
+            ratio <= 2.0,
+        )
+    ]
+
+
 def _ratio_row(name: str, store: str, library: float, raw: float, unit: str, target: float) -> Row:
     ratio = library / raw
     return Row(
@@ -280,6 +303,7 @@ SECTIONS: dict[str, Callable[[Sizes, list[str]], list[Row]]] = {
     "replay": replay_rows,
     "importing": import_rows,
     "latency": latency_rows,
+    "startup": startup_rows,
 }
 
 

@@ -62,6 +62,8 @@ def library_burst(url: str, prefix: str = "T") -> Iterator[Burst]:
     """``log_work`` (validate, load, decide, append, commit), one command per ticket."""
     with prepare(url) as ledger:
         ledger.log_work("acme", kind="rfc", ticket=f"{prefix}-warmup", hours="0.25")
+        if url.startswith("sqlite"):
+            check_synchronous(ledger)
         counter = iter(range(10**9))
 
         def burst(commands: int) -> float:
@@ -73,11 +75,26 @@ def library_burst(url: str, prefix: str = "T") -> Iterator[Burst]:
         yield burst
 
 
+SYNCHRONOUS_FULL = 2
+"""SQLite's ``synchronous=FULL``: in WAL mode every commit waits for the log to reach the disk."""
+
+
+def check_synchronous(ledger: Ledger) -> None:
+    """Both sides commit with the same flush: the ledger's connections must be FULL, like raw's."""
+    with ledger.app.recorder.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
+        cursor.execute("PRAGMA synchronous")
+        level = cursor.fetchone()[0]
+    if level != SYNCHRONOUS_FULL:
+        msg = f"the ledger's SQLite connections run synchronous={level}, the raw side FULL"
+        raise RuntimeError(msg)
+
+
 @contextmanager
 def raw_sqlite_burst(folder: Path) -> Iterator[Burst]:
-    """One INSERT per transaction with sqlite3, WAL like the library's store."""
+    """One INSERT per transaction with sqlite3, WAL and synchronous=FULL like the library's store."""
     connection = sqlite3.connect(folder / "raw.db", isolation_level=None)
     connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute(f"PRAGMA synchronous={SYNCHRONOUS_FULL}")
     connection.execute(RAW_TABLE.format(uuid="TEXT", blob="BLOB"))
 
     def burst(inserts: int) -> float:

@@ -4,7 +4,10 @@ Open one with :meth:`Ledger.open` and record purchases, work and reversals; ever
 cause is a :class:`LedgerError`.
 """
 
-from ledger.api import Ledger
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from ledger.errors import (
     AdminGrantError,
     ComponentCoveredError,
@@ -35,6 +38,9 @@ from ledger.errors import (
     UnknownPersonError,
     UnknownWorkEntryError,
 )
+
+if TYPE_CHECKING:
+    from ledger.api import Ledger
 
 __all__ = [
     "AdminGrantError",
@@ -67,3 +73,18 @@ __all__ = [
     "UnknownPersonError",
     "UnknownWorkEntryError",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``ledger.Ledger`` on first use (PEP 562).
+
+    Why: importing any ``ledger.*`` module runs this file first; importing the facade here would make
+    every submodule (and the command line) pay for every command module, view and document renderer.
+    """
+    if name == "Ledger":
+        from ledger.api import Ledger
+
+        globals()["Ledger"] = Ledger
+        return Ledger
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

@@ -18,79 +18,9 @@ from uuid import uuid4
 
 from eventsourcing.persistence import PersistenceError
 
-from ledger.audit.bitemporal import balance_as_of
-from ledger.audit.export import ExportRow, export_rows
-from ledger.audit.seals import SEAL_KEY_VARIABLE, SealSummary, seal_key, seal_log
-from ledger.audit.verify import VerifyReport, ViewComparison, check_readable, verify_log
-from ledger.audit.witness import append_head, heads_shown, last_head, witness_path
-from ledger.commands import (
-    admin,
-    cards,
-    contracts,
-    entitlements,
-    identity,
-    importing,
-    invoice_export,
-    onsite,
-    rates,
-    statements,
-    work,
-)
-from ledger.commands import packs as beheerpacks
-from ledger.commands import people as people_commands
-from ledger.commands import settings as dated_settings
-from ledger.commands import tick as tick_command
-from ledger.commands.bus import STORE_FAILURES, Context, MessageBus, Services, store_error
+from ledger import lazy
+from ledger.commands.bus import STORE_FAILURES, store_error
 from ledger.commands.fields import actor_name, admin_account_name, customer_slug, reference
-from ledger.commands.handlers import HANDLERS
-from ledger.commands.models import (
-    AcknowledgeAlert,
-    AddCustomer,
-    AddPack,
-    AddPerson,
-    AddWebhook,
-    AdminStanding,
-    AssignConsultant,
-    BuyCard,
-    ChangeAdminScope,
-    ChangeContract,
-    ChangeCustomer,
-    ChangeMonthlyPlan,
-    ChangePerson,
-    CloseStatements,
-    DeactivatePerson,
-    EndContract,
-    EndEngagement,
-    Evaluate,
-    ExportInvoiceable,
-    GrantAdminAccess,
-    IssueDueStatements,
-    IssueStatement,
-    KickOff,
-    LogVisit,
-    LogWork,
-    ReleaseConsultant,
-    RemovePack,
-    RemoveWebhook,
-    RequestAdminAccess,
-    ResumeAdminAccount,
-    ReverseWork,
-    RevokeAdminAccount,
-    Seal,
-    SetAlertThreshold,
-    SetMonthlyPlan,
-    SetRate,
-    SetRounding,
-    SetSetting,
-    StartContract,
-    StopMonthlyPlan,
-    SuspendAdminAccount,
-    Tick,
-    TopUpCard,
-    WithdrawAdminRequest,
-)
-from ledger.commands.results import CustomerListing, CustomerVersion
-from ledger.commands.unit_of_work import UnitOfWork
 from ledger.config import LedgerSettings
 from ledger.domain.alerts import ALERT_KINDS
 from ledger.domain.identity import Acting, person_id
@@ -100,15 +30,179 @@ from ledger.domain.statement_period import month_bounds
 from ledger.domain.time import parse_instant, parse_month
 from ledger.errors import InvalidInputError, StoreError, UnknownDeliveryError
 from ledger.eventstore.application import LedgerApplication
-from ledger.notify.deliver import Deliverer, DeliveryPolicy, RunResult, Senders
-from ledger.notify.documents import statement_pdfs
-from ledger.projections import compare
-from ledger.projections.alerts import in_force
-from ledger.projections.runtime import Projections
-from ledger.projections.statements import IssuedRecord
-from ledger.statements import document as statement_document
-from ledger.statements import issued as issued_statements
 from ledger.store import StoreConfig, parse_store_url, provisioning, resolve_url
+
+# Imported on first use (see ledger.lazy): a handle that answers one question loads only the
+# command, view or audit module that answers it. The same names, for type checkers:
+if TYPE_CHECKING:
+    from ledger.audit.bitemporal import balance_as_of
+    from ledger.audit.export import ExportRow, export_rows
+    from ledger.audit.seals import SealSummary, seal_key, seal_log
+    from ledger.audit.verify import VerifyReport, ViewComparison, check_readable, verify_log
+    from ledger.audit.witness import append_head, heads_shown, last_head, witness_path
+    from ledger.commands import (
+        admin,
+        cards,
+        contracts,
+        entitlements,
+        identity,
+        importing,
+        invoice_export,
+        onsite,
+        rates,
+        statements,
+        work,
+    )
+    from ledger.commands import packs as beheerpacks
+    from ledger.commands import people as people_commands
+    from ledger.commands import settings as dated_settings
+    from ledger.commands import tick as tick_command
+    from ledger.commands.bus import Context, MessageBus
+    from ledger.commands.models import (
+        AcknowledgeAlert,
+        AddCustomer,
+        AddPack,
+        AddPerson,
+        AddWebhook,
+        AdminStanding,
+        AssignConsultant,
+        BuyCard,
+        ChangeAdminScope,
+        ChangeContract,
+        ChangeCustomer,
+        ChangeMonthlyPlan,
+        ChangePerson,
+        CloseStatements,
+        DeactivatePerson,
+        EndContract,
+        EndEngagement,
+        Evaluate,
+        ExportInvoiceable,
+        GrantAdminAccess,
+        IssueDueStatements,
+        IssueStatement,
+        KickOff,
+        LogVisit,
+        LogWork,
+        ReleaseConsultant,
+        RemovePack,
+        RemoveWebhook,
+        RequestAdminAccess,
+        ResumeAdminAccount,
+        ReverseWork,
+        RevokeAdminAccount,
+        Seal,
+        SetAlertThreshold,
+        SetMonthlyPlan,
+        SetRate,
+        SetRounding,
+        SetSetting,
+        StartContract,
+        StopMonthlyPlan,
+        SuspendAdminAccount,
+        Tick,
+        TopUpCard,
+        WithdrawAdminRequest,
+    )
+    from ledger.commands.results import CustomerListing, CustomerVersion
+    from ledger.commands.unit_of_work import UnitOfWork
+    from ledger.notify.deliver import Deliverer, DeliveryPolicy, RunResult, Senders
+    from ledger.notify.documents import statement_pdfs
+    from ledger.projections import compare
+    from ledger.projections.alerts import in_force
+    from ledger.projections.runtime import Projections
+    from ledger.projections.statements import IssuedRecord
+    from ledger.statements import document as statement_document
+    from ledger.statements import issued as issued_statements
+else:
+    lazy.modules(
+        globals(),
+        admin="ledger.commands.admin",
+        cards="ledger.commands.cards",
+        contracts="ledger.commands.contracts",
+        entitlements="ledger.commands.entitlements",
+        identity="ledger.commands.identity",
+        importing="ledger.commands.importing",
+        invoice_export="ledger.commands.invoice_export",
+        onsite="ledger.commands.onsite",
+        rates="ledger.commands.rates",
+        statements="ledger.commands.statements",
+        work="ledger.commands.work",
+        beheerpacks="ledger.commands.packs",
+        people_commands="ledger.commands.people",
+        dated_settings="ledger.commands.settings",
+        tick_command="ledger.commands.tick",
+        compare="ledger.projections.compare",
+        statement_document="ledger.statements.document",
+        issued_statements="ledger.statements.issued",
+    )
+    lazy.names(globals(), "ledger.audit.bitemporal", "balance_as_of")
+    lazy.names(globals(), "ledger.audit.export", "ExportRow", "export_rows")
+    lazy.names(globals(), "ledger.audit.seals", "SealSummary", "seal_key", "seal_log")
+    lazy.names(
+        globals(),
+        "ledger.audit.verify",
+        "VerifyReport",
+        "ViewComparison",
+        "check_readable",
+        "verify_log",
+    )
+    lazy.names(globals(), "ledger.audit.witness", "append_head", "heads_shown", "last_head", "witness_path")
+    lazy.names(
+        globals(),
+        "ledger.commands.models",
+        "AcknowledgeAlert",
+        "AddCustomer",
+        "AddPack",
+        "AddPerson",
+        "AddWebhook",
+        "AdminStanding",
+        "AssignConsultant",
+        "BuyCard",
+        "ChangeAdminScope",
+        "ChangeContract",
+        "ChangeCustomer",
+        "ChangeMonthlyPlan",
+        "ChangePerson",
+        "CloseStatements",
+        "DeactivatePerson",
+        "EndContract",
+        "EndEngagement",
+        "Evaluate",
+        "ExportInvoiceable",
+        "GrantAdminAccess",
+        "IssueDueStatements",
+        "IssueStatement",
+        "KickOff",
+        "LogVisit",
+        "LogWork",
+        "ReleaseConsultant",
+        "RemovePack",
+        "RemoveWebhook",
+        "RequestAdminAccess",
+        "ResumeAdminAccount",
+        "ReverseWork",
+        "RevokeAdminAccount",
+        "Seal",
+        "SetAlertThreshold",
+        "SetMonthlyPlan",
+        "SetRate",
+        "SetRounding",
+        "SetSetting",
+        "StartContract",
+        "StopMonthlyPlan",
+        "SuspendAdminAccount",
+        "Tick",
+        "TopUpCard",
+        "WithdrawAdminRequest",
+    )
+    lazy.names(globals(), "ledger.commands.results", "CustomerListing", "CustomerVersion")
+    lazy.names(globals(), "ledger.commands.unit_of_work", "UnitOfWork")
+    lazy.names(globals(), "ledger.notify.deliver", "Deliverer", "DeliveryPolicy", "RunResult", "Senders")
+    lazy.names(globals(), "ledger.notify.documents", "statement_pdfs")
+    lazy.names(globals(), "ledger.projections.alerts", "in_force")
+    lazy.names(globals(), "ledger.projections.runtime", "Projections")
+    lazy.names(globals(), "ledger.projections.statements", "IssuedRecord")
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -139,6 +233,7 @@ if TYPE_CHECKING:
         WorkResult,
     )
     from ledger.commands.webhooks import WebhookResult
+    from ledger.domain.calendar import WorkingCalendar
     from ledger.projections.alerts import Alert, WebhookView
     from ledger.projections.balances import BalanceRow
     from ledger.projections.invoiceable import InvoiceableLine
@@ -242,35 +337,52 @@ class Ledger:
         """Who an unnamed write is recorded as in ``open`` mode (never used when authenticated)."""
         self._login: str | None = None
         self.clock = clock
-        self.calendar = self.settings.calendar.working_calendar()
         try:
             with provisioning(config):
                 self.app = LedgerApplication(env=config.env)
         except (PersistenceError, OSError) as error:
             detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise StoreError("db", f"database {config.display}: {detail}") from error
-        self.due_fact_producers: list[tick_command.DueFactProducer] = tick_command.default_producers(self.app)
-        """What :meth:`tick` records, in order; later features append their producers here."""
         self._projections: Projections | None = None
+        try:
+            dated_settings.seed_from_config(self.app, self.settings)
+        except STORE_FAILURES as error:
+            self.app.close()
+            raise store_error(error) from error
+
+    @functools.cached_property
+    def calendar(self) -> WorkingCalendar:
+        """The working calendar of the config file (its holiday tables load on first use)."""
+        return self.settings.calendar.working_calendar()
+
+    @functools.cached_property
+    def due_fact_producers(self) -> list[tick_command.DueFactProducer]:
+        """What :meth:`tick` records, in order; later features append their producers here."""
+        return tick_command.default_producers(self.app)
+
+    @functools.cached_property
+    def bus(self) -> MessageBus:
+        """The one door for writes: every command method builds its command and hands it here.
+
+        Made on first write, with the handler table: a handle that only answers questions never
+        imports the command handlers."""
+        from ledger.commands.bus import MessageBus, Services
+        from ledger.commands.handlers import HANDLERS
+        from ledger.commands.models import Seal
+
         services = Services(
             calendar=self.calendar,
             catalogue=self.settings.admin.catalogue,
             projections=lambda: self.projections,
             producers=self.due_fact_producers,
         )
-        self.bus = MessageBus(
+        return MessageBus(
             self.app,
             handlers={**HANDLERS, Seal: _seal},
             clock=lambda: self.clock(),
             authorise=self._authorise,
             services=services,
         )
-        """The one door for writes: every command method builds its command and hands it here."""
-        try:
-            dated_settings.seed_from_config(self.app, self.settings)
-        except STORE_FAILURES as error:
-            self.app.close()
-            raise store_error(error) from error
 
     @classmethod
     def open(
@@ -931,6 +1043,8 @@ class Ledger:
         ``witness`` (else ``$LEDGER_WITNESS_FILE``) is a file, best on another volume, that the
         new head is appended to (see :mod:`ledger.audit.witness`).
         """
+        from ledger.audit.seals import SEAL_KEY_VARIABLE  # a constant: not importable lazily
+
         secret = seal_key(key if key is not None else os.environ.get(SEAL_KEY_VARIABLE))
         target = witness_path(witness)
         now = self.clock()
@@ -956,6 +1070,8 @@ class Ledger:
         as ``seal`` printed them), ``head_files`` and ``witness`` (else ``$LEDGER_WITNESS_FILE``)
         are heads the chain must still contain.
         """
+        from ledger.audit.seals import SEAL_KEY_VARIABLE  # a constant: not importable lazily
+
         secret = seal_key(key if key is not None else os.environ.get(SEAL_KEY_VARIABLE))
         heads = heads_shown(expect_heads, head_files, witness_path(witness))
         check_readable(self.app)

@@ -12,60 +12,46 @@ import os
 import sys
 from collections.abc import Sequence
 
-from ledger.cli import (
-    admin,
-    alerts,
-    audit,
-    balance,
-    card,
-    contract,
-    customer,
-    demo,
-    entitlement,
-    importer,
-    invoiceable,
-    notify,
-    onsite,
-    pack,
-    person,
-    projections,
-    rate,
-    report,
-    settings,
-    statement,
-    tick,
-    work,
-)
-from ledger.cli.common import EXIT_USAGE, Parser, one_line
-from ledger.cli.output import Output
-from ledger.config import LedgerSettings
+from ledger.cli.common import EXIT_USAGE, LazySubparsers, Parser, one_line
 from ledger.errors import LedgerError
 
-SUBCOMMANDS = (
-    customer,
-    card,
-    work,
-    balance,
-    contract,
-    entitlement,
-    pack,
-    rate,
-    onsite,
-    admin,
-    person,
-    report,
-    invoiceable,
-    alerts,
-    notify,
-    statement,
-    projections,
-    tick,
-    settings,
-    audit,
-    demo,
-    importer,
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("customer", "customer", "customers"),
+    ("card", "card", "the strippenkaart (prepaid credit)"),
+    ("work", "work", "work entries"),
+    ("balance", "balance", "a customer's card balance"),
+    ("contract", "contract", "servicedesk contracts (basis, comfort)"),
+    ("entitlement", "entitlement", "what a customer is entitled to"),
+    ("pack", "pack", "beheerpacks (managed-service packs)"),
+    ("rate", "rate", "the rate card: hourly rates and rounding"),
+    ("onsite", "onsite", "on-site support engagements"),
+    ("admin", "admin", "admin accounts (beheeraccounts) and their grants"),
+    ("person", "person", "people, their roles and logins"),
+    ("report", "report", "reports from the projections"),
+    ("invoiceable", "invoiceable", "invoiceable lines for billing: export"),
+    ("alerts", "alerts", "alerts for account managers; 'alerts ack ALERT_ID' acknowledges one"),
+    ("webhook", "notify", "webhooks that receive alerts"),
+    ("notify", "notify", "deliver alerts by e-mail and webhook"),
+    ("statement", "statement", "a customer's monthly statement; 'statement issue CUSTOMER' issues it"),
+    ("projections", "projections", "run, rebuild or inspect the views"),
+    (
+        "tick",
+        "tick",
+        "record what has fallen due (monthly credits, expiry write-offs) and issue statements; "
+        "run it from cron",
+    ),
+    ("settings", "settings", "dated settings that decide money"),
+    ("audit", "audit", "export, catalogue, seal and verify the log"),
+    ("demo", "demo", "run the seed's example on a temporary SQLite store"),
+    ("import", "importer", "import history (customers, purchases, top-ups, work, reversals) from a CSV file"),
 )
-"""Each module registers its own subcommands; later features add theirs here."""
+"""Every top-level command: (name, module under ``ledger.cli`` that registers it, its one-line help).
+
+Why a table: the command line imports only the module of the command it runs (a module pulls in
+the library parts its handlers need); ``ledger --help`` is printed from here. The module's own
+``register`` declares the command's arguments and gives the same help text (a test checks both).
+Later features add a row here and a module with ``register(commands, parents)``.
+"""
 
 
 def choose_actor(given: str | None) -> str | None:
@@ -81,7 +67,9 @@ def login_name() -> str:
         return "unknown"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, lazy: bool = False) -> argparse.ArgumentParser:
+    """The whole ``ledger`` parser; ``lazy``: a command's own parser is built only when it is chosen
+    (what :func:`main` uses), else every command's parser is built now (to walk them all)."""
     # Global options are accepted before and after the subcommand: SUPPRESS keeps a later
     # occurrence from resetting one given earlier.
     common = argparse.ArgumentParser(add_help=False)
@@ -101,25 +89,34 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="ledger", description="Event-sourced billing and entitlement ledger.", parents=[common]
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
-    for module in SUBCOMMANDS:
-        module.register(commands, [common])
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=Parser, action=LazySubparsers
+    )
+    if not isinstance(commands, LazySubparsers):  # argparse returns the action it was given
+        raise TypeError(type(commands).__name__)
+    for name, module, summary in COMMANDS:
+        commands.declare(name, f"ledger.cli.{module}", summary, [common])
+    if not lazy:
+        commands.load_all()
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``ledger`` command; returns the exit code."""
-    parser = build_parser()
+    parser = build_parser(lazy=True)
     args, extras = parser.parse_known_args(argv)
     if extras and getattr(args, "trailing_words", False) and not any(e.startswith("-") for e in extras):
         args.words += extras  # 'statement close --month M acme beta': the customers follow the option
     elif extras:
         parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    from ledger.cli.output import Output
+
     out = Output(json_mode=getattr(args, "json", False))
     try:
         if not getattr(args, "needs_ledger", True):
             return int(args.handler(None, args, out))
         from ledger.api import Ledger
+        from ledger.config import LedgerSettings
 
         settings = LedgerSettings.load()
         actor = choose_actor(getattr(args, "actor", None))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import re
 import sys
-from collections.abc import Callable
-from typing import TYPE_CHECKING, NoReturn
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     from ledger.api import Ledger
@@ -57,6 +58,64 @@ if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 else:
     Subparsers = argparse._SubParsersAction
+
+
+class LazySubparsers(Subparsers):
+    """Sub-commands declared by name, module and help; a module is imported, and its parsers
+    built, only when its command is chosen (or :meth:`load_all` is called).
+
+    Why: a command's module imports the library parts its handlers need; importing every module to
+    run one command made ``ledger balance`` wait for document renderers, mail and chart code.
+    Help, choices and the order of commands come from the declarations, so ``ledger --help`` and
+    an unknown command's error read the same as with every parser built.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pending: dict[str, tuple[str, list[argparse.ArgumentParser]]] = {}
+        self.registered_help: dict[str, str | None] = {}
+        """The help each module's ``register`` gave its command (a test compares it with the table)."""
+
+    def declare(self, name: str, module: str, summary: str, parents: list[argparse.ArgumentParser]) -> None:
+        """``name`` runs a command registered by ``module``'s ``register(commands, parents)``."""
+        self._choices_actions.append(self._ChoicesPseudoAction(name, (), summary))
+        self._name_parser_map[name] = argparse.ArgumentParser(add_help=False)  # placeholder
+        self._pending[name] = (module, parents)
+
+    def load(self, name: str) -> None:
+        """Import the module declaring ``name`` and let it build its parsers."""
+        module, parents = self._pending[name]
+        importlib.import_module(module).register(self, parents)
+        if name in self._pending:
+            msg = f"{module} did not register the command {name!r}"
+            raise RuntimeError(msg)
+
+    def load_all(self) -> None:
+        for name in list(self._name_parser_map):
+            if name in self._pending:
+                self.load(name)
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        if name not in self._pending:
+            return super().add_parser(name, **kwargs)
+        del self._pending[name]
+        self.registered_help[name] = kwargs.pop("help", None)  # already shown from the declaration
+        if kwargs.get("prog") is None:
+            kwargs["prog"] = f"{self._prog_prefix} {name}"
+        parser = self._parser_class(**kwargs)
+        self._name_parser_map[name] = parser  # in place: the declared order stays
+        return parser
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        if isinstance(values, list) and values and values[0] in self._pending:
+            self.load(values[0])
+        super().__call__(parser, namespace, values, option_string)
 
 
 def add_json(parser: argparse.ArgumentParser) -> None:

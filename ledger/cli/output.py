@@ -7,14 +7,15 @@ line. Styling, where wanted, is passed as a rich ``Text`` built by the code.
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
 
 
 class Output:
@@ -22,9 +23,16 @@ class Output:
 
     def __init__(self, *, json_mode: bool = False) -> None:
         self.json_mode = json_mode
-        width = None if sys.stdout.isatty() else 120
-        self.console = Console(
-            file=sys.stdout, highlight=False, soft_wrap=True, width=width, markup=False, emoji=False
+        self._stdout = sys.stdout
+
+    @functools.cached_property
+    def console(self) -> Console:
+        """The console for tables and lines, made on first use: ``--json`` output needs no rich."""
+        from rich.console import Console
+
+        width = None if self._stdout.isatty() else 120
+        return Console(
+            file=self._stdout, highlight=False, soft_wrap=True, width=width, markup=False, emoji=False
         )
 
     def json(self, data: Any) -> None:
@@ -32,6 +40,8 @@ class Output:
 
     def fields(self, title: str, rows: Iterable[tuple[str, Any]]) -> None:
         """A two-column table of one record."""
+        from rich.table import Table
+
         table = Table(title=title, show_header=False, title_justify="left")
         table.add_column("field", style="bold")
         table.add_column("value")
@@ -47,6 +57,8 @@ class Output:
         numeric: Sequence[str] = (),
     ) -> None:
         """A table of many records; ``numeric`` columns are right-aligned."""
+        from rich.table import Table
+
         table = Table(title=title, title_justify="left")
         for column in columns:
             table.add_column(column, justify="right" if column in numeric else "left")

@@ -15,14 +15,13 @@ from __future__ import annotations
 import getpass
 from typing import TYPE_CHECKING
 
-from eventsourcing.postgres import PostgresDatastore
-
 from ledger.commands import people
 from ledger.commands.settings import value_at
 from ledger.domain.identity import Acting, person_id
 from ledger.domain.roles import BILLING, roles_for
 from ledger.domain.settings import AUTHENTICATED, IDENTITY, OPEN, REGISTERED
 from ledger.errors import IdentityError, InvalidInputError
+from ledger.persistence.which import datastore_on_postgres
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -92,7 +91,7 @@ def session_login(app: LedgerApplication) -> str:
     ``session_user`` and not ``current_user``: ``SET ROLE`` changes the latter, not who logged in.
     """
     datastore = getattr(app.recorder, "datastore", None)
-    if isinstance(datastore, PostgresDatastore):
+    if datastore_on_postgres(datastore):
         with datastore.transaction(commit=False) as cursor:
             cursor.execute("SELECT session_user AS login")
             row = cursor.fetchone()

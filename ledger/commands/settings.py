@@ -15,7 +15,8 @@ from ledger.aggregates.settings import DatedSettings
 from ledger.commands import people
 from ledger.domain.settings import AUTHENTICATED, IDENTITY, OPEN, REGISTERED, SPECS, canonical_value, spec_of
 from ledger.domain.time import AMSTERDAM, EARLIEST
-from ledger.errors import IdentityError, InvalidInputError
+from ledger.errors import DamagedHistoryError, IdentityError, InvalidInputError
+from ledger.eventstore.application import REPLAY_FAILURES, LedgerApplication
 
 if TYPE_CHECKING:
     from ledger.commands.bus import Context
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from ledger.commands.unit_of_work import Reader, UnitOfWork
     from ledger.config import LedgerSettings
     from ledger.domain.calendar import WorkingCalendar
-    from ledger.eventstore.application import LedgerApplication
 
 SEED_ACTOR = "LEDGER_CONFIG"
 
@@ -89,7 +89,25 @@ def set_setting(uow: UnitOfWork, command: SetSetting, context: Context) -> Setti
 
 def value_at(app: Reader, key: str, at: datetime) -> object:
     """The parsed value of ``key`` in force at ``at``."""
-    return in_force(book(app), key, at)
+    return in_force(current_book(app), key, at)
+
+
+def current_book(app: Reader) -> DatedSettings | None:
+    """The settings history as stored now, for reading only: one query outside a command's block
+    (see ``CommandCache.current``); inside one, the block's copy, which its append checks."""
+    if not isinstance(app, LedgerApplication):  # a unit of work answers from its own changes
+        return book(app)
+    settings_id = DatedSettings.create_id()
+    try:
+        done, settings = app.command_cache.current(settings_id)
+    except REPLAY_FAILURES as error:  # as get_or_none: a damaged log is refused, not crashed on
+        raise DamagedHistoryError(settings_id, f"{type(error).__name__}: {error}") from error
+    if not done:
+        return book(app)
+    if settings is not None and not isinstance(settings, DatedSettings):
+        msg = f"the settings id holds a {type(settings).__name__}"
+        raise TypeError(msg)
+    return settings
 
 
 def in_force(settings: DatedSettings | None, key: str, at: datetime) -> object:

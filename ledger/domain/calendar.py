@@ -13,8 +13,6 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-import holidays
-
 from ledger.domain.time import AMSTERDAM
 from ledger.errors import InvalidInputError
 
@@ -103,7 +101,9 @@ class WorkingCalendar:
 
 
 def _validate(country: str, subdivision: str | None, language: str) -> None:
-    if country not in holidays.list_supported_countries():
+    import holidays  # here, not at the top: a quarter of a second, and most commands judge no day
+
+    if country not in _supported_countries():
         msg = f"{country!r} is not supported by the holidays library"
         raise InvalidInputError(_COUNTRY, msg)
     try:
@@ -111,6 +111,16 @@ def _validate(country: str, subdivision: str | None, language: str) -> None:
     except NotImplementedError:
         msg = f"{subdivision!r} is not a subdivision of {country!r} in the holidays library"
         raise InvalidInputError(_SUBDIVISION, msg) from None
+
+
+@lru_cache(maxsize=1)
+def _supported_countries() -> frozenset[str]:
+    """The country codes (and aliases) the holidays library knows: the same set as
+    ``holidays.list_supported_countries()``, read from its registry without importing every
+    country's module (which that function does, at a second's cost)."""
+    from holidays.registry import EntityLoader
+
+    return frozenset(EntityLoader.get_country_codes())
 
 
 def _is_named_day(entry: object) -> bool:
@@ -124,5 +134,7 @@ def _is_named_day(entry: object) -> bool:
 @lru_cache(maxsize=512)
 def _holidays(country: str, subdivision: str | None, language: str, year: int) -> Mapping[date, str]:
     """One year's public holidays, read-only: built once, shared by every equal calendar."""
+    import holidays
+
     found = holidays.country_holidays(country, subdiv=subdivision, years=year, language=language)
     return MappingProxyType(dict(found))

@@ -80,28 +80,39 @@ class ConditionalSQLiteRecorder(SQLiteApplicationRecorder):
             self.datastore.get_connection(commit=True) as connection,
             ImmediateTransaction(connection, commit=True) as cursor,
         ):
-            if read_condition is not None:
-                self._check(cursor, read_condition)
-            return self._insert_events(cursor, stored_events, **kwargs)
+            if read_condition is None:
+                return self._insert_events(cursor, stored_events)
+            return self._append(cursor, stored_events, self._check(cursor, read_condition))
 
-    def _check(self, cursor: Any, read_condition: ReadCondition) -> None:
+    def _check(self, cursor: Any, read_condition: ReadCondition) -> str | None:
+        """Refuses the append if an aggregate read has a newer event; returns the newest event's
+        ``recorded_at`` in the same statement (one step of SQLite's engine fewer per command)."""
         ids, versions = read_condition
         probes = " OR ".join("(originator_id = ? AND originator_version > ?)" for _ in ids)
-        check = f"SELECT 1 FROM {self.events_table_name} WHERE {probes} LIMIT 1"
+        check = (
+            f"SELECT (SELECT 1 FROM {self.events_table_name} WHERE {probes} LIMIT 1), "
+            f"({self.last_recorded_statement})"
+        )
         check_params: list[Any] = []
         for aggregate_id, version in zip(ids, versions, strict=True):
             check_params += [aggregate_id.hex, version]
         cursor.execute(check, check_params)
-        if cursor.fetchone() is not None:
+        changed, newest = cursor.fetchone()
+        if changed is not None:
             msg = "an aggregate the command read has changed"
             raise ReadSetChangedError(msg)
+        return None if newest is None else str(newest)
 
     def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **_: Any) -> Sequence[int] | None:
         c.execute(self.last_recorded_statement)
         row = c.fetchone()
+        return self._append(c, stored_events, None if row is None else row[0])
+
+    def _append(self, c: Any, stored_events: Sequence[StoredEvent], newest: str | None) -> list[int]:
+        """Insert under the write lock, stamped now (never before ``newest``, the log's latest)."""
         stamp = recorded_text(datetime.now(UTC))  # read only now: the write lock is held
-        if row is not None and row[0] is not None and row[0] > stamp:
-            stamp = row[0]  # the clock went back: never before the newest recorded event
+        if newest is not None and newest > stamp:
+            stamp = newest  # the clock went back: never before the newest recorded event
         returning = []
         for s in stored_events:
             originator_id = s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id

@@ -7,6 +7,10 @@ its module was imported, so a module not imported yet answers "not PostgreSQL" f
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING, TypeGuard
+
+if TYPE_CHECKING:
+    from eventsourcing.postgres import PostgresDatastore
 
 
 def on_postgres(recorder: object) -> bool:
@@ -25,3 +29,12 @@ def conditional_on_postgres(recorder: object) -> bool:
     from ledger.persistence.postgres import OneTripApplicationRecorder
 
     return isinstance(recorder, OneTripApplicationRecorder)
+
+
+def datastore_on_postgres(datastore: object) -> TypeGuard[PostgresDatastore]:
+    """Whether ``datastore`` is the library's PostgreSQL datastore."""
+    if "eventsourcing.postgres" not in sys.modules:
+        return False
+    from eventsourcing.postgres import PostgresDatastore as Datastore
+
+    return isinstance(datastore, Datastore)

@@ -1,0 +1,82 @@
+"""Command-line start-up: ``ledger balance CUSTOMER`` on an SQLite store, wall time of a fresh process,
+against a bare ``python -c "import eventsourcing.application, pydantic, rich"`` (the libraries every
+command needs anyway), measured in the same run.
+
+The two take turns, round after round, and each side's figure is its median round: the load of a
+shared machine moves within seconds, and turns keep that drift out of the ratio. Run alone:
+
+    python -m benchmarks.startup --rounds 15
+    python -m benchmarks.startup --rounds 15 --before ../other-checkout   # also an older version's
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BASELINE = "import eventsourcing.application, pydantic, rich"
+"""What the issue measures against: the imports no command of the ledger can do without."""
+
+
+def prepare(folder: Path) -> str:
+    """An SQLite ledger with one customer and a card; returns its URL."""
+    from ledger import Ledger
+
+    url = f"sqlite:///{folder / 'ledger.db'}"
+    with Ledger.open(url, actor="bench") as ledger:
+        ledger.add_customer("acme", name="Acme", account_manager="Anna")
+        ledger.buy_card("acme", amount="5000.00", reference="ORDER-1", at="2026-01-01")
+    return url
+
+
+def _wall_s(argv: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL, cwd=Path(argv[0]).parent)
+    return time.perf_counter() - started
+
+
+def balance_vs_imports(url: str, rounds: int, before: Path | None = None) -> tuple[float, ...]:
+    """(``ledger balance`` median s, bare imports median s[, the same balance from the checkout
+    ``before`` median s]) over ``rounds`` alternating runs, all in a neutral working directory."""
+    env = {**os.environ, "LEDGER_DATABASE_URL": url, "LEDGER_ACTOR": "bench"}
+    env.pop("LEDGER_CONFIG", None)
+    ledger_argv = [sys.executable, "-m", "ledger", "balance", "acme"]
+    sides: list[tuple[list[str], dict[str, str]]] = [
+        (ledger_argv, env),
+        ([sys.executable, "-c", BASELINE], env),
+    ]
+    if before is not None:
+        sides.append((ledger_argv, {**env, "PYTHONPATH": str(before.resolve())}))
+    times: list[list[float]] = [[] for _ in sides]
+    for argv, side_env in sides:
+        _wall_s(argv, side_env)  # a first run writes the bytecode caches; not counted
+    for _ in range(rounds):
+        for side, (argv, side_env) in enumerate(sides):
+            times[side].append(_wall_s(argv, side_env))
+    return tuple(statistics.median(side) for side in times)
+
+
+def main() -> None:
+    import tempfile
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--rounds", type=int, default=11)
+    parser.add_argument("--before", type=Path, help="another checkout of the repository, measured alike")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="ledger-bench-") as folder:
+        ledger_s, baseline_s, *before_s = balance_vs_imports(prepare(Path(folder)), args.rounds, args.before)
+    print(
+        f"ledger balance {ledger_s * 1000:.0f} ms, bare imports {baseline_s * 1000:.0f} ms: "
+        f"{ledger_s / baseline_s:.2f} x (target ≤ 2)"
+    )
+    for seconds in before_s:
+        print(f"before ({args.before}): {seconds * 1000:.0f} ms: {seconds / baseline_s:.2f} x")
+
+
+if __name__ == "__main__":
+    main()

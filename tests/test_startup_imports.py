@@ -1,0 +1,145 @@
+"""The command line imports only what a command needs: ``ledger balance`` on an SQLite store loads no
+PostgreSQL driver, no chart, document or mail code, no views and no holiday tables.
+
+Each check runs the command in a fresh interpreter (a test process has imported everything already)
+and reads that interpreter's ``sys.modules`` after the command ran.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from ledger import Ledger
+from ledger.cli import COMMANDS, build_parser
+from ledger.cli.common import LazySubparsers
+
+HEAVY = (
+    "psycopg",
+    "psycopg_pool",
+    "psycopg_binary",
+    "eventsourcing.postgres",
+    "ledger.persistence.postgres",
+    "ledger.projections",
+    "matplotlib",
+    "weasyprint",
+    "babel",
+    "aiosmtpd",
+    "smtplib",
+    "http.server",
+    "asyncio",
+    "holidays",
+    "ledger.statements",
+    "ledger.notify",
+    "ledger.audit",
+    "ledger.commands.models",
+    "ledger.commands.admin",
+    "ledger.commands.importing",
+)
+"""Modules (and their submodules) a balance on SQLite must not import: the PostgreSQL driver, charts,
+documents, mail and HTTP servers, the views, the auditor's tools, the holiday tables, and the
+command models and handlers of other commands."""
+
+RUN = """
+import json, sys
+from ledger.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as done:
+    code = done.code
+sys.stdout.flush()
+print("\\n" + json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def run_cli(*argv: str, url: str | None = None) -> tuple[int, str, set[str]]:
+    """(exit code, output, modules imported) of ``ledger ARGV`` in a fresh interpreter."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("LEDGER_")}
+    if url is not None:
+        env["LEDGER_DATABASE_URL"] = url
+    done = subprocess.run(
+        [sys.executable, "-c", RUN, *argv], env=env, capture_output=True, text=True, check=False
+    )
+    output, _, last = done.stdout.rstrip("\n").rpartition("\n")
+    report: dict[str, Any] = json.loads(last)
+    return report["code"], output, set(report["modules"])
+
+
+def heavy_in(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY))
+
+
+@pytest.fixture
+def card_url(sqlite_url: str) -> str:
+    with Ledger.open(sqlite_url, actor="test") as ledger:
+        ledger.add_customer("acme", name="Acme", account_manager="Anna")
+        ledger.buy_card("acme", amount="5000.00", reference="ORDER-1", at="2026-01-01")
+    return sqlite_url
+
+
+def test_balance_on_sqlite_imports_nothing_heavy(card_url: str) -> None:
+    code, output, modules = run_cli("balance", "acme", url=card_url)
+    assert code == 0
+    assert "5000.00" in output
+    assert heavy_in(modules) == []
+
+
+def test_balance_as_json_needs_no_table_renderer(card_url: str) -> None:
+    code, output, modules = run_cli("balance", "acme", "--json", url=card_url)
+    assert code == 0
+    assert json.loads(output)["balance"] == "5000.00"
+    assert heavy_in(modules) == []
+    assert "rich.console" not in modules
+
+
+def test_the_checks_see_a_heavy_import(card_url: str) -> None:
+    """The same run of a command that renders views does import them: the check can fail."""
+    code, _, modules = run_cli("report", "balances", url=card_url)
+    assert code == 0
+    assert "ledger.projections" in heavy_in(modules)
+
+
+def test_help_imports_no_command_module() -> None:
+    code, output, modules = run_cli("--help")
+    assert code == 0
+    assert "a customer's card balance" in output
+    shared = {"ledger.cli.common", "ledger.cli.output"}
+    assert {m for m in modules if m.startswith("ledger.cli.")} - shared == set()
+    assert "ledger.api" not in modules
+
+
+def test_each_command_module_gives_the_help_the_table_declares() -> None:
+    """``ledger --help`` is printed from the table; each module's own ``register`` must agree."""
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, LazySubparsers))
+    assert commands.registered_help == {name: summary for name, _, summary in COMMANDS}
+    assert list(commands.choices) == [name for name, _, _ in COMMANDS]
+
+
+RESOLVE = """
+import importlib, json
+import ledger.api
+from ledger.lazy import _Stand
+stands = {n: v for n, v in vars(ledger.api).items() if isinstance(v, _Stand)}
+wrong = []
+for name, stand in stands.items():
+    module = importlib.import_module(stand._module)
+    expected = module if stand._attribute is None else getattr(module, stand._attribute)
+    if stand._resolve() is not expected or getattr(ledger.api, name) is not expected:
+        wrong.append(name)
+print(json.dumps({"stands": len(stands), "wrong": wrong}))
+"""
+
+
+def test_every_lazy_name_of_the_facade_resolves() -> None:
+    """A misspelt name in ``ledger.api``'s lazy imports would only fail when its method runs; each
+    resolves to its module's object and then stands in the facade's namespace itself."""
+    done = subprocess.run([sys.executable, "-c", RESOLVE], capture_output=True, text=True, check=True)
+    report = json.loads(done.stdout)
+    assert report["stands"] > 50
+    assert report["wrong"] == []

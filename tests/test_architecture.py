@@ -2,7 +2,7 @@
 
 Layers, lowest first; a module may import its own layer and the layers below it, never above:
 
-    errors, persistence, store   the recorders and the store's address: below everything
+    errors, persistence, store   the recorders and the store's address (and ledger.lazy): below everything
     domain, config               pure rules and the deployment's settings
     aggregates                   the event-sourced records
     eventstore                   the eventsourcing application over the recorders, its command cache
@@ -24,7 +24,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent / "ledger"
 LAYERS: list[tuple[str, ...]] = [
-    ("ledger.errors", "ledger.persistence", "ledger.store"),
+    ("ledger.errors", "ledger.persistence", "ledger.store", "ledger.lazy"),
     ("ledger.domain", "ledger.config"),
     ("ledger.aggregates",),
     ("ledger.eventstore",),

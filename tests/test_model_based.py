@@ -369,18 +369,24 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         try:
-            self.deliver()  # whatever is still in the outbox: delivered, each once
-            self.every_work_entry_agrees()
-            for customer in self.model.values():
-                for kind in customer.alerts.expected:
-                    self.tally.saw(kind.replace("-", "_"))
+            self.check_at_the_end()
         finally:
-            self.ledger.close()
-            if self.folder is not None:
-                self.folder.cleanup()
-            if self.schema is not None:
-                with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-                    connection.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+            self.close_store()
+
+    def check_at_the_end(self) -> None:
+        self.deliver()  # whatever is still in the outbox: delivered, each once
+        self.every_work_entry_agrees()
+        for customer in self.model.values():
+            for kind in customer.alerts.expected:
+                self.tally.saw(kind.replace("-", "_"))
+
+    def close_store(self) -> None:
+        self.ledger.close()
+        if self.folder is not None:
+            self.folder.cleanup()
+        if self.schema is not None:
+            with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+                connection.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
 
     @initialize(
         count=st.integers(2, 3),
@@ -826,11 +832,13 @@ def demand_enough(tally: Tally, examples_count: int) -> None:
     assert refused * 4 <= sum(tally.values()), dict(tally)
 
 
+@pytest.mark.slow
 def test_the_ledger_agrees_with_the_model_on_sqlite(receivers: Receivers) -> None:
     count = examples(8)
     demand_enough(run_machine(LedgerMachine, receivers, count, 30), count)
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_the_ledger_agrees_with_the_model_on_postgres(receivers: Receivers) -> None:
     postgres_available()

@@ -21,11 +21,6 @@ class Tally(Counter[str]):
         self[label] += 1
 
     def at_least(self, **floors: int) -> None:
-        """Each ``label=minimum`` (``_`` in a label stands for ``-`` or a space, see :func:`label`)."""
+        """Each ``label=minimum``: the outcome must have been seen at least that often."""
         short = {label: (self[label], minimum) for label, minimum in floors.items() if self[label] < minimum}
         assert not short, f"too few accepted: {short}; all outcomes: {dict(self)}"
-
-
-def label(text: str) -> str:
-    """A tally label usable as a keyword of :meth:`Tally.at_least`: ``nearly-used`` → ``nearly_used``."""
-    return text.replace("-", "_").replace(" ", "_")

@@ -92,3 +92,14 @@ def clock() -> FakeClock:
 def ledger(store_url: str, clock: FakeClock) -> Iterator[Ledger]:
     with Ledger.open(store_url, actor="tester", clock=clock) as opened:
         yield opened
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that runs on PostgreSQL ``postgres`` (``-m "not postgres"`` runs without a
+    server): those using the ``postgres_url`` fixture or parametrised with ``"postgres"``; tests
+    that open PostgreSQL themselves carry the mark explicitly."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params.values() if callspec is not None else ()
+        if "postgres_url" in getattr(item, "fixturenames", ()) or "postgres" in params:
+            item.add_marker(pytest.mark.postgres)

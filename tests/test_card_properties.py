@@ -8,22 +8,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import ClassVar
 
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from ledger import Ledger, ReferenceConflictError
 from ledger.commands.results import CreditResult
 from tests.support import FakeClock, examples
+from tests.tally import Tally
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("2000"), places=2)
 hours = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("12"), places=2)
 rates = st.one_of(st.none(), st.decimals(min_value=Decimal("1"), max_value=Decimal("250"), places=2))
-tickets = st.sampled_from([f"T-{n}" for n in range(8)])
+tickets = st.sampled_from([f"T-{n}" for n in range(12)])
 references = st.sampled_from([f"R-{n}" for n in range(6)])
 
 
@@ -43,6 +51,7 @@ class Model:
 
 class CardMachine(RuleBasedStateMachine):
     url = "memory://"
+    tally: ClassVar[Tally]
 
     def __init__(self) -> None:
         super().__init__()
@@ -59,14 +68,19 @@ class CardMachine(RuleBasedStateMachine):
     def tick(self) -> None:
         self.clock.advance(minutes=1)
 
-    @rule(amount=amounts, reference=references, top_up=st.booleans())
-    def credit(self, amount: Decimal, reference: str, top_up: bool) -> None:
+    @rule(amount=amounts, reference=references, top_up=st.booleans(), again=st.integers(0, 3))
+    def credit(self, amount: Decimal, reference: str, top_up: bool, again: int) -> None:
+        """A credit; a reference sent before is mostly sent again as it was (``again``), else
+        with whatever figures were drawn (then usually refused)."""
         self.tick()
         kind = "top-up" if top_up and self.has_card else "purchase"
         known = self.model.credits.get(reference)
+        if known is not None and again:
+            kind, amount = known
         if known is not None and known != (kind, amount):
             with pytest.raises(ReferenceConflictError):
                 self._credit(kind, amount, reference)
+            self.tally.saw("credit_conflict_refused")
             return
         result = self._credit(kind, amount, reference)
         assert result.duplicate == (known is not None)
@@ -74,19 +88,23 @@ class CardMachine(RuleBasedStateMachine):
             self.model.credits[reference] = (kind, amount)
             self.model.credited += amount
         self.has_card = True
+        self.tally.saw("credit_repeated" if known is not None else "credited")
 
     def _credit(self, kind: str, amount: Decimal, reference: str) -> CreditResult:
         if kind == "top-up":
             return self.ledger.top_up("acme", amount=amount, reference=reference)
         return self.ledger.buy_card("acme", amount=amount, reference=reference)
 
-    @rule(ticket=tickets, worked=hours, rate=rates)
-    def log(self, ticket: str, worked: Decimal, rate: Decimal | None) -> None:
+    @rule(ticket=tickets, worked=hours, rate=rates, again=st.integers(0, 3))
+    def log(self, ticket: str, worked: Decimal, rate: Decimal | None, again: int) -> None:
         self.tick()
+        if ticket in self.figures and again:  # mostly the same entry again, as it was sent
+            worked, rate = self.figures[ticket]
         if ticket in self.figures and self.figures[ticket] != (worked, rate):
             # The same key with other figures is refused, naming what differs; nothing is written.
             with pytest.raises(ReferenceConflictError):
                 self.ledger.log_work("acme", kind="rfc", ticket=ticket, hours=worked, rate=rate)
+            self.tally.saw("work_conflict_refused")
             return
         result = self.ledger.log_work("acme", kind="rfc", ticket=ticket, hours=worked, rate=rate)
         self.figures[ticket] = (worked, rate)
@@ -94,12 +112,14 @@ class CardMachine(RuleBasedStateMachine):
             assert result.duplicate
             paid, invoice, _ = self.model.work[ticket]
             assert (result.debited, result.invoiceable) == (paid, invoice)
+            self.tally.saw("work_repeated")
             return
         amount = (worked * (rate or Decimal("125.00"))).quantize(CENT, rounding=ROUND_HALF_UP)
         paid = min(amount, self.model.balance)
         assert (result.amount, result.debited, result.invoiceable) == (amount, paid, amount - paid)
         self.model.debited += paid
         self.model.work[ticket] = (paid, amount - paid, False)
+        self.tally.saw("work_on_card" if paid > ZERO else "work_invoiced")
 
     @precondition(lambda self: bool(self.model.work))
     @rule(data=st.data())
@@ -113,6 +133,7 @@ class CardMachine(RuleBasedStateMachine):
             assert result.restored == paid
             self.model.debited -= paid
             self.model.work[ticket] = (paid, invoice, True)
+        self.tally.saw("reversal_repeated" if reversed_before else "reversed")
 
     @invariant()
     def balance_agrees_and_never_goes_negative(self) -> None:
@@ -144,7 +165,21 @@ class SQLiteCardMachine(CardMachine):
         self.folder.cleanup()
 
 
-TestCardInMemory = CardMachine.TestCase
-TestCardInMemory.settings = settings(max_examples=examples(60), stateful_step_count=30, deadline=None)
-TestCardOnSQLite = SQLiteCardMachine.TestCase
-TestCardOnSQLite.settings = settings(max_examples=examples(10), stateful_step_count=20, deadline=None)
+def run_card_machine(machine: type[CardMachine], count: int, steps: int) -> None:
+    tally = Tally()
+    machine.tally = tally
+    run_state_machine_as_test(
+        machine, settings=settings(max_examples=count, stateful_step_count=steps, deadline=None)
+    )
+    tally.at_least(credited=count, work_on_card=count, reversed=1)
+    refused = tally["credit_conflict_refused"] + tally["work_conflict_refused"]
+    assert refused * 3 <= sum(tally.values()), dict(tally)
+
+
+def test_card_in_memory() -> None:
+    run_card_machine(CardMachine, examples(60), 30)
+
+
+@pytest.mark.slow
+def test_card_on_sqlite() -> None:
+    run_card_machine(SQLiteCardMachine, examples(10), 20)

@@ -26,6 +26,7 @@ from ledger.config import CalendarSettings, ClosingDay, LedgerSettings
 from ledger.domain.calendar import AMSTERDAM
 from ledger.domain.service_window import Tier
 from tests.support import FakeClock, event_count
+from tests.tally import Tally
 
 D = Decimal
 NEW_YORK = ZoneInfo("America/New_York")
@@ -506,9 +507,19 @@ moments = st.integers(min_value=0, max_value=40).map(lambda day: local(2026, 1, 
 actions = st.tuples(st.sampled_from(["start", "change", "end"]), st.sampled_from(list(Tier)), moments)
 
 
-@given(st.lists(actions, max_size=12), st.lists(moments, min_size=1, max_size=5))
-def test_the_contract_timeline_matches_a_plain_model(
-    steps: list[tuple[str, Tier, datetime]], questions: list[datetime]
+def test_the_contract_timeline_matches_a_plain_model() -> None:
+    tally = Tally()
+
+    @given(st.lists(actions, max_size=12), st.lists(moments, min_size=1, max_size=5))
+    def check(steps: list[tuple[str, Tier, datetime]], questions: list[datetime]) -> None:
+        contract_timeline_matches_a_plain_model(steps, questions, tally)
+
+    check()
+    tally.at_least(accepted_start=10, accepted_change=5, accepted_end=5)  # not only refusals
+
+
+def contract_timeline_matches_a_plain_model(
+    steps: list[tuple[str, Tier, datetime]], questions: list[datetime], tally: Tally
 ) -> None:
     """Whatever order changes arrive in, accepted ones form a sensible timeline and tier_at agrees
     with replaying them in effective order; refused ones change nothing."""
@@ -523,9 +534,16 @@ def test_the_contract_timeline_matches_a_plain_model(
                 recorded = contract.change_tier(tier, "t", at, at)
             else:
                 recorded = contract.end("t", at, at)
-        except (InvalidInputError, NoContractInForceError, ContractInForceError, HistoryConflictError):
+        except (
+            InvalidInputError,
+            NoContractInForceError,
+            ContractInForceError,
+            HistoryConflictError,
+        ) as error:
             assert contract.changes == before
+            tally.saw(f"refused_{type(error).__name__}")
             continue
+        tally.saw(f"accepted_{action}")
         if recorded:
             accepted.append((at, number, action, None if action == "end" else tier))
     for question in questions:

@@ -27,13 +27,21 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
-from hypothesis import event, settings
+from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from ledger import Ledger
 from tests.conftest import POSTGRES_URL, postgres_available
 from tests.support import FakeClock, event_count, examples
+from tests.tally import Tally
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
@@ -141,6 +149,7 @@ class MoneyTimeline(RuleBasedStateMachine):
     """Drives one customer's card through backdated, reversed and interleaved history."""
 
     store: ClassVar[str] = "sqlite"
+    tally: ClassVar[Tally]
 
     def __init__(self) -> None:
         super().__init__()
@@ -173,6 +182,11 @@ class MoneyTimeline(RuleBasedStateMachine):
         self.counter += 1
         return f"{prefix}-{self.counter}"
 
+    @initialize(euros=st.integers(50, 2000), back_days=st.integers(0, 60))
+    def first_credit(self, euros: int, back_days: int) -> None:
+        """Every example starts with credit on the card: a run without any proves nothing."""
+        self.buy(euros, back_days, None)
+
     @rule(
         euros=st.integers(50, 2000),
         back_days=st.integers(0, 60),
@@ -184,7 +198,7 @@ class MoneyTimeline(RuleBasedStateMachine):
         reference = self._next("ORDER")
         self.ledger.buy_card("acme", amount=str(euros), reference=reference, at=at, expires_at=expires)
         self.model.blocks[reference] = Block(reference, euros * 100, at, expires, len(self.model.blocks))
-        event("credit bought")
+        self.tally.saw("credit_bought")
 
     @precondition(lambda self: self.model.monthly is None)
     @rule(euros=st.integers(50, 800), back_months=st.integers(0, 3))
@@ -197,7 +211,7 @@ class MoneyTimeline(RuleBasedStateMachine):
         self.ledger.buy_monthly("acme", amount=str(euros), day=1, start=start.date().isoformat())
         self.model.monthly = (euros * 100, start.astimezone(UTC))
         self.model.credit_months(self.clock.now)
-        event("monthly plan")
+        self.tally.saw("monthly_plan")
 
     @rule(quarters=st.integers(1, 40), back_hours=st.integers(0, 120 * 24))
     def log(self, quarters: int, back_hours: int) -> None:
@@ -212,7 +226,7 @@ class MoneyTimeline(RuleBasedStateMachine):
         paid = sum(take for _, take, _ in taken)
         assert (cents(result.debited), cents(result.invoiceable)) == (paid, amount - paid), result.reason
         assert cents(result.amount) == amount
-        event("late work from later credit" if any(m != at for _, _, m in taken) else "work logged")
+        self.tally.saw("late_work_from_later_credit" if any(m != at for _, _, m in taken) else "work_logged")
 
     @precondition(lambda self: any(not entry.reversed for entry in self.model.entries))
     @rule(data=st.data())
@@ -225,7 +239,7 @@ class MoneyTimeline(RuleBasedStateMachine):
         self.model.write_off(self.clock.now, [ref for ref, _, _ in entry.taken])
         assert result.effective_at == entry.at
         assert cents(result.balance) == self.model.balance()
-        event("reversed")
+        self.tally.saw("reversed")
 
     @precondition(lambda self: bool(self.model.entries))
     @rule(data=st.data())
@@ -242,6 +256,7 @@ class MoneyTimeline(RuleBasedStateMachine):
         )
         assert again.duplicate
         assert event_count(self.ledger) == before
+        self.tally.saw("repeated")
 
     @rule(strict=st.booleans(), back_days=st.integers(0, 120))
     def set_policy(self, strict: bool, back_days: int) -> None:
@@ -250,7 +265,7 @@ class MoneyTimeline(RuleBasedStateMachine):
         self.ledger.set_setting("late-work-policy", value, effective_from=day.isoformat())
         start = datetime(day.year, day.month, day.day, tzinfo=AMSTERDAM).astimezone(UTC)
         self.model.policy[start] = value
-        event("policy set")
+        self.tally.saw("policy_set")
 
     @rule(days=st.integers(1, 45))
     def advance_and_tick(self, days: int) -> None:
@@ -258,7 +273,7 @@ class MoneyTimeline(RuleBasedStateMachine):
         self.ledger.tick()
         self.model.credit_months(self.clock.now)
         self.model.write_off(self.clock.now)
-        event("ticked")
+        self.tally.saw("ticked")
 
     @invariant()
     def every_moment_agrees_and_is_never_negative(self) -> None:
@@ -307,15 +322,25 @@ class MoneyTimelineOnPostgres(MoneyTimeline):
     store: ClassVar[str] = "postgres"
 
 
-MoneyTimeline.TestCase.settings = settings(max_examples=examples(6), stateful_step_count=25, deadline=None)
-MoneyTimelineOnPostgres.TestCase.settings = settings(
-    max_examples=examples(3), stateful_step_count=20, deadline=None
-)
+def run_timeline(machine: type[MoneyTimeline], count: int, steps: int) -> None:
+    tally = Tally()
+    machine.tally = tally
+    run_state_machine_as_test(
+        machine, settings=settings(max_examples=count, stateful_step_count=steps, deadline=None)
+    )
+    # Every example buys or plans credit and logs work; a run that did not is no evidence.
+    tally.at_least(reversed=1)
+    assert tally["work_logged"] + tally["late_work_from_later_credit"] >= count, dict(tally)
+    assert tally["credit_bought"] + tally["monthly_plan"] >= count, dict(tally)
 
-TestMoneyTimelineOnSqlite = MoneyTimeline.TestCase
+
+@pytest.mark.slow
+def test_money_timeline_on_sqlite() -> None:
+    run_timeline(MoneyTimeline, examples(6), 25)
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
-class TestMoneyTimelineOnPostgres(MoneyTimelineOnPostgres.TestCase):  # type: ignore[misc,valid-type]
-    def setUp(self) -> None:
-        postgres_available()
+def test_money_timeline_on_postgres() -> None:
+    postgres_available()
+    run_timeline(MoneyTimelineOnPostgres, examples(3), 20)

@@ -1,143 +1,169 @@
-"""Who pays: the pure resolution in DOMAIN.md's order, then ``settle`` for what nothing covers."""
+"""Who pays for which work: a hand-written truth table from DOMAIN.md, run through the public library.
+
+DOMAIN.md's order: (1) the servicedesk contract pays support within the channel it gives at that
+moment (Basis: the servicedesk on working days 08:00–18:00 Amsterdam; Comfort: the servicedesk
+then, the emergency line at every other moment); (2) a beheerpack pays any work on a component it
+covers; (3) the on-site engagement pays on-site work within its focus areas; (4) the
+strippenkaart pays the rest, as far as its credit goes; (5) what it cannot pay is invoiced.
+
+Every row below was worked out by hand from those rules, not from the code: one piece of work of
+2 h × 100.00 = 200.00 EUR, what is in force when it was done, and who must pay how much.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from ledger.domain.payer import (
-    Coverage,
-    Entitlements,
-    OnsiteFocus,
-    Payer,
-    WorkFacts,
-    resolve_coverage,
-    settle,
-)
-from ledger.domain.service_window import Channel, ChannelDecision, Tier
-from ledger.domain.work import WorkKind
+from ledger import Ledger
+from tests.support import FakeClock
 
-OPEN = ChannelDecision(
-    Channel.SERVICEDESK, Tier.BASIS, "Tuesday 09:30 Europe/Amsterdam: servicedesk open (Basis)"
-)
-EMERGENCY = ChannelDecision(
-    Channel.EMERGENCY_LINE, Tier.COMFORT, "King's Day: servicedesk closed; Comfort: emergency line"
-)
-CLOSED = ChannelDecision(Channel.NONE, Tier.BASIS, "Saturday: servicedesk closed; Basis: no channel")
-NO_CONTRACT = ChannelDecision(Channel.NONE, None, "no servicedesk contract in force")
-ONSITE = OnsiteFocus(("network", "werkplekken"), "kicked off 2026-01-05")
+OPEN = "2026-03-03T10:00:00+01:00"
+"""A Tuesday, 10:00 Amsterdam: the servicedesk is open."""
+SATURDAY = "2026-03-07T10:00:00+01:00"
+EVENING = "2026-03-03T19:30:00+01:00"
+EASTER_MONDAY = "2026-04-06T10:00:00+02:00"
+"""A Monday, 10:00, but a Dutch public holiday: the servicedesk is closed."""
 
 
-@pytest.mark.parametrize("channel", [OPEN, EMERGENCY])
-def test_support_within_the_contracts_channel_is_paid_by_the_contract(channel: ChannelDecision) -> None:
-    coverage = resolve_coverage(WorkFacts(WorkKind.SUPPORT, None), Entitlements(channel))
-    assert coverage is not None
-    assert coverage.payer is Payer.SERVICEDESK_CONTRACT
-    assert coverage.reason == f"support under the servicedesk contract: {channel.reason}"
+@dataclass(frozen=True)
+class Row:
+    kind: str
+    at: str
+    contract: str | None = None
+    pack_covers: str | None = None
+    """The component a beheerpack covers, if the customer has one."""
+    component: str | None = None
+    engagement_focus: str | None = None
+    """The focus area of an on-site engagement, if one was kicked off."""
+    focus: str | None = None
+    card: str | None = None
+    """The card's credit, if the customer bought one."""
+    payer: str = "?"
+    card_cents: int = 0
+    invoice_cents: int = 0
 
 
-@pytest.mark.parametrize("channel", [CLOSED, NO_CONTRACT])
-def test_support_without_a_channel_is_not_covered(channel: ChannelDecision) -> None:
-    assert resolve_coverage(WorkFacts(WorkKind.SUPPORT, None), Entitlements(channel)) is None
+STRIPPENKAART, INVOICE = "strippenkaart", "invoice"
+CONTRACT, PACK, ONSITE = "servicedesk-contract", "beheerpack", "onsite"
+
+TABLE = [
+    # support and the contract's channel
+    Row("support", OPEN, card="1000", payer=STRIPPENKAART, card_cents=20000),
+    Row("support", OPEN, contract="basis", card="1000", payer=CONTRACT),
+    Row("support", SATURDAY, contract="basis", card="1000", payer=STRIPPENKAART, card_cents=20000),
+    Row("support", EVENING, contract="basis", payer=INVOICE, invoice_cents=20000),
+    Row("support", EASTER_MONDAY, contract="basis", card="1000", payer=STRIPPENKAART, card_cents=20000),
+    Row("support", SATURDAY, contract="comfort", payer=CONTRACT),
+    Row("support", EASTER_MONDAY, contract="comfort", payer=CONTRACT),
+    Row("support", OPEN, contract="comfort", payer=CONTRACT),
+    # only support falls under the contract
+    Row("rfc", OPEN, contract="comfort", card="1000", payer=STRIPPENKAART, card_cents=20000),
+    Row(
+        "project",
+        OPEN,
+        contract="comfort",
+        card="150",
+        payer=STRIPPENKAART,
+        card_cents=15000,
+        invoice_cents=5000,
+    ),
+    Row("other", SATURDAY, contract="comfort", payer=INVOICE, invoice_cents=20000),
+    # a beheerpack: any work on its component, after the contract's support
+    Row("rfc", OPEN, contract="comfort", pack_covers="network", component="network", card="1000", payer=PACK),
+    Row("support", OPEN, contract="basis", pack_covers="network", component="network", payer=CONTRACT),
+    Row("support", SATURDAY, contract="basis", pack_covers="network", component="network", payer=PACK),
+    Row("project", SATURDAY, pack_covers="network", component="network", payer=PACK),
+    Row(
+        "rfc",
+        OPEN,
+        pack_covers="network",
+        component="backup",
+        card="150",
+        payer=STRIPPENKAART,
+        card_cents=15000,
+        invoice_cents=5000,
+    ),
+    Row("rfc", OPEN, pack_covers="network", payer=INVOICE, invoice_cents=20000),
+    # on-site work within the engagement's focus areas, after a beheerpack
+    Row("onsite", OPEN, engagement_focus="werkplekken", focus="werkplekken", payer=ONSITE),
+    Row(
+        "onsite",
+        SATURDAY,
+        contract="basis",
+        engagement_focus="werkplekken",
+        focus="werkplekken",
+        payer=ONSITE,
+    ),
+    Row(
+        "onsite",
+        OPEN,
+        engagement_focus="werkplekken",
+        focus="security",
+        card="1000",
+        payer=STRIPPENKAART,
+        card_cents=20000,
+    ),
+    Row("onsite", OPEN, focus="werkplekken", payer=INVOICE, invoice_cents=20000),
+    Row(
+        "onsite",
+        OPEN,
+        pack_covers="network",
+        component="network",
+        engagement_focus="werkplekken",
+        focus="werkplekken",
+        payer=PACK,
+    ),
+    # the card pays what it has, the rest is invoiced; no card, all invoiced
+    Row("rfc", OPEN, card="200", payer=STRIPPENKAART, card_cents=20000),
+    Row("rfc", OPEN, card="199.99", payer=STRIPPENKAART, card_cents=19999, invoice_cents=1),
+    Row("rfc", OPEN, card="0.01", payer=STRIPPENKAART, card_cents=1, invoice_cents=19999),
+    Row("rfc", OPEN, payer=INVOICE, invoice_cents=20000),
+]
 
 
-@pytest.mark.parametrize("kind", [WorkKind.RFC, WorkKind.PROJECT, WorkKind.ONSITE, WorkKind.OTHER])
-def test_only_support_falls_under_the_contract(kind: WorkKind) -> None:
-    assert resolve_coverage(WorkFacts(kind, None), Entitlements(OPEN)) is None
+def cents(amount: Decimal) -> int:
+    return int(amount * 100)
 
 
-def test_the_contract_comes_before_a_beheerpack_for_support() -> None:
-    coverage = resolve_coverage(WorkFacts(WorkKind.SUPPORT, "network"), Entitlements(OPEN, "netwerk"))
-    assert coverage is not None
-    assert coverage.payer is Payer.SERVICEDESK_CONTRACT
-
-
-@pytest.mark.parametrize("kind", list(WorkKind))
-def test_a_beheerpack_covers_any_work_on_its_component_outside_the_contract(kind: WorkKind) -> None:
-    coverage = resolve_coverage(
-        WorkFacts(kind, "network", "network"), Entitlements(CLOSED, "netwerk", ONSITE)
-    )
-    assert coverage == Coverage(Payer.BEHEERPACK, "component 'network' is covered by beheerpack 'netwerk'")
-
-
-def test_onsite_coverage_comes_after_a_beheerpack_and_before_the_card() -> None:
-    within = WorkFacts(WorkKind.ONSITE, None, "werkplekken")
-    assert resolve_coverage(within, Entitlements(CLOSED, None, ONSITE)) == Coverage(
-        Payer.ONSITE,
-        "on-site work in focus area 'werkplekken' of the on-site engagement (kicked off 2026-01-05)",
-    )
-    assert resolve_coverage(within, Entitlements(CLOSED)) is None
-
-
-@pytest.mark.parametrize("focus", [None, "security", "Werkplekken"])
-def test_onsite_work_outside_the_focus_areas_is_not_covered(focus: str | None) -> None:
-    # The resolution compares normalised labels; normalising is the command layer's job.
-    work = WorkFacts(WorkKind.ONSITE, None, focus)
-    assert resolve_coverage(work, Entitlements(CLOSED, None, ONSITE)) is None
-
-
-@pytest.mark.parametrize("kind", [WorkKind.SUPPORT, WorkKind.RFC, WorkKind.PROJECT, WorkKind.OTHER])
-def test_only_onsite_work_is_paid_by_the_engagement(kind: WorkKind) -> None:
-    work = WorkFacts(kind, None, "network")
-    coverage = resolve_coverage(work, Entitlements(CLOSED, None, ONSITE))
-    assert coverage is None
-
-
-def test_covered_work_debits_nothing_and_invoices_nothing() -> None:
-    decision = settle(Decimal("250.00"), Coverage(Payer.BEHEERPACK, "pack"), Decimal("1000.00"))
-    assert (decision.payer, decision.card_pays, decision.invoiceable) == (
-        Payer.BEHEERPACK,
-        Decimal("0.00"),
-        Decimal("0.00"),
-    )
-
-
-channels = st.sampled_from([OPEN, EMERGENCY, CLOSED, NO_CONTRACT])
-components = st.one_of(st.none(), st.sampled_from(["network", "backup", "microsoft 365"]))
-packs = st.one_of(st.none(), st.sampled_from(["netwerk", "backup-pack"]))
-onsite = st.one_of(st.none(), st.just(ONSITE))
-focus_areas = st.one_of(st.none(), st.sampled_from(["network", "werkplekken", "security"]))
-facts = st.builds(WorkFacts, st.sampled_from(list(WorkKind)), components, focus_areas)
-entitlements = st.builds(Entitlements, channels, packs, onsite)
-
-
-@given(facts, entitlements)
-def test_resolution_is_total_deterministic_and_in_domain_order(work: WorkFacts, ent: Entitlements) -> None:
-    coverage = resolve_coverage(work, ent)
-    assert coverage == resolve_coverage(work, ent)
-    if work.kind is WorkKind.SUPPORT and ent.contract.channel is not Channel.NONE:
-        expected: Payer | None = Payer.SERVICEDESK_CONTRACT
-    elif ent.beheerpack is not None and work.component is not None:
-        expected = Payer.BEHEERPACK
-    elif work.kind is WorkKind.ONSITE and ent.onsite is not None and work.focus in ent.onsite.focus_areas:
-        expected = Payer.ONSITE
-    else:
-        expected = None
-    assert (coverage.payer if coverage else None) is expected
-    if coverage is not None:
-        assert coverage.reason
-
-
-amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("100000"), places=2)
-available = st.one_of(st.none(), st.decimals(min_value=Decimal("0"), max_value=Decimal("100000"), places=2))
-
-
-@given(facts, entitlements, amounts, available)
-def test_every_entry_gets_exactly_one_payer_and_the_split_adds_up(
-    work: WorkFacts, ent: Entitlements, amount: Decimal, card: Decimal | None
-) -> None:
-    coverage = resolve_coverage(work, ent)
-    decision = settle(amount, coverage, card)
-    assert decision.payer in Payer
-    assert decision.card_pays >= 0
-    assert decision.invoiceable >= 0
-    if coverage is not None:
-        assert decision.payer is coverage.payer
-        assert decision.card_pays == decision.invoiceable == 0
-    else:
-        assert decision.card_pays + decision.invoiceable == amount
-        assert decision.payer in (Payer.STRIPPENKAART, Payer.INVOICE)
-        assert decision.card_pays <= (card or 0)
+@pytest.mark.parametrize("row", TABLE, ids=[f"{n}-{row.kind}-{row.payer}" for n, row in enumerate(TABLE)])
+def test_who_pays(row: Row) -> None:
+    clock = FakeClock()
+    clock.now = clock.now.replace(year=2026, month=6, day=1)
+    with Ledger.open("memory://", actor="tester", clock=clock) as ledger:
+        ledger.add_customer("acme", name="Acme", account_manager="Anna", at="2026-01-01")
+        if row.contract is not None:
+            ledger.start_contract("acme", tier=row.contract, effective_from="2026-01-01")
+        if row.pack_covers is not None:
+            ledger.add_pack("acme", pack="pack", components=[row.pack_covers], effective_from="2026-01-01")
+        if row.engagement_focus is not None:
+            ledger.kick_off(
+                "acme",
+                focus_areas=[row.engagement_focus],
+                visits="monthly",
+                evaluation="quarterly",
+                at="2026-01-05",
+            )
+        if row.card is not None:
+            ledger.buy_card("acme", amount=row.card, reference="ORDER-1", at="2026-01-01")
+        work = ledger.log_work(
+            "acme",
+            ticket="T-1",
+            hours="2",
+            rate="100.00",
+            kind=row.kind,
+            component=row.component,
+            focus=row.focus,
+            at=row.at,
+        )
+        assert (work.payer, cents(work.debited), cents(work.invoiceable)) == (
+            row.payer,
+            row.card_cents,
+            row.invoice_cents,
+        ), work.reason
+        assert cents(work.amount) == 20000
+        assert work.reason  # the entry says why
+        if row.card is not None:
+            assert cents(ledger.balance("acme").balance) == cents(Decimal(row.card)) - row.card_cents

@@ -161,6 +161,7 @@ class InvoicedWork:
     invoiceable: Decimal
     currency: str
     card_balance_after: Decimal | None
+    card_paid: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -468,7 +469,17 @@ class AlertsSql(OutboxSql, SqlView):
         self.execute(cursor, "SELECT * FROM {cards} WHERE customer = %s", (work.customer,))
         card = cursor.fetchone()
         state = self._state(card) if card is not None else rules.OPENED
-        balance = work.card_balance_after if card is not None else None
+        # A card never credited (a monthly plan whose first month is not due yet) could never pay
+        # this work: a notice, like work on a customer without a card, not "used up". The base is
+        # the balance after the latest credit, above 0.00 once any credit was seen.
+        credited = card is not None and state.base > ZERO
+        balance = work.card_balance_after if credited else None
+        if work.card_paid > ZERO:
+            # The card paid part of this work, so it was not empty: its own debits (stored after
+            # this entry, so not seen yet) judge the crossing. Judging it here as well raised a
+            # second fully-used when the debit came in two parts (credit of the work's time, then
+            # later credit) and the first left something on the card.
+            return
         kind, after = rules.on_invoiced_work(state, balance)
         if kind is None:
             return
@@ -953,6 +964,7 @@ class AlertsProjection(LedgerProjection[AlertsView]):
                 event.invoiceable,
                 event.currency,
                 getattr(event, "card_balance_after", None),
+                event.card_paid,
             )
         occurrence = None
         if event.payer in RECURRING_PAYERS and event.component is not None:

@@ -7,16 +7,17 @@ the verifier, every snapshot must match its replay and every view its rebuild: s
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
+from typing import ClassVar
 
-import psycopg
-from hypothesis import settings
+import pytest
 
 from ledger import NoCardError
-from tests.conftest import POSTGRES_URL, postgres_available
+from tests.conftest import postgres_available
 from tests.support import examples
-from tests.test_model_based import LedgerMachine, SQLiteLedgerMachine
+from tests.test_model_based import LedgerMachine, Receivers, receivers, run_machine
+
+__all__ = ["receivers"]  # the module-scoped SMTP and webhook receivers the machine delivers to
 
 
 class VerifiedOnTeardown(LedgerMachine):
@@ -36,51 +37,34 @@ class VerifiedOnTeardown(LedgerMachine):
 
     def teardown(self) -> None:
         try:
+            self.check_at_the_end()  # the model's checks first: the write-offs below are not modelled
             if self.model:
                 assert self.expire_some_credit() >= 1
+                self.tally.saw("written_off")
             self.ledger.seal()
             report = self.ledger.verify()
             found = [f"{f.check}@{f.position}: {f.message}" for f in report.problems + report.unsealed]
             assert report.status == "ok", found
+            self.tally.saw("verified")
         finally:
-            super().teardown()
-
-
-class VerifiedInMemory(VerifiedOnTeardown):
-    pass
-
-
-class VerifiedOnSQLite(VerifiedOnTeardown, SQLiteLedgerMachine):
-    pass
+            self.close_store()
 
 
 class VerifiedOnPostgres(VerifiedOnTeardown):
-    """The same machine on PostgreSQL, a schema per example."""
-
-    def __init__(self) -> None:
-        postgres_available()
-        self.schema = f"t_{uuid.uuid4().hex[:12]}"
-        separator = "&" if "?" in POSTGRES_URL else "?"
-        type(self).url = f"{POSTGRES_URL}{separator}schema={self.schema}"
-        super().__init__()
-
-    def teardown(self) -> None:
-        try:
-            super().teardown()
-        finally:
-            with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-                connection.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+    store: ClassVar[str] = "postgres"
 
 
-TestVerifyAfterModelInMemory = VerifiedInMemory.TestCase
-TestVerifyAfterModelInMemory.settings = settings(
-    max_examples=examples(10), stateful_step_count=40, deadline=None
-)
-TestVerifyAfterModelOnSQLite = VerifiedOnSQLite.TestCase
-TestVerifyAfterModelOnSQLite.settings = settings(
-    max_examples=examples(4), stateful_step_count=25, deadline=None
-)
-TestVerifyAfterModelOnPostgres = VerifiedOnPostgres.TestCase
-TestVerifyAfterModelOnPostgres.settings = settings(
-    max_examples=examples(3), stateful_step_count=25, deadline=None
-)
+@pytest.mark.slow
+def test_a_sealed_ledger_verifies_after_the_machine_on_sqlite(receivers: Receivers) -> None:
+    count = examples(4)
+    tally = run_machine(VerifiedOnTeardown, receivers, count, 25)
+    tally.at_least(verified=count, written_off=count)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_a_sealed_ledger_verifies_after_the_machine_on_postgres(receivers: Receivers) -> None:
+    postgres_available()
+    count = examples(3)
+    tally = run_machine(VerifiedOnPostgres, receivers, count, 25)
+    tally.at_least(verified=count, written_off=count)

@@ -59,7 +59,8 @@ def test_nearly_used_once_fully_used_once_and_a_top_up_re_arms(acme: Ledger) -> 
     work(acme, "T-8", "2", "10")  # 100.00 of 200.00 paid, the rest invoiced: fully used
     assert kinds(acme) == ["nearly-used", "fully-used", "nearly-used", "fully-used"]
     last = acme.alerts()[-1]
-    assert "could not pay for ticket T-8: 100.00 EUR goes to invoice" in last.message
+    # The card paid part of T-8, so its debit is the crossing (not the invoiced rest).
+    assert "the strippenkaart is used up: 0.00 EUR left after ticket T-8" in last.message
 
 
 def test_one_debit_that_empties_the_card_raises_only_fully_used(acme: Ledger) -> None:

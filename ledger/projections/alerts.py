@@ -66,7 +66,6 @@ from ledger.projections.digest import DIGEST_TABLE
 from ledger.projections.outbox import EMAIL, OUTBOX_STATEMENTS, WEBHOOK, OutboxSql
 from ledger.projections.sql import (
     MIGRATION_MARKER,
-    PostgresView,
     ProjectionInvariantError,
     SQLiteView,
     SqlView,
@@ -778,17 +777,6 @@ class SQLiteAlertsView(AlertsSql, SQLiteView):
 
     def _columns_query(self, table: str) -> tuple[str, tuple[str, ...]]:
         return "SELECT name FROM pragma_table_info(?)", (table,)
-
-
-class PostgresAlertsView(AlertsSql, PostgresView):
-    """Alerts in the PostgreSQL schema of the events."""
-
-    def _columns_query(self, table: str) -> tuple[str, tuple[str, ...]]:
-        return (
-            "SELECT column_name AS name FROM information_schema.columns "
-            "WHERE table_schema = %s AND table_name = %s",
-            (self.datastore.schema, table),
-        )
 
 
 class AlertsProjection(LedgerProjection[AlertsView]):

@@ -32,7 +32,7 @@ from ledger.aggregates.customer import Customer
 from ledger.aggregates.strippenkaart import Strippenkaart
 from ledger.commands.results import JsonResult
 from ledger.projections.base import LedgerProjection
-from ledger.projections.sql import PostgresView, ProjectionInvariantError, SQLiteView, SqlView
+from ledger.projections.sql import ProjectionInvariantError, SQLiteView, SqlView
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -254,10 +254,6 @@ class BalancesSql(BalancesView, SqlView):
 
 class SQLiteBalancesView(BalancesSql, SQLiteView):
     """Balances in the SQLite file of the events."""
-
-
-class PostgresBalancesView(BalancesSql, PostgresView):
-    """Balances in the PostgreSQL schema of the events."""
 
 
 class BalancesProjection(LedgerProjection[BalancesView]):

@@ -20,7 +20,8 @@ from ledger.projections.sql import ProjectionInvariantError
 
 if TYPE_CHECKING:
     from ledger.commands.application import LedgerApplication
-    from ledger.projections.sql import PostgresView, SQLiteView
+    from ledger.projections.postgres import PostgresView
+    from ledger.projections.sql import SQLiteView
 
 ROW_DIFFERENCES_MAX = 20
 """How many differing rows one table reports before it only counts them."""

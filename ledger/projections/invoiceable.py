@@ -28,7 +28,7 @@ from ledger.commands.results import JsonResult
 from ledger.domain.time import date_of, month_of
 from ledger.domain.work import described
 from ledger.projections.base import LedgerProjection
-from ledger.projections.sql import PostgresView, SQLiteView, SqlView
+from ledger.projections.sql import SQLiteView, SqlView
 
 ZERO = Decimal("0.00")
 NOT_EXPORTED = "not exported"
@@ -189,10 +189,6 @@ class InvoiceableSql(InvoiceableView, SqlView):
 
 class SQLiteInvoiceableView(InvoiceableSql, SQLiteView):
     """Invoiceable lines in the SQLite file of the events."""
-
-
-class PostgresInvoiceableView(InvoiceableSql, PostgresView):
-    """Invoiceable lines in the PostgreSQL schema of the events."""
 
 
 class InvoiceableProjection(LedgerProjection[InvoiceableView]):

@@ -22,32 +22,27 @@ from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.postgres import PostgresDatastore, PostgresFactory
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteFactory
 
 from ledger.commands.results import JsonResult
 from ledger.errors import UnknownProjectionError
-from ledger.projections.alerts import AlertsProjection, PostgresAlertsView, SQLiteAlertsView
+from ledger.projections.alerts import AlertsProjection, SQLiteAlertsView
 from ledger.projections.balances import (
     BalancesProjection,
-    PostgresBalancesView,
     SQLiteBalancesView,
 )
 from ledger.projections.base import LedgerProjection, catch_up, rebuild
 from ledger.projections.invoiceable import (
     InvoiceableProjection,
-    PostgresInvoiceableView,
     SQLiteInvoiceableView,
 )
 from ledger.projections.sealed_views import SealedViewStore
-from ledger.projections.sql import PostgresView, SQLiteView
+from ledger.projections.sql import SQLiteView
 from ledger.projections.statements import (
-    PostgresStatementsView,
     SQLiteStatementsView,
     StatementsProjection,
 )
 from ledger.projections.work_records import (
-    PostgresWorkRecordsView,
     SQLiteWorkRecordsView,
     WorkRecordsProjection,
 )
@@ -55,8 +50,10 @@ from ledger.store import provisioning
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
+    from eventsourcing.postgres import PostgresDatastore
 
     from ledger.config import LedgerSettings
+    from ledger.projections.postgres import PostgresView
     from ledger.store import StoreConfig
 
 CREATE_TABLE_ATTEMPTS_MAX = 3
@@ -67,21 +64,26 @@ STATUS_PENDING_MAX = 10_000
 
 @dataclass(frozen=True)
 class ProjectionKind:
-    """One projection and its view on each kind of store."""
+    """One projection and its view on each kind of store (PostgreSQL's imported only when asked)."""
 
     projection: type[LedgerProjection[Any]]
     sqlite_view: type[SQLiteView]
-    postgres_view: type[PostgresView]
+
+    @property
+    def postgres_view(self) -> type[PostgresView]:
+        from ledger.projections.postgres import POSTGRES_VIEWS
+
+        return POSTGRES_VIEWS[self.projection.name]
 
 
 PROJECTIONS: dict[str, ProjectionKind] = {
     kind.projection.name: kind
     for kind in (
-        ProjectionKind(BalancesProjection, SQLiteBalancesView, PostgresBalancesView),
-        ProjectionKind(WorkRecordsProjection, SQLiteWorkRecordsView, PostgresWorkRecordsView),
-        ProjectionKind(InvoiceableProjection, SQLiteInvoiceableView, PostgresInvoiceableView),
-        ProjectionKind(AlertsProjection, SQLiteAlertsView, PostgresAlertsView),
-        ProjectionKind(StatementsProjection, SQLiteStatementsView, PostgresStatementsView),
+        ProjectionKind(BalancesProjection, SQLiteBalancesView),
+        ProjectionKind(WorkRecordsProjection, SQLiteWorkRecordsView),
+        ProjectionKind(InvoiceableProjection, SQLiteInvoiceableView),
+        ProjectionKind(AlertsProjection, SQLiteAlertsView),
+        ProjectionKind(StatementsProjection, SQLiteStatementsView),
     )
 }
 """Every projection, by name; later views (alerts, statements) add themselves here."""
@@ -215,8 +217,10 @@ class Projections:
         factory = self.app.factory
         datastore: SQLiteDatastore | PostgresDatastore
         folder: tempfile.TemporaryDirectory[str] | None = None
-        if isinstance(factory, PostgresFactory) and not self.encrypted:
-            live = factory.datastore
+        if self.config.kind == "postgres" and not self.encrypted:
+            from eventsourcing.postgres import PostgresDatastore
+
+            live = factory.datastore  # type: ignore[attr-defined]
             datastore = PostgresDatastore(
                 dbname=self.config.env["POSTGRES_DBNAME"],
                 host=self.config.env["POSTGRES_HOST"],
@@ -237,7 +241,7 @@ class Projections:
         try:
             yield ScratchViews(self, datastore)
         finally:
-            if isinstance(datastore, PostgresDatastore):
+            if not isinstance(datastore, SQLiteDatastore):
                 with datastore.transaction(commit=True) as cursor:
                     cursor.execute(f'DROP SCHEMA IF EXISTS "{datastore.schema}" CASCADE')
             datastore.close()
@@ -251,11 +255,11 @@ class Projections:
         factory = self.app.factory
         view: SQLiteView | PostgresView
         if datastore is None:
-            if isinstance(factory, PostgresFactory | SQLiteFactory) and not self.encrypted:
-                datastore = factory.datastore
+            if (self.config.kind == "postgres" or isinstance(factory, SQLiteFactory)) and not self.encrypted:
+                datastore = factory.datastore  # type: ignore[attr-defined]
             else:
                 datastore = self._memory()
-        if isinstance(datastore, PostgresDatastore):
+        if not isinstance(datastore, SQLiteDatastore):
             view = kind.postgres_view(datastore=datastore, tracking_table_name=tracking_table_name)
         else:
             view = kind.sqlite_view(datastore, tracking_table_name=tracking_table_name)

@@ -38,7 +38,7 @@ from ledger.aggregates.work_entry import WorkEntry
 from ledger.domain.time import date_of
 from ledger.domain.work import described
 from ledger.projections.base import LedgerProjection
-from ledger.projections.sql import PostgresView, ProjectionInvariantError, SQLiteView, SqlView
+from ledger.projections.sql import ProjectionInvariantError, SQLiteView, SqlView
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -606,10 +606,6 @@ class StatementsSql(StatementsView, SqlView):
 
 class SQLiteStatementsView(StatementsSql, SQLiteView):
     """Statement lines in the SQLite file of the events."""
-
-
-class PostgresStatementsView(StatementsSql, PostgresView):
-    """Statement lines in the PostgreSQL schema of the events."""
 
 
 class StatementsProjection(LedgerProjection[StatementsView]):

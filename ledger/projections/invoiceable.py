@@ -103,7 +103,7 @@ class InvoiceableSql(InvoiceableView, SqlView):
         money = self.to_db_decimal
         with self.transaction(commit=True) as cursor:
             self.track(cursor, tracking)
-            self.execute(
+            self.defer(
                 cursor,
                 "INSERT INTO {lines} VALUES "
                 "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, NULL)",
@@ -130,7 +130,7 @@ class InvoiceableSql(InvoiceableView, SqlView):
     def void_line(self, entry_id: str, at: datetime, reason: str, tracking: Tracking) -> None:
         with self.transaction(commit=True) as cursor:
             self.track(cursor, tracking)
-            self.execute(
+            self.defer(
                 cursor,
                 "UPDATE {lines} SET void = %s, voided_at = %s, void_reason = %s WHERE entry_id = %s",
                 (True, self.to_db_instant(at), reason, entry_id),

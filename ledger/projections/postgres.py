@@ -52,6 +52,13 @@ class PostgresView(SqlView, PostgresTrackingRecorder):
         self._create_view_tables(curs)
         self._create_rowsums(curs)
 
+    def _existing_indexes(self, cursor: Any) -> set[str]:
+        """``CREATE INDEX IF NOT EXISTS`` takes a SHARE lock on its table before it looks, so a
+        process opening the store would queue behind (and deadlock with) runners writing the
+        view's tables in another order: an index that exists is not asked for again."""
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE schemaname = %s", (self.datastore.schema,))
+        return {row["indexname"] for row in cursor.fetchall()}
+
     def _table(self, name: str) -> str:
         return f"{quote_identifier(self.datastore.schema)}.{quote_identifier(name)}"
 
@@ -66,6 +73,14 @@ class PostgresView(SqlView, PostgresTrackingRecorder):
                 return
             with cursor.connection.pipeline():
                 yield cursor
+
+    @contextmanager
+    def row_stream(self, cursor: Any, statement: str) -> Iterator[Any]:
+        """A server-side cursor in the same transaction: psycopg's ordinary cursor would hold the
+        whole result in memory."""
+        with cursor.connection.cursor(name=f"{self.prefix}_rows", row_factory=cursor.row_factory) as rows:
+            rows.execute(statement)
+            yield rows
 
     def _lock_tracking(self, cursor: Any) -> None:
         # EXCLUSIVE still lets readers read the old view, but makes runners wait to write.

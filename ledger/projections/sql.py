@@ -29,6 +29,8 @@ updated thousands of times in one transaction, since none of its versions can be
 
 from __future__ import annotations
 
+import re
+import string
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
@@ -50,6 +52,7 @@ from ledger.errors import ViewTamperedError
 from ledger.persistence.sqlite import ImmediateTransaction
 from ledger.projections.digest import DIGEST_TABLE, ROWSUMS_TABLE, hash_add, row_hash, server_digest
 
+INDEX_NAME = re.compile(r"CREATE INDEX IF NOT EXISTS (\S+) ON ")
 MIGRATION_MARKER = "__migration__"
 """The library's marker row: a single-row tracking table carries it (see SQLiteTrackingRecorder)."""
 
@@ -100,6 +103,7 @@ class SqlView(TrackingRecorder, ABC):
         self.prefix = self.tracking_table_name.removesuffix("_tracking")
         self._local = threading.local()
         self._statements: dict[str, str] = {}
+        self._text_tables: dict[str, frozenset[str]] = {}
 
     # --- dialect ---------------------------------------------------------------------------------
 
@@ -146,13 +150,77 @@ class SqlView(TrackingRecorder, ABC):
         return statement
 
     def execute(self, cursor: Any, text: str, params: Sequence[Any] = ()) -> None:
+        self._flush_for(cursor, text)
         cursor.execute(self.sql(text), tuple(params))
 
     def query(self, text: str, params: Sequence[Any] = ()) -> list[Any]:
         """Rows of a read, inside the open batch if this thread has one."""
         with self.transaction(commit=False) as cursor:
+            self._flush_for(cursor, text)
             cursor.execute(self.sql(text), tuple(params))
             return list(cursor.fetchall())
+
+    # --- deferred writes -----------------------------------------------------------------------------
+
+    def defer(self, cursor: Any, text: str, params: Sequence[Any], key: object = None) -> None:
+        """A write whose result nobody reads: in a batch it waits, and the batch's writes go to
+        the database together (``executemany`` per run of one statement) before anything reads
+        a table they touch, and at the latest when the batch ends. Outside a batch it runs now.
+
+        ``key`` names a row the statement sets whole (an ``UPDATE … SET`` of absolute values): a
+        later write with the same key replaces the waiting one, so a card moved a thousand times
+        in a batch is written once. The rules decide exactly as before; only the number of
+        statements changes, and the rows (and so their digest) end up the same."""
+        pending: list[list[Any]] | None = getattr(self._local, "pending", None)
+        if pending is None:
+            self.execute(cursor, text, params)
+            return
+        if key is not None:
+            index = self._local.pending_keys.get(key)
+            if index is not None and pending[index][0] == text:
+                pending[index][1] = tuple(params)
+                return
+            self._local.pending_keys[key] = len(pending)
+        pending.append([text, tuple(params)])
+        self._local.pending_tables.update(self._tables_of(text))
+
+    def flush(self, cursor: Any) -> None:
+        """Send the batch's waiting writes, in order, one ``executemany`` per run of a statement."""
+        pending: list[list[Any]] | None = getattr(self._local, "pending", None)
+        if not pending:
+            return
+        self._local.pending = []
+        self._local.pending_keys = {}
+        self._local.pending_tables = set()
+        run_text = pending[0][0]
+        run: list[tuple[Any, ...]] = []
+        for text, params in pending:
+            if text != run_text:
+                cursor.executemany(self.sql(run_text), run)
+                run_text, run = text, []
+            run.append(params)
+        cursor.executemany(self.sql(run_text), run)
+
+    def _flush_for(self, cursor: Any, text: str) -> None:
+        tables = getattr(self._local, "pending_tables", None)
+        if tables and not tables.isdisjoint(self._tables_of(text)):
+            self.flush(cursor)
+
+    def _tables_of(self, text: str) -> frozenset[str]:
+        """The view's tables a SQL text names (its ``{table}`` fields)."""
+        found = self._text_tables.get(text)
+        if found is None:
+            fields = {name for _, name, _, _ in string.Formatter().parse(text) if name}
+            found = frozenset(fields & {*self.table_names, *self.kept_table_names})
+            self._text_tables[text] = found
+        return found
+
+    @contextmanager
+    def row_stream(self, cursor: Any, statement: str) -> Iterator[Any]:
+        """A cursor over the rows of ``statement`` that fetches them as asked (``fetchmany``),
+        not all at once: SQLite's cursors already do."""
+        cursor.execute(statement)
+        yield cursor
 
     # --- transactions ------------------------------------------------------------------------------
 
@@ -176,13 +244,28 @@ class SqlView(TrackingRecorder, ABC):
             self._local.cursor = cursor
             self._local.tracked = False
             self._local.latest = None
+            self._local.pending = []
+            self._local.pending_keys = {}
+            self._local.pending_tables = set()
+            self._local.memo = {}
             try:
                 yield
+                self.flush(cursor)
                 if self._local.latest is not None:
                     self._insert_tracking(cursor, self._local.latest)
             finally:
                 self._local.cursor = None
                 self._local.latest = None
+                self._local.pending = None
+                self._local.pending_tables = None
+                self._local.memo = None
+
+    def batch_memo(self) -> dict[Any, Any] | None:
+        """A dictionary that lives as long as this thread's batch (None outside one): rows a view
+        has read or written in the batch, kept by the view so it need not read them again. It
+        goes with the transaction, committed or rolled back."""
+        memo: dict[Any, Any] | None = getattr(self._local, "memo", None)
+        return memo
 
     # --- tracking ---------------------------------------------------------------------------------
 
@@ -219,6 +302,10 @@ class SqlView(TrackingRecorder, ABC):
     def reset(self, application_name: str) -> None:
         """Forget the position and empty every table (in a batch: with the rebuild's first events)."""
         with self.transaction(commit=True) as cursor:
+            self.flush(cursor)
+            memo = self.batch_memo()
+            if memo:
+                memo.clear()
             self._lock_tracking(cursor)
             self.execute(cursor, "DELETE FROM {tracking} WHERE application_name = %s", (application_name,))
             for table in (*self.table_names, DIGEST_TABLE):
@@ -236,12 +323,20 @@ class SqlView(TrackingRecorder, ABC):
                 cursor.execute(f"DROP TABLE IF EXISTS {self._table(f'{self.prefix}_{table}')}")
 
     def _create_view_tables(self, cursor: Any) -> None:
+        existing = self._existing_indexes(cursor)
         for statement in self.table_statements:
+            index = INDEX_NAME.match(statement)
+            if index is not None and index.group(1).format(prefix=self.prefix) in existing:
+                continue
             cursor.execute(self.sql(statement))
         cursor.execute(
             f"CREATE TABLE IF NOT EXISTS {self._table(f'{self.prefix}_{DIGEST_TABLE}')} "
             f"(application_name TEXT PRIMARY KEY, position {self.column_types['bigint']}, digest TEXT)"
         )
+
+    def _existing_indexes(self, cursor: Any) -> set[str]:
+        """Indexes of this store that need not be created again (SQLite: asking is as cheap)."""
+        return set()
 
     # --- digest (see ledger.projections.digest) -------------------------------------------------
 
@@ -253,6 +348,7 @@ class SqlView(TrackingRecorder, ABC):
         """Store the digest of the rows at the current position, in this thread's transaction."""
         position = self.max_tracking_id(application_name) or 0
         with self.transaction(commit=True) as cursor:
+            self.flush(cursor)  # the row triggers count what is written
             digest = self.rows_digest(cursor)
             table = self._table(f"{self.prefix}_{DIGEST_TABLE}")
             cursor.execute(
@@ -272,6 +368,7 @@ class SqlView(TrackingRecorder, ABC):
             # Other writers of this view wait from here until this batch ends, so what is read
             # next is one committed state (PostgreSQL reads each statement afresh).
             self._lock_tracking(self._local.cursor)
+            self.flush(self._local.cursor)
             self._verify_digest(self._local.cursor, application_name)
             return
         with self.transaction(commit=False) as cursor:
@@ -423,17 +520,19 @@ class SQLiteView(SqlView, SQLiteTrackingRecorder):
         return server_digest(parts)
 
     def to_db_decimal(self, value: Decimal) -> int:
-        hundredths = value.scaleb(2)
-        if hundredths != hundredths.to_integral_value():
+        hundredths = value * 100  # exact for the ledger's amounts; half the time of scaleb
+        whole = int(hundredths)
+        if whole != hundredths:
             msg = f"{value} has more than two decimals"
             raise ProjectionInvariantError(msg)
-        return int(hundredths)
+        return whole
 
     def from_db_decimal(self, value: Any) -> Decimal:
         return (Decimal(value or 0).scaleb(-2)).quantize(CENT)
 
     def to_db_instant(self, value: datetime) -> str:
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+        # The text of strftime("%Y-%m-%dT%H:%M:%S.%f+00:00") for the ledger's years, a third faster.
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
 
     def from_db_instant_raw(self, value: Any) -> datetime:
         return datetime.fromisoformat(str(value))

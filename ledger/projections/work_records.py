@@ -110,7 +110,7 @@ class WorkRecordsSql(WorkRecordsView, SqlView):
 
     def _insert(self, cursor: Any, line_id: str, notification_id: int, card_id: UUID, r: WorkRecord) -> None:
         money = self.to_db_decimal
-        self.execute(
+        self.defer(
             cursor,
             "INSERT INTO {lines} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (

@@ -82,6 +82,13 @@ class PostgresView(SqlView, PostgresTrackingRecorder):
             rows.execute(statement)
             yield rows
 
+    def _executemany(self, cursor: Any, statement: str, rows: list[tuple[Any, ...]]) -> None:
+        """On a cursor of its own: in pipeline mode an ``executemany``'s results can still be
+        arriving when the transaction's cursor reads its next query, which then reads an INSERT's
+        status instead of its rows. Same connection, so same transaction and order."""
+        with cursor.connection.cursor() as writer:
+            writer.executemany(statement, rows)
+
     def _lock_tracking(self, cursor: Any) -> None:
         # EXCLUSIVE still lets readers read the old view, but makes runners wait to write.
         cursor.execute(f"LOCK TABLE {self._table(self.tracking_table_name)} IN EXCLUSIVE MODE")

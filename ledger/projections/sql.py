@@ -196,10 +196,13 @@ class SqlView(TrackingRecorder, ABC):
         run: list[tuple[Any, ...]] = []
         for text, params in pending:
             if text != run_text:
-                cursor.executemany(self.sql(run_text), run)
+                self._executemany(cursor, self.sql(run_text), run)
                 run_text, run = text, []
             run.append(params)
-        cursor.executemany(self.sql(run_text), run)
+        self._executemany(cursor, self.sql(run_text), run)
+
+    def _executemany(self, cursor: Any, statement: str, rows: list[tuple[Any, ...]]) -> None:
+        cursor.executemany(statement, rows)
 
     def _flush_for(self, cursor: Any, text: str) -> None:
         tables = getattr(self._local, "pending_tables", None)

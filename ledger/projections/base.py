@@ -34,6 +34,10 @@ SECTION_EVENTS_MAX = 2000
 """Log events read and decoded at once by :func:`catch_up_together`, then applied to each view in
 one transaction of its own: decoding is shared by every view, and a bigger transaction pays its
 commit, tracking and digest once for more events. Bounded so memory stays flat on any log."""
+POSTGRES_SECTION_EVENTS_MAX = CATCH_UP_BATCH_EVENTS_MAX
+"""On PostgreSQL a view's row triggers update one row-sums row per table for every row written,
+and a row updated thousands of times in one transaction slows down quadratically (none of its
+versions can be pruned yet): 2,000-event sections were slower there than 500."""
 
 
 class LedgerProjection(Projection[V]):
@@ -151,6 +155,7 @@ def catch_up_together(
     *,
     reset: bool = False,
     keep_going: bool = False,
+    section_events_max: int = SECTION_EVENTS_MAX,
 ) -> TogetherResult:
     """Catch several views up from one pass over the log; with ``reset``, rebuild them.
 
@@ -181,9 +186,9 @@ def catch_up_together(
     while left and (start < stop or resetting):
         started = time.perf_counter()
         notifications = app.recorder.select_notifications(
-            start=start + 1, limit=SECTION_EVENTS_MAX, stop=stop, topics=every_topic
+            start=start + 1, limit=section_events_max, stop=stop, topics=every_topic
         )
-        last = notifications[-1].id if len(notifications) == SECTION_EVENTS_MAX else stop
+        last = notifications[-1].id if len(notifications) == section_events_max else stop
         lowest = min(positions[projection.name] for projection in left)
         decoded = [
             (notification.id, notification.topic, app.mapper.to_domain_event(notification))

@@ -55,7 +55,9 @@ def _rebuild_all(
         if projections.settings is not None:
             projection.configure(projections.settings)
         rebuilt.append(projection)
-    together = catch_up_together(app, rebuilt, keep_going=True)
+    together = catch_up_together(
+        app, rebuilt, keep_going=True, section_events_max=projections.section_events_max
+    )
     return {projection.name: together.failures.get(projection.name, projection) for projection in rebuilt}
 
 

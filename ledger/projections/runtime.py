@@ -31,7 +31,14 @@ from ledger.projections.balances import (
     BalancesProjection,
     SQLiteBalancesView,
 )
-from ledger.projections.base import LedgerProjection, catch_up, catch_up_together, rebuild
+from ledger.projections.base import (
+    POSTGRES_SECTION_EVENTS_MAX,
+    SECTION_EVENTS_MAX,
+    LedgerProjection,
+    catch_up,
+    catch_up_together,
+    rebuild,
+)
 from ledger.projections.invoiceable import (
     InvoiceableProjection,
     SQLiteInvoiceableView,
@@ -133,6 +140,11 @@ class Projections:
         self._sealed: SealedViewStore | None = None
 
     @property
+    def section_events_max(self) -> int:
+        """Events per view transaction when views catch up together (see :mod:`.base`)."""
+        return POSTGRES_SECTION_EVENTS_MAX if self.config.kind == "postgres" else SECTION_EVENTS_MAX
+
+    @property
     def names(self) -> tuple[str, ...]:
         return tuple(PROJECTIONS)
 
@@ -158,7 +170,8 @@ class Projections:
         chosen = [self.projection(each) for each in self._chosen(name)]
         if len(chosen) == 1:
             return catch_up(self.app, chosen[0])
-        return sum(catch_up_together(self.app, chosen).applied.values())  # the log read once
+        together = catch_up_together(self.app, chosen, section_events_max=self.section_events_max)
+        return sum(together.applied.values())  # the log read once
 
     def rebuild(self, name: str | None = None) -> list[RebuildResult]:
         """Empty each chosen view and replay the log into it (reset and first batch commit together).
@@ -171,7 +184,9 @@ class Projections:
             applied = {chosen[0].name: rebuild(self.app, chosen[0])}
             seconds = {chosen[0].name: time.perf_counter() - started}
         else:
-            together = catch_up_together(self.app, chosen, reset=True)
+            together = catch_up_together(
+                self.app, chosen, reset=True, section_events_max=self.section_events_max
+            )
             applied, seconds = together.applied, together.seconds
         results = []
         for projection in chosen:

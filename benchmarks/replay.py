@@ -87,8 +87,8 @@ def raw_sqlite_read_rate(path: Path) -> float:
     return rows / elapsed
 
 
-def raw_postgres_read_rate(schema: str) -> float:
-    with psycopg.connect(POSTGRES_URL) as connection:
+def raw_postgres_read_rate(schema: str, url: str = POSTGRES_URL) -> float:
+    with psycopg.connect(url) as connection:
         started = time.perf_counter()
         rows, last = 0, 0
         while True:

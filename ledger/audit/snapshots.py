@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.domain import Snapshot
-from eventsourcing.postgres import PostgresAggregateRecorder
 from eventsourcing.sqlite import SQLiteAggregateRecorder
 
 from ledger.aggregates.strippenkaart import LedgerInvariantError
 from ledger.audit.log import UNREADABLE
+from ledger.persistence.which import on_postgres
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import AggregateRecorder, StoredEvent
@@ -41,12 +41,13 @@ class SnapshotCheck:
 
 def _snapshot_keys(recorder: AggregateRecorder) -> list[tuple[UUID, int]]:
     """Every stored snapshot's (aggregate id, version), straight from its table."""
-    if isinstance(recorder, SQLiteAggregateRecorder | PostgresAggregateRecorder):
-        table = recorder.events_table_name
-        if isinstance(recorder, PostgresAggregateRecorder):
-            table = f'"{recorder.datastore.schema}"."{table}"'
+    postgres = on_postgres(recorder)
+    if postgres or isinstance(recorder, SQLiteAggregateRecorder):
+        table = recorder.events_table_name  # type: ignore[attr-defined]
+        if postgres:
+            table = f'"{recorder.datastore.schema}"."{table}"'  # type: ignore[attr-defined]
         statement = f"SELECT originator_id, originator_version FROM {table} LIMIT {SNAPSHOTS_MAX + 1}"
-        with recorder.datastore.transaction(commit=False) as cursor:
+        with recorder.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
             cursor.execute(statement)
             rows = cursor.fetchall()
         keys = [(row["originator_id"], row["originator_version"]) for row in rows]

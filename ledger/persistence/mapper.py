@@ -58,8 +58,14 @@ def event_class(topic: str, kind: tuple[type[Any], ...] = EVENT_KINDS) -> type[A
 class LedgerMapper(Mapper[UUID]):
     """The library's mapper, resolving topics through :func:`event_class` first."""
 
+    checked_topics: set[str]
+    """Topics already found to name an event class: a replay asks once per topic, not per event."""
+
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
-        event_class(stored_event.topic)
+        checked = self.__dict__.setdefault("checked_topics", set())
+        if stored_event.topic not in checked:
+            event_class(stored_event.topic)
+            checked.add(stored_event.topic)
         domain_event = super().to_domain_event(stored_event)
         if isinstance(domain_event, CanSnapshotAggregate):
             # A snapshot names its aggregate's class too, and loading would resolve it.

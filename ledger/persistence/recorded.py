@@ -10,8 +10,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+from ledger.persistence.which import on_postgres
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import ApplicationRecorder
@@ -20,8 +21,8 @@ POSITIONS_PAGE = 500
 
 
 def _rows(recorder: ApplicationRecorder, where: str, params: tuple[Any, ...]) -> list[tuple[int, int, Any]]:
-    if isinstance(recorder, PostgresApplicationRecorder):
-        table = f'"{recorder.datastore.schema}"."{recorder.events_table_name}"'
+    if on_postgres(recorder):
+        table = f'"{recorder.datastore.schema}"."{recorder.events_table_name}"'  # type: ignore[attr-defined]
         statement = f"SELECT notification_id AS n, originator_version AS v, recorded_at AS r FROM {table} "
         statement += where.replace("?", "%s").replace("{n}", "notification_id")
     elif isinstance(recorder, SQLiteApplicationRecorder):
@@ -30,7 +31,7 @@ def _rows(recorder: ApplicationRecorder, where: str, params: tuple[Any, ...]) ->
         statement += where.replace("{n}", "rowid")
     else:
         return []
-    with recorder.datastore.transaction(commit=False) as cursor:
+    with recorder.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
         cursor.execute(statement, params)
         return [(row["n"], row["v"], row["r"]) for row in cursor.fetchall()]
 
@@ -43,7 +44,7 @@ def _instant(value: Any) -> datetime | None:
 
 def recorded_times_of(recorder: ApplicationRecorder, aggregate_id: UUID) -> dict[int, datetime]:
     """The stamped recorded time of each of an aggregate's events, by version."""
-    key: Any = aggregate_id if isinstance(recorder, PostgresApplicationRecorder) else aggregate_id.hex
+    key: Any = aggregate_id if on_postgres(recorder) else aggregate_id.hex
     rows = _rows(recorder, "WHERE originator_id = ?", (key,))
     return {version: moment for _, version, value in rows if (moment := _instant(value)) is not None}
 

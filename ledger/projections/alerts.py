@@ -67,7 +67,6 @@ from ledger.projections.digest import DIGEST_TABLE
 from ledger.projections.outbox import EMAIL, OUTBOX_STATEMENTS, WEBHOOK, OutboxSql
 from ledger.projections.sql import (
     MIGRATION_MARKER,
-    PostgresView,
     ProjectionInvariantError,
     SQLiteView,
     SqlView,
@@ -326,6 +325,7 @@ class AlertsSql(OutboxSql, SqlView):
                 "INSERT INTO {settings} VALUES (%s, %s, %s, %s)",
                 (tracking.notification_id, key, self.to_db_instant(at), value),
             )
+            self._forget(("settings", key))
 
     def set_threshold(
         self, customer_id: UUID, threshold: rules.Threshold, at: datetime, tracking: Tracking
@@ -344,6 +344,7 @@ class AlertsSql(OutboxSql, SqlView):
                     None if threshold.amount is None else self.to_db_decimal(threshold.amount),
                 ),
             )
+            self._forget(("thresholds", customer))
 
     def set_webhook(
         self,
@@ -605,11 +606,19 @@ class AlertsSql(OutboxSql, SqlView):
         ]
 
     def _card(self, cursor: Any, card_id: UUID) -> Any:
+        """The card's row, from the batch's memo once read (:meth:`_save_card` keeps it current)."""
+        memo = self.batch_memo()
+        key = ("card", str(card_id))
+        if memo is not None and key in memo:
+            return memo[key]
         self.execute(cursor, "SELECT * FROM {cards} WHERE card_id = %s", (str(card_id),))
         row = cursor.fetchone()
         if row is None:
             msg = f"alerts: a movement on card {card_id} that was never opened"
             raise ProjectionInvariantError(msg)
+        row = dict(row)
+        if memo is not None:
+            memo[key] = row
         return row
 
     def _state(self, card: Any) -> rules.CardAlertState:
@@ -627,31 +636,59 @@ class AlertsSql(OutboxSql, SqlView):
         state: rules.CardAlertState,
         undo: tuple[int, bool, bool] | None,
     ) -> None:
-        self.execute(
+        values = {
+            "base": self.to_db_decimal(state.base),
+            "balance": self.to_db_decimal(state.balance),
+            "nearly_armed": state.nearly_armed,
+            "fully_armed": state.fully_armed,
+            **dict(
+                zip(("undo_version", "undo_nearly", "undo_fully"), undo or (None, None, None), strict=True)
+            ),
+        }
+        memo = self.batch_memo()
+        remembered = None if memo is None else memo.get(("card", str(card_id)))
+        if remembered is not None:
+            remembered.update(values)
+        self.defer(
             cursor,
             "UPDATE {cards} SET base = %s, balance = %s, nearly_armed = %s, fully_armed = %s, "
             "undo_version = %s, undo_nearly = %s, undo_fully = %s WHERE card_id = %s",
-            (
-                self.to_db_decimal(state.base),
-                self.to_db_decimal(state.balance),
-                state.nearly_armed,
-                state.fully_armed,
-                *(undo if undo is not None else (None, None, None)),
-                str(card_id),
-            ),
+            (*values.values(), str(card_id)),
+            key=("cards", str(card_id)),
         )
 
     def _setting(self, cursor: Any, key: str, at: datetime) -> object:
         """A dated setting as in force at ``at``, from the ``DatedSettings.Changed`` events seen."""
-        self.execute(
+        row = self._in_force(
             cursor,
-            "SELECT value FROM {settings} WHERE key = %s AND effective_at <= %s "
-            "ORDER BY effective_at DESC, notification_id DESC LIMIT 1",
-            (key, self.to_db_instant(at)),
+            ("settings", key),
+            "SELECT effective_at, notification_id, value FROM {settings} WHERE key = %s",
+            self.to_db_instant(at),
         )
-        row = cursor.fetchone()
         spec = SPECS[key]
         return spec.parse(row["value"] if row is not None else spec.default)
+
+    def _in_force(self, cursor: Any, memo_key: tuple[str, str], text: str, at: Any) -> Any:
+        """The row of ``text`` (one key's dated rows) with the latest ``effective_at`` at or
+        before ``at``, the later recorded first on a tie; the key's rows are read once per batch
+        (a handful: settings and thresholds change rarely, while every card movement asks)."""
+        memo = self.batch_memo()
+        rows = None if memo is None else memo.get(memo_key)
+        if rows is None:
+            self.execute(cursor, text, (memo_key[1],))
+            found = [dict(row) for row in cursor.fetchall()]
+            rows = sorted(found, key=lambda row: (row["effective_at"], row["notification_id"]))
+            if memo is not None:
+                memo[memo_key] = rows
+        for row in reversed(rows):
+            if row["effective_at"] <= at:
+                return row
+        return None
+
+    def _forget(self, memo_key: tuple[str, str]) -> None:
+        memo = self.batch_memo()
+        if memo is not None:
+            memo.pop(memo_key, None)
 
     def setting(self, key: str, at: datetime) -> object:
         with self.transaction(commit=False) as cursor:
@@ -659,13 +696,12 @@ class AlertsSql(OutboxSql, SqlView):
 
     def _threshold(self, cursor: Any, customer: str, at: datetime) -> rules.Threshold:
         """The customer's own threshold in force at ``at``, else the dated default of then."""
-        self.execute(
+        row = self._in_force(
             cursor,
-            "SELECT percent, amount FROM {thresholds} WHERE customer = %s AND effective_at <= %s "
-            "ORDER BY effective_at DESC, notification_id DESC LIMIT 1",
-            (customer, self.to_db_instant(at)),
+            ("thresholds", customer),
+            "SELECT effective_at, notification_id, percent, amount FROM {thresholds} WHERE customer = %s",
+            self.to_db_instant(at),
         )
-        row = cursor.fetchone()
         if row is None:
             percent = self._setting(cursor, NEARLY_USED_PERCENT, at)
             if not isinstance(percent, Decimal):
@@ -816,17 +852,6 @@ class SQLiteAlertsView(AlertsSql, SQLiteView):
 
     def _columns_query(self, table: str) -> tuple[str, tuple[str, ...]]:
         return "SELECT name FROM pragma_table_info(?)", (table,)
-
-
-class PostgresAlertsView(AlertsSql, PostgresView):
-    """Alerts in the PostgreSQL schema of the events."""
-
-    def _columns_query(self, table: str) -> tuple[str, tuple[str, ...]]:
-        return (
-            "SELECT column_name AS name FROM information_schema.columns "
-            "WHERE table_schema = %s AND table_name = %s",
-            (self.datastore.schema, table),
-        )
 
 
 class AlertsProjection(LedgerProjection[AlertsView]):

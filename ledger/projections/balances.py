@@ -32,7 +32,7 @@ from ledger.aggregates.customer import Customer
 from ledger.aggregates.strippenkaart import Strippenkaart
 from ledger.domain.results import JsonResult
 from ledger.projections.base import LedgerProjection
-from ledger.projections.sql import PostgresView, ProjectionInvariantError, SQLiteView, SqlView
+from ledger.projections.sql import ProjectionInvariantError, SQLiteView, SqlView
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -81,6 +81,17 @@ class Movement(JsonResult):
     expired: Decimal = ZERO
 
 
+@dataclass(frozen=True)
+class CardTotals:
+    """A card's row as the database holds it (money and time in the dialect's own values)."""
+
+    customer: str
+    credited: Any
+    debited: Any
+    expired: Any
+    last_movement_at: Any
+
+
 class BalancesView(TrackingRecorder, ABC):
     """What the balances projection writes and what reports read."""
 
@@ -127,7 +138,7 @@ class BalancesSql(BalancesView, SqlView):
     def register_customer(self, customer: str, name: str, account_manager: str, tracking: Tracking) -> None:
         with self.transaction(commit=True) as cursor:
             self.track(cursor, tracking)
-            self.execute(
+            self.defer(
                 cursor,
                 "INSERT INTO {customers} VALUES (%s, %s, %s)",
                 (customer, name, account_manager),
@@ -139,54 +150,57 @@ class BalancesSql(BalancesView, SqlView):
         zero = self.to_db_decimal(ZERO)
         with self.transaction(commit=True) as cursor:
             self.track(cursor, tracking)
-            self.execute(
+            self.defer(
                 cursor,
                 "INSERT INTO {cards} VALUES (%s, %s, %s, %s, %s, %s, %s, NULL)",
                 (str(card_id), customer, currency, zero, zero, zero, self.to_db_instant(at)),
             )
+            memo = self.batch_memo()
+            if memo is not None:
+                memo[str(card_id)] = CardTotals(customer, zero, zero, zero, None)
 
     def move(self, card_id: UUID, movement: CardChange, tracking: Tracking) -> None:
         at = self.to_db_instant(movement.at)
+        key = str(card_id)
         with self.transaction(commit=True) as cursor:
             self.track(cursor, tracking)
-            self.execute(
-                cursor,
-                "UPDATE {cards} SET credited = credited + %s, debited = debited + %s, "
-                "expired = expired + %s, "
-                "last_movement_at = CASE WHEN last_movement_at IS NULL OR last_movement_at < %s "
-                "THEN %s ELSE last_movement_at END WHERE card_id = %s "
-                "RETURNING customer, credited, debited, expired",
-                (
-                    self.to_db_decimal(movement.credit),
-                    self.to_db_decimal(movement.debit),
-                    self.to_db_decimal(movement.expired),
-                    at,
-                    at,
-                    str(card_id),
-                ),
+            card = self._totals(cursor, key)
+            last = card.last_movement_at
+            card = CardTotals(
+                card.customer,
+                card.credited + self.to_db_decimal(movement.credit),
+                card.debited + self.to_db_decimal(movement.debit),
+                card.expired + self.to_db_decimal(movement.expired),
+                at if last is None or last < at else last,
             )
-            row = cursor.fetchone()
-            if row is None:
-                msg = f"balances: a movement on card {card_id} that was never opened"
-                raise ProjectionInvariantError(msg)
             balance = (
-                self.from_db_decimal(row["credited"])
-                - self.from_db_decimal(row["debited"])
-                - self.from_db_decimal(row["expired"])
+                self.from_db_decimal(card.credited)
+                - self.from_db_decimal(card.debited)
+                - self.from_db_decimal(card.expired)
             )
             if balance != movement.balance_after:
                 msg = (
-                    f"balances: card of {row['customer']!r} is at {balance} in the view, "
+                    f"balances: card of {card.customer!r} is at {balance} in the view, "
                     f"the event says {movement.balance_after}"
                 )
                 raise ProjectionInvariantError(msg)
-            self.execute(
+            memo = self.batch_memo()
+            if memo is not None:
+                memo[key] = card
+            self.defer(
+                cursor,
+                "UPDATE {cards} SET credited = %s, debited = %s, expired = %s, last_movement_at = %s "
+                "WHERE card_id = %s",
+                (card.credited, card.debited, card.expired, card.last_movement_at, key),
+                key=("cards", key),
+            )
+            self.defer(
                 cursor,
                 "INSERT INTO {movements} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 (
                     tracking.notification_id,
-                    str(card_id),
-                    row["customer"],
+                    key,
+                    card.customer,
                     at,
                     movement.kind,
                     movement.reference,
@@ -196,6 +210,25 @@ class BalancesSql(BalancesView, SqlView):
                     self.to_db_decimal(movement.balance_after),
                 ),
             )
+
+    def _totals(self, cursor: Any, card_id: str) -> CardTotals:
+        """The card's running totals as stored (in the batch's memo once read or written)."""
+        memo = self.batch_memo()
+        found = None if memo is None else memo.get(card_id)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        self.execute(
+            cursor,
+            "SELECT customer, credited, debited, expired, last_movement_at FROM {cards} WHERE card_id = %s",
+            (card_id,),
+        )
+        row = cursor.fetchone()
+        if row is None:
+            msg = f"balances: a movement on card {card_id} that was never opened"
+            raise ProjectionInvariantError(msg)
+        return CardTotals(
+            row["customer"], row["credited"], row["debited"], row["expired"], row["last_movement_at"]
+        )
 
     def balances(self, as_of: datetime | None = None) -> list[BalanceRow]:
         if as_of is None:
@@ -254,10 +287,6 @@ class BalancesSql(BalancesView, SqlView):
 
 class SQLiteBalancesView(BalancesSql, SQLiteView):
     """Balances in the SQLite file of the events."""
-
-
-class PostgresBalancesView(BalancesSql, PostgresView):
-    """Balances in the PostgreSQL schema of the events."""
 
 
 class BalancesProjection(LedgerProjection[BalancesView]):

@@ -24,6 +24,8 @@ from ledger.eventstore.application import LedgerApplication
 from ledger.projections.runtime import projection_kind
 
 if TYPE_CHECKING:
+    from eventsourcing.projection import ProjectionRunner
+
     from ledger.projections.runtime import Projections
     from ledger.store import StoreConfig
 
@@ -83,6 +85,8 @@ def _run_postgres(
     poll_interval_s: float,
     started: Callable[[], None] | None,
 ) -> None:
+    from eventsourcing.projection import ProjectionRunner
+
     env = dict(config.env)
     for name in names:
         env[f"{name.upper()}_CREATE_TABLE"] = "n"  # only the views' factories read this prefix

@@ -28,7 +28,7 @@ from ledger.domain.results import JsonResult
 from ledger.domain.time import date_of, month_of
 from ledger.domain.work import described
 from ledger.projections.base import LedgerProjection
-from ledger.projections.sql import PostgresView, SQLiteView, SqlView
+from ledger.projections.sql import SQLiteView, SqlView
 
 ZERO = Decimal("0.00")
 NOT_EXPORTED = "not exported"
@@ -103,7 +103,7 @@ class InvoiceableSql(InvoiceableView, SqlView):
         money = self.to_db_decimal
         with self.transaction(commit=True) as cursor:
             self.track(cursor, tracking)
-            self.execute(
+            self.defer(
                 cursor,
                 "INSERT INTO {lines} VALUES "
                 "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, NULL)",
@@ -130,7 +130,7 @@ class InvoiceableSql(InvoiceableView, SqlView):
     def void_line(self, entry_id: str, at: datetime, reason: str, tracking: Tracking) -> None:
         with self.transaction(commit=True) as cursor:
             self.track(cursor, tracking)
-            self.execute(
+            self.defer(
                 cursor,
                 "UPDATE {lines} SET void = %s, voided_at = %s, void_reason = %s WHERE entry_id = %s",
                 (True, self.to_db_instant(at), reason, entry_id),
@@ -189,10 +189,6 @@ class InvoiceableSql(InvoiceableView, SqlView):
 
 class SQLiteInvoiceableView(InvoiceableSql, SQLiteView):
     """Invoiceable lines in the SQLite file of the events."""
-
-
-class PostgresInvoiceableView(InvoiceableSql, PostgresView):
-    """Invoiceable lines in the PostgreSQL schema of the events."""
 
 
 class InvoiceableProjection(LedgerProjection[InvoiceableView]):

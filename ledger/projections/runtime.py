@@ -22,32 +22,34 @@ from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.postgres import PostgresDatastore, PostgresFactory
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteFactory
 
 from ledger.domain.results import JsonResult
 from ledger.errors import UnknownProjectionError
-from ledger.projections.alerts import AlertsProjection, PostgresAlertsView, SQLiteAlertsView
+from ledger.projections.alerts import AlertsProjection, SQLiteAlertsView
 from ledger.projections.balances import (
     BalancesProjection,
-    PostgresBalancesView,
     SQLiteBalancesView,
 )
-from ledger.projections.base import LedgerProjection, catch_up, rebuild
+from ledger.projections.base import (
+    POSTGRES_SECTION_EVENTS_MAX,
+    SECTION_EVENTS_MAX,
+    LedgerProjection,
+    catch_up,
+    catch_up_together,
+    rebuild,
+)
 from ledger.projections.invoiceable import (
     InvoiceableProjection,
-    PostgresInvoiceableView,
     SQLiteInvoiceableView,
 )
 from ledger.projections.sealed_views import SealedViewStore
-from ledger.projections.sql import PostgresView, SQLiteView
+from ledger.projections.sql import SQLiteView
 from ledger.projections.statements import (
-    PostgresStatementsView,
     SQLiteStatementsView,
     StatementsProjection,
 )
 from ledger.projections.work_records import (
-    PostgresWorkRecordsView,
     SQLiteWorkRecordsView,
     WorkRecordsProjection,
 )
@@ -55,8 +57,10 @@ from ledger.store import provisioning
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
+    from eventsourcing.postgres import PostgresDatastore
 
     from ledger.config import LedgerSettings
+    from ledger.projections.postgres import PostgresView
     from ledger.store import StoreConfig
 
 CREATE_TABLE_ATTEMPTS_MAX = 3
@@ -67,21 +71,26 @@ STATUS_PENDING_MAX = 10_000
 
 @dataclass(frozen=True)
 class ProjectionKind:
-    """One projection and its view on each kind of store."""
+    """One projection and its view on each kind of store (PostgreSQL's imported only when asked)."""
 
     projection: type[LedgerProjection[Any]]
     sqlite_view: type[SQLiteView]
-    postgres_view: type[PostgresView]
+
+    @property
+    def postgres_view(self) -> type[PostgresView]:
+        from ledger.projections.postgres import POSTGRES_VIEWS
+
+        return POSTGRES_VIEWS[self.projection.name]
 
 
 PROJECTIONS: dict[str, ProjectionKind] = {
     kind.projection.name: kind
     for kind in (
-        ProjectionKind(BalancesProjection, SQLiteBalancesView, PostgresBalancesView),
-        ProjectionKind(WorkRecordsProjection, SQLiteWorkRecordsView, PostgresWorkRecordsView),
-        ProjectionKind(InvoiceableProjection, SQLiteInvoiceableView, PostgresInvoiceableView),
-        ProjectionKind(AlertsProjection, SQLiteAlertsView, PostgresAlertsView),
-        ProjectionKind(StatementsProjection, SQLiteStatementsView, PostgresStatementsView),
+        ProjectionKind(BalancesProjection, SQLiteBalancesView),
+        ProjectionKind(WorkRecordsProjection, SQLiteWorkRecordsView),
+        ProjectionKind(InvoiceableProjection, SQLiteInvoiceableView),
+        ProjectionKind(AlertsProjection, SQLiteAlertsView),
+        ProjectionKind(StatementsProjection, SQLiteStatementsView),
     )
 }
 """Every projection, by name; later views (alerts, statements) add themselves here."""
@@ -131,6 +140,11 @@ class Projections:
         self._sealed: SealedViewStore | None = None
 
     @property
+    def section_events_max(self) -> int:
+        """Events per view transaction when views catch up together (see :mod:`.base`)."""
+        return POSTGRES_SECTION_EVENTS_MAX if self.config.kind == "postgres" else SECTION_EVENTS_MAX
+
+    @property
     def names(self) -> tuple[str, ...]:
         return tuple(PROJECTIONS)
 
@@ -153,18 +167,32 @@ class Projections:
         return projection.view
 
     def catch_up(self, name: str | None = None) -> int:
-        return sum(catch_up(self.app, self.projection(each)) for each in self._chosen(name))
+        chosen = [self.projection(each) for each in self._chosen(name)]
+        if len(chosen) == 1:
+            return catch_up(self.app, chosen[0])
+        together = catch_up_together(self.app, chosen, section_events_max=self.section_events_max)
+        return sum(together.applied.values())  # the log read once
 
     def rebuild(self, name: str | None = None) -> list[RebuildResult]:
-        """Empty each chosen view and replay the log into it (reset and first batch commit together)."""
-        results = []
-        for each in self._chosen(name):
-            projection = self.projection(each)
+        """Empty each chosen view and replay the log into it (reset and first batch commit together).
+
+        Every view from one pass over the log (see :func:`catch_up_together`); ``seconds`` is then
+        each view's own transactions plus an equal share of reading and decoding."""
+        chosen = [self.projection(each) for each in self._chosen(name)]
+        if len(chosen) == 1:
             started = time.perf_counter()
-            applied = rebuild(self.app, projection)
-            seconds = time.perf_counter() - started
+            applied = {chosen[0].name: rebuild(self.app, chosen[0])}
+            seconds = {chosen[0].name: time.perf_counter() - started}
+        else:
+            together = catch_up_together(
+                self.app, chosen, reset=True, section_events_max=self.section_events_max
+            )
+            applied, seconds = together.applied, together.seconds
+        results = []
+        for projection in chosen:
             position = projection.view.max_tracking_id(self.app.name) or 0
-            results.append(RebuildResult(each, applied, position, round(seconds, 3)))
+            each = projection.name
+            results.append(RebuildResult(each, applied[each], position, round(seconds[each], 3)))
         return results
 
     def status(self) -> list[ProjectionStatus]:
@@ -215,8 +243,10 @@ class Projections:
         factory = self.app.factory
         datastore: SQLiteDatastore | PostgresDatastore
         folder: tempfile.TemporaryDirectory[str] | None = None
-        if isinstance(factory, PostgresFactory) and not self.encrypted:
-            live = factory.datastore
+        if self.config.kind == "postgres" and not self.encrypted:
+            from eventsourcing.postgres import PostgresDatastore
+
+            live = factory.datastore  # type: ignore[attr-defined]
             datastore = PostgresDatastore(
                 dbname=self.config.env["POSTGRES_DBNAME"],
                 host=self.config.env["POSTGRES_HOST"],
@@ -237,7 +267,7 @@ class Projections:
         try:
             yield ScratchViews(self, datastore)
         finally:
-            if isinstance(datastore, PostgresDatastore):
+            if not isinstance(datastore, SQLiteDatastore):
                 with datastore.transaction(commit=True) as cursor:
                     cursor.execute(f'DROP SCHEMA IF EXISTS "{datastore.schema}" CASCADE')
             datastore.close()
@@ -251,11 +281,11 @@ class Projections:
         factory = self.app.factory
         view: SQLiteView | PostgresView
         if datastore is None:
-            if isinstance(factory, PostgresFactory | SQLiteFactory) and not self.encrypted:
-                datastore = factory.datastore
+            if (self.config.kind == "postgres" or isinstance(factory, SQLiteFactory)) and not self.encrypted:
+                datastore = factory.datastore  # type: ignore[attr-defined]
             else:
                 datastore = self._memory()
-        if isinstance(datastore, PostgresDatastore):
+        if not isinstance(datastore, SQLiteDatastore):
             view = kind.postgres_view(datastore=datastore, tracking_table_name=tracking_table_name)
         else:
             view = kind.sqlite_view(datastore, tracking_table_name=tracking_table_name)

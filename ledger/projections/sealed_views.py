@@ -17,8 +17,9 @@ import sqlite3
 import zlib
 from typing import TYPE_CHECKING, Any
 
-from eventsourcing.postgres import PostgresFactory
 from eventsourcing.sqlite import SQLiteFactory
+
+from ledger.persistence.which import on_postgres
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
@@ -42,15 +43,15 @@ class SealedViewStore:
 
     def _execute(self, statement: str, params: tuple[Any, ...] = ()) -> list[Any]:
         factory = self.app.factory
-        if isinstance(factory, PostgresFactory):
-            schema = factory.datastore.schema
+        if on_postgres(self.app.recorder):
+            schema = factory.datastore.schema  # type: ignore[attr-defined]
             statement = statement.replace("{table}", f'"{schema}"."{CHECKPOINT_TABLE}"').replace("?", "%s")
             statement = statement.replace("BLOB", "BYTEA")
         elif isinstance(factory, SQLiteFactory):
             statement = statement.replace("{table}", CHECKPOINT_TABLE)
         else:
             return []
-        with factory.datastore.transaction(commit=True) as cursor:
+        with factory.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
             cursor.execute(statement, params)
             return list(cursor.fetchall()) if statement.startswith("SELECT") else []
 

@@ -29,6 +29,8 @@ updated thousands of times in one transaction, since none of its versions can be
 
 from __future__ import annotations
 
+import re
+import string
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
@@ -38,7 +40,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
-from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import (
     SQLiteDatastore,
     SQLiteRecorder,
@@ -51,6 +52,7 @@ from ledger.errors import ViewTamperedError
 from ledger.persistence.sqlite import ImmediateTransaction
 from ledger.projections.digest import DIGEST_TABLE, ROWSUMS_TABLE, hash_add, row_hash, server_digest
 
+INDEX_NAME = re.compile(r"CREATE INDEX IF NOT EXISTS (\S+) ON ")
 MIGRATION_MARKER = "__migration__"
 """The library's marker row: a single-row tracking table carries it (see SQLiteTrackingRecorder)."""
 
@@ -101,6 +103,7 @@ class SqlView(TrackingRecorder, ABC):
         self.prefix = self.tracking_table_name.removesuffix("_tracking")
         self._local = threading.local()
         self._statements: dict[str, str] = {}
+        self._text_tables: dict[str, frozenset[str]] = {}
 
     # --- dialect ---------------------------------------------------------------------------------
 
@@ -147,13 +150,80 @@ class SqlView(TrackingRecorder, ABC):
         return statement
 
     def execute(self, cursor: Any, text: str, params: Sequence[Any] = ()) -> None:
+        self._flush_for(cursor, text)
         cursor.execute(self.sql(text), tuple(params))
 
     def query(self, text: str, params: Sequence[Any] = ()) -> list[Any]:
         """Rows of a read, inside the open batch if this thread has one."""
         with self.transaction(commit=False) as cursor:
+            self._flush_for(cursor, text)
             cursor.execute(self.sql(text), tuple(params))
             return list(cursor.fetchall())
+
+    # --- deferred writes -----------------------------------------------------------------------------
+
+    def defer(self, cursor: Any, text: str, params: Sequence[Any], key: object = None) -> None:
+        """A write whose result nobody reads: in a batch it waits, and the batch's writes go to
+        the database together (``executemany`` per run of one statement) before anything reads
+        a table they touch, and at the latest when the batch ends. Outside a batch it runs now.
+
+        ``key`` names a row the statement sets whole (an ``UPDATE … SET`` of absolute values): a
+        later write with the same key replaces the waiting one, so a card moved a thousand times
+        in a batch is written once. The rules decide exactly as before; only the number of
+        statements changes, and the rows (and so their digest) end up the same."""
+        pending: list[list[Any]] | None = getattr(self._local, "pending", None)
+        if pending is None:
+            self.execute(cursor, text, params)
+            return
+        if key is not None:
+            index = self._local.pending_keys.get(key)
+            if index is not None and pending[index][0] == text:
+                pending[index][1] = tuple(params)
+                return
+            self._local.pending_keys[key] = len(pending)
+        pending.append([text, tuple(params)])
+        self._local.pending_tables.update(self._tables_of(text))
+
+    def flush(self, cursor: Any) -> None:
+        """Send the batch's waiting writes, in order, one ``executemany`` per run of a statement."""
+        pending: list[list[Any]] | None = getattr(self._local, "pending", None)
+        if not pending:
+            return
+        self._local.pending = []
+        self._local.pending_keys = {}
+        self._local.pending_tables = set()
+        run_text = pending[0][0]
+        run: list[tuple[Any, ...]] = []
+        for text, params in pending:
+            if text != run_text:
+                self._executemany(cursor, self.sql(run_text), run)
+                run_text, run = text, []
+            run.append(params)
+        self._executemany(cursor, self.sql(run_text), run)
+
+    def _executemany(self, cursor: Any, statement: str, rows: list[tuple[Any, ...]]) -> None:
+        cursor.executemany(statement, rows)
+
+    def _flush_for(self, cursor: Any, text: str) -> None:
+        tables = getattr(self._local, "pending_tables", None)
+        if tables and not tables.isdisjoint(self._tables_of(text)):
+            self.flush(cursor)
+
+    def _tables_of(self, text: str) -> frozenset[str]:
+        """The view's tables a SQL text names (its ``{table}`` fields)."""
+        found = self._text_tables.get(text)
+        if found is None:
+            fields = {name for _, name, _, _ in string.Formatter().parse(text) if name}
+            found = frozenset(fields & {*self.table_names, *self.kept_table_names})
+            self._text_tables[text] = found
+        return found
+
+    @contextmanager
+    def row_stream(self, cursor: Any, statement: str) -> Iterator[Any]:
+        """A cursor over the rows of ``statement`` that fetches them as asked (``fetchmany``),
+        not all at once: SQLite's cursors already do."""
+        cursor.execute(statement)
+        yield cursor
 
     # --- transactions ------------------------------------------------------------------------------
 
@@ -177,13 +247,28 @@ class SqlView(TrackingRecorder, ABC):
             self._local.cursor = cursor
             self._local.tracked = False
             self._local.latest = None
+            self._local.pending = []
+            self._local.pending_keys = {}
+            self._local.pending_tables = set()
+            self._local.memo = {}
             try:
                 yield
+                self.flush(cursor)
                 if self._local.latest is not None:
                     self._insert_tracking(cursor, self._local.latest)
             finally:
                 self._local.cursor = None
                 self._local.latest = None
+                self._local.pending = None
+                self._local.pending_tables = None
+                self._local.memo = None
+
+    def batch_memo(self) -> dict[Any, Any] | None:
+        """A dictionary that lives as long as this thread's batch (None outside one): rows a view
+        has read or written in the batch, kept by the view so it need not read them again. It
+        goes with the transaction, committed or rolled back."""
+        memo: dict[Any, Any] | None = getattr(self._local, "memo", None)
+        return memo
 
     # --- tracking ---------------------------------------------------------------------------------
 
@@ -220,6 +305,10 @@ class SqlView(TrackingRecorder, ABC):
     def reset(self, application_name: str) -> None:
         """Forget the position and empty every table (in a batch: with the rebuild's first events)."""
         with self.transaction(commit=True) as cursor:
+            self.flush(cursor)
+            memo = self.batch_memo()
+            if memo:
+                memo.clear()
             self._lock_tracking(cursor)
             self.execute(cursor, "DELETE FROM {tracking} WHERE application_name = %s", (application_name,))
             for table in (*self.table_names, DIGEST_TABLE):
@@ -237,12 +326,20 @@ class SqlView(TrackingRecorder, ABC):
                 cursor.execute(f"DROP TABLE IF EXISTS {self._table(f'{self.prefix}_{table}')}")
 
     def _create_view_tables(self, cursor: Any) -> None:
+        existing = self._existing_indexes(cursor)
         for statement in self.table_statements:
+            index = INDEX_NAME.match(statement)
+            if index is not None and index.group(1).format(prefix=self.prefix) in existing:
+                continue
             cursor.execute(self.sql(statement))
         cursor.execute(
             f"CREATE TABLE IF NOT EXISTS {self._table(f'{self.prefix}_{DIGEST_TABLE}')} "
             f"(application_name TEXT PRIMARY KEY, position {self.column_types['bigint']}, digest TEXT)"
         )
+
+    def _existing_indexes(self, cursor: Any) -> set[str]:
+        """Indexes of this store that need not be created again (SQLite: asking is as cheap)."""
+        return set()
 
     # --- digest (see ledger.projections.digest) -------------------------------------------------
 
@@ -254,6 +351,7 @@ class SqlView(TrackingRecorder, ABC):
         """Store the digest of the rows at the current position, in this thread's transaction."""
         position = self.max_tracking_id(application_name) or 0
         with self.transaction(commit=True) as cursor:
+            self.flush(cursor)  # the row triggers count what is written
             digest = self.rows_digest(cursor)
             table = self._table(f"{self.prefix}_{DIGEST_TABLE}")
             cursor.execute(
@@ -273,6 +371,7 @@ class SqlView(TrackingRecorder, ABC):
             # Other writers of this view wait from here until this batch ends, so what is read
             # next is one committed state (PostgreSQL reads each statement afresh).
             self._lock_tracking(self._local.cursor)
+            self.flush(self._local.cursor)
             self._verify_digest(self._local.cursor, application_name)
             return
         with self.transaction(commit=False) as cursor:
@@ -424,144 +523,19 @@ class SQLiteView(SqlView, SQLiteTrackingRecorder):
         return server_digest(parts)
 
     def to_db_decimal(self, value: Decimal) -> int:
-        hundredths = value.scaleb(2)
-        if hundredths != hundredths.to_integral_value():
+        hundredths = value * 100  # exact for the ledger's amounts; half the time of scaleb
+        whole = int(hundredths)
+        if whole != hundredths:
             msg = f"{value} has more than two decimals"
             raise ProjectionInvariantError(msg)
-        return int(hundredths)
+        return whole
 
     def from_db_decimal(self, value: Any) -> Decimal:
         return (Decimal(value or 0).scaleb(-2)).quantize(CENT)
 
     def to_db_instant(self, value: datetime) -> str:
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+        # The text of strftime("%Y-%m-%dT%H:%M:%S.%f+00:00") for the ledger's years, a third faster.
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
 
     def from_db_instant_raw(self, value: Any) -> datetime:
         return datetime.fromisoformat(str(value))
-
-
-class PostgresView(SqlView, PostgresTrackingRecorder):
-    """A view in the PostgreSQL schema of the events; tracking in ``{projection}_tracking``."""
-
-    placeholder = "%s"
-    column_types: ClassVar[dict[str, str]] = {
-        "money": "NUMERIC(18,2)",
-        "instant": "TIMESTAMPTZ",
-        "flag": "BOOLEAN",
-        "bigint": "BIGINT",
-    }
-
-    def __init__(
-        self,
-        datastore: PostgresDatastore,
-        *,
-        tracking_table_name: str = "notification_tracking",
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(datastore, tracking_table_name=tracking_table_name, **kwargs)
-        self._setup_view()
-
-    def _create_table(self, curs: Any) -> None:
-        super()._create_table(curs)
-        self._create_view_tables(curs)
-        self._create_rowsums(curs)
-
-    def _table(self, name: str) -> str:
-        return f"{quote_identifier(self.datastore.schema)}.{quote_identifier(name)}"
-
-    @contextmanager
-    def _begin(self, *, commit: bool) -> Iterator[Any]:
-        """A write transaction runs in psycopg's pipeline mode: a statement whose result nobody
-        reads is sent without waiting for it, so a batch of a few hundred events costs a round
-        trip per read instead of one per statement. An error still fails the whole transaction."""
-        with self.datastore.transaction(commit=commit) as cursor:
-            if not commit:
-                yield cursor
-                return
-            with cursor.connection.pipeline():
-                yield cursor
-
-    def _lock_tracking(self, cursor: Any) -> None:
-        # EXCLUSIVE still lets readers read the old view, but makes runners wait to write.
-        cursor.execute(f"LOCK TABLE {self._table(self.tracking_table_name)} IN EXCLUSIVE MODE")
-
-    extra_tables = (ROWSUMS_TABLE,)
-
-    def _rowsum_function(self) -> str:
-        return f'"{self.datastore.schema}"."{self.prefix}_rowsum"'
-
-    def _create_rowsums(self, curs: Any) -> None:
-        """Row triggers keep, per table, the row count and the sum of each row's hash (the first
-        60 bits of ``md5`` of the row's text), so the digest costs a read of one small table
-        instead of a scan of the view: a runner applies one event per transaction. The triggers
-        fire for every change, the projection's and anyone else's; only the projection also
-        writes the digest, so an edit made outside it no longer matches."""
-        rowsums = self._table(f"{self.prefix}_{ROWSUMS_TABLE}")
-        # Only when missing: replacing a trigger locks its table against writers and readers'
-        # catch-ups, and every process opening the store would do it.
-        last = f"{self.prefix}_{self.table_names[-1]}_truncated"
-        curs.execute(
-            "SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE t.tgname = %s AND n.nspname = %s",
-            (last, self.datastore.schema),
-        )
-        if curs.fetchone() is not None:
-            return
-        curs.execute(
-            f"CREATE TABLE IF NOT EXISTS {rowsums} "
-            "(table_name TEXT PRIMARY KEY, n BIGINT NOT NULL, total NUMERIC NOT NULL)"
-        )
-        row_hash = "('x' || substr(md5({}::text), 1, 15))::bit(60)::bigint"
-        curs.execute(
-            f"CREATE OR REPLACE FUNCTION {self._rowsum_function()}() RETURNS trigger LANGUAGE plpgsql AS $F$ "
-            "DECLARE delta NUMERIC := 0; dn BIGINT := 0; BEGIN "
-            "IF TG_OP = 'TRUNCATE' THEN "
-            f"DELETE FROM {rowsums} WHERE table_name = TG_TABLE_NAME; "
-            f"INSERT INTO {rowsums} VALUES (TG_TABLE_NAME, -1, -1); RETURN NULL; END IF; "
-            f"IF TG_OP IN ('INSERT', 'UPDATE') THEN delta := delta + {row_hash.format('NEW')}; END IF; "
-            f"IF TG_OP IN ('DELETE', 'UPDATE') THEN delta := delta - {row_hash.format('OLD')}; END IF; "
-            "dn := CASE TG_OP WHEN 'INSERT' THEN 1 WHEN 'DELETE' THEN -1 ELSE 0 END; "
-            f"INSERT INTO {rowsums} AS r VALUES (TG_TABLE_NAME, dn, delta) ON CONFLICT (table_name) "
-            "DO UPDATE SET n = r.n + dn, total = r.total + delta; RETURN NULL; END $F$"
-        )
-        for table in self.table_names:
-            name = f"{self.prefix}_{table}"
-            curs.execute(
-                f'CREATE OR REPLACE TRIGGER "{name}_rowsum" AFTER INSERT OR UPDATE OR DELETE '
-                f"ON {self._table(name)} FOR EACH ROW EXECUTE FUNCTION {self._rowsum_function()}()"
-            )
-            curs.execute(
-                f'CREATE OR REPLACE TRIGGER "{name}_truncated" AFTER TRUNCATE '
-                f"ON {self._table(name)} FOR EACH STATEMENT EXECUTE FUNCTION {self._rowsum_function()}()"
-            )
-
-    def _after_reset(self, cursor: Any) -> None:
-        cursor.execute(f"DELETE FROM {self._table(f'{self.prefix}_{ROWSUMS_TABLE}')}")
-
-    def rows_digest(self, cursor: Any) -> str:
-        """From the counts and hash sums the row triggers keep (see :meth:`_create_rowsums`)."""
-        cursor.execute(f"SELECT table_name, n, total FROM {self._table(f'{self.prefix}_{ROWSUMS_TABLE}')}")
-        kept = {row["table_name"]: (int(row["n"]), row["total"]) for row in cursor.fetchall()}
-        parts = []
-        for table in self.table_names:
-            count, total = kept.get(f"{self.prefix}_{table}", (0, 0))
-            parts.append((table, count, total))
-        return server_digest(parts)
-
-    def _consistent_read(self, cursor: Any) -> None:
-        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-
-    def to_db_decimal(self, value: Decimal) -> Decimal:
-        return value
-
-    def from_db_decimal(self, value: Any) -> Decimal:
-        return Decimal(value or 0).quantize(CENT)
-
-    def to_db_instant(self, value: datetime) -> datetime:
-        return value
-
-    def from_db_instant_raw(self, value: Any) -> datetime:
-        if not isinstance(value, datetime):
-            msg = f"expected a timestamp, got {value!r}"
-            raise ProjectionInvariantError(msg)
-        return value

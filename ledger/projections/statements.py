@@ -38,7 +38,7 @@ from ledger.aggregates.work_entry import WorkEntry
 from ledger.domain.time import date_of
 from ledger.domain.work import described
 from ledger.projections.base import LedgerProjection
-from ledger.projections.sql import PostgresView, ProjectionInvariantError, SQLiteView, SqlView
+from ledger.projections.sql import ProjectionInvariantError, SQLiteView, SqlView
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -246,6 +246,9 @@ class StatementsSql(StatementsView, SqlView):
         "reference TEXT NOT NULL, description TEXT NOT NULL, hours {money}, rate {money}, "
         "amount {money} NOT NULL, invoiceable {money} NOT NULL)",
         "CREATE INDEX IF NOT EXISTS {prefix}_lines_by_customer ON {lines} (customer, effective_at)",
+        # A reversal finds its work line (and its earlier parts) by reference: without this index
+        # each one scanned all of the customer's lines, quadratic over a long history.
+        "CREATE INDEX IF NOT EXISTS {prefix}_lines_by_reference ON {lines} (customer, reference)",
         "CREATE TABLE IF NOT EXISTS {issued} (customer TEXT NOT NULL, month TEXT NOT NULL, "
         "number TEXT NOT NULL, closed_at {instant} NOT NULL, log_position {bigint} NOT NULL, "
         "PRIMARY KEY (customer, month))",
@@ -263,7 +266,7 @@ class StatementsSql(StatementsView, SqlView):
     def register_customer(self, customer: str, name: str, account_manager: str, tracking: Tracking) -> None:
         with self.transaction(commit=True) as cursor:
             self.track(cursor, tracking)
-            self.execute(
+            self.defer(
                 cursor, "INSERT INTO {customers} VALUES (%s, %s, %s)", (customer, name, account_manager)
             )
 
@@ -272,7 +275,7 @@ class StatementsSql(StatementsView, SqlView):
     ) -> None:
         with self.transaction(commit=True) as cursor:
             self.track(cursor, tracking)
-            self.execute(
+            self.defer(
                 cursor,
                 "INSERT INTO {cards} VALUES (%s, %s, %s, %s)",
                 (str(card_id), customer, currency, self.to_db_instant(at)),
@@ -303,7 +306,7 @@ class StatementsSql(StatementsView, SqlView):
     def add_unpaid_work(self, entry_id: UUID, customer: str, line: CardLine, tracking: Tracking) -> None:
         with self.transaction(commit=True) as cursor:
             self.track(cursor, tracking)
-            self.execute(
+            self.defer(
                 cursor, "INSERT INTO {unpaid} VALUES (%s, %s)", (str(entry_id), tracking.notification_id)
             )
             self._insert(cursor, customer, line, tracking.notification_id)
@@ -366,7 +369,7 @@ class StatementsSql(StatementsView, SqlView):
     def record_issued(self, record: IssuedRecord, tracking: Tracking) -> None:
         with self.transaction(commit=True) as cursor:
             self.track(cursor, tracking)
-            self.execute(
+            self.defer(
                 cursor,
                 "INSERT INTO {issued} VALUES (%s, %s, %s, %s, %s)",
                 (
@@ -391,7 +394,7 @@ class StatementsSql(StatementsView, SqlView):
             merged[move.reference] = BlockMove(move.reference, amount, move.at, move.expires_at)
         for move in merged.values():
             expires = None if move.expires_at is None else self.to_db_instant(move.expires_at)
-            self.execute(
+            self.defer(
                 cursor,
                 "INSERT INTO {blocks} VALUES (%s, %s, %s, %s, %s, %s)",
                 (
@@ -408,7 +411,7 @@ class StatementsSql(StatementsView, SqlView):
         with self.transaction(commit=True) as cursor:
             self.track(cursor, tracking)
             owner = self._owner(cursor, card_id)
-            self.execute(
+            self.defer(
                 cursor,
                 "INSERT INTO {plans} VALUES (%s, %s, %s, %s, %s, %s, %s)",
                 (
@@ -457,7 +460,7 @@ class StatementsSql(StatementsView, SqlView):
     def record_setting(self, key: str, value: str, effective_at: datetime, tracking: Tracking) -> None:
         with self.transaction(commit=True) as cursor:
             self.track(cursor, tracking)
-            self.execute(
+            self.defer(
                 cursor,
                 "INSERT INTO {settings} VALUES (%s, %s, %s, %s)",
                 (tracking.notification_id, key, value, self.to_db_instant(effective_at)),
@@ -472,16 +475,23 @@ class StatementsSql(StatementsView, SqlView):
         return {row["key"]: row["value"] for row in rows}  # the latest version of each key wins
 
     def _owner(self, cursor: Any, card_id: UUID | None) -> str:
+        """The card's customer (never changes once opened; kept in the batch's memo)."""
+        memo = self.batch_memo()
+        key = ("owner", str(card_id))
+        if memo is not None and key in memo:
+            return str(memo[key])
         self.execute(cursor, "SELECT customer FROM {cards} WHERE card_id = %s", (str(card_id),))
         row = cursor.fetchone()
         if row is None:
             msg = f"statements: a movement on card {card_id} that was never opened"
             raise ProjectionInvariantError(msg)
+        if memo is not None:
+            memo[key] = str(row["customer"])
         return str(row["customer"])
 
     def _insert(self, cursor: Any, customer: str, line: CardLine, notification_id: int) -> None:
         money = self.to_db_decimal
-        self.execute(
+        self.defer(
             cursor,
             "INSERT INTO {lines} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
@@ -606,10 +616,6 @@ class StatementsSql(StatementsView, SqlView):
 
 class SQLiteStatementsView(StatementsSql, SQLiteView):
     """Statement lines in the SQLite file of the events."""
-
-
-class PostgresStatementsView(StatementsSql, PostgresView):
-    """Statement lines in the PostgreSQL schema of the events."""
 
 
 class StatementsProjection(LedgerProjection[StatementsView]):

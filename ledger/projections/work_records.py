@@ -32,7 +32,7 @@ from ledger.domain.results import JsonResult
 from ledger.domain.time import date_of, month_of
 from ledger.domain.work import described
 from ledger.projections.base import LedgerProjection
-from ledger.projections.sql import PostgresView, ProjectionInvariantError, SQLiteView, SqlView
+from ledger.projections.sql import ProjectionInvariantError, SQLiteView, SqlView
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -110,7 +110,7 @@ class WorkRecordsSql(WorkRecordsView, SqlView):
 
     def _insert(self, cursor: Any, line_id: str, notification_id: int, card_id: UUID, r: WorkRecord) -> None:
         money = self.to_db_decimal
-        self.execute(
+        self.defer(
             cursor,
             "INSERT INTO {lines} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
@@ -226,10 +226,6 @@ class WorkRecordsSql(WorkRecordsView, SqlView):
 
 class SQLiteWorkRecordsView(WorkRecordsSql, SQLiteView):
     """Work records in the SQLite file of the events."""
-
-
-class PostgresWorkRecordsView(WorkRecordsSql, PostgresView):
-    """Work records in the PostgreSQL schema of the events."""
 
 
 class WorkRecordsProjection(LedgerProjection[WorkRecordsView]):

@@ -1,0 +1,212 @@
+"""The views on PostgreSQL: imported only when the store URL is PostgreSQL.
+
+Why a module of their own: psycopg (and ``eventsourcing.postgres``, which imports it) is a third of
+the command line's start-up, and an SQLite ledger never needs it. The views' rules live in the
+dialect-free classes (``BalancesSql`` …); a class here only adds the PostgreSQL recorder and
+spelling, as :class:`~ledger.projections.sql.SQLiteView` does for SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+
+from ledger.domain.money import CENT
+from ledger.projections.alerts import AlertsSql
+from ledger.projections.balances import BalancesSql
+from ledger.projections.digest import ROWSUMS_TABLE, server_digest
+from ledger.projections.invoiceable import InvoiceableSql
+from ledger.projections.sql import ProjectionInvariantError, SqlView, quote_identifier
+from ledger.projections.statements import StatementsSql
+from ledger.projections.work_records import WorkRecordsSql
+
+
+class PostgresView(SqlView, PostgresTrackingRecorder):
+    """A view in the PostgreSQL schema of the events; tracking in ``{projection}_tracking``."""
+
+    placeholder = "%s"
+    column_types: ClassVar[dict[str, str]] = {
+        "money": "NUMERIC(18,2)",
+        "instant": "TIMESTAMPTZ",
+        "flag": "BOOLEAN",
+        "bigint": "BIGINT",
+    }
+
+    def __init__(
+        self,
+        datastore: PostgresDatastore,
+        *,
+        tracking_table_name: str = "notification_tracking",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(datastore, tracking_table_name=tracking_table_name, **kwargs)
+        self._setup_view()
+
+    def _create_table(self, curs: Any) -> None:
+        super()._create_table(curs)
+        self._create_view_tables(curs)
+        self._create_rowsums(curs)
+
+    def _existing_indexes(self, cursor: Any) -> set[str]:
+        """``CREATE INDEX IF NOT EXISTS`` takes a SHARE lock on its table before it looks, so a
+        process opening the store would queue behind (and deadlock with) runners writing the
+        view's tables in another order: an index that exists is not asked for again."""
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE schemaname = %s", (self.datastore.schema,))
+        return {row["indexname"] for row in cursor.fetchall()}
+
+    def _table(self, name: str) -> str:
+        return f"{quote_identifier(self.datastore.schema)}.{quote_identifier(name)}"
+
+    @contextmanager
+    def _begin(self, *, commit: bool) -> Iterator[Any]:
+        """A write transaction runs in psycopg's pipeline mode: a statement whose result nobody
+        reads is sent without waiting for it, so a batch of a few hundred events costs a round
+        trip per read instead of one per statement. An error still fails the whole transaction."""
+        with self.datastore.transaction(commit=commit) as cursor:
+            if not commit:
+                yield cursor
+                return
+            with cursor.connection.pipeline():
+                yield cursor
+
+    @contextmanager
+    def row_stream(self, cursor: Any, statement: str) -> Iterator[Any]:
+        """A server-side cursor in the same transaction: psycopg's ordinary cursor would hold the
+        whole result in memory."""
+        with cursor.connection.cursor(name=f"{self.prefix}_rows", row_factory=cursor.row_factory) as rows:
+            rows.execute(statement)
+            yield rows
+
+    def _executemany(self, cursor: Any, statement: str, rows: list[tuple[Any, ...]]) -> None:
+        """On a cursor of its own: in pipeline mode an ``executemany``'s results can still be
+        arriving when the transaction's cursor reads its next query, which then reads an INSERT's
+        status instead of its rows. Same connection, so same transaction and order."""
+        with cursor.connection.cursor() as writer:
+            writer.executemany(statement, rows)
+
+    def _lock_tracking(self, cursor: Any) -> None:
+        # EXCLUSIVE still lets readers read the old view, but makes runners wait to write.
+        cursor.execute(f"LOCK TABLE {self._table(self.tracking_table_name)} IN EXCLUSIVE MODE")
+
+    extra_tables = (ROWSUMS_TABLE,)
+
+    def _rowsum_function(self) -> str:
+        return f'"{self.datastore.schema}"."{self.prefix}_rowsum"'
+
+    def _create_rowsums(self, curs: Any) -> None:
+        """Row triggers keep, per table, the row count and the sum of each row's hash (the first
+        60 bits of ``md5`` of the row's text), so the digest costs a read of one small table
+        instead of a scan of the view: a runner applies one event per transaction. The triggers
+        fire for every change, the projection's and anyone else's; only the projection also
+        writes the digest, so an edit made outside it no longer matches."""
+        rowsums = self._table(f"{self.prefix}_{ROWSUMS_TABLE}")
+        # Only when missing: replacing a trigger locks its table against writers and readers'
+        # catch-ups, and every process opening the store would do it.
+        last = f"{self.prefix}_{self.table_names[-1]}_truncated"
+        curs.execute(
+            "SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE t.tgname = %s AND n.nspname = %s",
+            (last, self.datastore.schema),
+        )
+        if curs.fetchone() is not None:
+            return
+        curs.execute(
+            f"CREATE TABLE IF NOT EXISTS {rowsums} "
+            "(table_name TEXT PRIMARY KEY, n BIGINT NOT NULL, total NUMERIC NOT NULL)"
+        )
+        row_hash = "('x' || substr(md5({}::text), 1, 15))::bit(60)::bigint"
+        curs.execute(
+            f"CREATE OR REPLACE FUNCTION {self._rowsum_function()}() RETURNS trigger LANGUAGE plpgsql AS $F$ "
+            "DECLARE delta NUMERIC := 0; dn BIGINT := 0; BEGIN "
+            "IF TG_OP = 'TRUNCATE' THEN "
+            f"DELETE FROM {rowsums} WHERE table_name = TG_TABLE_NAME; "
+            f"INSERT INTO {rowsums} VALUES (TG_TABLE_NAME, -1, -1); RETURN NULL; END IF; "
+            f"IF TG_OP IN ('INSERT', 'UPDATE') THEN delta := delta + {row_hash.format('NEW')}; END IF; "
+            f"IF TG_OP IN ('DELETE', 'UPDATE') THEN delta := delta - {row_hash.format('OLD')}; END IF; "
+            "dn := CASE TG_OP WHEN 'INSERT' THEN 1 WHEN 'DELETE' THEN -1 ELSE 0 END; "
+            f"INSERT INTO {rowsums} AS r VALUES (TG_TABLE_NAME, dn, delta) ON CONFLICT (table_name) "
+            "DO UPDATE SET n = r.n + dn, total = r.total + delta; RETURN NULL; END $F$"
+        )
+        for table in self.table_names:
+            name = f"{self.prefix}_{table}"
+            curs.execute(
+                f'CREATE OR REPLACE TRIGGER "{name}_rowsum" AFTER INSERT OR UPDATE OR DELETE '
+                f"ON {self._table(name)} FOR EACH ROW EXECUTE FUNCTION {self._rowsum_function()}()"
+            )
+            curs.execute(
+                f'CREATE OR REPLACE TRIGGER "{name}_truncated" AFTER TRUNCATE '
+                f"ON {self._table(name)} FOR EACH STATEMENT EXECUTE FUNCTION {self._rowsum_function()}()"
+            )
+
+    def _after_reset(self, cursor: Any) -> None:
+        cursor.execute(f"DELETE FROM {self._table(f'{self.prefix}_{ROWSUMS_TABLE}')}")
+
+    def rows_digest(self, cursor: Any) -> str:
+        """From the counts and hash sums the row triggers keep (see :meth:`_create_rowsums`)."""
+        cursor.execute(f"SELECT table_name, n, total FROM {self._table(f'{self.prefix}_{ROWSUMS_TABLE}')}")
+        kept = {row["table_name"]: (int(row["n"]), row["total"]) for row in cursor.fetchall()}
+        parts = []
+        for table in self.table_names:
+            count, total = kept.get(f"{self.prefix}_{table}", (0, 0))
+            parts.append((table, count, total))
+        return server_digest(parts)
+
+    def _consistent_read(self, cursor: Any) -> None:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+    def to_db_decimal(self, value: Decimal) -> Decimal:
+        return value
+
+    def from_db_decimal(self, value: Any) -> Decimal:
+        return Decimal(value or 0).quantize(CENT)
+
+    def to_db_instant(self, value: datetime) -> datetime:
+        return value
+
+    def from_db_instant_raw(self, value: Any) -> datetime:
+        if not isinstance(value, datetime):
+            msg = f"expected a timestamp, got {value!r}"
+            raise ProjectionInvariantError(msg)
+        return value
+
+
+class PostgresBalancesView(BalancesSql, PostgresView):
+    """Balances in the PostgreSQL schema of the events."""
+
+
+class PostgresWorkRecordsView(WorkRecordsSql, PostgresView):
+    """Work records in the PostgreSQL schema of the events."""
+
+
+class PostgresInvoiceableView(InvoiceableSql, PostgresView):
+    """Invoiceable lines in the PostgreSQL schema of the events."""
+
+
+class PostgresStatementsView(StatementsSql, PostgresView):
+    """Statement lines in the PostgreSQL schema of the events."""
+
+
+class PostgresAlertsView(AlertsSql, PostgresView):
+    """Alerts in the PostgreSQL schema of the events."""
+
+    def _columns_query(self, table: str) -> tuple[str, tuple[str, ...]]:
+        return (
+            "SELECT column_name AS name FROM information_schema.columns "
+            "WHERE table_schema = %s AND table_name = %s",
+            (self.datastore.schema, table),
+        )
+
+
+POSTGRES_VIEWS: dict[str, type[PostgresView]] = {
+    "balances": PostgresBalancesView,
+    "work_records": PostgresWorkRecordsView,
+    "invoiceable": PostgresInvoiceableView,
+    "alerts": PostgresAlertsView,
+    "statements": PostgresStatementsView,
+}
+"""The PostgreSQL view of each projection, by the projection's name."""

@@ -41,7 +41,7 @@ class Result(BaseModel):
     order they are declared, every one of them (defaults included).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict: amounts as two-decimal strings, moments as ISO 8601."""

@@ -171,7 +171,9 @@ def run_card_machine(machine: type[CardMachine], count: int, steps: int) -> None
     run_state_machine_as_test(
         machine, settings=settings(max_examples=count, stateful_step_count=steps, deadline=None)
     )
-    tally.at_least(credited=count, work_on_card=count, reversed=1)
+    # Floors well below what a run sees on average (about 3 credits and 1 paid entry per example), so
+    # that they fail only when commands stop being accepted, not on an unlucky draw.
+    tally.at_least(credited=max(1, count // 2), work_on_card=max(1, count // 5), reversed=1)
     refused = tally["credit_conflict_refused"] + tally["work_conflict_refused"]
     assert refused * 3 <= sum(tally.values()), dict(tally)
 

@@ -1047,9 +1047,10 @@ class Ledger:
 
         secret = seal_key(key if key is not None else os.environ.get(SEAL_KEY_VARIABLE))
         target = witness_path(witness)
+        previous = last_head(target) if target is not None else None  # an unusable witness: refused now
         now = self.clock()
         summary = cast("SealSummary", self.bus.handle(Seal(key=secret)))
-        if target is not None and last_head(target) != summary.head:
+        if target is not None and previous != summary.head:
             append_head(target, summary.head, now)
         return summary
 

@@ -21,8 +21,15 @@ from tests.support import FakeClock
 
 POSTGRES_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
+# CI and the README's test command run a fixed set of examples (derandomize): a red run is then a
+# change in the code, never an unlucky draw, and the floors of the state machines hold or fail alike
+# on every run. Exploring new examples is what the long profile is for (random, many more).
 settings.register_profile(
-    "default", deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow]
+    "default",
+    deadline=None,
+    max_examples=40,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile(
     "long", deadline=None, max_examples=2000, suppress_health_check=[HealthCheck.too_slow]

@@ -343,6 +343,7 @@ def test_every_ledger_error_has_field_and_reason() -> None:
         "problems": [importing.Problem(2, "amount", "bad")],
         "line": 7,
         "committed": 6,
+        "index": 3,
     }
     samples["day"] = datetime.date(2026, 1, 1)
     samples["error"] = InvalidInputError("amount", "bad")

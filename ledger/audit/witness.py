@@ -84,8 +84,18 @@ def append_head(witness: Path, head: str, at: datetime) -> None:
 
 
 def last_head(witness: Path) -> str | None:
-    """The newest head in the witness, or None when it is absent or empty."""
-    if not witness.exists():
+    """The newest head in the witness, or None when it is absent or empty. A witness that could not
+    be written (a name too long, a folder that is missing or not writable) is refused here, before
+    anything is sealed, so that a refused seal leaves nothing behind."""
+    try:
+        present = witness.exists()
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else "not a usable file path"
+        raise InvalidInputError("witness", f"{str(witness)[:200]!r}: {reason}") from None
+    if not present:
+        folder = witness.parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK):
+            raise InvalidInputError("witness", f"{str(folder)[:200]!r}: no writable folder for the witness")
         return None
     heads = read_heads(witness, "witness")
     return str(heads[-1]) if heads else None

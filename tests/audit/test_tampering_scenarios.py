@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from ledger import Ledger
+from ledger import InvalidInputError, Ledger
 from ledger.aggregates.strippenkaart import Strippenkaart
 from ledger.audit.seals import LOG_SEAL_ID
 from ledger.cli import main
 from ledger.cli.audit import EXIT_DIFFERENCES, EXIT_HEAD_MISMATCH, EXIT_UNSEALED
 from tests.audit.raw_log import RawLog, raw_log
-from tests.support import FakeClock
+from tests.support import FakeClock, event_count
 
 
 @pytest.fixture
@@ -191,3 +191,14 @@ def test_cli_seal_prints_the_head_and_appends_it_to_the_witness(
     assert verify(store_url, "--expect-head", head, "--witness", str(witness)) == 0
     assert verify(store_url, "--expect-head", "12:zz") == 2  # not a head: refused
     assert verify(store_url, "--witness", str(tmp_path / "gone")) == 2  # a missing witness is refused
+
+
+@pytest.mark.parametrize("where", ["missing-folder/witness", "x" * 5000])
+def test_a_seal_with_an_unusable_witness_is_refused_before_anything_is_sealed(
+    history: Ledger, tmp_path: Path, where: str
+) -> None:
+    before = event_count(history)
+    with pytest.raises(InvalidInputError) as refused:
+        history.seal(witness=tmp_path / where)
+    assert refused.value.field == "witness"
+    assert event_count(history) == before

@@ -556,10 +556,6 @@ class LedgerMachine(RuleBasedStateMachine):
     ) -> None:
         customer = self.model[slug]
         at = max(self.now - timedelta(minutes=behind), self.start)
-        if customer.blocks and customer.balance_cents == 0:
-            # Not generated: work dated before the card's first credit while the card is empty
-            # raises no notice at all (test_work_before_the_purchase_on_an_empty_card_is_noticed).
-            at = max([at, *(b.effective_at for b in customer.blocks.values())])
         self.tickets += 1
         ticket = f"T-{self.tickets}"
         amount = (worked * (rate or DEFAULT_RATE)).quantize(CENT, rounding=ROUND_HALF_UP)
@@ -846,11 +842,6 @@ def test_the_ledger_agrees_with_the_model_on_postgres(receivers: Receivers) -> N
     demand_enough(run_machine(PostgresLedgerMachine, receivers, count, 30), count)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the alerts view cannot tell work before the card's first credit from overflow on an "
-    "empty card: it raises nothing instead of the invoiced-work notice",
-)
 def test_work_before_the_purchase_on_an_empty_card_is_noticed(sqlite_url: str) -> None:
     """Found by the machine above: work the card never could pay is an ``invoiced-work`` notice
     (DOMAIN.md, issue 16), even when the card happens to be empty when it is recorded."""

@@ -227,7 +227,7 @@ class AlertsSql(OutboxSql, SqlView):
         "CREATE TABLE IF NOT EXISTS {cards} (card_id TEXT PRIMARY KEY, customer TEXT NOT NULL, "
         "currency TEXT NOT NULL, base {money} NOT NULL, balance {money} NOT NULL, "
         "nearly_armed {flag} NOT NULL, fully_armed {flag} NOT NULL, undo_version {bigint}, "
-        "undo_nearly {flag}, undo_fully {flag})",
+        "undo_nearly {flag}, undo_fully {flag}, first_credit_at {instant})",
         "CREATE INDEX IF NOT EXISTS {prefix}_cards_by_customer ON {cards} (customer)",
         "CREATE TABLE IF NOT EXISTS {occurrences} (notification_id {bigint} PRIMARY KEY, "
         "customer TEXT NOT NULL, category TEXT NOT NULL, effective_at {instant} NOT NULL, "
@@ -249,12 +249,13 @@ class AlertsSql(OutboxSql, SqlView):
         *OUTBOX_STATEMENTS,
     )
 
-    LAYOUT_COLUMN = "details"
-    """A column only this layout's ``alerts`` table has: without it the tables predate issue 16."""
+    LAYOUT_COLUMNS = (("alerts", "details"), ("cards", "first_credit_at"))
+    """Columns only this layout has: ``alerts.details`` came with issue 16, ``cards.first_credit_at``
+    with the notice for work from before a card's first credit; a table without one is older."""
 
     def _create_view_tables(self, cursor: Any) -> None:
-        """Tables of an earlier layout are dropped and the view replays the log from the start
-        (the outbox is new with this layout, so no delivery state is lost)."""
+        """Tables of an earlier layout are dropped and the view replays the log from the start; the
+        outbox is kept (as by a rebuild), so what was delivered is not delivered again."""
         if self._has_old_layout(cursor):
             # The view's digest (and a dialect's bookkeeping) start again with the replayed rows.
             for table in (*self.table_names, DIGEST_TABLE, *self.extra_tables):
@@ -263,10 +264,13 @@ class AlertsSql(OutboxSql, SqlView):
         super()._create_view_tables(cursor)
 
     def _has_old_layout(self, cursor: Any) -> bool:
-        text, params = self._columns_query(f"{self.prefix}_alerts")
-        cursor.execute(text, params)
-        columns = {str(row["name"]) for row in cursor.fetchall()}
-        return bool(columns) and self.LAYOUT_COLUMN not in columns
+        for table, column in self.LAYOUT_COLUMNS:
+            text, params = self._columns_query(f"{self.prefix}_{table}")
+            cursor.execute(text, params)
+            columns = {str(row["name"]) for row in cursor.fetchall()}
+            if columns and column not in columns:
+                return True
+        return False
 
     def _columns_query(self, table: str) -> tuple[str, tuple[str, ...]]:
         raise NotImplementedError
@@ -399,7 +403,7 @@ class AlertsSql(OutboxSql, SqlView):
             self.track(cursor, tracking)
             self.execute(
                 cursor,
-                "INSERT INTO {cards} VALUES (%s, %s, %s, %s, %s, %s, %s, NULL, NULL, NULL)",
+                "INSERT INTO {cards} VALUES (%s, %s, %s, %s, %s, %s, %s, NULL, NULL, NULL, NULL)",
                 (str(card_id), customer, currency, zero, zero, True, True),
             )
 
@@ -421,8 +425,11 @@ class AlertsSql(OutboxSql, SqlView):
             )
             if movement.kind == EXPIRY and in_group:
                 state = rules.CardAlertState(state.base, state.balance, *baseline)
+            first_credit_at = card["first_credit_at"]
             if movement.kind == CREDIT:
                 state = rules.on_credit(state, movement.balance_after)
+                if first_credit_at is None or raising.effective_at < self.from_db_instant(first_credit_at):
+                    first_credit_at = self.to_db_instant(raising.effective_at)
             threshold = self._threshold(cursor, card["customer"], raising.effective_at)
             limit = threshold.limit(state.base)
             kind, after = rules.on_movement(
@@ -433,7 +440,7 @@ class AlertsSql(OutboxSql, SqlView):
                 undo = (raising.version, *baseline)
             elif movement.kind == EXPIRY and in_group:
                 undo = (raising.version, after.nearly_armed, after.fully_armed)
-            self._save_card(cursor, movement.card_id, after, undo)
+            self._save_card(cursor, movement.card_id, after, undo, first_credit_at)
             if kind is None:
                 return
             currency = card["currency"]
@@ -470,11 +477,13 @@ class AlertsSql(OutboxSql, SqlView):
         self.execute(cursor, "SELECT * FROM {cards} WHERE customer = %s", (work.customer,))
         card = cursor.fetchone()
         state = self._state(card) if card is not None else rules.OPENED
-        # A card never credited (a monthly plan whose first month is not due yet) could never pay
-        # this work: a notice, like work on a customer without a card, not "used up". The base is
-        # the balance after the latest credit, above 0.00 once any credit was seen.
-        credited = card is not None and state.base > ZERO
-        balance = work.card_balance_after if credited else None
+        # Work dated before the card's first credit (a card not credited yet, such as a monthly plan
+        # whose first month is not due, or work from before the purchase) is work the card never
+        # could pay: a notice, like work on a customer without a card, even when the card is empty
+        # by now, never "used up".
+        first = None if card is None else card["first_credit_at"]
+        could_pay = first is not None and self.from_db_instant(first) <= raising.effective_at
+        balance = work.card_balance_after if could_pay else None
         if work.card_paid > ZERO:
             # The card paid part of this work, so it was not empty: its own debits (stored after
             # this entry, so not seen yet) judge the crossing. Judging it here as well raised a
@@ -488,7 +497,7 @@ class AlertsSql(OutboxSql, SqlView):
         amount = f"{format_money(work.invoiceable)} {currency}"
         details = {"ticket": work.ticket, "invoiceable": str(work.invoiceable), "currency": currency}
         if kind == rules.FULLY_USED:
-            self._save_card(cursor, card["card_id"], after, None)
+            self._save_card(cursor, card["card_id"], after, None, card["first_credit_at"])
             message = f"the strippenkaart could not pay for ticket {work.ticket}: {amount} goes to invoice"
         elif card is None:
             message = f"ticket {work.ticket} goes to invoice ({amount}): the customer has no strippenkaart"
@@ -635,7 +644,9 @@ class AlertsSql(OutboxSql, SqlView):
         card_id: UUID | str,
         state: rules.CardAlertState,
         undo: tuple[int, bool, bool] | None,
+        first_credit_at: Any,
     ) -> None:
+        """``first_credit_at``: the earliest effective time of a credit seen, as stored (or None)."""
         values = {
             "base": self.to_db_decimal(state.base),
             "balance": self.to_db_decimal(state.balance),
@@ -644,6 +655,7 @@ class AlertsSql(OutboxSql, SqlView):
             **dict(
                 zip(("undo_version", "undo_nearly", "undo_fully"), undo or (None, None, None), strict=True)
             ),
+            "first_credit_at": first_credit_at,
         }
         memo = self.batch_memo()
         remembered = None if memo is None else memo.get(("card", str(card_id)))
@@ -652,7 +664,7 @@ class AlertsSql(OutboxSql, SqlView):
         self.defer(
             cursor,
             "UPDATE {cards} SET base = %s, balance = %s, nearly_armed = %s, fully_armed = %s, "
-            "undo_version = %s, undo_nearly = %s, undo_fully = %s WHERE card_id = %s",
+            "undo_version = %s, undo_nearly = %s, undo_fully = %s, first_credit_at = %s WHERE card_id = %s",
             (*values.values(), str(card_id)),
             key=("cards", str(card_id)),
         )

@@ -327,3 +327,39 @@ def test_alert_tables_of_the_earlier_layout_are_replaced_and_replayed(
             )
     with Ledger.open(store_url, actor="tester", clock=clock) as reopened:
         assert reopened.alerts() == [before]
+
+
+def test_cards_without_first_credit_are_replayed_and_delivered_alerts_stay_delivered(
+    store_url: str, clock: FakeClock
+) -> None:
+    with Ledger.open(store_url, actor="tester", clock=clock) as ledger:
+        ledger.add_customer(
+            "acme",
+            name="Acme",
+            account_manager="Anna",
+            account_manager_email="anna@msp.example",
+            at="2026-01-01",
+        )
+        ledger.buy_card("acme", amount="100.00", reference="O-1", at="2026-02-01")
+        ledger.log_work(
+            "acme", ticket="T-1", hours="1", rate="125.00", kind="rfc", at="2026-02-02T10:00+01:00"
+        )
+        [fully] = ledger.alerts()
+        view = ledger.projections.fresh("alerts")
+        view.mark_delivered([d.id for d in ledger.deliveries()], clock())
+        table = view._table(f"{view.prefix}_cards")
+        with view.transaction(commit=True) as cursor:  # what an installation of the previous layout has
+            cursor.execute(f"DROP TABLE {table}")
+            cursor.execute(
+                f"CREATE TABLE {table} (card_id TEXT PRIMARY KEY, customer TEXT NOT NULL, "
+                "currency TEXT NOT NULL, base BIGINT NOT NULL, balance BIGINT NOT NULL, "
+                "nearly_armed BOOLEAN NOT NULL, fully_armed BOOLEAN NOT NULL, undo_version BIGINT, "
+                "undo_nearly BOOLEAN, undo_fully BOOLEAN)"
+            )
+    with Ledger.open(store_url, actor="tester", clock=clock) as reopened:
+        assert reopened.alerts() == [fully]
+        assert [d.status for d in reopened.deliveries()] == ["delivered"]  # not sent again
+        # Work from before the purchase, while the card is empty: the card never could pay it.
+        reopened.log_work("acme", ticket="T-0", hours="1", rate="100.00", kind="rfc", at="2026-01-20")
+        assert kinds(reopened) == ["fully-used", "invoiced-work"]
+        assert [d.status for d in reopened.deliveries()] == ["delivered", "pending"]

@@ -336,7 +336,7 @@ def run_timeline(machine: type[MoneyTimeline], count: int, steps: int) -> None:
 
 @pytest.mark.slow
 def test_money_timeline_on_sqlite() -> None:
-    run_timeline(MoneyTimeline, examples(6), 25)
+    run_timeline(MoneyTimeline, examples(8), 25)
 
 
 @pytest.mark.slow

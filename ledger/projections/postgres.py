@@ -19,7 +19,7 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from ledger.domain.money import CENT
 from ledger.projections.alerts import AlertsSql
 from ledger.projections.balances import BalancesSql
-from ledger.projections.digest import ROWSUMS_TABLE, server_digest
+from ledger.projections.digest import ROWSUMS_TABLE
 from ledger.projections.invoiceable import InvoiceableSql
 from ledger.projections.sql import ProjectionInvariantError, SqlView, quote_identifier
 from ledger.projections.statements import StatementsSql
@@ -142,19 +142,6 @@ class PostgresView(SqlView, PostgresTrackingRecorder):
                 f'CREATE OR REPLACE TRIGGER "{name}_truncated" AFTER TRUNCATE '
                 f"ON {self._table(name)} FOR EACH STATEMENT EXECUTE FUNCTION {self._rowsum_function()}()"
             )
-
-    def _after_reset(self, cursor: Any) -> None:
-        cursor.execute(f"DELETE FROM {self._table(f'{self.prefix}_{ROWSUMS_TABLE}')}")
-
-    def rows_digest(self, cursor: Any) -> str:
-        """From the counts and hash sums the row triggers keep (see :meth:`_create_rowsums`)."""
-        cursor.execute(f"SELECT table_name, n, total FROM {self._table(f'{self.prefix}_{ROWSUMS_TABLE}')}")
-        kept = {row["table_name"]: (int(row["n"]), row["total"]) for row in cursor.fetchall()}
-        parts = []
-        for table in self.table_names:
-            count, total = kept.get(f"{self.prefix}_{table}", (0, 0))
-            parts.append((table, count, total))
-        return server_digest(parts)
 
     def _consistent_read(self, cursor: Any) -> None:
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")

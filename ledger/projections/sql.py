@@ -316,7 +316,8 @@ class SqlView(TrackingRecorder, ABC):
             self._after_reset(cursor)
 
     def _after_reset(self, cursor: Any) -> None:
-        """The view is empty now: what a dialect keeps about its rows starts again from nothing."""
+        """The view is empty now: the row counts and hash sums start again from nothing."""
+        cursor.execute(f"DELETE FROM {self._table(f'{self.prefix}_{ROWSUMS_TABLE}')}")
 
     def drop_tables(self) -> None:
         """Remove this view's tables and its tracking table (scratch views, after use)."""
@@ -343,9 +344,16 @@ class SqlView(TrackingRecorder, ABC):
 
     # --- digest (see ledger.projections.digest) -------------------------------------------------
 
-    @abstractmethod
     def rows_digest(self, cursor: Any) -> str:
-        """The digest of every row of this view's tables, read with ``cursor``."""
+        """The digest of every row of this view's tables, read with ``cursor``: from the counts and
+        hash sums each dialect's row triggers keep in ``{prefix}_rowsums``."""
+        cursor.execute(f"SELECT table_name, n, total FROM {self._table(f'{self.prefix}_{ROWSUMS_TABLE}')}")
+        kept = {row["table_name"]: (int(row["n"]), row["total"]) for row in cursor.fetchall()}
+        parts = []
+        for table in self.table_names:
+            count, total = kept.get(f"{self.prefix}_{table}", (0, 0))
+            parts.append((table, count, total))
+        return server_digest(parts)
 
     def record_digest(self, application_name: str) -> None:
         """Store the digest of the rows at the current position, in this thread's transaction."""
@@ -509,18 +517,6 @@ class SQLiteView(SqlView, SQLiteTrackingRecorder):
                     f'CREATE TRIGGER IF NOT EXISTS "{name}_rowsum_{operation}" AFTER {operation.upper()} '
                     f"ON {self._table(name)} BEGIN {seed}{body}END"
                 )
-
-    def _after_reset(self, cursor: Any) -> None:
-        cursor.execute(f"DELETE FROM {self._table(f'{self.prefix}_{ROWSUMS_TABLE}')}")
-
-    def rows_digest(self, cursor: Any) -> str:
-        cursor.execute(f"SELECT table_name, n, total FROM {self._table(f'{self.prefix}_{ROWSUMS_TABLE}')}")
-        kept = {row["table_name"]: (int(row["n"]), row["total"]) for row in cursor.fetchall()}
-        parts = []
-        for table in self.table_names:
-            count, total = kept.get(f"{self.prefix}_{table}", (0, 0))
-            parts.append((table, count, total))
-        return server_digest(parts)
 
     def to_db_decimal(self, value: Decimal) -> int:
         hundredths = value * 100  # exact for the ledger's amounts; half the time of scaleb

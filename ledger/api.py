@@ -19,17 +19,17 @@ from uuid import uuid4
 from eventsourcing.persistence import PersistenceError
 
 from ledger import lazy
-from ledger.commands.bus import STORE_FAILURES, store_error
-from ledger.commands.fields import actor_name, admin_account_name, customer_slug, reference
-from ledger.config import LedgerSettings
+from ledger.config_source import named_config
 from ledger.domain.alerts import ALERT_KINDS
 from ledger.domain.identity import Acting, person_id
 from ledger.domain.money import DEFAULT_CURRENCY
 from ledger.domain.settings import OPEN
 from ledger.domain.statement_period import month_bounds
+from ledger.domain.texts import actor_name, admin_account_name, customer_slug, reference
 from ledger.domain.time import parse_instant, parse_month
 from ledger.errors import InvalidInputError, StoreError, UnknownDeliveryError
 from ledger.eventstore.application import LedgerApplication
+from ledger.eventstore.failures import STORE_FAILURES, store_error
 from ledger.store import StoreConfig, parse_store_url, provisioning, resolve_url
 
 # Imported on first use (see ledger.lazy): a handle that answers one question loads only the
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from ledger.audit.witness import append_head, heads_shown, last_head, witness_path
     from ledger.commands import (
         admin,
-        cards,
+        card_balance,
         contracts,
         entitlements,
         identity,
@@ -106,6 +106,7 @@ if TYPE_CHECKING:
     )
     from ledger.commands.results import CustomerListing, CustomerVersion
     from ledger.commands.unit_of_work import UnitOfWork
+    from ledger.config import LedgerSettings
     from ledger.notify.deliver import Deliverer, DeliveryPolicy, RunResult, Senders
     from ledger.notify.documents import statement_pdfs
     from ledger.projections import compare
@@ -118,7 +119,7 @@ else:
     lazy.modules(
         globals(),
         admin="ledger.commands.admin",
-        cards="ledger.commands.cards",
+        card_balance="ledger.commands.card_balance",
         contracts="ledger.commands.contracts",
         entitlements="ledger.commands.entitlements",
         identity="ledger.commands.identity",
@@ -198,6 +199,7 @@ else:
     )
     lazy.names(globals(), "ledger.commands.results", "CustomerListing", "CustomerVersion")
     lazy.names(globals(), "ledger.commands.unit_of_work", "UnitOfWork")
+    lazy.names(globals(), "ledger.config", "LedgerSettings")
     lazy.names(globals(), "ledger.notify.deliver", "Deliverer", "DeliveryPolicy", "RunResult", "Senders")
     lazy.names(globals(), "ledger.notify.documents", "statement_pdfs")
     lazy.names(globals(), "ledger.projections.alerts", "in_force")
@@ -207,6 +209,7 @@ else:
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from ledger.commands.card_balance import CardFigures
     from ledger.commands.results import (
         AcknowledgementResult,
         AdminAccountList,
@@ -330,11 +333,13 @@ class Ledger:
     ):
         _check_handle_arguments(config, actor, clock, settings)
         self.config = config
-        self.settings = settings if settings is not None else LedgerSettings.load()
+        if settings is None and named_config() is not None:
+            settings = LedgerSettings.load()
+        self._settings = settings
+        """None: no settings file, the defaults (made on first use, see :attr:`settings`)."""
         self.actor = actor
         """The actor named for this handle (None: not named; see :meth:`_acting`)."""
-        self.default_actor = None if self.settings.security.require_actor else default_actor
-        """Who an unnamed write is recorded as in ``open`` mode (never used when authenticated)."""
+        self._default_actor = default_actor
         self._login: str | None = None
         self.clock = clock
         try:
@@ -344,11 +349,27 @@ class Ledger:
             detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise StoreError("db", f"database {config.display}: {detail}") from error
         self._projections: Projections | None = None
-        try:
-            dated_settings.seed_from_config(self.app, self.settings)
-        except STORE_FAILURES as error:
-            self.app.close()
-            raise store_error(error) from error
+        if self._settings is not None:  # the defaults would seed nothing: they are the dated settings' own
+            try:
+                dated_settings.seed_from_config(self.app, self._settings)
+            except STORE_FAILURES as error:
+                self.app.close()
+                raise store_error(error) from error
+
+    @property
+    def settings(self) -> LedgerSettings:
+        """The deployment's settings: given, read from the file ``LEDGER_CONFIG`` names when the
+        handle was opened, else the defaults, made when first read (a question that needs none of
+        them loads no model machinery)."""
+        if self._settings is None:
+            self._settings = LedgerSettings()
+        return self._settings
+
+    @property
+    def default_actor(self) -> str | None:
+        """Who an unnamed write is recorded as in ``open`` mode (never used when authenticated, and
+        nobody when the settings require an actor)."""
+        return None if self.settings.security.require_actor else self._default_actor
 
     @functools.cached_property
     def calendar(self) -> WorkingCalendar:
@@ -968,10 +989,16 @@ class Ledger:
         """
         slug = customer_slug(customer)
         if as_of is None and as_known_at is None:
-            return cards.balance(self.app, slug)
+            return card_balance.figures(self.app, slug).result()
         moment = parse_instant(as_of, "as_of") if as_of is not None else self.clock()
         known = parse_instant(as_known_at, "as_known_at") if as_known_at is not None else None
         return balance_as_of(self.app, slug, moment, known)
+
+    @_store_errors
+    def card_figures(self, customer: str) -> CardFigures:
+        """:meth:`balance` now as plain figures, without the result model: what ``ledger balance``
+        prints (its ``to_json()`` is the balance's)."""
+        return card_balance.figures(self.app, customer_slug(customer))
 
     @_store_errors
     def work_entry(self, customer: str, *, ticket: str | None = None, entry: str | None = None) -> WorkResult:

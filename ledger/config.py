@@ -28,7 +28,6 @@ Settings are validated with pydantic; a bad file is refused with the field that 
 
 from __future__ import annotations
 
-import os
 import tomllib
 from datetime import date
 from decimal import Decimal
@@ -36,14 +35,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ledger.config_source import named_config
 from ledger.domain.admin_tasks import DEFAULT_TASKS, TaskCatalogue
 from ledger.domain.alerts import Recurrence
 from ledger.domain.calendar import WorkingCalendar
 from ledger.domain.money import parse_percent
 from ledger.domain.names import normalize_label
 from ledger.errors import InvalidInputError
-
-CONFIG_VARIABLE = "LEDGER_CONFIG"
 
 
 class Section(BaseModel):
@@ -159,7 +157,7 @@ class LedgerSettings(Section):
     @classmethod
     def load(cls, path: str | Path | None = None) -> LedgerSettings:
         """Settings from ``path``, else from ``$LEDGER_CONFIG``, else the defaults."""
-        chosen = path or os.environ.get(CONFIG_VARIABLE)
+        chosen = named_config(path)
         if not chosen:
             return cls()
         try:

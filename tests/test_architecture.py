@@ -25,7 +25,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent / "ledger"
 LAYERS: list[tuple[str, ...]] = [
     ("ledger.errors", "ledger.persistence", "ledger.store", "ledger.lazy"),
-    ("ledger.domain", "ledger.config"),
+    ("ledger.domain", "ledger.config", "ledger.config_source"),
     ("ledger.aggregates",),
     ("ledger.eventstore",),
     ("ledger.commands",),

@@ -116,9 +116,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "needs_ledger", True):
             return int(args.handler(None, args, out))
         from ledger.api import Ledger
-        from ledger.config import LedgerSettings
+        from ledger.config_source import named_config
 
-        settings = LedgerSettings.load()
+        if named_config() is not None:  # read (and refused) before the store is opened
+            from ledger.config import LedgerSettings
+
+            settings = LedgerSettings.load()
+        else:
+            settings = None  # the defaults, made by the handle when something reads them
         actor = choose_actor(getattr(args, "actor", None))
         opened = Ledger.open(
             getattr(args, "db", None), actor=actor, settings=settings, default_actor=login_name()

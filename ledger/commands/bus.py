@@ -26,12 +26,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from eventsourcing.persistence import IntegrityError, MapperDeserialisationError, PersistenceError
+from eventsourcing.persistence import IntegrityError
 
 from ledger.commands.unit_of_work import BatchUnit, CommandUnit, UnitOfWork
 from ledger.domain.time import effective_time
-from ledger.errors import ConcurrencyError, LedgerError, StoreError
-from ledger.persistence.mapper import UnknownTopicError
+from ledger.errors import ConcurrencyError, LedgerError
+from ledger.eventstore.failures import STORE_FAILURES, store_error
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -48,8 +48,6 @@ RETRY_ATTEMPTS_MAX = 12
 """How often a command (or a batch of them) is re-run after losing a race on an aggregate."""
 RETRY_BACKOFF_BASE_S = 0.005
 RETRY_BACKOFF_CAP_S = 0.25
-STORE_FAILURES = (PersistenceError, MapperDeserialisationError)
-"""The store's own failures (database down, disk full, unreadable bytes)."""
 
 
 @dataclass
@@ -78,21 +76,6 @@ def retrying(command: Callable[[], T]) -> T:
             time.sleep(random.uniform(0, ceiling))
     retry_stats.gave_up += 1
     raise ConcurrencyError(RETRY_ATTEMPTS_MAX)
-
-
-def store_error(error: Exception) -> StoreError:
-    """The store's own failure as one typed error, saying what to check."""
-    detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    if isinstance(error, UnknownTopicError):
-        reason = f"{detail}; the log was altered or written by something else (run ledger audit verify)"
-    elif isinstance(error, MapperDeserialisationError):
-        reason = (
-            "a stored event cannot be read; check LEDGER_CIPHER_KEY and LEDGER_COMPRESS "
-            f"(the store was written with other settings) or the data is damaged ({detail})"
-        )
-    else:
-        reason = detail
-    return StoreError("store", reason)
 
 
 class Views(Protocol):

@@ -8,15 +8,15 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ledger.aggregates.strippenkaart import Strippenkaart
+from ledger.commands.card_balance import card_figures
 from ledger.commands.clock_index import newly_indexed
-from ledger.commands.results import Balance, CreditResult
-from ledger.domain.money import DEFAULT_CURRENCY
+from ledger.commands.results import CreditResult
 from ledger.errors import CurrencyMismatchError, NoCardError
 
 if TYPE_CHECKING:
     from ledger.commands.bus import Context
     from ledger.commands.models import BuyCard, TopUpCard
-    from ledger.commands.unit_of_work import Reader, UnitOfWork
+    from ledger.commands.unit_of_work import UnitOfWork
 
 PURCHASE = "purchase"
 TOP_UP = "top-up"
@@ -91,29 +91,4 @@ def _result(card: Strippenkaart, credit: Credit, *, duplicate: bool) -> CreditRe
         duplicate=duplicate,
         expires_at=credit.expires_at,
         expired=card.expired,
-    )
-
-
-def card_figures(card: Strippenkaart | None) -> tuple[Decimal, Decimal, Decimal]:
-    """Credited, debited and balance of a card; zeros when there is none."""
-    if card is None:
-        zero = Decimal("0.00")
-        return zero, zero, zero
-    return card.credited, card.debited, card.balance
-
-
-def balance(app: Reader, customer: str) -> Balance:
-    """The card's figures now; zeros in the default currency for a customer without a card."""
-    app.customer(customer)
-    card = app.card(customer)
-    credited, debited, remaining = card_figures(card)
-    currency = card.currency if card is not None else DEFAULT_CURRENCY
-    expired = card.expired if card is not None else Decimal("0.00")
-    return Balance(
-        customer=customer,
-        currency=currency,
-        credited=credited,
-        debited=debited,
-        balance=remaining,
-        expired=expired,
     )

@@ -1,12 +1,12 @@
 """Validated field types shared by the command models.
 
-Each type runs the ledger's own parser (which names the field in its error) before pydantic sees
-the value, so a float never becomes money and a naive time never becomes an instant.
+Each type runs the ledger's own parser (which names the field in its error; the text fields' are
+in :mod:`ledger.domain.texts`) before pydantic sees the value, so a float never becomes money and a
+naive time never becomes an instant.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
@@ -14,45 +14,30 @@ from typing import Annotated
 from pydantic import BeforeValidator, ValidationInfo
 
 from ledger.domain import money
-from ledger.domain.grammar import printable, whole_text
+from ledger.domain.grammar import whole_text
 from ledger.domain.identity import person_id
 from ledger.domain.names import normalize_label
 from ledger.domain.rounding import parse_minutes
-from ledger.domain.time import parse_instant, parse_month
+from ledger.domain.texts import (
+    TEXT_LENGTH_MAX,
+    admin_account_name,
+    checked_text,
+    customer_slug,
+    email_address,
+    month_key,
+    name_text,
+    reference,
+)
+from ledger.domain.time import parse_instant
 from ledger.errors import InvalidInputError
-
-SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
-REFERENCE_LENGTH_MAX = 100
-NAME_LENGTH_MAX = 200
-TEXT_LENGTH_MAX = 2000
 
 
 def _field(info: ValidationInfo) -> str:
     return info.field_name or "value"
 
 
-def _text(value: object, field: str, maximum: int, *, required: bool) -> str:
-    if not isinstance(value, str):
-        raise InvalidInputError(field, f"{type(value).__name__} is not text")
-    text = value.strip()
-    if required and not text:
-        raise InvalidInputError(field, "is empty")
-    if len(text) > maximum:
-        raise InvalidInputError(field, f"is {len(text)} characters long; the maximum is {maximum}")
-    return printable(text, field, lines=True)
-
-
 def parse_slug(value: object, info: ValidationInfo) -> str:
     return customer_slug(value, _field(info))
-
-
-def customer_slug(value: object, field: str = "customer") -> str:
-    """A customer id: lower-case letters, digits and inner hyphens, at most 64 characters."""
-    text = _text(value, field, 64, required=True)
-    if not SLUG_PATTERN.match(text):
-        msg = f"{text!r} is not a customer id (lower-case letters, digits and hyphens, e.g. 'acme')"
-        raise InvalidInputError(field, msg)
-    return text
 
 
 def parse_reference(value: object, info: ValidationInfo) -> str:
@@ -60,38 +45,16 @@ def parse_reference(value: object, info: ValidationInfo) -> str:
     return reference(value, _field(info))
 
 
-def reference(value: object, field: str) -> str:
-    """:func:`parse_reference` outside a model."""
-    text = _text(value, field, REFERENCE_LENGTH_MAX, required=True)
-    if "\n" in text or "\t" in text:
-        raise InvalidInputError(field, "must be a single line")
-    return printable(text, field)
-
-
 def parse_name(value: object, info: ValidationInfo) -> str:
     return name_text(value, _field(info))
 
 
-def actor_name(value: object) -> str:
-    """Who records: one spelling per person (see :func:`ledger.domain.identity.person_id`),
-    checked before any write."""
-    return person_id(value, "actor")
-
-
-def name_text(value: object, field: str) -> str:
-    """A person's or customer's name: one printable line, at most NAME_LENGTH_MAX characters."""
-    text = _text(value, field, NAME_LENGTH_MAX, required=True)
-    if "\n" in text:
-        raise InvalidInputError(field, "must be a single line")
-    return printable(text, field)
-
-
 def parse_required_text(value: object, info: ValidationInfo) -> str:
-    return _text(value, _field(info), TEXT_LENGTH_MAX, required=True)
+    return checked_text(value, _field(info), TEXT_LENGTH_MAX, required=True)
 
 
 def parse_optional_text(value: object, info: ValidationInfo) -> str:
-    return _text("" if value is None else value, _field(info), TEXT_LENGTH_MAX, required=False)
+    return checked_text("" if value is None else value, _field(info), TEXT_LENGTH_MAX, required=False)
 
 
 def parse_day_of_month(value: object, info: ValidationInfo) -> int:
@@ -103,17 +66,6 @@ def parse_day_of_month(value: object, info: ValidationInfo) -> int:
         shown = repr(value) if isinstance(value, int) else type(value).__name__
         raise InvalidInputError(field, f"{shown} is not a day of the month (1–31)")
     return value
-
-
-EMAIL_PATTERN = re.compile(r"^[^@\s<>,;\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
-
-
-def email_address(value: object, field: str) -> str:
-    """One plain address, ``name@host``: no display name, no list (a mail goes to one manager)."""
-    text = _text(value, field, 254, required=True)
-    if not EMAIL_PATTERN.match(text):
-        raise InvalidInputError(field, f"{text!r} is not an e-mail address such as anna@example.nl")
-    return text
 
 
 Slug = Annotated[str, BeforeValidator(parse_slug)]
@@ -132,32 +84,12 @@ Email = Annotated[str, BeforeValidator(lambda v, i: email_address(v, _field(i)))
 Minutes = Annotated[int, BeforeValidator(lambda v, i: parse_minutes(v, _field(i)))]
 DayOfMonth = Annotated[int, BeforeValidator(parse_day_of_month)]
 
-ACCOUNT_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9._@-]{0,98}[a-z0-9])?$")
-
-
-def admin_account_name(value: object, field: str = "account") -> str:
-    """An admin account name (``adm-jan``, ``jan.admin@acme.nl``): compared lower-cased, as in AD."""
-    text = _text(value, field, 100, required=True).lower()
-    if not ACCOUNT_PATTERN.match(text):
-        msg = f"{text!r} is not an account name (letters, digits and . _ @ -, e.g. 'adm-jan')"
-        raise InvalidInputError(field, msg)
-    return text
-
-
 Actor = Annotated[str, BeforeValidator(lambda v, i: person_id(v, _field(i)))]
 """A person id or actor: one spelling per person (see :mod:`ledger.domain.identity`)."""
 
 AccountName = Annotated[str, BeforeValidator(lambda v, i: admin_account_name(v, _field(i)))]
 
-
 Percent = Annotated[Decimal, BeforeValidator(lambda v, i: money.parse_percent(v, _field(i)))]
 """A percentage above 0 and at most 100, with at most two decimals."""
-
-
-def month_key(value: object, field: str = "month") -> str:
-    """A calendar month as ``YYYY-MM``."""
-    first = parse_month(value, field)
-    return f"{first.year:04d}-{first.month:02d}"
-
 
 Month = Annotated[str, BeforeValidator(lambda v, i: month_key(v, _field(i)))]

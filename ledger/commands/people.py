@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from ledger.aggregates.people import People
 from ledger.aggregates.person import Person
-from ledger.commands.fields import customer_slug, parse_name, parse_required_text
+from ledger.commands.fields import parse_name, parse_required_text
 from ledger.domain.identity import person_id
 from ledger.domain.roles import CUSTOMER_CONTACT, parse_roles
+from ledger.domain.texts import customer_slug
 from ledger.errors import IdentityError, InvalidInputError, UnknownPersonError
 
 if TYPE_CHECKING:

@@ -21,22 +21,27 @@ from eventsourcing.application import (
     ProjectorFunction,
     project_aggregate,
 )
-from eventsourcing.domain import (
-    Aggregate,
-    ImmutableAggregateProtocol,
-    MutableAggregateProtocol,
-)
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Recording, Transcoding
-from eventsourcing.utils import EnvType
+from eventsourcing.utils import EnvType, get_topic
 
 from ledger.aggregates.customer import Customer
-from ledger.aggregates.onsite_engagement import OnSiteEngagement
 from ledger.aggregates.strippenkaart import CreditBlock, LedgerInvariantError, Strippenkaart
 from ledger.domain.monthly import MonthlyTerm
 from ledger.errors import DamagedHistoryError, UnknownCustomerError
 from ledger.eventstore.command_cache import CommandCache
 from ledger.persistence.mapper import LedgerMapper
 
+SNAPSHOT_INTERVALS = {
+    "ledger.aggregates.strippenkaart:Strippenkaart": 100,
+    "ledger.aggregates.customer:Customer": 100,
+    "ledger.aggregates.onsite_engagement:OnSiteEngagement": 100,
+}
+"""Every how many versions an aggregate is snapshotted, by the topic of its class.
+
+Why topics and not the classes: naming a class imports its module, and every handle makes this
+application; a question about a card should not create the event classes of on-site engagements.
+An aggregate is saved only after its module was imported, so its topic is known by then."""
 REPLAY_FAILURES = (AssertionError, AttributeError, KeyError, TypeError, LedgerInvariantError)
 """What replaying a history that was tampered with raises inside the library or a mutator."""
 A = TypeVar("A", bound=Aggregate)
@@ -104,9 +109,8 @@ class LedgerApplication(CustomerLookups, Application[UUID]):
         "AGGREGATE_CACHE_MAXSIZE": "10000",
         "AGGREGATE_CACHE_FASTFORWARD": "y",
     }
-    snapshotting_intervals: ClassVar[
-        dict[type[MutableAggregateProtocol[Any]] | type[ImmutableAggregateProtocol[Any]], int]
-    ] = {Strippenkaart: 100, Customer: 100, OnSiteEngagement: 100}
+    is_snapshotting_enabled = True
+    snapshot_intervals: ClassVar[dict[str, int]] = SNAPSHOT_INTERVALS
     log_section_size = 1000
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
@@ -164,7 +168,9 @@ class LedgerApplication(CustomerLookups, Application[UUID]):
         due: dict[UUID, Any] = {}
         for event in processing_event.events:
             aggregate = processing_event.aggregates.get(event.originator_id)
-            interval = self.snapshotting_intervals.get(type(aggregate)) if aggregate is not None else None
+            interval = (
+                self.snapshot_intervals.get(get_topic(type(aggregate))) if aggregate is not None else None
+            )
             if interval is not None and event.originator_version % interval == 0:
                 due[event.originator_id] = aggregate
         snapshots = [self._snapshot_class(aggregate).take(aggregate) for aggregate in due.values()]

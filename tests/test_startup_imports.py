@@ -61,11 +61,13 @@ HEAVY = (
     "ledger.aggregates.people",
     "ledger.aggregates.person",
     "ledger.aggregates.clock_index",
+    # a one-record table on a pipe is printed without rich (ledger.cli.output.plain_fields)
+    "rich",
 )
 """Modules (and their submodules) a balance on SQLite must not import: the PostgreSQL driver, charts,
 documents, mail and HTTP servers, the views, the auditor's tools, the holiday tables, the command
 side, pydantic (the defaults stand in for a settings file; the answer is plain figures), and the
-aggregates other than the customer and the card."""
+aggregates other than the customer and the card; and, its output going to a pipe, rich."""
 
 RUN = """
 import json, sys
@@ -81,7 +83,11 @@ print("\\n" + json.dumps({"code": code, "modules": sorted(sys.modules)}))
 
 def run_cli(*argv: str, url: str | None = None) -> tuple[int, str, set[str]]:
     """(exit code, output, modules imported) of ``ledger ARGV`` in a fresh interpreter."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("LEDGER_")}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("LEDGER_") and key not in {"FORCE_COLOR", "TTY_COMPATIBLE"}
+    }
     if url is not None:
         env["LEDGER_DATABASE_URL"] = url
     done = subprocess.run(

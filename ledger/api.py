@@ -20,11 +20,7 @@ from eventsourcing.persistence import PersistenceError
 
 from ledger import lazy
 from ledger.config_source import named_config
-from ledger.domain.alerts import ALERT_KINDS
-from ledger.domain.identity import Acting, person_id
 from ledger.domain.money import DEFAULT_CURRENCY
-from ledger.domain.settings import OPEN
-from ledger.domain.statement_period import month_bounds
 from ledger.domain.texts import actor_name, admin_account_name, customer_slug, reference
 from ledger.domain.time import parse_instant, parse_month
 from ledger.errors import InvalidInputError, StoreError, UnknownDeliveryError
@@ -107,6 +103,10 @@ if TYPE_CHECKING:
     from ledger.commands.results import CustomerListing, CustomerVersion
     from ledger.commands.unit_of_work import UnitOfWork
     from ledger.config import LedgerSettings
+    from ledger.domain import alerts as alert_rules
+    from ledger.domain import settings as setting_values
+    from ledger.domain.identity import Acting, person_id
+    from ledger.domain.statement_period import month_bounds
     from ledger.notify.deliver import Deliverer, DeliveryPolicy, RunResult, Senders
     from ledger.notify.documents import statement_pdfs
     from ledger.projections import compare
@@ -136,6 +136,8 @@ else:
         compare="ledger.projections.compare",
         statement_document="ledger.statements.document",
         issued_statements="ledger.statements.issued",
+        alert_rules="ledger.domain.alerts",
+        setting_values="ledger.domain.settings",
     )
     lazy.names(globals(), "ledger.audit.bitemporal", "balance_as_of")
     lazy.names(globals(), "ledger.audit.export", "ExportRow", "export_rows")
@@ -200,6 +202,8 @@ else:
     lazy.names(globals(), "ledger.commands.results", "CustomerListing", "CustomerVersion")
     lazy.names(globals(), "ledger.commands.unit_of_work", "UnitOfWork")
     lazy.names(globals(), "ledger.config", "LedgerSettings")
+    lazy.names(globals(), "ledger.domain.identity", "Acting", "person_id")
+    lazy.names(globals(), "ledger.domain.statement_period", "month_bounds")
     lazy.names(globals(), "ledger.notify.deliver", "Deliverer", "DeliveryPolicy", "RunResult", "Senders")
     lazy.names(globals(), "ledger.notify.documents", "statement_pdfs")
     lazy.names(globals(), "ledger.projections.alerts", "in_force")
@@ -475,11 +479,11 @@ class Ledger:
         handle's named actor must be valid."""
         if command != "tick":
             return self._acting(command, actor)
-        if self.actor is not None or identity.mode_at(self.app, self.clock()) != OPEN:
+        if self.actor is not None or identity.mode_at(self.app, self.clock()) != setting_values.OPEN:
             acting = self._acting(command, None)
         else:
             self.app.login = None
-            acting = Acting(tick_command.CLOCK_ACTOR, None, OPEN)
+            acting = Acting(tick_command.CLOCK_ACTOR, None, setting_values.OPEN)
         recorded_as = person_id(actor) if actor is not None else tick_command.CLOCK_ACTOR
         return Acting(recorded_as, acting.login, acting.mode)
 
@@ -1214,8 +1218,9 @@ class Ledger:
         if customer is not None:
             slug = customer_slug(customer)
             self.app.customer(slug)
-        if kind is not None and (not isinstance(kind, str) or kind not in ALERT_KINDS):
-            raise InvalidInputError("kind", f"unknown alert kind {kind!r}; known: {', '.join(ALERT_KINDS)}")
+        known = alert_rules.ALERT_KINDS
+        if kind is not None and (not isinstance(kind, str) or kind not in known):
+            raise InvalidInputError("kind", f"unknown alert kind {kind!r}; known: {', '.join(known)}")
         if account_manager is not None and not isinstance(account_manager, str):
             raise InvalidInputError("account_manager", f"{type(account_manager).__name__} is not a name")
         moment = None if since is None else parse_instant(since, "since")

@@ -14,8 +14,9 @@ from ledger.domain.money import DEFAULT_CURRENCY
 from ledger.errors import CurrencyMismatchError, NoCardError
 
 if TYPE_CHECKING:
-    from ledger.commands.bus import Context
+    from ledger.commands.bus import Asked, Context
     from ledger.commands.models import BuyCard, TopUpCard
+    from ledger.commands.queries import BalanceOf
     from ledger.commands.unit_of_work import Reader, UnitOfWork
 
 PURCHASE = "purchase"
@@ -102,8 +103,9 @@ def card_figures(card: Strippenkaart | None) -> tuple[Decimal, Decimal, Decimal]
     return card.credited, card.debited, card.balance
 
 
-def balance(app: Reader, customer: str) -> Balance:
+def balance(app: Reader, query: BalanceOf, asked: Asked) -> Balance:
     """The card's figures now; zeros in the default currency for a customer without a card."""
+    customer = query.customer
     app.customer(customer)
     card = app.card(customer)
     credited, debited, remaining = card_figures(card)

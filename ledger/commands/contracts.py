@@ -19,10 +19,9 @@ from ledger.commands.entitlements import contract_of
 from ledger.commands.results import ContractChangeResult, ContractHistory
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
-    from ledger.commands.bus import Context
+    from ledger.commands.bus import Asked, Context
     from ledger.commands.models import ChangeContract, EndContract, StartContract
+    from ledger.commands.queries import ContractHistoryOf
     from ledger.commands.unit_of_work import Reader, UnitOfWork
     from ledger.domain.service_window import Tier
 
@@ -80,8 +79,9 @@ def _saved(
     )
 
 
-def contract_history(app: Reader, customer: str, now: datetime) -> ContractHistory:
+def contract_history(app: Reader, query: ContractHistoryOf, asked: Asked) -> ContractHistory:
     """Every change in effective order with both its times; empty for a customer without one."""
+    customer, now = query.customer, asked.now
     app.customer(customer)
     contract = contract_of(app, customer)
     if contract is None:

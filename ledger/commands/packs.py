@@ -9,10 +9,9 @@ from ledger.commands.entitlements import packs_of
 from ledger.commands.results import PackChangeResult, PackList
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
-    from ledger.commands.bus import Context
+    from ledger.commands.bus import Asked, Context
     from ledger.commands.models import AddPack, RemovePack
+    from ledger.commands.queries import PacksAt
     from ledger.commands.unit_of_work import Reader, UnitOfWork
 
 
@@ -59,8 +58,9 @@ def _saved(
     )
 
 
-def pack_list(app: Reader, customer: str, at: datetime) -> PackList:
+def pack_list(app: Reader, query: PacksAt, asked: Asked) -> PackList:
     """The packs active at ``at`` and the whole history."""
+    customer, at = query.customer, asked.at
     app.customer(customer)
     packs = packs_of(app, customer)
     if packs is None:

@@ -11,10 +11,9 @@ from ledger.commands.results import RateCardChangeResult, RateCardView
 from ledger.domain.rounding import RoundingRule
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
-    from ledger.commands.bus import Context
+    from ledger.commands.bus import Asked, Context
     from ledger.commands.models import SetRounding
+    from ledger.commands.queries import RateCardAt
     from ledger.commands.unit_of_work import Reader, UnitOfWork
 
 
@@ -66,8 +65,9 @@ def _saved(
     )
 
 
-def rate_card(app: Reader, customer: str, at: datetime) -> RateCardView:
+def rate_card(app: Reader, query: RateCardAt, asked: Asked) -> RateCardView:
     """The rates (general and every role ever named) and the rounding in force at ``at``."""
+    customer, at = query.customer, asked.at
     app.customer(customer)
     card = rate_card_of(app, customer)
     general = rate_quote(card, at, None)

@@ -47,6 +47,10 @@ class CustomerRecord(Record):
 
         customer: str
 
+    if TYPE_CHECKING:  # each record's own ``@event(Opened) __init__`` (a card's adds its currency)
+
+        def __init__(self, customer: str, actor: str, effective_at: datetime) -> None: ...
+
     @classmethod
     def create_id(cls, customer: str) -> UUID:
         return natural_id(cls.KIND, customer)

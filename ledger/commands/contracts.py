@@ -16,6 +16,7 @@ from ledger.aggregates.servicedesk_contract import (
     ServicedeskContract,
 )
 from ledger.commands.entitlements import contract_of
+from ledger.commands.records import opened
 from ledger.commands.results import ContractChangeResult, ContractHistory
 
 if TYPE_CHECKING:
@@ -27,30 +28,21 @@ if TYPE_CHECKING:
 
 
 def start_contract(uow: UnitOfWork, command: StartContract, context: Context) -> ContractChangeResult:
-    contract = _contract(uow, command.customer, context)
+    contract = opened(uow, ServicedeskContract, command.customer, context)
     recorded = contract.start(command.tier, context.actor, context.at, context.now)
     return _saved(uow, contract, recorded, STARTED, command.tier, context)
 
 
 def change_contract(uow: UnitOfWork, command: ChangeContract, context: Context) -> ContractChangeResult:
-    contract = _contract(uow, command.customer, context)
+    contract = opened(uow, ServicedeskContract, command.customer, context)
     recorded = contract.change_tier(command.tier, context.actor, context.at, context.now)
     return _saved(uow, contract, recorded, CHANGED, command.tier, context)
 
 
 def end_contract(uow: UnitOfWork, command: EndContract, context: Context) -> ContractChangeResult:
-    contract = _contract(uow, command.customer, context)
+    contract = opened(uow, ServicedeskContract, command.customer, context)
     recorded = contract.end(context.actor, context.at, context.now)
     return _saved(uow, contract, recorded, ENDED, None, context)
-
-
-def _contract(uow: UnitOfWork, customer: str, context: Context) -> ServicedeskContract:
-    """The customer's contract, opened on first use."""
-    uow.customer(customer)
-    found = contract_of(uow, customer)
-    if found is None:
-        return ServicedeskContract(customer=customer, actor=context.actor, effective_at=context.at)
-    return found
 
 
 def _saved(

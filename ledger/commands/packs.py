@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ledger.aggregates.beheerpacks import ADDED, REMOVED, BeheerpackPortfolio, PackChange
 from ledger.commands.entitlements import packs_of
+from ledger.commands.records import opened
 from ledger.commands.results import PackChangeResult, PackList
 
 if TYPE_CHECKING:
@@ -16,24 +17,15 @@ if TYPE_CHECKING:
 
 
 def add_pack(uow: UnitOfWork, command: AddPack, context: Context) -> PackChangeResult:
-    packs = _portfolio(uow, command.customer, context)
+    packs = opened(uow, BeheerpackPortfolio, command.customer, context)
     recorded = packs.add(command.pack, list(command.components), context.actor, context.at, context.now)
     return _saved(uow, packs, recorded, ADDED, command.pack, context)
 
 
 def remove_pack(uow: UnitOfWork, command: RemovePack, context: Context) -> PackChangeResult:
-    packs = _portfolio(uow, command.customer, context)
+    packs = opened(uow, BeheerpackPortfolio, command.customer, context)
     recorded = packs.remove(command.pack, context.actor, context.at, context.now)
     return _saved(uow, packs, recorded, REMOVED, command.pack, context)
-
-
-def _portfolio(uow: UnitOfWork, customer: str, context: Context) -> BeheerpackPortfolio:
-    """The customer's packs, opened on first use."""
-    uow.customer(customer)
-    packs = packs_of(uow, customer)
-    if packs is None:
-        return BeheerpackPortfolio(customer=customer, actor=context.actor, effective_at=context.at)
-    return packs
 
 
 def _saved(

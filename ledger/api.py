@@ -19,9 +19,26 @@ from uuid import uuid4
 from eventsourcing.persistence import PersistenceError
 
 from ledger import lazy
+from ledger.commands.queries import (
+    AdminAccountsAt,
+    AdminCheckAt,
+    AdminHistoryOf,
+    AdminWhoAt,
+    BalanceOf,
+    ContractHistoryOf,
+    EngagementReportOf,
+    EntitlementAt,
+    EveryPerson,
+    PacksAt,
+    PersonOf,
+    RateCardAt,
+    SettingsAt,
+    TicketEntriesOf,
+    WorkEntryOf,
+)
 from ledger.config_source import named_config
 from ledger.domain.money import DEFAULT_CURRENCY
-from ledger.domain.texts import actor_name, admin_account_name, customer_slug, reference
+from ledger.domain.texts import actor_name, customer_slug
 from ledger.domain.time import parse_instant, parse_month
 from ledger.errors import InvalidInputError, StoreError, UnknownDeliveryError
 from ledger.eventstore.application import LedgerApplication
@@ -37,23 +54,15 @@ if TYPE_CHECKING:
     from ledger.audit.verify import VerifyReport, ViewComparison, check_readable, verify_log
     from ledger.audit.witness import append_head, heads_shown, last_head, witness_path
     from ledger.commands import (
-        admin,
-        card_balance,
-        contracts,
-        entitlements,
         identity,
         importing,
         invoice_export,
-        onsite,
-        rates,
         statements,
-        work,
     )
-    from ledger.commands import packs as beheerpacks
     from ledger.commands import people as people_commands
     from ledger.commands import settings as dated_settings
     from ledger.commands import tick as tick_command
-    from ledger.commands.bus import Context, MessageBus
+    from ledger.commands.bus import Context, Handler, MessageBus
     from ledger.commands.models import (
         AcknowledgeAlert,
         AddCustomer,
@@ -69,6 +78,7 @@ if TYPE_CHECKING:
         ChangeMonthlyPlan,
         ChangePerson,
         CloseStatements,
+        Command,
         DeactivatePerson,
         EndContract,
         EndEngagement,
@@ -119,7 +129,7 @@ else:
     lazy.modules(
         globals(),
         admin="ledger.commands.admin",
-        card_balance="ledger.commands.card_balance",
+        cards="ledger.commands.cards",
         contracts="ledger.commands.contracts",
         entitlements="ledger.commands.entitlements",
         identity="ledger.commands.identity",
@@ -309,6 +319,13 @@ def _seal(uow: UnitOfWork, command: Seal, context: Context) -> SealSummary:
     return seal_log(uow.app, command.key, context.actor, context.now)
 
 
+def _command_table() -> dict[type[Command], Handler]:
+    from ledger.commands.handlers import HANDLERS
+    from ledger.commands.models import Seal
+
+    return {**HANDLERS, Seal: _seal}
+
+
 def _check_handle_arguments(config: object, actor: object, clock: object, settings: object) -> None:
     """The handle's own arguments, checked before a store is touched."""
     if not isinstance(config, StoreConfig):
@@ -387,23 +404,20 @@ class Ledger:
 
     @functools.cached_property
     def bus(self) -> MessageBus:
-        """The one door for writes: every command method builds its command and hands it here.
-
-        Made on first write, with the handler table: a handle that only answers questions never
-        imports the command handlers."""
+        """The one door: every command method builds its command, and every question of the records
+        its query, and hands it here. The command table loads with the first command: a handle that
+        only asks questions never imports the command handlers."""
         from ledger.commands.bus import MessageBus, Services
-        from ledger.commands.handlers import HANDLERS
-        from ledger.commands.models import Seal
 
         services = Services(
-            calendar=self.calendar,
-            catalogue=self.settings.admin.catalogue,
+            calendar=lambda: self.calendar,
+            catalogue=lambda: self.settings.admin.catalogue(),
             projections=lambda: self.projections,
-            producers=self.due_fact_producers,
+            producers=lambda: self.due_fact_producers,
         )
         return MessageBus(
             self.app,
-            handlers={**HANDLERS, Seal: _seal},
+            handlers=_command_table,
             clock=lambda: self.clock(),
             authorise=self._authorise,
             services=services,
@@ -671,7 +685,7 @@ class Ledger:
     @_store_errors
     def settings_in_force(self, *, at: When = None) -> list[dated_settings.SettingView]:
         """Every dated setting as in force at ``at`` (default now), with since when and who set it."""
-        return dated_settings.settings_at(self.app, self._moment(at))
+        return cast("list[dated_settings.SettingView]", self.bus.handle(SettingsAt.build(at=at)))
 
     @_store_errors
     def tick(self, until: When = None, *, actor: str | None = None) -> TickResult:
@@ -773,10 +787,8 @@ class Ledger:
     @_store_errors
     def ticket_entries(self, customer: str, ticket: str) -> list[WorkResult]:
         """Every time entry on a ticket, as recorded (reversed ones included, marked)."""
-        slug = customer_slug(customer)
-        self.app.customer(slug)
-        entries = work.ticket_entries(self.app, slug, reference(ticket, "ticket"))
-        return [work.work_result(entry, duplicate=False) for entry in entries]
+        query = TicketEntriesOf.build(customer=customer, ticket=ticket)
+        return cast("list[WorkResult]", self.bus.handle(query))
 
     @_store_errors
     def start_contract(
@@ -991,9 +1003,9 @@ class Ledger:
         :class:`~ledger.audit.bitemporal.HistoricBalance`): in effect at ``as_of`` (default now),
         counting only events recorded by ``as_known_at`` (default: everything recorded so far).
         """
-        slug = customer_slug(customer)
         if as_of is None and as_known_at is None:
-            return card_balance.figures(self.app, slug).result()
+            return self.card_figures(customer).result()
+        slug = customer_slug(customer)
         moment = parse_instant(as_of, "as_of") if as_of is not None else self.clock()
         known = parse_instant(as_known_at, "as_known_at") if as_known_at is not None else None
         return balance_as_of(self.app, slug, moment, known)
@@ -1002,46 +1014,34 @@ class Ledger:
     def card_figures(self, customer: str) -> CardFigures:
         """:meth:`balance` now as plain figures, without the result model: what ``ledger balance``
         prints (its ``to_json()`` is the balance's)."""
-        return card_balance.figures(self.app, customer_slug(customer))
+        return cast("CardFigures", self.bus.handle(BalanceOf.build(customer=customer)))
 
     @_store_errors
     def work_entry(self, customer: str, *, ticket: str | None = None, entry: str | None = None) -> WorkResult:
         """A recorded work entry with its derivation, named by its key or its (single-entry) ticket."""
-        if ticket is None and entry is None:
-            raise InvalidInputError("entry", "name the entry: entry=ID or ticket=REF")
-        slug = customer_slug(customer)
-        found = work.find_entry(
-            self.app,
-            slug,
-            None if ticket is None else reference(ticket, "ticket"),
-            None if entry is None else reference(entry, "entry"),
-        )
-        return work.work_result(found, duplicate=False)
-
-    def _moment(self, at: When) -> datetime:
-        return self.clock() if at is None else parse_instant(at, "at")
+        query = WorkEntryOf.build(customer=customer, ticket=ticket, entry=entry)
+        return cast("WorkResult", self.bus.handle(query))
 
     @_store_errors
     def entitlement(self, customer: str, *, at: When = None) -> EntitlementResult:
         """The support channel (servicedesk, emergency-line or none), tier and why, at ``at``."""
-        moment = self._moment(at)
-        calendar = dated_settings.calendar_at(dated_settings.book(self.app), self.calendar, moment)
-        return entitlements.entitlement(self.app, customer_slug(customer), moment, calendar)
+        query = EntitlementAt.build(customer=customer, at=at)
+        return cast("EntitlementResult", self.bus.handle(query))
 
     @_store_errors
     def contract_history(self, customer: str) -> ContractHistory:
         """Every contract change in effective order, with effective and recorded times."""
-        return contracts.contract_history(self.app, customer_slug(customer), self.clock())
+        return cast("ContractHistory", self.bus.handle(ContractHistoryOf.build(customer=customer)))
 
     @_store_errors
     def packs(self, customer: str, *, at: When = None) -> PackList:
         """The beheerpacks active at ``at`` (default now) and their whole history."""
-        return beheerpacks.pack_list(self.app, customer_slug(customer), self._moment(at))
+        return cast("PackList", self.bus.handle(PacksAt.build(customer=customer, at=at)))
 
     @_store_errors
     def rate_card(self, customer: str, *, at: When = None) -> RateCardView:
         """The rates and rounding in force at ``at`` (default now) and the card's history."""
-        return rates.rate_card(self.app, customer_slug(customer), self._moment(at))
+        return cast("RateCardView", self.bus.handle(RateCardAt.build(customer=customer, at=at)))
 
     # --- audit ---------------------------------------------------------------------------------
 
@@ -1317,7 +1317,8 @@ class Ledger:
         the customer's first, whose cut-off (dated setting ``statements.cut-off``: by default the
         3rd working day of the next month, 00:00 Amsterdam) is at or before it. Returns the new
         ones; again, it issues nothing. This is what ``ledger tick`` calls."""
-        command = IssueDueStatements.build(until=self._moment(until), actor=actor)
+        moment = self.clock() if until is None else parse_instant(until, "at")
+        command = IssueDueStatements.build(until=moment, actor=actor)
         return self._documents(cast("list[statements.Issued]", self.bus.handle(command)))
 
     @_store_errors
@@ -1372,7 +1373,7 @@ class Ledger:
     def onsite_report(self, customer: str) -> OnsiteReport:
         """The on-site engagement now: focus areas, consultants, visits and hours per focus area
         since the last evaluation, last and next evaluation."""
-        return onsite.engagement_report(self.app, customer_slug(customer), self.clock())
+        return cast("OnsiteReport", self.bus.handle(EngagementReportOf.build(customer=customer)))
 
     # --- people and roles ------------------------------------------------------------------------
 
@@ -1425,12 +1426,12 @@ class Ledger:
     @_store_errors
     def person(self, person: str) -> people_commands.PersonView:
         """One registered person, or UnknownPersonError."""
-        return people_commands.find(self.app, person)
+        return cast("people_commands.PersonView", self.bus.handle(PersonOf.build(person=person)))
 
     @_store_errors
     def people(self) -> list[people_commands.PersonView]:
         """Every registered person (active or not), by id."""
-        return people_commands.everyone(self.app)
+        return cast("list[people_commands.PersonView]", self.bus.handle(EveryPerson.build()))
 
     # --- admin accounts (beheeraccounts) -------------------------------------------------------
 
@@ -1593,32 +1594,25 @@ class Ledger:
     @_store_errors
     def admin_check(self, customer: str, *, account: str, task: str, at: When = None) -> AdminCheckResult:
         """May ``account`` do ``task`` at ``at`` (default now)? Default deny, with the reason."""
-        return admin.check(
-            self.app,
-            customer_slug(customer),
-            admin_account_name(account),
-            task,
-            self._moment(at),
-            self.settings.admin.catalogue(),
-        )
+        query = AdminCheckAt.build(customer=customer, account=account, task=task, at=at)
+        return cast("AdminCheckResult", self.bus.handle(query))
 
     @_store_errors
     def admin_who(self, customer: str, *, task: str, at: When = None) -> AdminWhoResult:
         """Which of the customer's accounts could do ``task`` at ``at``, and why the others could not."""
-        return admin.who(
-            self.app, customer_slug(customer), task, self._moment(at), self.settings.admin.catalogue()
-        )
+        query = AdminWhoAt.build(customer=customer, task=task, at=at)
+        return cast("AdminWhoResult", self.bus.handle(query))
 
     @_store_errors
     def admin_accounts(self, customer: str, *, at: When = None) -> AdminAccountList:
         """Every admin account of the customer with its standing and grant at ``at`` (default now)."""
-        return admin.account_list(self.app, customer_slug(customer), self._moment(at))
+        return cast("AdminAccountList", self.bus.handle(AdminAccountsAt.build(customer=customer, at=at)))
 
     @_store_errors
     def admin_history(self, customer: str, *, account: str | None = None) -> AdminHistory:
         """Every admin-account change of the customer (or of ``account``), in effective order."""
-        name = None if account is None else admin_account_name(account)
-        return admin.history(self.app, customer_slug(customer), name)
+        query = AdminHistoryOf.build(customer=customer, account=account)
+        return cast("AdminHistory", self.bus.handle(query))
 
 
 def _month_key(month: str) -> str:

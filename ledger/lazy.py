@@ -58,3 +58,9 @@ def names(namespace: dict[str, Any], module: str, *attributes: str) -> None:
     """``from module import attribute, ...`` in ``namespace``, done on first use."""
     for attribute in attributes:
         namespace[attribute] = _Stand(namespace, attribute, module, attribute)
+
+
+def function(module: str, attribute: str) -> Any:
+    """``module.attribute``, imported when first called: for a table of handlers whose modules
+    should load only when a message of theirs is handled."""
+    return _Stand({}, attribute, module, attribute)

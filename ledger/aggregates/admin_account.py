@@ -33,9 +33,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from ledger.aggregates.ids import natural_id
+from ledger.aggregates.record import DatedChange, Record
 from ledger.aggregates.timeline import Change, in_effect_order, is_backdated, up_to
 from ledger.domain.admin_access import AccountState, Grant, Period, Request, Standing
 from ledger.domain.time import EARLIEST, describe_instant
@@ -65,18 +66,16 @@ class GrantExpiry:
     recorded: bool
 
 
-class AdminAccount(Aggregate):
+class AdminAccount(Record):
     """One admin account of one customer, known by (customer, account name)."""
 
-    class Opened(Aggregate.Created):
+    class Opened(Record.Created):
         """The record of an admin account was opened; its first request or grant follows at once."""
 
         customer: str
         account: str
-        actor: str
-        effective_at: datetime
 
-    class Requested(Aggregate.Event):
+    class Requested(DatedChange):
         """Customer contact ``actor`` asked for ``tasks`` (``asked`` as typed) because ``justification``,
         for the account held by ``holder`` (None in logs from before holders were recorded)."""
 
@@ -84,21 +83,15 @@ class AdminAccount(Aggregate):
         asked: list[str]
         tasks: list[str]
         justification: str
-        recorded_at: datetime
-        actor: str
-        effective_at: datetime
         holder: str | None = None
 
-    class Withdrawn(Aggregate.Event):
+    class Withdrawn(DatedChange):
         """The open request ``request`` was withdrawn unanswered."""
 
         request: int
         reason: str
-        recorded_at: datetime
-        actor: str
-        effective_at: datetime
 
-    class Granted(Aggregate.Event):
+    class Granted(DatedChange):
         """Provider staff ``actor`` granted ``tasks`` from ``effective_at`` until ``valid_until``
         (None: open-ended), answering request ``request`` (None: granted without a request)."""
 
@@ -107,12 +100,9 @@ class AdminAccount(Aggregate):
         tasks: list[str]
         valid_until: datetime | None
         request: int | None
-        recorded_at: datetime
-        actor: str
-        effective_at: datetime
         rfc: str | None = None
 
-    class ScopeChanged(Aggregate.Event):
+    class ScopeChanged(DatedChange):
         """Grant ``grant`` covers ``tasks`` from ``effective_at`` on (a new version of the grant)."""
 
         grant: int
@@ -120,51 +110,34 @@ class AdminAccount(Aggregate):
         tasks: list[str]
         request: int | None
         reason: str
-        recorded_at: datetime
-        actor: str
-        effective_at: datetime
         rfc: str | None = None
 
-    class Suspended(Aggregate.Event):
+    class Suspended(DatedChange):
         """The account can do nothing from ``effective_at`` until it is resumed."""
 
         reason: str
-        recorded_at: datetime
-        actor: str
-        effective_at: datetime
 
-    class Resumed(Aggregate.Event):
+    class Resumed(DatedChange):
         """A suspension ends at ``effective_at``; the grant in force applies again."""
 
         reason: str
-        recorded_at: datetime
-        actor: str
-        effective_at: datetime
 
-    class Revoked(Aggregate.Event):
+    class Revoked(DatedChange):
         """The account loses every grant from ``effective_at`` on, including grants scheduled later."""
 
         reason: str
-        recorded_at: datetime
-        actor: str
-        effective_at: datetime
 
-    class Expired(Aggregate.Event):
+    class Expired(DatedChange):
         """Grant ``grant`` ran out at ``effective_at`` (its valid_until); recorded by the clock."""
 
         grant: int
-        recorded_at: datetime
-        actor: str
-        effective_at: datetime
 
-    class ExpiryWarned(Aggregate.Event):
+    class ExpiryWarned(Record.Event):
         """The clock found grant ``grant`` running out at ``valid_until``: warn the account manager,
         effective a week before (a warning, not a change of access: ``changes`` keeps no trace)."""
 
         grant: int
         valid_until: datetime
-        actor: str
-        effective_at: datetime
 
     expiry_warned: tuple[int, ...] = ()
     """Grants already warned about (class default: accounts and snapshots from before warnings)."""

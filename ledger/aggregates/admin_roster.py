@@ -10,38 +10,30 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
-from ledger.aggregates.ids import natural_id
+from ledger.aggregates.record import CustomerRecord, Record
 from ledger.errors import InvalidInputError
 
 if TYPE_CHECKING:
-    from uuid import UUID
+    pass
 
 ACCOUNTS_MAX = 500
 """A customer with more admin accounts than this is not locked down; refuse rather than grow."""
 
 
-class AdminRoster(Aggregate):
+class AdminRoster(CustomerRecord):
     """Which admin accounts a customer has (each one's history lives in its AdminAccount)."""
 
-    class Opened(Aggregate.Created):
+    KIND = "admin-roster"
+
+    class Opened(CustomerRecord.Opened):
         """The roster of a customer's admin accounts was opened with its first account."""
 
-        customer: str
-        actor: str
-        effective_at: datetime
-
-    class AccountAdded(Aggregate.Event):
+    class AccountAdded(Record.Event):
         """Admin account ``account`` now exists for the customer (requested or granted first)."""
 
         account: str
-        actor: str
-        effective_at: datetime
-
-    @staticmethod
-    def create_id(customer: str) -> UUID:
-        return natural_id("admin-roster", customer)
 
     @event(Opened)
     def __init__(self, customer: str, actor: str, effective_at: datetime) -> None:

@@ -9,26 +9,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from ledger.aggregates.ids import natural_id
+from ledger.aggregates.record import Record
 
 if TYPE_CHECKING:
     from datetime import datetime
     from uuid import UUID
 
 
-class AlertAcknowledgement(Aggregate):
+class AlertAcknowledgement(Record):
     """Who acknowledged an alert, and when."""
 
-    class Acknowledged(Aggregate.Created):
+    class Acknowledged(Record.Created):
         """An alert was acknowledged; it no longer shows among the open alerts."""
 
         alert_id: str
         customer: str
         kind: str
-        actor: str
-        effective_at: datetime
 
     @staticmethod
     def create_id(alert_id: str) -> UUID:

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
-from ledger.aggregates.ids import natural_id
+from ledger.aggregates.record import CustomerRecord, DatedChange
 from ledger.aggregates.strippenkaart import LedgerInvariantError
-from ledger.aggregates.timeline import Change, in_effect_order, is_backdated, up_to
+from ledger.aggregates.timeline import Change, TimelineRecord, in_effect_order, is_backdated, up_to
 from ledger.domain.names import normalize_label
 from ledger.domain.time import describe_instant
 from ledger.errors import (
@@ -29,11 +29,10 @@ from ledger.errors import (
 )
 
 if TYPE_CHECKING:
-    from uuid import UUID
+    pass
 
 ADDED, REMOVED = "added", "removed"
 FIELD = "effective_from"
-CHANGES_MAX = 2000
 COMPONENTS_PER_PACK_MAX = 50
 
 
@@ -50,36 +49,26 @@ class PackChange:
     backdated: bool
 
 
-class BeheerpackPortfolio(Aggregate):
+class BeheerpackPortfolio(TimelineRecord):
     """The beheerpacks of one customer over time."""
 
-    class Opened(Aggregate.Created):
+    KIND = "beheerpacks"
+    CHANGES_MAX = 2000
+    FULL = "the beheerpacks of {customer} already have {limit} changes"
+
+    class Opened(CustomerRecord.Opened):
         """The beheerpack record of a customer was opened; its first pack follows at once."""
 
-        customer: str
-        actor: str
-        effective_at: datetime
-
-    class PackAdded(Aggregate.Event):
+    class PackAdded(DatedChange):
         """Beheerpack ``pack`` covers ``components`` from ``effective_at`` on."""
 
         pack: str
         components: list[str]
-        recorded_at: datetime
-        actor: str
-        effective_at: datetime
 
-    class PackRemoved(Aggregate.Event):
+    class PackRemoved(DatedChange):
         """Beheerpack ``pack`` no longer covers anything from ``effective_at`` on."""
 
         pack: str
-        recorded_at: datetime
-        actor: str
-        effective_at: datetime
-
-    @staticmethod
-    def create_id(customer: str) -> UUID:
-        return natural_id("beheerpacks", customer)
 
     @event(Opened)
     def __init__(self, customer: str, actor: str, effective_at: datetime) -> None:
@@ -139,23 +128,11 @@ class BeheerpackPortfolio(Aggregate):
         return True
 
     def _already(self, kind: str, pack: str, components: list[str], effective_at: datetime) -> bool:
-        return any(
-            (c["change"], c["pack"], c["components"], c["effective_at"])
-            == (kind, pack, components, effective_at)
-            for c in self.changes
-        )
+        return self._is_recorded(kind, effective_at, pack=pack, components=components)
 
     def _check(self, kind: str, pack: str, components: list[str], effective_at: datetime) -> None:
-        if len(self.changes) >= CHANGES_MAX:
-            msg = f"the beheerpacks of {self.customer!r} already have {CHANGES_MAX} changes"
-            raise InvalidInputError(FIELD, msg)
-        candidate = {
-            "sequence": len(self.changes),
-            "change": kind,
-            "pack": pack,
-            "components": components,
-            "effective_at": effective_at,
-        }
+        self._check_room()
+        candidate = self._candidate(kind, effective_at, pack=pack, components=components)
         problem = first_problem([*self.changes, candidate])
         if problem is None:
             return
@@ -190,17 +167,7 @@ class BeheerpackPortfolio(Aggregate):
         actor: str,
         effective_at: datetime,
     ) -> None:
-        self.changes.append(
-            {
-                "sequence": len(self.changes),
-                "change": kind,
-                "pack": pack,
-                "components": list(components),
-                "effective_at": effective_at,
-                "recorded_at": recorded_at,
-                "actor": actor,
-            }
-        )
+        self._append_change(kind, recorded_at, actor, effective_at, pack=pack, components=list(components))
         if first_problem(self.changes) is not None:
             msg = f"beheerpacks of {self.customer!r}: stored history contradicts itself at {pack!r}"
             raise LedgerInvariantError(msg)

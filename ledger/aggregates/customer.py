@@ -6,15 +6,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from ledger.aggregates.ids import natural_id
+from ledger.aggregates.record import Record
 
 if TYPE_CHECKING:
     from uuid import UUID
 
 
-class Customer(Aggregate):
+class Customer(Record):
     """A customer of the provider, known by a short slug such as ``acme``."""
 
     alert_percent: Decimal | None = None
@@ -24,18 +25,16 @@ class Customer(Aggregate):
     details: tuple[tuple[datetime, str, str, str | None], ...] = ()
     """Dated versions ``(from, name, account manager, e-mail)`` recorded by ``Changed``, in order."""
 
-    class Registered(Aggregate.Created):
+    class Registered(Record.Created):
         """A customer was registered with its display name and account manager."""
 
         slug: str
         name: str
         account_manager: str
-        actor: str
-        effective_at: datetime
         account_manager_email: str | None = None
         """Where the account manager's alerts are e-mailed (None: no e-mail; logs from before it)."""
 
-    class Changed(Aggregate.Event):
+    class Changed(Record.Event):
         """From ``effective_at`` on, the customer's name, account manager or e-mail is as given;
         a field that is None is unchanged. Alerts go to the account manager in charge at the
         alert's effective time, so a change dated in the past re-addresses later alerts too."""
@@ -43,10 +42,8 @@ class Customer(Aggregate):
         name: str | None
         account_manager: str | None
         account_manager_email: str | None
-        actor: str
-        effective_at: datetime
 
-    class AlertThresholdSet(Aggregate.Event):
+    class AlertThresholdSet(Record.Event):
         """The card's *nearly used* alert threshold for this customer changed.
 
         Exactly one of ``percent`` (of the balance right after the latest credit) and ``amount``
@@ -56,8 +53,6 @@ class Customer(Aggregate):
 
         percent: Decimal | None
         amount: Decimal | None
-        actor: str
-        effective_at: datetime
 
     @staticmethod
     def create_id(slug: str) -> UUID:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from ledger.aggregates.ids import natural_id
+from ledger.aggregates.record import Record
 from ledger.aggregates.strippenkaart import LedgerInvariantError
 
 if TYPE_CHECKING:
@@ -22,16 +23,13 @@ if TYPE_CHECKING:
     from uuid import UUID
 
 
-class InvoiceExports(Aggregate):
+class InvoiceExports(Record):
     """Every invoice export of one ledger, in number order."""
 
-    class Started(Aggregate.Created):
+    class Started(Record.Created):
         """The first export was made."""
 
-        actor: str
-        effective_at: datetime
-
-    class Exported(Aggregate.Event):
+    class Exported(Record.Event):
         """Export ``number`` held ``lines`` (work entry ids) and credited ``credits`` (ids of lines
         exported before and reversed since), for everything effective before ``until``."""
 
@@ -39,8 +37,6 @@ class InvoiceExports(Aggregate):
         until: datetime
         lines: list[str]
         credits: list[str]
-        actor: str
-        effective_at: datetime
 
     @staticmethod
     def create_id() -> UUID:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from ledger.aggregates.ids import natural_id
+from ledger.aggregates.record import Record
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -21,16 +22,13 @@ GENESIS_HEAD = "0" * 64
 """The link before the first record: the chain starts from nothing."""
 
 
-class LogSeal(Aggregate):
+class LogSeal(Record):
     """The deployment's chain of seals over its stored event log."""
 
-    class Started(Aggregate.Created):
+    class Started(Record.Created):
         """Sealing began for this deployment's log; the chain starts at the genesis head."""
 
-        actor: str
-        effective_at: datetime
-
-    class Sealed(Aggregate.Event):
+    class Sealed(Record.Event):
         """Stored records ``from_position``..``to_position`` were hashed into the chain.
 
         ``head`` is the chain's last link, continuing from ``previous_head`` (the previous seal's
@@ -48,8 +46,6 @@ class LogSeal(Aggregate):
         digests: str
         signed: bool
         hmac: str | None
-        actor: str
-        effective_at: datetime
 
     @staticmethod
     def create_id() -> UUID:

@@ -20,9 +20,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
-from ledger.aggregates.ids import natural_id
+from ledger.aggregates.record import CustomerRecord, Record
 from ledger.aggregates.strippenkaart import LedgerInvariantError
 from ledger.domain.cadence import EvaluationCadence, EvaluationOutcome, VisitCadence, next_evaluation_due
 from ledger.domain.money import format_money
@@ -39,7 +39,7 @@ from ledger.errors import (
 )
 
 if TYPE_CHECKING:
-    from uuid import UUID
+    pass
 
 CONTINUE, ADJUST, STOP = (outcome.value for outcome in EvaluationOutcome)
 OUTCOMES = (CONTINUE, ADJUST, STOP)
@@ -72,51 +72,41 @@ def focus_area_list(areas: list[str] | tuple[str, ...], field: str = "focus_area
     return normalized
 
 
-class OnSiteEngagement(Aggregate):
+class OnSiteEngagement(CustomerRecord):
     """A customer's on-site support engagements over time."""
 
-    class Opened(Aggregate.Created):
+    KIND = "onsite-engagement"
+
+    class Opened(CustomerRecord.Opened):
         """The on-site record of a customer was opened; its first kick-off follows at once."""
 
-        customer: str
-        actor: str
-        effective_at: datetime
-
-    class KickOffHeld(Aggregate.Event):
+    class KickOffHeld(Record.Event):
         """An engagement starts: its focus areas, visit and evaluation cadence, first due date."""
 
         focus_areas: list[str]
         visit_cadence: str
         evaluation_cadence: str
         next_evaluation_due: str
-        actor: str
-        effective_at: datetime
 
-    class ConsultantAssigned(Aggregate.Event):
+    class ConsultantAssigned(Record.Event):
         """``consultant`` works on the engagement from ``effective_at`` on."""
 
         consultant: str
-        actor: str
-        effective_at: datetime
 
-    class ConsultantReleased(Aggregate.Event):
+    class ConsultantReleased(Record.Event):
         """``consultant`` no longer works on the engagement from ``effective_at`` on."""
 
         consultant: str
-        actor: str
-        effective_at: datetime
 
-    class VisitLogged(Aggregate.Event):
+    class VisitLogged(Record.Event):
         """A consultant was on location for ``hours`` on ``focus_area``; ``reference`` is the key."""
 
         reference: str
         consultant: str
         hours: Decimal
         focus_area: str
-        actor: str
-        effective_at: datetime
 
-    class EvaluationHeld(Aggregate.Event):
+    class EvaluationHeld(Record.Event):
         """The engagement was evaluated: ``focus_areas`` hold from then on; the next due date is
         ``next_evaluation_due`` (None after ``stop``, which an ``Ended`` event follows)."""
 
@@ -124,26 +114,16 @@ class OnSiteEngagement(Aggregate):
         focus_areas: list[str]
         notes: str
         next_evaluation_due: str | None
-        actor: str
-        effective_at: datetime
 
-    class EvaluationDue(Aggregate.Event):
+    class EvaluationDue(Record.Event):
         """The clock found the evaluation due on ``due_date`` (00:00 Amsterdam): alert once."""
 
         due_date: str
-        actor: str
-        effective_at: datetime
 
-    class Ended(Aggregate.Event):
+    class Ended(Record.Event):
         """The engagement ends at ``effective_at``: no visits, no on-site coverage after it."""
 
         reason: str
-        actor: str
-        effective_at: datetime
-
-    @staticmethod
-    def create_id(customer: str) -> UUID:
-        return natural_id("onsite-engagement", customer)
 
     @event(Opened)
     def __init__(self, customer: str, actor: str, effective_at: datetime) -> None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from ledger.aggregates.ids import natural_id
+from ledger.aggregates.record import Record
 from ledger.errors import IdentityError
 
 if TYPE_CHECKING:
@@ -22,29 +23,22 @@ PEOPLE_MAX = 10_000
 """An MSP's staff plus its customers' contacts; beyond this, refuse rather than grow."""
 
 
-class People(Aggregate):
+class People(Record):
     """Which people exist, and the database login (``db_role``) bound to each."""
 
-    class Opened(Aggregate.Created):
+    class Opened(Record.Created):
         """The register was opened with its first person."""
 
-        actor: str
-        effective_at: datetime
-
-    class PersonListed(Aggregate.Event):
+    class PersonListed(Record.Event):
         """``person`` is now in the register (their own Person aggregate holds the details)."""
 
         person: str
-        actor: str
-        effective_at: datetime
 
-    class LoginBound(Aggregate.Event):
+    class LoginBound(Record.Event):
         """``db_role`` now belongs to ``person`` (None: the login is free again)."""
 
         db_role: str
         person: str | None
-        actor: str
-        effective_at: datetime
 
     @staticmethod
     def create_id() -> UUID:

@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from ledger.aggregates.ids import natural_id
+from ledger.aggregates.record import Record
 from ledger.errors import IdentityError
 
 if TYPE_CHECKING:
@@ -23,10 +24,10 @@ CHANGES_MAX = 1000
 """A person's record changes a few times a year; a thousand changes is a runaway script."""
 
 
-class Person(Aggregate):
+class Person(Record):
     """One person, known by their normalised id (see :func:`ledger.domain.identity.person_id`)."""
 
-    class Added(Aggregate.Created):
+    class Added(Record.Created):
         """``person`` was registered with ``roles`` (and, for a customer contact, ``customer``)."""
 
         person: str
@@ -35,10 +36,8 @@ class Person(Aggregate):
         customer: str | None
         email: str | None
         db_role: str | None
-        actor: str
-        effective_at: datetime
 
-    class Changed(Aggregate.Event):
+    class Changed(Record.Event):
         """The person's details are now these (the whole record, not a difference)."""
 
         name: str
@@ -46,15 +45,11 @@ class Person(Aggregate):
         customer: str | None
         email: str | None
         db_role: str | None
-        actor: str
-        effective_at: datetime
 
-    class Deactivated(Aggregate.Event):
+    class Deactivated(Record.Event):
         """The person may no longer act, from ``effective_at`` on."""
 
         reason: str
-        actor: str
-        effective_at: datetime
 
     @staticmethod
     def create_id(person: str) -> UUID:

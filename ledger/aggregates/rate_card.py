@@ -12,22 +12,20 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
-from ledger.aggregates.ids import natural_id
+from ledger.aggregates.record import CustomerRecord, DatedChange
 from ledger.aggregates.strippenkaart import LedgerInvariantError
-from ledger.aggregates.timeline import Change, in_effect_order, up_to
+from ledger.aggregates.timeline import Change, TimelineRecord, in_effect_order, up_to
 from ledger.domain.money import DEFAULT_RATE
 from ledger.domain.names import normalize_label
 from ledger.domain.rounding import NO_ROUNDING, RoundingRule
 from ledger.domain.time import describe_instant
-from ledger.errors import InvalidInputError
 
 if TYPE_CHECKING:
-    from uuid import UUID
+    pass
 
 RATE, ROUNDING = "rate", "rounding"
-CHANGES_MAX = 2000
 DEFAULT_RATE_SOURCE = "default rate"
 
 
@@ -49,39 +47,29 @@ class RoundingQuote:
     card_version: int | None
 
 
-class RateCard(Aggregate):
+class RateCard(TimelineRecord):
     """The rates and rounding policy agreed with one customer."""
 
-    class Opened(Aggregate.Created):
+    KIND = "rate-card"
+    CHANGES_MAX = 2000
+    FULL = "the rate card of {customer} already has {limit} changes"
+
+    class Opened(CustomerRecord.Opened):
         """The rate card of a customer was opened; its first rate or rounding rule follows at once."""
 
-        customer: str
-        actor: str
-        effective_at: datetime
-
-    class RateSet(Aggregate.Event):
+    class RateSet(DatedChange):
         """From ``effective_at`` on, work for ``role`` (None: any role) costs ``rate`` per hour."""
 
         card_version: int
         role: str | None
         rate: Decimal
-        recorded_at: datetime
-        actor: str
-        effective_at: datetime
 
-    class RoundingSet(Aggregate.Event):
+    class RoundingSet(DatedChange):
         """From ``effective_at`` on, billed hours round up to the increment, at least the minimum."""
 
         card_version: int
         increment_minutes: int
         minimum_minutes: int
-        recorded_at: datetime
-        actor: str
-        effective_at: datetime
-
-    @staticmethod
-    def create_id(customer: str) -> UUID:
-        return natural_id("rate-card", customer)
 
     @event(Opened)
     def __init__(self, customer: str, actor: str, effective_at: datetime) -> None:
@@ -129,10 +117,7 @@ class RateCard(Aggregate):
         self, role: str | None, rate: Decimal, actor: str, effective_at: datetime, recorded_at: datetime
     ) -> bool:
         role = None if role is None else normalize_label(role, "role")
-        if any(
-            (c["change"], c.get("role"), c.get("rate"), c["effective_at"]) == (RATE, role, rate, effective_at)
-            for c in self.changes
-        ):
+        if self._is_recorded(RATE, effective_at, role=role, rate=rate):
             return False
         self._check_room()
         self._rate_set(
@@ -148,11 +133,8 @@ class RateCard(Aggregate):
     def set_rounding(
         self, rule: RoundingRule, actor: str, effective_at: datetime, recorded_at: datetime
     ) -> bool:
-        if any(
-            (c["change"], c.get("increment_minutes"), c.get("minimum_minutes"), c["effective_at"])
-            == (ROUNDING, rule.increment_minutes, rule.minimum_minutes, effective_at)
-            for c in self.changes
-        ):
+        terms = {"increment_minutes": rule.increment_minutes, "minimum_minutes": rule.minimum_minutes}
+        if self._is_recorded(ROUNDING, effective_at, **terms):
             return False
         self._check_room()
         self._rounding_set(
@@ -164,11 +146,6 @@ class RateCard(Aggregate):
             effective_at=effective_at,
         )
         return True
-
-    def _check_room(self) -> None:
-        if len(self.changes) >= CHANGES_MAX:
-            msg = f"the rate card of {self.customer!r} already has {CHANGES_MAX} changes"
-            raise InvalidInputError("effective_from", msg)
 
     # --- mutators: replayed on every load, so they only apply and re-check ---------------------
 
@@ -219,16 +196,7 @@ class RateCard(Aggregate):
                 f"replay is at v{self.card_version}"
             )
             raise LedgerInvariantError(msg)
-        self.changes.append(
-            {
-                "sequence": len(self.changes),
-                "change": kind,
-                "effective_at": effective_at,
-                "recorded_at": recorded_at,
-                "actor": actor,
-                **terms,
-            }
-        )
+        self._append_change(kind, recorded_at, actor, effective_at, **terms)
 
 
 def _rate_source(change: Change, wanted_role: str | None) -> str:

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
-from ledger.aggregates.ids import natural_id
+from ledger.aggregates.record import CustomerRecord, DatedChange
 from ledger.aggregates.strippenkaart import LedgerInvariantError
-from ledger.aggregates.timeline import Change, in_effect_order, is_backdated, up_to
+from ledger.aggregates.timeline import Change, TimelineRecord, in_effect_order, is_backdated, up_to
 from ledger.domain.admin_access import Period
 from ledger.domain.service_window import Tier
 from ledger.domain.time import describe_instant
@@ -30,13 +30,11 @@ from ledger.errors import (
 )
 
 if TYPE_CHECKING:
-    from uuid import UUID
+    pass
 
 STARTED, CHANGED, ENDED = "started", "tier-changed", "ended"
 _DOING = {STARTED: "starting a contract", CHANGED: "changing the tier", ENDED: "ending the contract"}
 FIELD = "effective_from"
-CHANGES_MAX = 1000
-"""A contract changes a few times a year; a thousand changes is a runaway script."""
 
 
 @dataclass(frozen=True)
@@ -51,42 +49,29 @@ class ContractChange:
     backdated: bool
 
 
-class ServicedeskContract(Aggregate):
+class ServicedeskContract(TimelineRecord):
     """A customer's servicedesk contract (Basis 10x5 or Comfort 24x7) over time."""
 
-    class Opened(Aggregate.Created):
+    KIND = "servicedesk-contract"
+    CHANGES_MAX = 1000
+    """A contract changes a few times a year; a thousand changes is a runaway script."""
+    FULL = "the contract of {customer} already has {limit} changes"
+
+    class Opened(CustomerRecord.Opened):
         """The contract record of a customer was opened; its first start follows at once."""
 
-        customer: str
-        actor: str
-        effective_at: datetime
-
-    class Started(Aggregate.Event):
+    class Started(DatedChange):
         """A contract of ``tier`` starts at ``effective_at`` (recorded at ``recorded_at``)."""
 
         tier: str
-        recorded_at: datetime
-        actor: str
-        effective_at: datetime
 
-    class TierChanged(Aggregate.Event):
+    class TierChanged(DatedChange):
         """The contract in force moves to ``tier`` from ``effective_at`` on."""
 
         tier: str
-        recorded_at: datetime
-        actor: str
-        effective_at: datetime
 
-    class Ended(Aggregate.Event):
+    class Ended(DatedChange):
         """The contract in force ends at ``effective_at``: from then on there is none."""
-
-        recorded_at: datetime
-        actor: str
-        effective_at: datetime
-
-    @staticmethod
-    def create_id(customer: str) -> UUID:
-        return natural_id("servicedesk-contract", customer)
 
     @event(Opened)
     def __init__(self, customer: str, actor: str, effective_at: datetime) -> None:
@@ -166,21 +151,11 @@ class ServicedeskContract(Aggregate):
         return True
 
     def _already(self, kind: str, tier: Tier | None, effective_at: datetime) -> bool:
-        wanted = None if tier is None else tier.value
-        return any(
-            (c["change"], c["tier"], c["effective_at"]) == (kind, wanted, effective_at) for c in self.changes
-        )
+        return self._is_recorded(kind, effective_at, tier=None if tier is None else tier.value)
 
     def _check(self, kind: str, tier: Tier | None, effective_at: datetime) -> None:
-        if len(self.changes) >= CHANGES_MAX:
-            msg = f"the contract of {self.customer!r} already has {CHANGES_MAX} changes"
-            raise InvalidInputError(FIELD, msg)
-        candidate = {
-            "sequence": len(self.changes),
-            "change": kind,
-            "tier": None if tier is None else tier.value,
-            "effective_at": effective_at,
-        }
+        self._check_room()
+        candidate = self._candidate(kind, effective_at, tier=None if tier is None else tier.value)
         problem = first_problem([*self.changes, candidate])
         if problem is None:
             return
@@ -217,16 +192,7 @@ class ServicedeskContract(Aggregate):
     def _append(
         self, kind: str, tier: str | None, recorded_at: datetime, actor: str, effective_at: datetime
     ) -> None:
-        self.changes.append(
-            {
-                "sequence": len(self.changes),
-                "change": kind,
-                "tier": tier,
-                "effective_at": effective_at,
-                "recorded_at": recorded_at,
-                "actor": actor,
-            }
-        )
+        self._append_change(kind, recorded_at, actor, effective_at, tier=tier)
         if first_problem(self.changes) is not None:
             msg = f"contract of {self.customer!r}: stored history contradicts itself at change {kind}"
             raise LedgerInvariantError(msg)

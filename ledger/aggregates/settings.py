@@ -11,9 +11,10 @@ import bisect
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from ledger.aggregates.ids import natural_id
+from ledger.aggregates.record import Record
 from ledger.domain.settings import SPECS, canonical_value
 
 if TYPE_CHECKING:
@@ -23,22 +24,17 @@ Version = tuple[datetime, str, str]
 """``(from, value, actor)``: one version of a setting."""
 
 
-class DatedSettings(Aggregate):
+class DatedSettings(Record):
     """Every dated setting of one ledger (there is one such aggregate per ledger)."""
 
-    class Started(Aggregate.Created):
+    class Started(Record.Created):
         """The settings history began (the first ``set``, or the seed from ``LEDGER_CONFIG``)."""
 
-        actor: str
-        effective_at: datetime
-
-    class Changed(Aggregate.Event):
+    class Changed(Record.Event):
         """``key`` takes ``value`` (canonical text) from ``effective_at`` on, until a later version."""
 
         key: str
         value: str
-        actor: str
-        effective_at: datetime
 
     @staticmethod
     def create_id() -> UUID:

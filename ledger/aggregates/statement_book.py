@@ -11,30 +11,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
-from ledger.aggregates.ids import natural_id
+from ledger.aggregates.record import CustomerRecord, Record
 from ledger.errors import StatementError
 
 if TYPE_CHECKING:
     from datetime import datetime
-    from uuid import UUID
 
 IssuedStatement = dict[str, Any]
 """``{"number", "month", "closed_at", "log_position"}`` of one issued statement."""
 
 
-class StatementBook(Aggregate):
+class StatementBook(CustomerRecord):
     """One customer's issued statements, in month order."""
 
-    class Opened(Aggregate.Created):
+    KIND = "statement-book"
+
+    class Opened(CustomerRecord.Opened):
         """A statement book was opened for a customer (with its first statement)."""
 
-        customer: str
-        actor: str
-        effective_at: datetime
-
-    class Issued(Aggregate.Event):
+    class Issued(Record.Event):
         """A monthly statement was issued: its number, its month (``YYYY-MM``, Amsterdam), when it
         closed, and the log position it was computed from (events at or before it)."""
 
@@ -43,12 +40,6 @@ class StatementBook(Aggregate):
         month: str
         closed_at: datetime
         log_position: int
-        actor: str
-        effective_at: datetime
-
-    @staticmethod
-    def create_id(customer: str) -> UUID:
-        return natural_id("statement-book", customer)
 
     @event(Opened)
     def __init__(self, customer: str, actor: str, effective_at: datetime) -> None:

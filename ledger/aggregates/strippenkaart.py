@@ -27,9 +27,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
-from ledger.aggregates.ids import natural_id
+from ledger.aggregates.record import CustomerRecord, Record
 from ledger.domain import monthly
 from ledger.domain.money import format_money
 from ledger.domain.monthly import MonthlyDue, MonthlyTerm
@@ -42,7 +42,7 @@ from ledger.errors import (
 )
 
 if TYPE_CHECKING:
-    from uuid import UUID
+    pass
 
 ZERO = Decimal("0.00")
 MONTHLY = "monthly"
@@ -114,8 +114,10 @@ class WriteOff:
     expired_at: datetime
 
 
-class Strippenkaart(Aggregate):
+class Strippenkaart(CustomerRecord):
     """A customer's prepaid card, in one currency, opened by its first purchase."""
+
+    KIND = "strippenkaart"
 
     class_version: ClassVar[int] = 2
 
@@ -125,15 +127,12 @@ class Strippenkaart(Aggregate):
         state["expired"] = ZERO
         state["monthly_terms"] = []
 
-    class Opened(Aggregate.Created):
+    class Opened(CustomerRecord.Opened):
         """A strippenkaart was opened for a customer in one currency."""
 
-        customer: str
         currency: str
-        actor: str
-        effective_at: datetime
 
-    class Credited(Aggregate.Event):
+    class Credited(Record.Event):
         """Credit was added as a new block: a purchase, a top-up or a monthly credit."""
 
         reference: str
@@ -141,10 +140,8 @@ class Strippenkaart(Aggregate):
         amount: Decimal
         expires_at: datetime | None
         balance_after: Decimal
-        actor: str
-        effective_at: datetime
 
-    class Debited(Aggregate.Event):
+    class Debited(Record.Event):
         """Work on a ticket was paid from the card; ``allocations`` says from which blocks.
 
         ``effective_at`` is when the money moved: the work's own time (``work_at``), or, for late
@@ -165,10 +162,8 @@ class Strippenkaart(Aggregate):
         amount: Decimal
         allocations: list[Allocation]
         balance_after: Decimal
-        actor: str
-        effective_at: datetime
 
-    class DebitReversed(Aggregate.Event):
+    class DebitReversed(Record.Event):
         """A work entry was reversed: exactly what it took goes back to the same blocks, effective at
         the moment it was taken (``effective_at``); ``decided_at`` is when the reversal was decided.
         ``reason`` is internal; ``note``, if any, is what a customer may read."""
@@ -189,54 +184,37 @@ class Strippenkaart(Aggregate):
         allocations: list[Allocation]
         reason: str
         balance_after: Decimal
-        actor: str
-        effective_at: datetime
 
-    class MonthlyPlanSet(Aggregate.Event):
+    class MonthlyPlanSet(Record.Event):
         """A monthly amount was agreed: credit ``amount`` on ``day`` of each month from ``effective_at``
         (a date, 00:00 Amsterdam) until ``until`` (exclusive; None: open-ended)."""
 
         amount: Decimal
         day: int
         until: datetime | None
-        actor: str
-        effective_at: datetime
 
-    class MonthlyPlanChanged(Aggregate.Event):
+    class MonthlyPlanChanged(Record.Event):
         """The monthly amount changes from ``effective_at`` on; earlier months keep their amount."""
 
         amount: Decimal
-        actor: str
-        effective_at: datetime
 
-    class MonthlyPlanStopped(Aggregate.Event):
+    class MonthlyPlanStopped(Record.Event):
         """No monthly credit falls due from ``effective_at`` on."""
 
-        actor: str
-        effective_at: datetime
-
-    class ExpiryWarned(Aggregate.Event):
+    class ExpiryWarned(Record.Event):
         """The clock found block ``reference`` expiring at ``expires_at`` with ``remaining`` unused:
         a warning for the account manager, effective the set number of days before the expiry."""
 
         reference: str
         remaining: Decimal
         expires_at: datetime
-        actor: str
-        effective_at: datetime
 
-    class Expired(Aggregate.Event):
+    class Expired(Record.Event):
         """A block's unused remainder was written off, effective at its expiry (after the grace period)."""
 
         reference: str
         amount: Decimal
         balance_after: Decimal
-        actor: str
-        effective_at: datetime
-
-    @staticmethod
-    def create_id(customer: str) -> UUID:
-        return natural_id("strippenkaart", customer)
 
     @event(Opened)
     def __init__(self, customer: str, currency: str, actor: str, effective_at: datetime) -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from ledger.aggregates.ids import natural_id
+from ledger.aggregates.record import Record
 from ledger.errors import InvalidInputError
 
 if TYPE_CHECKING:
@@ -22,23 +23,19 @@ ENTRIES_PER_TICKET_MAX = 10_000
 """How many time entries one ticket may carry."""
 
 
-class Ticket(Aggregate):
+class Ticket(Record):
     """The time entries booked on one ticket of one customer."""
 
-    class Opened(Aggregate.Created):
+    class Opened(Record.Created):
         """A ticket got its first time entry with an id of its own."""
 
         customer: str
         ticket: str
-        actor: str
-        effective_at: datetime
 
-    class EntryAdded(Aggregate.Event):
+    class EntryAdded(Record.Event):
         """A time entry (``entry``, its own id) was booked on the ticket."""
 
         entry: str
-        actor: str
-        effective_at: datetime
 
     @staticmethod
     def create_id(customer: str, ticket: str) -> UUID:

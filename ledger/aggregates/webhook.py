@@ -11,35 +11,32 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from ledger.aggregates.ids import natural_id
+from ledger.aggregates.record import Record
 
 if TYPE_CHECKING:
     from datetime import datetime
     from uuid import UUID
 
 
-class Webhook(Aggregate):
+class Webhook(Record):
     """One receiver URL; alerts raised while it is active (and of its kinds) are delivered to it."""
 
-    class Registered(Aggregate.Created):
+    class Registered(Record.Created):
         """A webhook was added: ``kinds`` empty means every kind."""
 
         url: str
         secret_env: str
         kinds: list[str]
-        actor: str
-        effective_at: datetime
 
-    class Updated(Aggregate.Event):
+    class Updated(Record.Event):
         """The webhook's secret variable, kinds or activity changed (``active`` False: removed)."""
 
         secret_env: str
         kinds: list[str]
         active: bool
-        actor: str
-        effective_at: datetime
 
     @staticmethod
     def create_id(url: str) -> UUID:

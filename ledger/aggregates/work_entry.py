@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from ledger.aggregates.ids import natural_id
+from ledger.aggregates.record import Record
 from ledger.aggregates.strippenkaart import Allocation, LedgerInvariantError
 from ledger.errors import InvalidInputError, ReferenceConflictError
 
@@ -31,7 +32,7 @@ UNKNOWN_SOURCE = "unknown"
 """The source of entries recorded before version 2 of ``WorkEntry.Recorded`` said where they came from."""
 
 
-class WorkEntry(Aggregate):
+class WorkEntry(Record):
     """Work done for a customer under one ticket reference."""
 
     class_version = 3
@@ -51,7 +52,7 @@ class WorkEntry(Aggregate):
         state.setdefault("reversal_note", None)
         state.setdefault("reversal_decided_at", None)
 
-    class Recorded(Aggregate.Created):
+    class Recorded(Record.Created):
         """Work was recorded, its amount derived and its payer decided.
 
         ``card_paid`` is what the strippenkaart paid (taken from the blocks in ``allocations``),
@@ -100,10 +101,8 @@ class WorkEntry(Aggregate):
         allocations: list[Allocation]
         card_balance_after: Decimal | None
         source: str
-        actor: str
-        effective_at: datetime
 
-    class Reversed(Aggregate.Event):
+    class Reversed(Record.Event):
         """The entry was reversed: what the card paid went back, the invoiceable part is void.
 
         ``effective_at`` is the entry's own time (a reversal undoes the entry where it stood);
@@ -121,8 +120,6 @@ class WorkEntry(Aggregate):
         reason: str
         note: str | None
         decided_at: datetime
-        actor: str
-        effective_at: datetime
 
     @staticmethod
     def create_id(customer: str, ticket: str, entry: str | None = None) -> UUID:

@@ -20,6 +20,7 @@ import ledger.aggregates
 from ledger.audit.log import BASE_FIELDS
 
 REGENERATE = "ledger audit catalogue > docs/events.md"
+LIBRARY_BASES = ("Event", "Created")
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,11 @@ def aggregate_classes() -> list[type[Aggregate]]:
     for module_info in sorted(pkgutil.iter_modules(ledger.aggregates.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{ledger.aggregates.__name__}.{module_info.name}")
         for _, candidate in inspect.getmembers(module, inspect.isclass):
-            if issubclass(candidate, Aggregate) and candidate.__module__ == module.__name__:
+            if (
+                issubclass(candidate, Aggregate)
+                and candidate.__module__ == module.__name__
+                and candidate.__subclasses__() == []
+            ):
                 found.append(candidate)
     return found
 
@@ -77,12 +82,14 @@ def _user_doc(event_class: type) -> str:
 
 
 def _own_fields(event_class: type) -> tuple[FieldInfo, ...]:
-    """Fields beyond the library's bookkeeping, in declaration order, with their written types."""
+    """Fields beyond the library's bookkeeping with their written types: the event's own first, in
+    declaration order, then those it inherits (``actor`` and ``effective_at`` last)."""
     annotations: dict[str, str] = {}
-    for klass in reversed(event_class.__mro__):
+    for klass in event_class.__mro__:
         for name, annotation in inspect.get_annotations(klass).items():
             if name not in BASE_FIELDS and not str(annotation).startswith("ClassVar"):
-                annotations[name] = annotation if isinstance(annotation, str) else _type_name(annotation)
+                written = annotation if isinstance(annotation, str) else _type_name(annotation)
+                annotations.setdefault(name, written)
     return tuple(FieldInfo(name, annotation) for name, annotation in annotations.items())
 
 
@@ -91,10 +98,11 @@ def _type_name(annotation: object) -> str:
 
 
 def event_classes(aggregate: type[Aggregate]) -> list[type[CanMutateAggregate[Any]]]:
-    """The aggregate's own event types: nested event classes that carry data or a docstring."""
+    """The aggregate's own event types: nested event classes that carry data or a docstring (not the
+    ``Event`` and ``Created`` bases the library derives for every aggregate)."""
     events: list[type[CanMutateAggregate[Any]]] = []
-    for value in vars(aggregate).values():
-        if not (isinstance(value, type) and issubclass(value, CanMutateAggregate)):
+    for name, value in vars(aggregate).items():
+        if not (isinstance(value, type) and issubclass(value, CanMutateAggregate)) or name in LIBRARY_BASES:
             continue
         if value.__qualname__.startswith(f"{aggregate.__qualname__}.") and (
             _own_fields(value) or _user_doc(value)

@@ -51,9 +51,9 @@ if TYPE_CHECKING:
 
     from ledger.aggregates.clock_index import ClockIndexed
     from ledger.aggregates.timeline import Change
-    from ledger.commands.bus import Context
+    from ledger.commands.bus import Asked, Context
+    from ledger.commands.queries import AdminAccountsAt, AdminCheckAt, AdminHistoryOf, AdminWhoAt
     from ledger.commands.unit_of_work import Reader, UnitOfWork
-    from ledger.domain.admin_tasks import TaskCatalogue
 
 
 # --- lookups -----------------------------------------------------------------------------------
@@ -269,11 +269,10 @@ def _as_result(
 # --- questions ---------------------------------------------------------------------------------
 
 
-def check(
-    app: Reader, customer: str, account: str, task: str, at: datetime, catalogue: TaskCatalogue
-) -> AdminCheckResult:
+def check(app: Reader, query: AdminCheckAt, asked: Asked) -> AdminCheckResult:
     """May ``account`` do ``task`` at ``at``? Default deny; the reason names the grant or the gap."""
-    name = catalogue.known(task)
+    customer, account, at = query.customer, query.account, asked.at
+    name = asked.services.catalogue().known(query.task)
     found = existing_account(app, customer, account)
     decision = decide(found.state_at(at), contract_periods(app, customer), customer, name, at)
     return AdminCheckResult(
@@ -287,9 +286,10 @@ def check(
     )
 
 
-def who(app: Reader, customer: str, task: str, at: datetime, catalogue: TaskCatalogue) -> AdminWhoResult:
+def who(app: Reader, query: AdminWhoAt, asked: Asked) -> AdminWhoResult:
     """Every account of the customer that could do ``task`` at ``at``, and why each other could not."""
-    name = catalogue.known(task)
+    customer, at = query.customer, asked.at
+    name = asked.services.catalogue().known(query.task)
     app.customer(customer)
     contract = contract_periods(app, customer)
     allowed: list[dict[str, Any]] = []
@@ -303,8 +303,9 @@ def who(app: Reader, customer: str, task: str, at: datetime, catalogue: TaskCata
     return AdminWhoResult(customer=customer, task=name, at=at, allowed=allowed, denied=denied)
 
 
-def account_list(app: Reader, customer: str, at: datetime) -> AdminAccountList:
+def account_list(app: Reader, query: AdminAccountsAt, asked: Asked) -> AdminAccountList:
     """Each account's standing at ``at``, its grant then, and any request still pending."""
+    customer, at = query.customer, asked.at
     app.customer(customer)
     contract = contract_periods(app, customer)
     rows: list[dict[str, Any]] = []
@@ -322,8 +323,9 @@ def account_list(app: Reader, customer: str, at: datetime) -> AdminAccountList:
     return AdminAccountList(customer=customer, at=at, accounts=rows)
 
 
-def history(app: Reader, customer: str, account: str | None) -> AdminHistory:
+def history(app: Reader, query: AdminHistoryOf, asked: Asked) -> AdminHistory:
     """Every change of the customer's accounts (or of one), in effective order, each naming its actor."""
+    customer, account = query.customer, query.account
     accounts = [existing_account(app, customer, account)] if account is not None else None
     if accounts is None:
         app.customer(customer)

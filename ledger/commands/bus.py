@@ -1,4 +1,4 @@
-"""The one door for writes: ``MessageBus.handle(command)``.
+"""The one door: ``MessageBus.handle(message)``, for every command and every question of the records.
 
 Every write of the library, the command line and the bulk import comes through here, so what every
 command needs is done once, in one place, in one order:
@@ -15,6 +15,10 @@ command needs is done once, in one place, in one order:
 
 A bulk import hands a batch of commands to :meth:`MessageBus.handle_batch`: the same handlers on
 one :class:`~ledger.commands.unit_of_work.BatchUnit`, committed once, re-run whole on a race.
+
+A question (:mod:`ledger.commands.queries`) takes the short path: its moment is fixed (``at``, else
+the clock's now), ``QUERY_HANDLERS[type(query)]`` reads the store, store failures are mapped the
+same way, and nothing is committed because nothing was saved.
 """
 
 from __future__ import annotations
@@ -22,13 +26,14 @@ from __future__ import annotations
 import functools
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from eventsourcing.persistence import IntegrityError
 
-from ledger.commands.unit_of_work import BatchUnit, CommandUnit, UnitOfWork
+from ledger.commands.queries import QUERY_HANDLERS, DatedQuery, Query
+from ledger.commands.unit_of_work import BatchUnit, CommandUnit, Reader, UnitOfWork
 from ledger.domain.time import effective_time
 from ledger.errors import ConcurrencyError, LedgerError
 from ledger.eventstore.failures import STORE_FAILURES, store_error
@@ -86,15 +91,32 @@ class Views(Protocol):
     def fresh(self, name: str) -> Any: ...
 
 
-@dataclass(frozen=True)
 class Services:
-    """What some handlers need beyond their unit of work, fixed for the bus's lifetime."""
+    """What some handlers need beyond their unit of work, fixed for the bus's lifetime. The
+    calendar and the clock's producers are made when a handler first reads them: most messages
+    need neither, and the calendar's holiday tables are the costliest import of the ledger."""
 
-    calendar: WorkingCalendar
-    catalogue: Callable[[], TaskCatalogue]
-    projections: Callable[[], Views]
-    producers: Sequence[Any]
-    """The clock's due-fact producers (:mod:`ledger.commands.tick`), in the order they run."""
+    def __init__(
+        self,
+        *,
+        calendar: Callable[[], WorkingCalendar],
+        catalogue: Callable[[], TaskCatalogue],
+        projections: Callable[[], Views],
+        producers: Callable[[], Sequence[Any]],
+    ) -> None:
+        self._calendar = calendar
+        self.catalogue = catalogue
+        self.projections = projections
+        self._producers = producers
+
+    @functools.cached_property
+    def calendar(self) -> WorkingCalendar:
+        return self._calendar()
+
+    @functools.cached_property
+    def producers(self) -> Sequence[Any]:
+        """The clock's due-fact producers (:mod:`ledger.commands.tick`), in the order they run."""
+        return self._producers()
 
 
 @dataclass(frozen=True)
@@ -113,7 +135,17 @@ class Context:
         return self.acting.actor
 
 
+@dataclass(frozen=True)
+class Asked:
+    """One question's circumstances: the moment it is about and the clock's now."""
+
+    at: datetime
+    now: datetime
+    services: Services
+
+
 Handler = Callable[[UnitOfWork, Any, Context], Any]
+Answer = Callable[[Reader, Any, Asked], Any]
 Authorise = Callable[[str, "str | None"], "Acting"]
 """(row of the role table, actor the caller named) → who acts, or an IdentityError."""
 
@@ -135,21 +167,45 @@ class MessageBus:
         self,
         app: LedgerApplication,
         *,
-        handlers: dict[type[Command], Handler],
+        handlers: Callable[[], Mapping[type[Command], Handler]],
         clock: Callable[[], datetime],
         authorise: Authorise,
         services: Services,
+        queries: Mapping[type[Query], Answer] = QUERY_HANDLERS,
     ) -> None:
         self.app = app
-        self.handlers = handlers
+        self._load_handlers = handlers
+        self.queries = queries
         self.clock = clock
         self.authorise = authorise
         self.services = services
 
-    def handle(self, message: Command) -> Any:
-        """Resolve, run, commit, retry, map: the one path of a write (see the module)."""
+    @functools.cached_property
+    def handlers(self) -> Mapping[type[Command], Handler]:
+        """The command table, loaded on the first command: a handle that only asks questions
+        never imports the command handlers."""
+        return self._load_handlers()
+
+    def handle(self, message: Command | Query) -> Any:
+        """A question is answered; a command is resolved, run, committed, retried and mapped: the
+        one path of a write (see the module)."""
+        if isinstance(message, Query):
+            return self.answer(message)
         try:
             return self.dispatch(message, self.authorise(message.role_command(), message.actor))
+        except STORE_FAILURES as error:
+            raise store_error(error) from error
+
+    def answer(self, query: Query) -> Any:
+        """Run the question's handler on the store as at its moment (default now); nothing is written."""
+        answer = self.queries.get(type(query))
+        if answer is None:
+            msg = f"no handler for {type(query).__name__}"
+            raise TypeError(msg)
+        now = self.clock()
+        try:
+            at = query.at if isinstance(query, DatedQuery) and query.at is not None else now
+            return answer(self.app, query, Asked(at=at, now=now, services=self.services))
         except STORE_FAILURES as error:
             raise store_error(error) from error
 

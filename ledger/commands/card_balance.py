@@ -1,4 +1,5 @@
-"""A customer's card figures now, as plain data: :meth:`Ledger.balance` before it becomes a model.
+"""The answer to :class:`~ledger.commands.queries.BalanceOf`: a card's figures now, as plain data,
+which :meth:`Ledger.balance` turns into its result model.
 
 Why plain data: ``ledger balance`` answers in a fresh process, where loading the result models
 (pydantic) costs more than the whole question; it prints these figures directly. ``result()`` is
@@ -17,6 +18,8 @@ from ledger.domain.money import DEFAULT_CURRENCY, format_money
 
 if TYPE_CHECKING:
     from ledger.aggregates.strippenkaart import Strippenkaart
+    from ledger.commands.bus import Asked
+    from ledger.commands.queries import BalanceOf
     from ledger.commands.unit_of_work import Reader
     from ledger.domain.results import Balance
 
@@ -54,8 +57,9 @@ def card_figures(card: Strippenkaart | None) -> tuple[Decimal, Decimal, Decimal]
     return card.credited, card.debited, card.balance
 
 
-def figures(app: Reader, customer: str) -> CardFigures:
+def balance(app: Reader, query: BalanceOf, asked: Asked) -> CardFigures:
     """The card's figures now; zeros in the default currency for a customer without a card."""
+    customer = query.customer
     app.customer(customer)
     card = app.card(customer)
     credited, debited, remaining = card_figures(card)

@@ -16,42 +16,33 @@ from ledger.aggregates.servicedesk_contract import (
     ServicedeskContract,
 )
 from ledger.commands.entitlements import contract_of
+from ledger.commands.records import opened
 from ledger.commands.results import ContractChangeResult, ContractHistory
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
-    from ledger.commands.bus import Context
+    from ledger.commands.bus import Asked, Context
     from ledger.commands.models import ChangeContract, EndContract, StartContract
+    from ledger.commands.queries import ContractHistoryOf
     from ledger.commands.unit_of_work import Reader, UnitOfWork
     from ledger.domain.service_window import Tier
 
 
 def start_contract(uow: UnitOfWork, command: StartContract, context: Context) -> ContractChangeResult:
-    contract = _contract(uow, command.customer, context)
+    contract = opened(uow, ServicedeskContract, command.customer, context)
     recorded = contract.start(command.tier, context.actor, context.at, context.now)
     return _saved(uow, contract, recorded, STARTED, command.tier, context)
 
 
 def change_contract(uow: UnitOfWork, command: ChangeContract, context: Context) -> ContractChangeResult:
-    contract = _contract(uow, command.customer, context)
+    contract = opened(uow, ServicedeskContract, command.customer, context)
     recorded = contract.change_tier(command.tier, context.actor, context.at, context.now)
     return _saved(uow, contract, recorded, CHANGED, command.tier, context)
 
 
 def end_contract(uow: UnitOfWork, command: EndContract, context: Context) -> ContractChangeResult:
-    contract = _contract(uow, command.customer, context)
+    contract = opened(uow, ServicedeskContract, command.customer, context)
     recorded = contract.end(context.actor, context.at, context.now)
     return _saved(uow, contract, recorded, ENDED, None, context)
-
-
-def _contract(uow: UnitOfWork, customer: str, context: Context) -> ServicedeskContract:
-    """The customer's contract, opened on first use."""
-    uow.customer(customer)
-    found = contract_of(uow, customer)
-    if found is None:
-        return ServicedeskContract(customer=customer, actor=context.actor, effective_at=context.at)
-    return found
 
 
 def _saved(
@@ -80,8 +71,9 @@ def _saved(
     )
 
 
-def contract_history(app: Reader, customer: str, now: datetime) -> ContractHistory:
+def contract_history(app: Reader, query: ContractHistoryOf, asked: Asked) -> ContractHistory:
     """Every change in effective order with both its times; empty for a customer without one."""
+    customer, now = query.customer, asked.now
     app.customer(customer)
     contract = contract_of(app, customer)
     if contract is None:

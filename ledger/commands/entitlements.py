@@ -15,6 +15,7 @@ from ledger.aggregates.rate_card import RateCard
 from ledger.aggregates.servicedesk_contract import ServicedeskContract
 from ledger.aggregates.strippenkaart import Strippenkaart
 from ledger.commands.results import EntitlementResult
+from ledger.commands.settings import book, calendar_at
 from ledger.domain.payer import Entitlements
 from ledger.domain.service_window import channel_at
 
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from datetime import datetime
     from uuid import UUID
 
+    from ledger.commands.bus import Asked
+    from ledger.commands.queries import EntitlementAt
     from ledger.commands.unit_of_work import Reader
     from ledger.domain.calendar import WorkingCalendar
 
@@ -71,8 +74,11 @@ def entitlements_at(
     return Entitlements(contract=channel_at(tier, at, calendar), beheerpack=pack, onsite=onsite)
 
 
-def entitlement(app: Reader, customer: str, at: datetime, calendar: WorkingCalendar) -> EntitlementResult:
-    """The support channel the customer has at ``at`` (and the packs active then)."""
+def entitlement(app: Reader, query: EntitlementAt, asked: Asked) -> EntitlementResult:
+    """The support channel the customer has at ``at`` (and the packs active then), by the working
+    calendar in force then."""
+    customer, at = query.customer, asked.at
+    calendar = calendar_at(book(app), asked.services.calendar, at)
     app.customer(customer)
     contract = contract_of(app, customer)
     decision = channel_at(contract.tier_at(at) if contract is not None else None, at, calendar)

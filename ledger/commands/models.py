@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import model_validator
 
 from ledger.aggregates.work_entry import WorkEntry
 from ledger.commands.fields import (
@@ -34,6 +34,7 @@ from ledger.commands.fields import (
     RequiredText,
     Slug,
 )
+from ledger.commands.message import Message
 from ledger.domain.cadence import EvaluationCadence, EvaluationOutcome, VisitCadence
 from ledger.domain.money import DEFAULT_CURRENCY
 from ledger.domain.service_window import Tier
@@ -50,7 +51,7 @@ class WorkSource(StrEnum):
     IMPORT = "import"
 
 
-class Command(BaseModel):
+class Command(Message):
     """Base of all commands: immutable, no unknown fields, errors as ledger errors.
 
     ``actor`` is who the caller named (None: the handle's actor or default decides; the bus
@@ -58,8 +59,6 @@ class Command(BaseModel):
     (``COMMAND``) and which field holds its effective time (``WHEN``; None: it takes effect when
     it is handled), and whether that may lie in the future (dated terms may, work and money not).
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
     COMMAND: ClassVar[str] = ""
     WHEN: ClassVar[str | None] = "at"
@@ -80,27 +79,6 @@ class Command(BaseModel):
         """The effective time the caller gave, if any (the bus fills in the clock's)."""
         value = None if self.WHEN is None else getattr(self, self.WHEN)
         return value if isinstance(value, datetime) else None
-
-    @classmethod
-    def build(cls, **values: Any) -> Self:
-        """Validate ``values`` into a command or raise the first problem as an InvalidInputError."""
-        try:
-            return cls(**values)
-        except ValidationError as error:
-            raise _as_ledger_error(error) from None
-
-
-def _as_ledger_error(error: ValidationError) -> InvalidInputError:
-    first = error.errors()[0]
-    original = first.get("ctx", {}).get("error")
-    if isinstance(original, InvalidInputError):
-        return original
-    field = ".".join(str(part) for part in first["loc"]) or "input"
-    if first["type"] == "missing":
-        return InvalidInputError(field, "is required")
-    if first["type"] == "enum":
-        return InvalidInputError(field, f"{first['input']!r} is not one of {first['ctx']['expected']}")
-    return InvalidInputError(field, first["msg"].lower())
 
 
 class UndatedCommand(Command):

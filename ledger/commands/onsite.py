@@ -29,7 +29,8 @@ from ledger.domain.cadence import VisitCadence, visits_expected
 from ledger.errors import NoEngagementError
 
 if TYPE_CHECKING:
-    from ledger.commands.bus import Context
+    from ledger.commands.bus import Asked, Context
+    from ledger.commands.queries import EngagementReportOf
     from ledger.commands.unit_of_work import Reader, UnitOfWork
 
 ZERO = Decimal("0.00")
@@ -151,8 +152,9 @@ def _kickoff_details(engagement: OnSiteEngagement) -> dict[str, Any]:
 # --- the report ----------------------------------------------------------------------------------
 
 
-def engagement_report(app: Reader, customer: str, now: datetime) -> OnsiteReport:
-    """The latest engagement as an evaluation meeting reads it, judged at ``now``."""
+def engagement_report(app: Reader, query: EngagementReportOf, asked: Asked) -> OnsiteReport:
+    """The latest engagement as an evaluation meeting reads it, judged now."""
+    customer, now = query.customer, asked.now
     app.customer(customer)
     engagement = engagement_of(app, customer)
     term = None if engagement is None else engagement.latest()

@@ -6,35 +6,26 @@ from typing import TYPE_CHECKING
 
 from ledger.aggregates.beheerpacks import ADDED, REMOVED, BeheerpackPortfolio, PackChange
 from ledger.commands.entitlements import packs_of
+from ledger.commands.records import opened
 from ledger.commands.results import PackChangeResult, PackList
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
-    from ledger.commands.bus import Context
+    from ledger.commands.bus import Asked, Context
     from ledger.commands.models import AddPack, RemovePack
+    from ledger.commands.queries import PacksAt
     from ledger.commands.unit_of_work import Reader, UnitOfWork
 
 
 def add_pack(uow: UnitOfWork, command: AddPack, context: Context) -> PackChangeResult:
-    packs = _portfolio(uow, command.customer, context)
+    packs = opened(uow, BeheerpackPortfolio, command.customer, context)
     recorded = packs.add(command.pack, list(command.components), context.actor, context.at, context.now)
     return _saved(uow, packs, recorded, ADDED, command.pack, context)
 
 
 def remove_pack(uow: UnitOfWork, command: RemovePack, context: Context) -> PackChangeResult:
-    packs = _portfolio(uow, command.customer, context)
+    packs = opened(uow, BeheerpackPortfolio, command.customer, context)
     recorded = packs.remove(command.pack, context.actor, context.at, context.now)
     return _saved(uow, packs, recorded, REMOVED, command.pack, context)
-
-
-def _portfolio(uow: UnitOfWork, customer: str, context: Context) -> BeheerpackPortfolio:
-    """The customer's packs, opened on first use."""
-    uow.customer(customer)
-    packs = packs_of(uow, customer)
-    if packs is None:
-        return BeheerpackPortfolio(customer=customer, actor=context.actor, effective_at=context.at)
-    return packs
 
 
 def _saved(
@@ -59,8 +50,9 @@ def _saved(
     )
 
 
-def pack_list(app: Reader, customer: str, at: datetime) -> PackList:
+def pack_list(app: Reader, query: PacksAt, asked: Asked) -> PackList:
     """The packs active at ``at`` and the whole history."""
+    customer, at = query.customer, asked.at
     app.customer(customer)
     packs = packs_of(app, customer)
     if packs is None:

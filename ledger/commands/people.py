@@ -21,8 +21,9 @@ from ledger.domain.texts import customer_slug
 from ledger.errors import IdentityError, InvalidInputError, UnknownPersonError
 
 if TYPE_CHECKING:
-    from ledger.commands.bus import Context
+    from ledger.commands.bus import Asked, Context
     from ledger.commands.models import AddPerson, ChangePerson, DeactivatePerson
+    from ledger.commands.queries import EveryPerson, PersonOf
     from ledger.commands.unit_of_work import Reader, UnitOfWork
 
 DB_ROLE_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.@$-]{0,62}$")
@@ -74,11 +75,17 @@ def person_or_none(app: Reader, person: str) -> Person | None:
     return app.get_or_none(Person.create_id(person), Person)
 
 
-def find(app: Reader, person: str) -> PersonView:
-    found = person_or_none(app, person_id(person, "person"))
+def person_of(app: Reader, query: PersonOf, asked: Asked) -> PersonView:
+    """One registered person, or UnknownPersonError."""
+    found = person_or_none(app, person_id(query.person, "person"))
     if found is None:
-        raise UnknownPersonError(person_id(person, "person"))
+        raise UnknownPersonError(person_id(query.person, "person"))
     return view(found)
+
+
+def every_person(app: Reader, query: EveryPerson, asked: Asked) -> list[PersonView]:
+    """Every registered person (active or not), by id."""
+    return everyone(app)
 
 
 def everyone(app: Reader) -> list[PersonView]:

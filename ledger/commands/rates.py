@@ -7,38 +7,29 @@ from typing import TYPE_CHECKING, Any
 from ledger.aggregates.rate_card import RATE, ROUNDING, RateCard, rate_quote, rounding_quote
 from ledger.commands.entitlements import rate_card_of
 from ledger.commands.models import SetRate
+from ledger.commands.records import opened
 from ledger.commands.results import RateCardChangeResult, RateCardView
 from ledger.domain.rounding import RoundingRule
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
-    from ledger.commands.bus import Context
+    from ledger.commands.bus import Asked, Context
     from ledger.commands.models import SetRounding
+    from ledger.commands.queries import RateCardAt
     from ledger.commands.unit_of_work import Reader, UnitOfWork
 
 
 def set_rate(uow: UnitOfWork, command: SetRate, context: Context) -> RateCardChangeResult:
-    card = _rate_card(uow, command.customer, context)
+    card = opened(uow, RateCard, command.customer, context)
     recorded = card.set_rate(command.role, command.rate, context.actor, context.at, context.now)
     return _saved(uow, card, recorded, RATE, {"role": command.role, "rate": command.rate}, context)
 
 
 def set_rounding(uow: UnitOfWork, command: SetRounding, context: Context) -> RateCardChangeResult:
-    card = _rate_card(uow, command.customer, context)
+    card = opened(uow, RateCard, command.customer, context)
     rule = RoundingRule(command.increment_minutes, command.minimum_minutes)
     recorded = card.set_rounding(rule, context.actor, context.at, context.now)
     terms = {"increment_minutes": rule.increment_minutes, "minimum_minutes": rule.minimum_minutes}
     return _saved(uow, card, recorded, ROUNDING, terms, context)
-
-
-def _rate_card(uow: UnitOfWork, customer: str, context: Context) -> RateCard:
-    """The customer's rate card, opened on first use."""
-    uow.customer(customer)
-    card = rate_card_of(uow, customer)
-    if card is None:
-        return RateCard(customer=customer, actor=context.actor, effective_at=context.at)
-    return card
 
 
 def _saved(
@@ -66,8 +57,9 @@ def _saved(
     )
 
 
-def rate_card(app: Reader, customer: str, at: datetime) -> RateCardView:
+def rate_card(app: Reader, query: RateCardAt, asked: Asked) -> RateCardView:
     """The rates (general and every role ever named) and the rounding in force at ``at``."""
+    customer, at = query.customer, asked.at
     app.customer(customer)
     card = rate_card_of(app, customer)
     general = rate_quote(card, at, None)

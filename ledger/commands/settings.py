@@ -19,8 +19,9 @@ from ledger.errors import DamagedHistoryError, IdentityError, InvalidInputError
 from ledger.eventstore.application import REPLAY_FAILURES, LedgerApplication
 
 if TYPE_CHECKING:
-    from ledger.commands.bus import Context
+    from ledger.commands.bus import Asked, Context
     from ledger.commands.models import SetSetting
+    from ledger.commands.queries import SettingsAt
     from ledger.commands.unit_of_work import Reader, UnitOfWork
     from ledger.config import LedgerSettings
     from ledger.domain.calendar import WorkingCalendar
@@ -135,8 +136,9 @@ def calendar_at(settings: DatedSettings | None, base: WorkingCalendar, at: datet
     )
 
 
-def settings_at(app: Reader, at: datetime) -> list[SettingView]:
+def settings_in_force(app: Reader, query: SettingsAt, asked: Asked) -> list[SettingView]:
     """Every setting as in force at ``at``, in key order."""
+    at = asked.at
     settings = book(app)
     views = []
     for key in sorted(SPECS):

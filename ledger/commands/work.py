@@ -25,8 +25,9 @@ from ledger.errors import InvalidInputError, UnknownWorkEntryError
 if TYPE_CHECKING:
     from ledger.aggregates.rate_card import RateCard
     from ledger.aggregates.strippenkaart import Strippenkaart
-    from ledger.commands.bus import Context
+    from ledger.commands.bus import Asked, Context
     from ledger.commands.models import LogWork, ReverseWork
+    from ledger.commands.queries import TicketEntriesOf, WorkEntryOf
     from ledger.commands.unit_of_work import Reader, UnitOfWork
 
 ZERO = Decimal("0.00")
@@ -210,6 +211,16 @@ def find_entry(app: Reader, customer: str, ticket: str | None, entry: str | None
         msg = f"ticket {ticket!r} has {len(entries)} entries ({keys}); name one with --entry"
         raise InvalidInputError("entry", msg)
     return entries[0]
+
+
+def work_entry(app: Reader, query: WorkEntryOf, asked: Asked) -> WorkResult:
+    return work_result(find_entry(app, query.customer, query.ticket, query.entry), duplicate=False)
+
+
+def entries_on_ticket(app: Reader, query: TicketEntriesOf, asked: Asked) -> list[WorkResult]:
+    app.customer(query.customer)
+    entries = ticket_entries(app, query.customer, query.ticket)
+    return [work_result(entry, duplicate=False) for entry in entries]
 
 
 def ticket_entries(app: Reader, customer: str, ticket: str) -> list[WorkEntry]:

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ledger.audit.catalogue import REGENERATE, aggregate_classes, catalogue, render_markdown
+from ledger.aggregates.ids import natural_id
+from ledger.aggregates.record import CustomerRecord, Record
+from ledger.audit.catalogue import REGENERATE, aggregate_classes, catalogue, event_classes, render_markdown
 from ledger.cli import main
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "events.md"
@@ -28,6 +30,26 @@ def test_every_event_is_documented_and_says_who_and_when() -> None:
         assert entry.doc, f"{entry.name} has no docstring"
         assert fields.get("actor") == "str", entry.name
         assert fields.get("effective_at") == "datetime", entry.name
+
+
+def test_every_aggregate_is_a_record_and_customer_records_are_keyed_by_the_customer() -> None:
+    per_customer = []
+    for aggregate in aggregate_classes():
+        assert issubclass(aggregate, Record), aggregate.__name__
+        for event_class in event_classes(aggregate):
+            assert issubclass(event_class, Record.Event), event_class.__qualname__
+        if issubclass(aggregate, CustomerRecord):
+            per_customer.append(aggregate.__name__)
+            assert aggregate.create_id("acme") == natural_id(aggregate.KIND, "acme")
+    assert {"Strippenkaart", "ServicedeskContract", "BeheerpackPortfolio", "RateCard"} <= set(per_customer)
+
+
+def test_events_of_a_record_keep_their_own_topics() -> None:
+    """The base classes are not part of what is stored: an event's topic names its own aggregate."""
+    topics = {entry.topic for entry in catalogue()}
+    assert "ledger.aggregates.servicedesk_contract:ServicedeskContract.Opened" in topics
+    assert "ledger.aggregates.beheerpacks:BeheerpackPortfolio.PackAdded" in topics
+    assert not any("record:" in topic or "TimelineRecord" in topic for topic in topics)
 
 
 def test_json_format_lists_fields_with_types(capsys: pytest.CaptureFixture[str]) -> None:

@@ -76,8 +76,8 @@ class LazySubparsers(Subparsers):
         self.registered_help: dict[str, str | None] = {}
         """The help each module's ``register`` gave its command (a test compares it with the table)."""
         self._placeholder = argparse.ArgumentParser(add_help=False)
-        """Stands in the parser map for every command not loaded yet (one: making a parser per
-        command cost a run of ``ledger balance`` a few milliseconds); never parses anything."""
+        """Stands in the parser map for every command not loaded yet (one for all: each run of the
+        command line would otherwise build a parser per command); never parses anything."""
 
     def declare(self, name: str, module: str, summary: str, parents: list[argparse.ArgumentParser]) -> None:
         """``name`` runs a command registered by ``module``'s ``register(commands, parents)``."""

@@ -29,9 +29,9 @@ def plain_fields(title: str, cells: Sequence[tuple[str, str]]) -> str | None:
     None when that table could look otherwise (text that is not printable ASCII, or too wide a
     table, which the console would wrap).
 
-    Why: ``ledger balance`` and the other one-record answers print in a fresh process, where loading
-    rich's console and table took longer than the whole question. A test compares this with rich's
-    table for arbitrary text."""
+    Why: ``ledger balance`` and the other one-record answers print in a fresh process, and rich's
+    console and table would be much of what it loads (benchmarks/README.md, row 7). A test compares
+    this with rich's table for arbitrary text."""
     texts = [title, *(text for cell in cells for text in cell)]
     if not cells or not all(text.isascii() and text.isprintable() for text in texts):
         return None

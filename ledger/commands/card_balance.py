@@ -1,8 +1,8 @@
 """The answer to :class:`~ledger.commands.queries.BalanceOf`: a card's figures now, as plain data,
 which :meth:`Ledger.balance` turns into its result model.
 
-Why plain data: ``ledger balance`` answers in a fresh process, where loading the result models
-(pydantic) costs more than the whole question; it prints these figures directly. ``result()`` is
+Why plain data: ``ledger balance`` answers in a fresh process, which need not load the result
+models' machinery (pydantic; benchmarks/README.md, row 7) to print them. ``result()`` is
 the typed :class:`~ledger.domain.results.Balance` the library returns, and ``to_json()`` prints
 the same JSON as that model (a test compares the two).
 """

@@ -128,18 +128,10 @@ if TYPE_CHECKING:
 else:
     lazy.modules(
         globals(),
-        admin="ledger.commands.admin",
-        cards="ledger.commands.cards",
-        contracts="ledger.commands.contracts",
-        entitlements="ledger.commands.entitlements",
         identity="ledger.commands.identity",
         importing="ledger.commands.importing",
         invoice_export="ledger.commands.invoice_export",
-        onsite="ledger.commands.onsite",
-        rates="ledger.commands.rates",
         statements="ledger.commands.statements",
-        work="ledger.commands.work",
-        beheerpacks="ledger.commands.packs",
         people_commands="ledger.commands.people",
         dated_settings="ledger.commands.settings",
         tick_command="ledger.commands.tick",

@@ -113,6 +113,9 @@ def test_a_question_is_validated_like_a_command_and_store_failures_are_typed(
             WorkEntryOf.build(customer="acme")
         with pytest.raises(InvalidInputError, match="customer"):
             BalanceOf.build(customer="Not A Slug!")
+        with pytest.raises(InvalidInputError, match="customer"):
+            BalanceOf.build(customer=None)
+        assert PacksAt.build(customer=" acme ").customer == "acme"
 
         def store_down(*args: object) -> object:
             raise OperationalError("server closed the connection unexpectedly")

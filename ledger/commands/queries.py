@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, ClassVar, Self
+from typing import Any, Self, dataclass_transform
 
 from ledger import lazy
 from ledger.domain.texts import admin_account_name, customer_slug, reference
@@ -40,24 +40,25 @@ PARSERS: dict[str, Callable[[object, str], Any]] = {
 input gives the same value and the same error whichever way it comes in."""
 
 
+@dataclass_transform(kw_only_default=True, frozen_default=True)
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Query:
-    """A question about what is recorded; nothing is written.
+    """A question about what is recorded; nothing is written. Every subclass is a frozen dataclass
+    whose fields are parsed by name (a field without a default must be given, and None is refused).
 
     A plain dataclass rather than a pydantic model like the commands: its few fields need only the
     shared parsers, and a question must answer at once (``ledger balance`` loads no model
     machinery)."""
 
-    REQUIRED: ClassVar[tuple[str, ...]] = ()
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        dataclasses.dataclass(frozen=True, kw_only=True)(cls)
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            if value is None:
-                if field.name in self.REQUIRED:
-                    raise InvalidInputError(field.name, "is required")
-                continue
-            object.__setattr__(self, field.name, PARSERS[field.name](value, field.name))
+            if value is not None or field.default is dataclasses.MISSING:
+                object.__setattr__(self, field.name, PARSERS[field.name](value, field.name))
 
     @classmethod
     def build(cls, **values: object) -> Self:
@@ -65,26 +66,21 @@ class Query:
         return cls(**values)
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
 class DatedQuery(Query):
     """A question about the records as they stand at ``at`` (None: the ledger's clock now)."""
 
     at: datetime | None = None
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
 class BalanceOf(Query):
     """The customer's card now: credited, debited, expired and remaining."""
 
-    REQUIRED = ("customer",)
     customer: str
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
 class WorkEntryOf(Query):
     """A recorded work entry with its derivation, named by its key or its (single-entry) ticket."""
 
-    REQUIRED = ("customer",)
     customer: str
     ticket: str | None = None
     entry: str | None = None
@@ -95,105 +91,81 @@ class WorkEntryOf(Query):
             raise InvalidInputError("entry", "name the entry: entry=ID or ticket=REF")
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
 class TicketEntriesOf(Query):
     """Every time entry on a ticket, as recorded (reversed ones included)."""
 
-    REQUIRED = ("customer", "ticket")
     customer: str
     ticket: str
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
 class EntitlementAt(DatedQuery):
     """The support channel, tier and why, at ``at``."""
 
-    REQUIRED = ("customer",)
     customer: str
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
 class ContractHistoryOf(Query):
     """Every change of the servicedesk contract, and the tier in force now."""
 
-    REQUIRED = ("customer",)
     customer: str
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
 class PacksAt(DatedQuery):
     """The beheerpacks active at ``at`` and their whole history."""
 
-    REQUIRED = ("customer",)
     customer: str
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
 class RateCardAt(DatedQuery):
     """The rates and rounding in force at ``at`` and the rate card's history."""
 
-    REQUIRED = ("customer",)
     customer: str
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
 class SettingsAt(DatedQuery):
     """Every dated setting in force at ``at``, with since when and who set it."""
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
 class EngagementReportOf(Query):
     """The on-site engagement now: focus areas, consultants, visits, evaluations."""
 
-    REQUIRED = ("customer",)
     customer: str
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
 class AdminCheckAt(DatedQuery):
     """May ``account`` do ``task`` at ``at``? Default deny, with the reason."""
 
-    REQUIRED = ("customer", "account", "task")
     customer: str
     account: str
     task: str
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
 class AdminWhoAt(DatedQuery):
     """Which of the customer's admin accounts could do ``task`` at ``at``, and why the others not."""
 
-    REQUIRED = ("customer", "task")
     customer: str
     task: str
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
 class AdminAccountsAt(DatedQuery):
     """Every admin account of the customer with its standing and grant at ``at``."""
 
-    REQUIRED = ("customer",)
     customer: str
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
 class AdminHistoryOf(Query):
     """Every admin-account change of the customer (or of ``account``), in effective order."""
 
-    REQUIRED = ("customer",)
     customer: str
     account: str | None = None
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
 class PersonOf(Query):
     """One registered person."""
 
-    REQUIRED = ("person",)
     person: str
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
 class EveryPerson(Query):
     """Every registered person, active or not."""
 

@@ -38,6 +38,7 @@ POSTGRES_CONNECT_TIMEOUT_S = 1
 database is down a command fails after about 12 s with a StoreError instead of hanging;
 ``?connect_timeout=N`` in the URL changes it (a remote database may want more)."""
 SQLITE_RECORDER_TOPIC = "ledger.persistence.sqlite:ConditionalSQLiteRecorder"
+SQLITE_FACTORY_TOPIC = "ledger.persistence.sqlite:LedgerSQLiteFactory"
 """The library's recorder, able to check a command's read condition as it appends."""
 POSTGRES_RECORDER_TOPIC = "ledger.persistence.postgres:OneTripApplicationRecorder"
 """Appends in one round trip with the library's locking (see that module)."""
@@ -180,7 +181,7 @@ def _sqlite(url: str) -> StoreConfig:
         raise _url_error(url, "the path contains control characters")
     _check_sqlite_file(url, path)
     env = {
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "PERSISTENCE_MODULE": SQLITE_FACTORY_TOPIC,
         "SQLITE_DBNAME": path,
         "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT_S),
         "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER_TOPIC,

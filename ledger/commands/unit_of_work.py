@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 A = TypeVar("A", bound=Aggregate)
 
+_UNSEEN: Any = object()
+"""Marks an id the batch has not looked up yet (None is an aggregate known to have no events)."""
 CARRIED_MAX = 5_000
 """Aggregates carried from one batch to the next at most; beyond, the next batch starts empty."""
 
@@ -152,9 +154,9 @@ class BatchUnit(CustomerLookups):
         yield
 
     def get_or_none(self, aggregate_id: UUID, kind: type[A]) -> A | None:
-        if aggregate_id in self._seen:
-            aggregate = self._seen[aggregate_id]
-        else:
+        # One lookup, not two: hashing a UUID is a Python call, and a row looks up some seven.
+        aggregate = self._seen.get(aggregate_id, _UNSEEN)
+        if aggregate is _UNSEEN:
             aggregate = self.app.get_or_none(aggregate_id, Aggregate)
             self._seen[aggregate_id] = aggregate
         return checked_kind(aggregate_id, aggregate, kind)

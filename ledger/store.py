@@ -38,8 +38,9 @@ POSTGRES_CONNECT_TIMEOUT_S = 1
 database is down a command fails after about 12 s with a StoreError instead of hanging;
 ``?connect_timeout=N`` in the URL changes it (a remote database may want more)."""
 SQLITE_RECORDER_TOPIC = "ledger.persistence.sqlite:ConditionalSQLiteRecorder"
-SQLITE_FACTORY_TOPIC = "ledger.persistence.sqlite:LedgerSQLiteFactory"
 """The library's recorder, able to check a command's read condition as it appends."""
+SQLITE_FACTORY_TOPIC = "ledger.persistence.sqlite:LedgerSQLiteFactory"
+"""The library's SQLite persistence, with connections that keep their compiled statements."""
 POSTGRES_RECORDER_TOPIC = "ledger.persistence.postgres:OneTripApplicationRecorder"
 """Appends in one round trip with the library's locking (see that module)."""
 POSTGRES_POOL_SIZE = 2

@@ -47,8 +47,8 @@ class StatementCachingPool(SQLiteConnectionPool):
 
     eventsourcing 9.5.6 opens each connection with ``cached_statements=True``, which ``sqlite3``
     reads as a cache of one statement, so every statement but the last one used was compiled again
-    each time it ran (the conditional append's check alone, a tenth of a ``work log``: the figure in
-    benchmarks/README.md). The rest is the library's: WAL mode, autocommit, rows by name."""
+    each time it ran (a quarter to a third of a ``work log``'s CPU: benchmarks/README.md). The rest
+    is the library's: WAL mode, autocommit, rows by name."""
 
     def _create_connection(self) -> SQLiteConnection:
         try:

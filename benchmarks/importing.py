@@ -3,12 +3,24 @@
 The ledger side validates every row, runs it through the ordinary handlers and commits 500 rows per
 transaction. The raw side inserts as many rows of the events table's shape as the import recorded,
 with ``executemany`` in batches of 500 per transaction: the machine's limit for writing that history.
+
+Row 5 at any size, and an older checkout beside this one (each import in a fresh process, the sides
+taking turns, medians of the rounds)::
+
+    python -m benchmarks.importing --store postgres --customers 50 --work 400 --rounds 3 --before ../main
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
+import json
+import os
 import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -16,7 +28,7 @@ from pathlib import Path
 
 import psycopg
 
-from benchmarks.stores import POSTGRES_URL, RAW_TABLE
+from benchmarks.stores import POSTGRES_URL, RAW_TABLE, postgres_store, sqlite_store
 from benchmarks.throughput import STATE, TOPIC
 from ledger import Ledger
 from ledger.commands.importing import KNOWN_COLUMNS
@@ -113,3 +125,72 @@ def raw_postgres_seconds(schema: str, events: int) -> float:
                 with connection.transaction():
                     cursor.executemany("INSERT INTO raw_import VALUES (%s, %s, %s, %s)", batch)
         return time.perf_counter() - started
+
+
+CHILD = """
+import json, sys, time
+from ledger import Ledger
+with Ledger.open(sys.argv[1], actor="bench") as ledger:
+    before = ledger.app.recorder.max_notification_id() or 0
+    started = time.perf_counter()
+    result = ledger.import_csv(sys.argv[2])
+    seconds = time.perf_counter() - started
+    events = (ledger.app.recorder.max_notification_id() or 0) - before
+print(json.dumps([result.applied, events, seconds]))
+"""
+"""One import in a fresh process, with whichever ``ledger`` its ``PYTHONPATH`` names."""
+
+
+def import_in_process(tree: Path, store: str, path: Path) -> tuple[int, int, float, float]:
+    """(rows, events, import seconds, raw seconds for as many events) on fresh stores."""
+    opener = sqlite_store if store == "sqlite" else postgres_store
+    env = {**os.environ, "PYTHONPATH": str(tree.resolve())}
+    with opener() as (url, place):
+        argv = [sys.executable, "-c", CHILD, url, str(path)]
+        out = subprocess.run(
+            argv, env=env, check=True, capture_output=True, text=True, cwd=tempfile.gettempdir()
+        )
+        rows, events, seconds = json.loads(out.stdout)
+        if store == "sqlite":
+            raw = raw_sqlite_seconds(Path(str(place)), events)
+        else:
+            raw = raw_postgres_seconds(str(place), events)
+    return rows, events, seconds, raw
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.importing", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--customers", type=int, default=50)
+    parser.add_argument("--work", type=int, default=200, help="work rows per customer")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--before", type=Path, help="another checkout of the repository, measured alike")
+    args = parser.parse_args(argv)
+    sides = {"this tree": Path(__file__).resolve().parent.parent}
+    if args.before is not None:
+        sides["before"] = args.before
+    seconds: dict[str, list[float]] = {name: [] for name in sides}
+    raw: list[float] = []
+    rows = events = 0
+    with tempfile.TemporaryDirectory(prefix="ledger-import-") as folder:
+        path = Path(folder) / "history.csv"
+        write_history(path, args.customers, args.work)
+        for _ in range(args.rounds):
+            for name, tree in sides.items():
+                rows, events, taken, raw_taken = import_in_process(tree, args.store, path)
+                seconds[name].append(taken)
+                raw.append(raw_taken)
+    raw_s = statistics.median(raw)
+    print(f"{args.store}, {rows:,} rows ({events:,} events), medians of {args.rounds} rounds")
+    print(f"raw batched inserts: {raw_s:.3f} s = {events / raw_s:,.0f} events/s")
+    for name, taken in seconds.items():
+        median = statistics.median(taken)
+        rate = rows / median
+        print(f"{name} ({sides[name]}): {median:.3f} s = {rate:,.0f} rows/s, ratio {raw_s / median:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

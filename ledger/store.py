@@ -39,6 +39,8 @@ database is down a command fails after about 12 s with a StoreError instead of h
 ``?connect_timeout=N`` in the URL changes it (a remote database may want more)."""
 SQLITE_RECORDER_TOPIC = "ledger.persistence.sqlite:ConditionalSQLiteRecorder"
 """The library's recorder, able to check a command's read condition as it appends."""
+SQLITE_FACTORY_TOPIC = "ledger.persistence.sqlite:LedgerSQLiteFactory"
+"""The library's SQLite persistence, with connections that keep their compiled statements."""
 POSTGRES_RECORDER_TOPIC = "ledger.persistence.postgres:OneTripApplicationRecorder"
 """Appends in one round trip with the library's locking (see that module)."""
 POSTGRES_POOL_SIZE = 2
@@ -180,7 +182,7 @@ def _sqlite(url: str) -> StoreConfig:
         raise _url_error(url, "the path contains control characters")
     _check_sqlite_file(url, path)
     env = {
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "PERSISTENCE_MODULE": SQLITE_FACTORY_TOPIC,
         "SQLITE_DBNAME": path,
         "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT_S),
         "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER_TOPIC,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -20,6 +21,7 @@ from ledger import Ledger
 from ledger.aggregates.strippenkaart import Strippenkaart
 from ledger.eventstore import command_cache
 from ledger.persistence.condition import ReadSetChangedError
+from ledger.persistence.sqlite import StatementCachingPool
 from tests.support import FakeClock
 
 D = Decimal
@@ -129,6 +131,19 @@ def test_appends_of_any_size_get_ascending_ids(ledger: Ledger, count: int) -> No
     assert len(ids) == count
     assert ids[0] > before
     assert recorder.max_notification_id() == before + count
+
+
+def test_sqlite_connections_keep_their_compiled_statements(tmp_path: Path) -> None:
+    """eventsourcing asks sqlite3 for a cache of one statement (``cached_statements=True``), which
+    compiled every statement of a command again each time; the ledger's connections keep 128."""
+    with Ledger.open(f"sqlite:///{tmp_path / 'ledger.db'}", actor="anna") as ledger:
+        datastore: Any = ledger.app.recorder.datastore
+        assert isinstance(datastore.pool, StatementCachingPool)
+        ledger.add_customer("acme", name="Acme", account_manager="Anna")
+        with datastore.get_connection(commit=False) as connection:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode")
+            assert cursor.fetchone()[0] == "wal"
 
 
 def test_snapshots_are_taken_from_the_saved_card_and_restore_it(ledger: Ledger) -> None:

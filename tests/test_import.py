@@ -312,3 +312,34 @@ def test_a_batch_that_lost_a_race_is_run_again_from_fresh_state(
 
     assert (result.applied, result.duplicates) == (1, 2)
     assert ledger.balance("acme").debited == 300  # the rival's 100 and the import's 200, both kept
+
+
+def test_a_large_batch_is_stored_whole_and_reads_back(ledger: Ledger, store_url: str, tmp_path: Path) -> None:
+    """One batch of more events than an append sends value by value (PostgreSQL sends its arrays
+    as one binary parameter each then), on top of history the batch reads in one query."""
+    ledger.add_customer("acme", name="Acme B.V.", account_manager="Anna", at="2026-01-05")
+    ledger.buy_card("acme", amount="10000", reference="ORDER-1", at="2026-01-06")
+    ledger.set_rate("acme", rate="100", effective_from="2026-01-06")
+    work = [
+        {
+            "type": "work",
+            "customer": "acme",
+            "at": f"2026-01-07T{9 + n // 60:02d}:{n % 60:02d}:00+01:00",
+            "ticket": f"T-{n}",
+            "hours": "0.5",
+            "description": f"entry {n} — ünïcode",
+            "kind": "rfc",
+        }
+        for n in range(importing.BATCH_ROWS_MAX // 4)
+    ]
+    before = event_count(ledger)
+
+    result = ledger.import_csv(write(tmp_path / "history.csv", work))
+
+    assert result.applied == len(work)
+    assert event_count(ledger) - before == 2 * len(work)  # each entry and its debit
+    with Ledger.open(store_url, actor="reader") as fresh:  # no cache: decoded from the store
+        assert fresh.balance("acme").debited == 50 * len(work)
+        last = fresh.work_entry("acme", ticket=f"T-{len(work) - 1}")
+        assert (last.rate, last.amount, last.description) == (100, 50, f"entry {len(work) - 1} — ünïcode")
+    assert ledger.import_csv(tmp_path / "history.csv").duplicates == len(work)

@@ -178,6 +178,13 @@ class CommandCache:
             cache.popitem(last=False)
         return True, aggregate
 
+    def histories(self, aggregate_ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]] | None:
+        """The stored events of each of these aggregates, in one query (no thread's cache is
+        consulted or filled); None where batches are not supported."""
+        if not self.supported:
+            return None
+        return self._select_newer(dict.fromkeys(aggregate_ids, 0))
+
     def read_condition(self) -> ReadCondition | None:
         """For an append inside the block: what the command read, at the versions it decided on."""
         held = self._block()

@@ -54,7 +54,7 @@ def _postgres(recorder: PostgresAggregateRecorder, ids: Collection[UUID]) -> set
     from psycopg.sql import SQL, Identifier
 
     statement = SQL(
-        "SELECT DISTINCT originator_id FROM {schema}.{table} WHERE originator_id = ANY(%s)"
+        "SELECT DISTINCT originator_id FROM {schema}.{table} WHERE originator_id = ANY(%b)"
     ).format(schema=Identifier(recorder.datastore.schema), table=Identifier(recorder.events_table_name))
     with recorder.datastore.get_connection() as connection, connection.cursor() as cursor:
         cursor.execute(statement, [list(ids)])

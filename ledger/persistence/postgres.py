@@ -111,13 +111,15 @@ class OneTripApplicationRecorder(PostgresApplicationRecorder):
 
         The arrays are built on the server from one placeholder per value: psycopg dumps scalars in
         C, while a list parameter goes through its Python array dumper, which costs more (the figure:
-        benchmarks/README.md, "Measurements behind the code")."""
+        benchmarks/README.md, "Measurements behind the code"). A bigger append (an import's batch)
+        sends each array as one parameter in binary form, which spares that dumper the escaping
+        of every value as text."""
         key = (events, read_ids)
         if key not in self.statements:
 
             def array(count: int, kind: str) -> str:
                 if count > SCALAR_VALUES_MAX:
-                    return f"%s::{kind}[]"  # one list parameter: a big append stays one parameter
+                    return f"%b::{kind}[]"  # one binary list parameter: a big append stays one parameter
                 return f"ARRAY[{', '.join(['%s'] * count)}]::{kind}[]"
 
             id_type = self.datastore.originator_id_type

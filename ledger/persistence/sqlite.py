@@ -23,10 +23,71 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import OperationalError, StoredEvent
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteTransaction
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.sqlite import (
+    SQLITE3_DEFAULT_LOCK_TIMEOUT,
+    SQLiteApplicationRecorder,
+    SQLiteConnection,
+    SQLiteConnectionPool,
+    SQLiteCursor,
+    SQLiteFactory,
+    SQLiteTransaction,
+)
+from eventsourcing.utils import Environment, EnvType
 
 from ledger.persistence.condition import ReadCondition, ReadSetChangedError
+
+STATEMENTS_CACHED_MAX = 128
+"""Compiled statements a connection keeps (sqlite3's own default): a command's handful, and the
+views' statements beside them."""
+
+
+class StatementCachingPool(SQLiteConnectionPool):
+    """The library's pool, but its connections keep their compiled statements.
+
+    eventsourcing 9.5.6 opens each connection with ``cached_statements=True``, which ``sqlite3``
+    reads as a cache of one statement, so every statement but the last one used was compiled again
+    each time it ran (a quarter to a third of a ``work log``'s CPU: benchmarks/README.md). The rest
+    is the library's: WAL mode, autocommit, rows by name."""
+
+    def _create_connection(self) -> SQLiteConnection:
+        try:
+            connection = sqlite3.connect(
+                database=self.db_name,
+                uri=True,
+                check_same_thread=False,
+                isolation_level=None,  # autocommit: transactions are begun explicitly
+                cached_statements=STATEMENTS_CACHED_MAX,
+                timeout=self.lock_timeout or SQLITE3_DEFAULT_LOCK_TIMEOUT,
+            )
+        except (sqlite3.Error, TypeError) as error:
+            raise InterfaceError(error) from error
+        if not self.is_sqlite_memory_mode and not self.is_journal_mode_wal:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode;")
+            if cursor.fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL;")
+                self.journal_mode_was_changed_to_wal = True
+            self.is_journal_mode_wal = True
+        connection.row_factory = sqlite3.Row
+        return SQLiteConnection(sqlite_conn=connection, max_age=self.max_age)
+
+
+class LedgerSQLiteFactory(SQLiteFactory):
+    """The library's SQLite persistence, its connections drawn from a :class:`StatementCachingPool`."""
+
+    def __init__(self, env: Environment | EnvType | None) -> None:
+        super().__init__(env)
+        library = self.datastore.pool  # made, not yet connected
+        self.datastore.pool = StatementCachingPool(
+            db_name=library.db_name,
+            lock_timeout=library.lock_timeout,
+            pool_size=library.pool_size,
+            max_overflow=library.max_overflow,
+            pool_timeout=library.pool_timeout,
+            max_age=library.max_age,
+            pre_ping=library.pre_ping,
+        )
 
 
 class ImmediateTransaction(SQLiteTransaction):

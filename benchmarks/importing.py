@@ -185,8 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     raw_s = statistics.median(raw)
     print(f"{args.store}, {rows:,} rows ({events:,} events), medians of {args.rounds} rounds")
     print(f"raw batched inserts: {raw_s:.3f} s = {events / raw_s:,.0f} events/s")
-    for name, taken in seconds.items():
-        median = statistics.median(taken)
+    for name, times in seconds.items():
+        median = statistics.median(times)
         rate = rows / median
         print(f"{name} ({sides[name]}): {median:.3f} s = {rate:,.0f} rows/s, ratio {raw_s / median:.3f}")
     return 0

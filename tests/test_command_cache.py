@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from uuid import uuid4
 
 import pytest
@@ -137,7 +137,7 @@ def test_sqlite_connections_keep_their_compiled_statements(tmp_path: Path) -> No
     """eventsourcing asks sqlite3 for a cache of one statement (``cached_statements=True``), which
     compiled every statement of a command again each time; the ledger's connections keep 128."""
     with Ledger.open(f"sqlite:///{tmp_path / 'ledger.db'}", actor="anna") as ledger:
-        datastore: Any = ledger.app.recorder.datastore
+        datastore = cast("Any", ledger.app.recorder).datastore
         assert isinstance(datastore.pool, StatementCachingPool)
         ledger.add_customer("acme", name="Acme", account_manager="Anna")
         with datastore.get_connection(commit=False) as connection:

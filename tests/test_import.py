@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -341,5 +342,6 @@ def test_a_large_batch_is_stored_whole_and_reads_back(ledger: Ledger, store_url:
     with Ledger.open(store_url, actor="reader") as fresh:  # no cache: decoded from the store
         assert fresh.balance("acme").debited == 50 * len(work)
         last = fresh.work_entry("acme", ticket=f"T-{len(work) - 1}")
-        assert (last.rate, last.amount, last.description) == (100, 50, f"entry {len(work) - 1} — ünïcode")
+        expected = (Decimal(100), Decimal(50), f"entry {len(work) - 1} — ünïcode")
+        assert (last.rate, last.amount, last.description) == expected
     assert ledger.import_csv(tmp_path / "history.csv").duplicates == len(work)

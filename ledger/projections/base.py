@@ -34,10 +34,10 @@ SECTION_EVENTS_MAX = 2000
 """Log events read and decoded at once by :func:`catch_up_together`, then applied to each view in
 one transaction of its own: decoding is shared by every view, and a bigger transaction pays its
 commit, tracking and digest once for more events. Bounded so memory stays flat on any log."""
-POSTGRES_SECTION_EVENTS_MAX = CATCH_UP_BATCH_EVENTS_MAX
-"""On PostgreSQL a view's row triggers update one row-sums row per table for every row written,
-and a row updated thousands of times in one transaction slows down quadratically (none of its
-versions can be pruned yet): 2,000-event sections were slower there than 500."""
+POSTGRES_SECTION_EVENTS_MAX = SECTION_EVENTS_MAX
+"""The same on PostgreSQL, now that the row-sums triggers fire per statement (they fired per row,
+and a row-sums row updated thousands of times in one transaction slowed down quadratically,
+which kept sections there at 500 events)."""
 
 
 class LedgerProjection(Projection[V]):

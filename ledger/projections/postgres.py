@@ -121,7 +121,7 @@ class PostgresView(SqlView, PostgresTrackingRecorder):
         selected, arrays = [], []
         for index, item in enumerate(items):
             if item == "%s":
-                arrays.append(f"%s::{types[index]}[]")
+                arrays.append(f"%b::{types[index]}[]")
                 selected.append(f"c{len(arrays)}")
             else:
                 selected.append(item)

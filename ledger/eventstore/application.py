@@ -26,7 +26,14 @@ from eventsourcing.domain import (
     ImmutableAggregateProtocol,
     MutableAggregateProtocol,
 )
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Recording, Transcoding
+from eventsourcing.persistence import (
+    IntegrityError,
+    JSONTranscoder,
+    Mapper,
+    Recording,
+    Transcoder,
+    Transcoding,
+)
 from eventsourcing.utils import EnvType
 
 from ledger.aggregates.customer import Customer
@@ -36,6 +43,7 @@ from ledger.domain.monthly import MonthlyTerm
 from ledger.errors import DamagedHistoryError, UnknownCustomerError
 from ledger.eventstore.command_cache import CommandCache
 from ledger.persistence.mapper import LedgerMapper
+from ledger.persistence.transcoder import LedgerTranscoder
 
 REPLAY_FAILURES = (AssertionError, AttributeError, KeyError, TypeError, LedgerInvariantError)
 """What replaying a history that was tampered with raises inside the library or a mutator."""
@@ -113,6 +121,12 @@ class LedgerApplication(CustomerLookups, Application[UUID]):
         super().register_transcodings(transcoder)
         transcoder.register(CreditBlockAsDict())
         transcoder.register(MonthlyTermAsDict())
+
+    def construct_transcoder(self) -> Transcoder:
+        """The library's JSON, read faster (see LedgerTranscoder): the same bytes either way."""
+        transcoder = LedgerTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def construct_mapper(self) -> Mapper[UUID]:
         """Stored topics resolve only to the ledger's own event classes (see LedgerMapper)."""

@@ -77,6 +77,21 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+class _Joined:
+    """The open batch's cursor as a context manager: joining it neither commits nor rolls back."""
+
+    __slots__ = ("cursor",)
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+
+    def __enter__(self) -> Any:
+        return self.cursor
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+
 class AlreadyAppliedError(IntegrityError):
     """The view's position is already at or past this event: another runner applied it first."""
 
@@ -264,13 +279,15 @@ class SqlView(TrackingRecorder, ABC):
 
     # --- transactions ------------------------------------------------------------------------------
 
-    @contextmanager
-    def transaction(self, *, commit: bool) -> Iterator[Any]:
+    def transaction(self, *, commit: bool) -> AbstractContextManager[Any]:
         """This thread's open batch, or a transaction of its own."""
-        cursor = getattr(self._local, "cursor", None)
-        if cursor is not None:
-            yield cursor
-            return
+        joined: _Joined | None = getattr(self._local, "joined", None)
+        if joined is not None:  # every handler call of a replay comes here: no generator made
+            return joined
+        return self._own_transaction(commit=commit)
+
+    @contextmanager
+    def _own_transaction(self, *, commit: bool) -> Iterator[Any]:
         with self._begin(commit=commit) as cursor:
             yield cursor
 
@@ -282,6 +299,7 @@ class SqlView(TrackingRecorder, ABC):
             return
         with self._begin(commit=True) as cursor:
             self._local.cursor = cursor
+            self._local.joined = _Joined(cursor)
             self._local.tracked = False
             self._local.latest = None
             self._local.pending = []
@@ -295,6 +313,7 @@ class SqlView(TrackingRecorder, ABC):
                     self._insert_tracking(cursor, self._local.latest)
             finally:
                 self._local.cursor = None
+                self._local.joined = None
                 self._local.latest = None
                 self._local.pending = None
                 self._local.pending_tables = None

@@ -67,9 +67,16 @@ class LedgerTranscoder(JSONTranscoder):
                 elif kind is float:
                     raise _ReadByJsonError
                 return reader(data)
+        readers = self._readers
         for key, value in obj.items():
             kind = type(value)
             if kind is dict:
+                if len(value) == 2 and type(data := value.get("_data_")) is str:
+                    name = value.get("_type_")  # a typed amount, instant or id: decoded here
+                    reader = readers.get(name) if type(name) is str else None
+                    if reader is not None:
+                        obj[key] = reader(data)
+                        continue
                 obj[key] = self._revive(value)
             elif kind is list:
                 obj[key] = self._revive_list(value)

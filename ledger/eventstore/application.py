@@ -21,8 +21,17 @@ from eventsourcing.application import (
     ProjectorFunction,
     project_aggregate,
 )
-from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Recording, Transcoding
+from eventsourcing.domain import (
+    Aggregate,
+)
+from eventsourcing.persistence import (
+    IntegrityError,
+    JSONTranscoder,
+    Mapper,
+    Recording,
+    Transcoder,
+    Transcoding,
+)
 from eventsourcing.utils import EnvType, get_topic
 
 from ledger.aggregates.customer import Customer
@@ -31,6 +40,7 @@ from ledger.domain.monthly import MonthlyTerm
 from ledger.errors import DamagedHistoryError, UnknownCustomerError
 from ledger.eventstore.command_cache import WHOLE_HISTORY_EVENTS_MAX, CommandCache
 from ledger.persistence.mapper import LedgerMapper
+from ledger.persistence.transcoder import LedgerTranscoder
 
 SNAPSHOT_INTERVALS = {
     "ledger.aggregates.strippenkaart:Strippenkaart": 100,
@@ -117,6 +127,12 @@ class LedgerApplication(CustomerLookups, Application[UUID]):
         super().register_transcodings(transcoder)
         transcoder.register(CreditBlockAsDict())
         transcoder.register(MonthlyTermAsDict())
+
+    def construct_transcoder(self) -> Transcoder:
+        """The library's JSON, read faster (see LedgerTranscoder): the same bytes either way."""
+        transcoder = LedgerTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def construct_mapper(self) -> Mapper[UUID]:
         """Stored topics resolve only to the ledger's own event classes (see LedgerMapper)."""

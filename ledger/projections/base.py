@@ -34,10 +34,10 @@ SECTION_EVENTS_MAX = 2000
 """Log events read and decoded at once by :func:`catch_up_together`, then applied to each view in
 one transaction of its own: decoding is shared by every view, and a bigger transaction pays its
 commit, tracking and digest once for more events. Bounded so memory stays flat on any log."""
-POSTGRES_SECTION_EVENTS_MAX = CATCH_UP_BATCH_EVENTS_MAX
-"""On PostgreSQL a view's row triggers update one row-sums row per table for every row written,
-and a row updated thousands of times in one transaction slows down quadratically (none of its
-versions can be pruned yet): 2,000-event sections were slower there than 500."""
+POSTGRES_SECTION_EVENTS_MAX = SECTION_EVENTS_MAX
+"""The same on PostgreSQL, now that the row-sums triggers fire per statement (they fired per row,
+and a row-sums row updated thousands of times in one transaction slowed down quadratically,
+which kept sections there at 500 events)."""
 
 
 class LedgerProjection(Projection[V]):
@@ -191,7 +191,12 @@ def catch_up_together(
         last = notifications[-1].id if len(notifications) == section_events_max else stop
         lowest = min(positions[projection.name] for projection in left)
         decoded = [
-            (notification.id, notification.topic, app.mapper.to_domain_event(notification))
+            (
+                notification.id,
+                notification.topic,
+                app.mapper.to_domain_event(notification),
+                Tracking(app.name, notification.id),
+            )
             for notification in notifications
             if notification.id > lowest
         ]
@@ -230,7 +235,7 @@ def _apply_section(
     app: Application[Any],
     projection: LedgerProjection[Any],
     topics: frozenset[str],
-    decoded: list[tuple[int, str, Any]],
+    decoded: list[tuple[int, str, Any, Tracking]],
     last: int,
     *,
     reset: bool,
@@ -246,10 +251,9 @@ def _apply_section(
         if position >= last:
             return 0
         view.check_digest(app.name)  # an edit is refused, never folded into a new digest
-        for notification_id, topic, domain_event in decoded:
+        for notification_id, topic, domain_event, tracking in decoded:
             if notification_id > position and topic in topics:
-                handle = projection.handler(type(domain_event))
-                handle(domain_event, Tracking(app.name, notification_id))
+                projection.handler(type(domain_event))(domain_event, tracking)
                 applied += 1
         if (view.max_tracking_id(app.name) or 0) < last:
             view.insert_tracking(Tracking(app.name, last))

@@ -8,9 +8,10 @@ figures. ``ledger audit verify`` remains the full check (a rebuild from the log,
 digest is not keyed, so someone who knows the scheme can recompute it, but not the rebuild.
 
 The digest is order-independent: per table, its row count and the sum of a hash of each row.
-Row triggers keep both up to date in ``{projection}_rowsums`` as rows are written (PostgreSQL:
-``md5`` of the row's text in the server; SQLite: BLAKE2b of the row's values through a function
-the ledger registers on its own connections), so a digest costs one small read, for a report and
+Triggers keep both up to date in ``{projection}_rowsums`` as rows are written (PostgreSQL: once
+per statement, over the rows it added, removed or changed, ``md5`` of each row's text in the
+server; SQLite: per row, BLAKE2b of the row's values through a function the ledger registers on
+its own connections), so a digest costs one small read, for a report and
 for a runner that commits one event at a time alike. The triggers fire for every change, the
 projection's and anyone else's; only the projection writes the digest, so an edit made outside it
 no longer matches. (A SQLite shell without the ledger's function cannot even change a row until
@@ -27,7 +28,7 @@ DIGEST_MODULUS = 2**128
 DIGEST_TABLE = "digest"
 """``{projection}_digest``: one row, the digest and the position it was taken at."""
 ROWSUMS_TABLE = "rowsums"
-"""PostgreSQL: ``{projection}_rowsums``, per table its row count and hash sum, kept by row triggers."""
+"""``{projection}_rowsums``: per table its row count and hash sum, kept by triggers."""
 
 
 HASH_MODULUS = 2**61

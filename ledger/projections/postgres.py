@@ -46,6 +46,7 @@ class PostgresView(SqlView, PostgresTrackingRecorder):
     ) -> None:
         super().__init__(datastore, tracking_table_name=tracking_table_name, **kwargs)
         self._setup_view()
+        self._many_statements: dict[str, str] = {}
 
     def _create_table(self, curs: Any) -> None:
         super()._create_table(curs)
@@ -89,6 +90,44 @@ class PostgresView(SqlView, PostgresTrackingRecorder):
         with cursor.connection.cursor() as writer:
             writer.executemany(statement, rows)
 
+    def _insert_many(self, cursor: Any, statement: str, rows: list[tuple[Any, ...]]) -> None:
+        """The rows of one plain ``INSERT … VALUES (…)`` as one statement over arrays (``unnest``),
+        not a statement per row: psycopg's work per statement is Python, and the row-sums
+        triggers fire once per statement. The statement's text is the same for any number of
+        rows, so it is prepared once."""
+        if len(rows) == 1:
+            self._executemany(cursor, statement, rows)
+            return
+        many = self._many_statements.get(statement)
+        if many is None:
+            many = self._many_statements[statement] = self._unnest_statement(cursor, statement)
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        with cursor.connection.cursor() as writer:  # its own cursor: see _executemany
+            writer.execute(many, columns)
+
+    def _unnest_statement(self, cursor: Any, statement: str) -> str:
+        """``INSERT INTO t SELECT … FROM unnest(%s::type[], …)`` for ``INSERT INTO t VALUES (…)``:
+        each placeholder becomes an array of the column's own type, literals stay as they are."""
+        head, values = statement.split(" VALUES ", 1)
+        table = head.removeprefix("INSERT INTO ")
+        with cursor.connection.cursor() as reader:
+            reader.execute(
+                "SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute "
+                "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+                (table,),
+            )
+            types = [str(row["type"]) for row in reader.fetchall()]
+        items = [item.strip() for item in values.strip()[1:-1].split(",")]
+        selected, arrays = [], []
+        for index, item in enumerate(items):
+            if item == "%s":
+                arrays.append(f"%b::{types[index]}[]")
+                selected.append(f"c{len(arrays)}")
+            else:
+                selected.append(item)
+        names = ", ".join(f"c{number}" for number in range(1, len(arrays) + 1))
+        return f"{head} SELECT {', '.join(selected)} FROM unnest({', '.join(arrays)}) AS u({names})"
+
     def _lock_tracking(self, cursor: Any) -> None:
         # EXCLUSIVE still lets readers read the old view, but makes runners wait to write.
         cursor.execute(f"LOCK TABLE {self._table(self.tracking_table_name)} IN EXCLUSIVE MODE")
@@ -96,18 +135,22 @@ class PostgresView(SqlView, PostgresTrackingRecorder):
     extra_tables = (ROWSUMS_TABLE,)
 
     def _rowsum_function(self) -> str:
-        return f'"{self.datastore.schema}"."{self.prefix}_rowsum"'
+        return f'"{self.datastore.schema}"."{self.prefix}_rowsums_kept"'
 
     def _create_rowsums(self, curs: Any) -> None:
-        """Row triggers keep, per table, the row count and the sum of each row's hash (the first
-        60 bits of ``md5`` of the row's text), so the digest costs a read of one small table
-        instead of a scan of the view: a runner applies one event per transaction. The triggers
-        fire for every change, the projection's and anyone else's; only the projection also
-        writes the digest, so an edit made outside it no longer matches."""
+        """Triggers keep, per table, the row count and the sum of each row's hash (the first 60
+        bits of ``md5`` of the row's text), so the digest costs a read of one small table instead
+        of a scan of the view: a runner applies one event per transaction. They fire once per
+        statement, over its transition tables (the rows it added, removed or changed): one
+        update of the row-sums row per statement, not per row, which a row updated thousands of
+        times in one transaction would make quadratic. They fire for every change, the
+        projection's and anyone else's; only the projection also writes the digest, so an edit
+        made outside it no longer matches. A schema made with the earlier per-row triggers gets
+        these instead (same hashes, so its stored sums stay right)."""
         rowsums = self._table(f"{self.prefix}_{ROWSUMS_TABLE}")
         # Only when missing: replacing a trigger locks its table against writers and readers'
         # catch-ups, and every process opening the store would do it.
-        last = f"{self.prefix}_{self.table_names[-1]}_truncated"
+        last = f"{self.prefix}_{self.table_names[-1]}_rowsums_delete"
         curs.execute(
             "SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
             "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE t.tgname = %s AND n.nspname = %s",
@@ -120,28 +163,43 @@ class PostgresView(SqlView, PostgresTrackingRecorder):
             "(table_name TEXT PRIMARY KEY, n BIGINT NOT NULL, total NUMERIC NOT NULL)"
         )
         row_hash = "('x' || substr(md5({}::text), 1, 15))::bit(60)::bigint"
+        added = f"SELECT count(*) AS n, coalesce(sum({row_hash.format('r')}), 0) AS total FROM new_rows r"
+        removed = f"SELECT -count(*) AS n, -coalesce(sum({row_hash.format('r')}), 0) AS total FROM old_rows r"
+        upsert = (
+            f"INSERT INTO {rowsums} AS s SELECT TG_TABLE_NAME, sum(n), sum(total) FROM ({{}}) d "
+            "HAVING count(*) > 0 AND (sum(n) <> 0 OR sum(total) <> 0) "
+            "ON CONFLICT (table_name) DO UPDATE SET n = s.n + excluded.n, total = s.total + excluded.total; "
+        )
         curs.execute(
             f"CREATE OR REPLACE FUNCTION {self._rowsum_function()}() RETURNS trigger LANGUAGE plpgsql AS $F$ "
-            "DECLARE delta NUMERIC := 0; dn BIGINT := 0; BEGIN "
+            "BEGIN "
             "IF TG_OP = 'TRUNCATE' THEN "
             f"DELETE FROM {rowsums} WHERE table_name = TG_TABLE_NAME; "
-            f"INSERT INTO {rowsums} VALUES (TG_TABLE_NAME, -1, -1); RETURN NULL; END IF; "
-            f"IF TG_OP IN ('INSERT', 'UPDATE') THEN delta := delta + {row_hash.format('NEW')}; END IF; "
-            f"IF TG_OP IN ('DELETE', 'UPDATE') THEN delta := delta - {row_hash.format('OLD')}; END IF; "
-            "dn := CASE TG_OP WHEN 'INSERT' THEN 1 WHEN 'DELETE' THEN -1 ELSE 0 END; "
-            f"INSERT INTO {rowsums} AS r VALUES (TG_TABLE_NAME, dn, delta) ON CONFLICT (table_name) "
-            "DO UPDATE SET n = r.n + dn, total = r.total + delta; RETURN NULL; END $F$"
+            f"INSERT INTO {rowsums} VALUES (TG_TABLE_NAME, -1, -1); "
+            f"ELSIF TG_OP = 'INSERT' THEN {upsert.format(added)}"
+            f"ELSIF TG_OP = 'DELETE' THEN {upsert.format(removed)}"
+            f"ELSE {upsert.format(f'{added} UNION ALL {removed}')}"
+            "END IF; RETURN NULL; END $F$"
         )
+        transitions = {
+            "insert": "REFERENCING NEW TABLE AS new_rows",
+            "delete": "REFERENCING OLD TABLE AS old_rows",
+            "update": "REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows",
+        }
         for table in self.table_names:
             name = f"{self.prefix}_{table}"
-            curs.execute(
-                f'CREATE OR REPLACE TRIGGER "{name}_rowsum" AFTER INSERT OR UPDATE OR DELETE '
-                f"ON {self._table(name)} FOR EACH ROW EXECUTE FUNCTION {self._rowsum_function()}()"
-            )
+            curs.execute(f'DROP TRIGGER IF EXISTS "{name}_rowsum" ON {self._table(name)}')  # per row, before
+            for operation, referencing in transitions.items():
+                curs.execute(
+                    f'CREATE OR REPLACE TRIGGER "{name}_rowsums_{operation}" AFTER {operation.upper()} '
+                    f"ON {self._table(name)} {referencing} FOR EACH STATEMENT "
+                    f"EXECUTE FUNCTION {self._rowsum_function()}()"
+                )
             curs.execute(
                 f'CREATE OR REPLACE TRIGGER "{name}_truncated" AFTER TRUNCATE '
                 f"ON {self._table(name)} FOR EACH STATEMENT EXECUTE FUNCTION {self._rowsum_function()}()"
             )
+        curs.execute(f'DROP FUNCTION IF EXISTS "{self.datastore.schema}"."{self.prefix}_rowsum"()')
 
     def _consistent_read(self, cursor: Any) -> None:
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")

@@ -57,12 +57,39 @@ MIGRATION_MARKER = "__migration__"
 """The library's marker row: a single-row tracking table carries it (see SQLiteTrackingRecorder)."""
 
 
+PLAIN_INSERT = re.compile(r"INSERT INTO \{\w+\} VALUES \([^()]*\)")
+_plain_inserts: dict[str, bool] = {}
+
+
+def _is_plain_insert(text: str) -> bool:
+    """Whether a view's SQL text only adds one row to one table (no conflict clause, no read)."""
+    found = _plain_inserts.get(text)
+    if found is None:
+        found = _plain_inserts[text] = PLAIN_INSERT.fullmatch(text) is not None
+    return found
+
+
 def quote_identifier(name: str) -> str:
     """A PostgreSQL identifier in double quotes, inner quotes doubled: a schema name is data, not SQL."""
     if "\x00" in name:
         msg = f"{name!r} is not an identifier"
         raise ValueError(msg)
     return '"' + name.replace('"', '""') + '"'
+
+
+class _Joined:
+    """The open batch's cursor as a context manager: joining it neither commits nor rolls back."""
+
+    __slots__ = ("cursor",)
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+
+    def __enter__(self) -> Any:
+        return self.cursor
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
 
 
 class AlreadyAppliedError(IntegrityError):
@@ -185,21 +212,46 @@ class SqlView(TrackingRecorder, ABC):
         self._local.pending_tables.update(self._tables_of(text))
 
     def flush(self, cursor: Any) -> None:
-        """Send the batch's waiting writes, in order, one ``executemany`` per run of a statement."""
+        """Send the batch's waiting writes, in order, one ``executemany`` per run of a statement.
+
+        Plain inserts (``INSERT INTO {table} VALUES (…)``, no conflict clause) between two other
+        writes are gathered per statement, whatever their order: rows added to different tables
+        do not depend on each other, and each table gets its rows in their order. A statement that
+        reads what it changes (an ``UPDATE``, an upsert) keeps its place."""
         pending: list[list[Any]] | None = getattr(self._local, "pending", None)
         if not pending:
             return
         self._local.pending = []
         self._local.pending_keys = {}
         self._local.pending_tables = set()
-        run_text = pending[0][0]
+        inserts: dict[str, list[tuple[Any, ...]]] = {}
+        run_text = ""
         run: list[tuple[Any, ...]] = []
-        for text, params in pending:
-            if text != run_text:
-                self._executemany(cursor, self.sql(run_text), run)
+        for text, params in pending:  # at any moment either ``run`` or ``inserts`` waits, not both
+            if _is_plain_insert(text):
+                if run:
+                    self._executemany(cursor, self.sql(run_text), run)
+                    run = []
+                inserts.setdefault(text, []).append(params)
+                continue
+            if text != run_text or inserts:
+                self._send_inserts(cursor, inserts)
+                if run:
+                    self._executemany(cursor, self.sql(run_text), run)
                 run_text, run = text, []
             run.append(params)
-        self._executemany(cursor, self.sql(run_text), run)
+        if run:
+            self._executemany(cursor, self.sql(run_text), run)
+        self._send_inserts(cursor, inserts)
+
+    def _send_inserts(self, cursor: Any, inserts: dict[str, list[tuple[Any, ...]]]) -> None:
+        for text, rows in inserts.items():
+            self._insert_many(cursor, self.sql(text), rows)
+        inserts.clear()
+
+    def _insert_many(self, cursor: Any, statement: str, rows: list[tuple[Any, ...]]) -> None:
+        """Rows of one plain ``INSERT … VALUES (…)`` statement (a dialect may send them as one)."""
+        self._executemany(cursor, statement, rows)
 
     def _executemany(self, cursor: Any, statement: str, rows: list[tuple[Any, ...]]) -> None:
         cursor.executemany(statement, rows)
@@ -227,13 +279,15 @@ class SqlView(TrackingRecorder, ABC):
 
     # --- transactions ------------------------------------------------------------------------------
 
-    @contextmanager
-    def transaction(self, *, commit: bool) -> Iterator[Any]:
+    def transaction(self, *, commit: bool) -> AbstractContextManager[Any]:
         """This thread's open batch, or a transaction of its own."""
-        cursor = getattr(self._local, "cursor", None)
-        if cursor is not None:
-            yield cursor
-            return
+        joined: _Joined | None = getattr(self._local, "joined", None)
+        if joined is not None:  # every handler call of a replay comes here: no generator made
+            return joined
+        return self._own_transaction(commit=commit)
+
+    @contextmanager
+    def _own_transaction(self, *, commit: bool) -> Iterator[Any]:
         with self._begin(commit=commit) as cursor:
             yield cursor
 
@@ -245,6 +299,7 @@ class SqlView(TrackingRecorder, ABC):
             return
         with self._begin(commit=True) as cursor:
             self._local.cursor = cursor
+            self._local.joined = _Joined(cursor)
             self._local.tracked = False
             self._local.latest = None
             self._local.pending = []
@@ -258,6 +313,7 @@ class SqlView(TrackingRecorder, ABC):
                     self._insert_tracking(cursor, self._local.latest)
             finally:
                 self._local.cursor = None
+                self._local.joined = None
                 self._local.latest = None
                 self._local.pending = None
                 self._local.pending_tables = None

@@ -52,6 +52,20 @@ COVERED = "covered"
 INVOICED = "invoiced"
 """Work the card did not pay at all: it is invoiced separately; the card's balance does not move."""
 REVERSAL = "reversal"
+LINE_COLUMNS = (
+    "notification_id",
+    "customer",
+    "section",
+    "kind",
+    "effective_at",
+    "reference",
+    "description",
+    "hours",
+    "rate",
+    "amount",
+    "invoiceable",
+)
+"""The columns of ``{lines}``, in order."""
 LATER_CREDIT = "later-credit"
 """A work line for late work's part paid from credit bought after it, at its booking moment."""
 COVERING_PAYERS = ("servicedesk-contract", "beheerpack", "onsite")
@@ -162,9 +176,10 @@ class StatementsView(TrackingRecorder, ABC):
         line: CardLine,
         tracking: Tracking,
         blocks: tuple[BlockMove, ...] = (),
+        entry_id: UUID | None = None,
     ) -> None:
         """Add a line for the card (by id) or the customer's card (by slug), and what it moved in
-        the card's blocks."""
+        the card's blocks; ``entry_id``: the card-paid work entry the line is for."""
 
     @abstractmethod
     def add_unpaid_work(self, entry_id: UUID, customer: str, line: CardLine, tracking: Tracking) -> None:
@@ -288,11 +303,15 @@ class StatementsSql(StatementsView, SqlView):
         line: CardLine,
         tracking: Tracking,
         blocks: tuple[BlockMove, ...] = (),
+        entry_id: UUID | None = None,
     ) -> None:
         with self.transaction(commit=True) as cursor:
             self.track(cursor, tracking)
             owner = customer if customer is not None else self._owner(cursor, card_id)
             self._insert(cursor, owner, line, tracking.notification_id)
+            memo = self.batch_memo()
+            if memo is not None and entry_id is not None:
+                memo[("entry", str(entry_id))] = None  # seen in this batch, and no unpaid line
             self._move(cursor, owner, blocks, tracking.notification_id)
             if line.section == CREDIT and card_id is not None:
                 # A purchase recorded later but effective earlier: the card holds credit since then.
@@ -310,6 +329,9 @@ class StatementsSql(StatementsView, SqlView):
                 cursor, "INSERT INTO {unpaid} VALUES (%s, %s)", (str(entry_id), tracking.notification_id)
             )
             self._insert(cursor, customer, line, tracking.notification_id)
+            memo = self.batch_memo()
+            if memo is not None:
+                memo[("entry", str(entry_id))] = memo[("line", tracking.notification_id)]
 
     def add_reversal(
         self,
@@ -321,14 +343,25 @@ class StatementsSql(StatementsView, SqlView):
     ) -> None:
         with self.transaction(commit=True) as cursor:
             self.track(cursor, tracking)
+            # A work line written in this batch is newer than any stored one, and so is every
+            # part of its reversal: the batch's memo then answers without reading.
+            memo = self.batch_memo() or {}
             if card_id is not None:
                 owner = self._owner(cursor, card_id)
-                self.execute(
-                    cursor,
-                    "SELECT * FROM {lines} WHERE customer = %s AND reference = %s AND section = %s "
-                    "AND kind = %s ORDER BY notification_id DESC",
-                    (owner, reversal.ticket, WORK, WORK),
-                )
+                work = memo.get(("work", owner, reversal.ticket))
+                if work is None:
+                    self.execute(
+                        cursor,
+                        "SELECT * FROM {lines} WHERE customer = %s AND reference = %s AND section = %s "
+                        "AND kind = %s ORDER BY notification_id DESC",
+                        (owner, reversal.ticket, WORK, WORK),
+                    )
+                    work = cursor.fetchone()
+                    written = False
+                else:
+                    written = True
+            elif ("entry", str(entry_id)) in memo:
+                work, written = memo[("entry", str(entry_id))], True
             else:
                 self.execute(
                     cursor,
@@ -336,20 +369,24 @@ class StatementsSql(StatementsView, SqlView):
                     "WHERE u.entry_id = %s",
                     (str(entry_id),),
                 )
-            work = cursor.fetchone()
+                work, written = cursor.fetchone(), False
             if work is None:
                 if card_id is None:  # card-paid work: the card's DebitReversed is its line
                     return
                 msg = f"statements: reversal of ticket {reversal.ticket!r}, which the card never paid"
                 raise ProjectionInvariantError(msg)
             owner = str(work["customer"])
-            self.execute(
-                cursor,
-                "SELECT COUNT(*) AS parts FROM {lines} WHERE customer = %s AND reference = %s "
-                "AND section = %s AND kind = %s AND notification_id > %s",
-                (owner, work["reference"], work["section"], REVERSAL, work["notification_id"]),
-            )
-            first_part = int(cursor.fetchone()["parts"]) == 0  # later parts: money only, no hours again
+            if written:
+                parts = memo.get(("parts", owner, work["reference"], work["section"]), ())
+                first_part = not any(part > work["notification_id"] for part in parts)
+            else:
+                self.execute(
+                    cursor,
+                    "SELECT COUNT(*) AS parts FROM {lines} WHERE customer = %s AND reference = %s "
+                    "AND section = %s AND kind = %s AND notification_id > %s",
+                    (owner, work["reference"], work["section"], REVERSAL, work["notification_id"]),
+                )
+                first_part = int(cursor.fetchone()["parts"]) == 0  # later parts: money only, no hours again
             hours = self.from_db_decimal(work["hours"])
             line = CardLine(
                 tracking.notification_id,
@@ -491,23 +528,30 @@ class StatementsSql(StatementsView, SqlView):
 
     def _insert(self, cursor: Any, customer: str, line: CardLine, notification_id: int) -> None:
         money = self.to_db_decimal
-        self.defer(
-            cursor,
-            "INSERT INTO {lines} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (
-                notification_id,
-                customer,
-                line.section,
-                line.kind,
-                self.to_db_instant(line.at),
-                line.reference,
-                line.description,
-                None if line.hours is None else money(line.hours),
-                None if line.rate is None else money(line.rate),
-                money(line.amount),
-                money(line.invoiceable),
-            ),
+        values = (
+            notification_id,
+            customer,
+            line.section,
+            line.kind,
+            self.to_db_instant(line.at),
+            line.reference,
+            line.description,
+            None if line.hours is None else money(line.hours),
+            None if line.rate is None else money(line.rate),
+            money(line.amount),
+            money(line.invoiceable),
         )
+        self.defer(cursor, "INSERT INTO {lines} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", values)
+        memo = self.batch_memo()
+        if memo is None:
+            return
+        # What a reversal later in the batch reads of this line, kept so it need not read it back.
+        row = dict(zip(LINE_COLUMNS, values, strict=True))
+        memo[("line", notification_id)] = row
+        if line.section == WORK and line.kind == WORK:
+            memo[("work", customer, line.reference)] = row  # the newest, as it is the latest written
+        elif line.kind == REVERSAL:
+            memo.setdefault(("parts", customer, line.reference, line.section), []).append(notification_id)
 
     # --- reads ------------------------------------------------------------------------------------
 
@@ -740,7 +784,7 @@ class StatementsProjection(LedgerProjection[StatementsView]):
             -own,
             event.invoiceable,
         )
-        self.view.add_line(None, event.customer, line, tracking)
+        self.view.add_line(None, event.customer, line, tracking, entry_id=event.originator_id)
 
     @apply.register(Strippenkaart.DebitReversed)
     def _reversed(self, event: Strippenkaart.DebitReversed, tracking: Tracking) -> None:

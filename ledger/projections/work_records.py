@@ -133,6 +133,23 @@ class WorkRecordsSql(WorkRecordsView, SqlView):
                 r.reversed,
             ),
         )
+        memo = self.batch_memo()
+        if memo is not None:  # a reversal later in the batch finds its line here, unread
+            memo[("line", line_id)] = r
+            if r.line == WORK:
+                memo.setdefault(("work", str(card_id), r.ticket), []).append(line_id)
+
+    def _batch_line(self, card_id: UUID, ticket: str, entry: str) -> tuple[str, WorkRecord] | None:
+        """The entry's work line if this batch wrote it, as written (None: read it). A line
+        written in this batch is newer than any stored one, and so is anything written for it."""
+        memo = self.batch_memo()
+        if not memo:
+            return None
+        for line_id in memo.get(("work", str(card_id), ticket), ()):
+            record: WorkRecord = memo[("line", line_id)]
+            if line_id == str(WorkEntry.create_id(record.customer, ticket, entry)):
+                return line_id, record
+        return None
 
     def record_reversal(
         self,
@@ -146,34 +163,32 @@ class WorkRecordsSql(WorkRecordsView, SqlView):
     ) -> None:
         with self.transaction(commit=True) as cursor:
             self.track(cursor, tracking)
-            self.execute(
-                cursor,
-                "SELECT * FROM {lines} WHERE card_id = %s AND ticket = %s AND line = %s",
-                (str(card_id), ticket, WORK),
-            )
-            # The entry's own line: a ticket may carry many entries, each its own line.
-            rows = [
-                r
-                for r in cursor.fetchall()
-                if r["line_id"] == str(WorkEntry.create_id(r["customer"], ticket, entry))
-            ]
-            row = rows[0] if rows else None
-            if row is None:
-                msg = f"work_records: reversal of entry {entry!r} ({ticket!r}), which the card never paid"
-                raise ProjectionInvariantError(msg)
-            mirror_id = f"{row['line_id']}:reversal"
-            self.execute(cursor, "SELECT line_id FROM {lines} WHERE line_id = %s", (mirror_id,))
-            if cursor.fetchone() is not None:  # a further part of the same reversal (another booking moment)
-                self.execute(
+            memo = self.batch_memo()
+            written = self._batch_line(card_id, ticket, entry)
+            if written is not None:
+                line_id, original = written
+                mirror_id = f"{line_id}:reversal"
+                mirrored = memo is not None and ("line", mirror_id) in memo
+            else:
+                row = self._stored_line(cursor, card_id, ticket, entry)
+                line_id, original = str(row["line_id"]), self._record(row)
+                mirror_id = f"{line_id}:reversal"
+                self.execute(cursor, "SELECT line_id FROM {lines} WHERE line_id = %s", (mirror_id,))
+                mirrored = cursor.fetchone() is not None
+            if mirrored:  # a further part of the same reversal (another booking moment)
+                self.defer(
                     cursor,
                     "UPDATE {lines} SET balance_after = %s WHERE line_id = %s",
                     (self.to_db_decimal(balance_after), mirror_id),
                 )
+                if memo is not None and ("line", mirror_id) in memo:
+                    memo[("line", mirror_id)] = replace(
+                        memo[("line", mirror_id)], balance_after=balance_after
+                    )
                 return
-            original = self._record(row)
-            self.execute(
-                cursor, "UPDATE {lines} SET reversed = %s WHERE line_id = %s", (True, row["line_id"])
-            )
+            self.defer(cursor, "UPDATE {lines} SET reversed = %s WHERE line_id = %s", (True, line_id))
+            if memo is not None and ("line", line_id) in memo:
+                memo[("line", line_id)] = replace(original, reversed=True)
             mirror = replace(
                 original,
                 month=month_of(at),
@@ -189,6 +204,24 @@ class WorkRecordsSql(WorkRecordsView, SqlView):
                 reversed=False,
             )
             self._insert(cursor, mirror_id, tracking.notification_id, card_id, mirror)
+
+    def _stored_line(self, cursor: Any, card_id: UUID, ticket: str, entry: str) -> Any:
+        """The entry's work line as stored, or :class:`ProjectionInvariantError`."""
+        self.execute(
+            cursor,
+            "SELECT * FROM {lines} WHERE card_id = %s AND ticket = %s AND line = %s",
+            (str(card_id), ticket, WORK),
+        )
+        # The entry's own line: a ticket may carry many entries, each its own line.
+        rows = [
+            r
+            for r in cursor.fetchall()
+            if r["line_id"] == str(WorkEntry.create_id(r["customer"], ticket, entry))
+        ]
+        if not rows:
+            msg = f"work_records: reversal of entry {entry!r} ({ticket!r}), which the card never paid"
+            raise ProjectionInvariantError(msg)
+        return rows[0]
 
     def records(self, customer: str | None = None, month: str | None = None) -> list[WorkRecord]:
         conditions, params = [], []

@@ -57,7 +57,7 @@ if TYPE_CHECKING:
         identity,
         importing,
         invoice_export,
-        statements,
+        statement_book,
     )
     from ledger.commands import people as people_commands
     from ledger.commands import settings as dated_settings
@@ -122,7 +122,7 @@ if TYPE_CHECKING:
     from ledger.projections import compare
     from ledger.projections.alerts import in_force
     from ledger.projections.runtime import Projections
-    from ledger.projections.statements import IssuedRecord
+    from ledger.projections.statement_lines import IssuedRecord
     from ledger.statements import document as statement_document
     from ledger.statements import issued as issued_statements
 else:
@@ -131,7 +131,7 @@ else:
         identity="ledger.commands.identity",
         importing="ledger.commands.importing",
         invoice_export="ledger.commands.invoice_export",
-        statements="ledger.commands.statements",
+        statement_book="ledger.commands.statement_book",
         people_commands="ledger.commands.people",
         dated_settings="ledger.commands.settings",
         tick_command="ledger.commands.tick",
@@ -210,7 +210,7 @@ else:
     lazy.names(globals(), "ledger.notify.documents", "statement_pdfs")
     lazy.names(globals(), "ledger.projections.alerts", "in_force")
     lazy.names(globals(), "ledger.projections.runtime", "Projections")
-    lazy.names(globals(), "ledger.projections.statements", "IssuedRecord")
+    lazy.names(globals(), "ledger.projections.statement_lines", "IssuedRecord")
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -1301,7 +1301,7 @@ class Ledger:
         in order; the issued statement raises a ``statement-ready`` alert.
         """
         command = IssueStatement.build(customer=customer, month=month, actor=actor)
-        return self._documents([cast("statements.Issued", self.bus.handle(command))])[0]
+        return self._documents([cast("statement_book.Issued", self.bus.handle(command))])[0]
 
     @_store_errors
     def issue_due_statements(self, until: When = None, *, actor: str | None = None) -> list[Statement]:
@@ -1311,7 +1311,7 @@ class Ledger:
         ones; again, it issues nothing. This is what ``ledger tick`` calls."""
         moment = self.clock() if until is None else parse_instant(until, "at")
         command = IssueDueStatements.build(until=moment, actor=actor)
-        return self._documents(cast("list[statements.Issued]", self.bus.handle(command)))
+        return self._documents(cast("list[statement_book.Issued]", self.bus.handle(command)))
 
     @_store_errors
     def close_statements(
@@ -1324,9 +1324,9 @@ class Ledger:
             raise InvalidInputError("customers", "is not a list of customer ids")
         slugs = tuple(customer_slug(customer) for customer in customers)
         command = CloseStatements.build(month=_month_key(month), customers=slugs, actor=actor)
-        return self._documents(cast("list[statements.Issued]", self.bus.handle(command)))
+        return self._documents(cast("list[statement_book.Issued]", self.bus.handle(command)))
 
-    def _documents(self, issued: list[statements.Issued]) -> list[Statement]:
+    def _documents(self, issued: list[statement_book.Issued]) -> list[Statement]:
         """The documents of issued statements, as the read side composes them."""
         view = self.projections.fresh("statements")
         return [
@@ -1343,7 +1343,7 @@ class Ledger:
 
     def statement_cut_off(self, month: str) -> datetime:
         """When the tick issues ``month``'s statements (the dated cut-off in force at its end)."""
-        return statements.cut_off_of(self.app, self.calendar, _month_key(month))
+        return statement_book.cut_off_of(self.app, self.calendar, _month_key(month))
 
     @_store_errors
     def statement(self, customer: str, month: str) -> Statement:

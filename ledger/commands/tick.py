@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from ledger.commands.bus import Context
-    from ledger.commands.statements import Issued
+    from ledger.commands.statement_book import Issued
     from ledger.commands.unit_of_work import Reader, UnitOfWork
 
 CLOCK_ACTOR = "clock"

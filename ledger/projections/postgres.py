@@ -22,7 +22,7 @@ from ledger.projections.balances import BalancesSql
 from ledger.projections.digest import ROWSUMS_TABLE
 from ledger.projections.invoiceable import InvoiceableSql
 from ledger.projections.sql import ProjectionInvariantError, SqlView, quote_identifier
-from ledger.projections.statements import StatementsSql
+from ledger.projections.statement_lines import StatementsSql
 from ledger.projections.work_records import WorkRecordsSql
 
 

@@ -45,7 +45,7 @@ from ledger.projections.invoiceable import (
 )
 from ledger.projections.sealed_views import SealedViewStore
 from ledger.projections.sql import SQLiteView
-from ledger.projections.statements import (
+from ledger.projections.statement_lines import (
     SQLiteStatementsView,
     StatementsProjection,
 )

@@ -25,7 +25,7 @@ from ledger.domain.settings import SPECS
 from ledger.domain.statement_period import month_bounds
 from ledger.domain.time import AMSTERDAM, date_of, month_of
 from ledger.projections.sql import ProjectionInvariantError
-from ledger.projections.statements import (
+from ledger.projections.statement_lines import (
     COVERED,
     CREDIT,
     INVOICED,

@@ -1,7 +1,7 @@
 """The documents of monthly statements: an issued one, reproduced from its log position, and a
 provisional one (no number, clearly marked) from everything known now.
 
-Issuing (numbering, in month order) is a command (:mod:`ledger.commands.statements`); this reads.
+Issuing (numbering, in month order) is a command (:mod:`ledger.commands.statement_book`); this reads.
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 from ledger.domain import monthly
 from ledger.domain.statement_period import month_bounds, require_card_in
 from ledger.errors import NoCardError
-from ledger.projections.statements import IssuedRecord, StatementsView
+from ledger.projections.statement_lines import IssuedRecord, StatementsView
 from ledger.statements.document import Statement, compose, forecast_moment
 from ledger.statements.forecast import FORECAST_HORIZON_DAYS, Plan
 
 if TYPE_CHECKING:
     from ledger.eventstore.application import LedgerApplication
     from ledger.projections.runtime import Projections
-    from ledger.projections.statements import CardHolder
+    from ledger.projections.statement_lines import CardHolder
 
 
 def statement(

@@ -4,7 +4,7 @@ Tables (``statements_`` prefix, beside the events):
 
 - ``customers(customer PK, name, account_manager)`` and ``cards(card_id PK, customer, currency,
   opened_at)``: who a statement is for; ``cards`` is also the index of customers with a card that
-  :func:`~ledger.commands.statements.issue_due_statements` walks (no scan of the log);
+  :func:`~ledger.commands.statement_book.issue_due_statements` walks (no scan of the log);
 - ``lines(notification_id PK, customer, section, kind, effective_at, reference, description, hours,
   rate, amount, invoiceable)``: one row per change of a card's balance — a credit
   (``section='credit'``, its kind ``purchase``, ``top-up``, ``monthly`` …), invoice-free work

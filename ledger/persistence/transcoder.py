@@ -1,8 +1,14 @@
-"""The ledger's transcoder: the library's JSON, parsed by orjson when read.
+"""The ledger's transcoder: the library's JSON, written and parsed by orjson.
 
 Why: decoding every event was the largest single part of a rebuild (the library parses with the
-``json`` module and an object hook called for every object). Writing is the library's own, so
-the stored bytes are exactly what they were and any reader of the library can read them. Reading
+``json`` module and an object hook called for every object), and encoding a tenth of a command.
+Writing produces exactly the library's bytes (compact separators, UTF-8 unescaped, each typed
+value as ``{"_type_": name, "_data_": ...}`` made by the same registered transcodings), so any
+reader of the library reads them. orjson writes a few types its own way where ``json`` asks the
+transcodings (a ``UUID``, an ``Enum``, a subclass of ``str`` or ``int``) or formats them
+differently (a float): a record holding one, or anything else not plainly JSON or a registered
+type orjson hands back, is written by the library's encoder instead, as is whatever orjson
+refuses (an integer beyond 64 bits, a lone surrogate, a key that is not a ``str``). Reading
 parses with orjson and then revives the typed values (``{"_type_": name, "_data_": ...}``) bottom
 up with the same registered transcodings, which is what the library's hook does. What orjson
 refuses and ``json`` accepts (``NaN``, lone surrogates) is read by the library's decoder, and
@@ -15,10 +21,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from enum import Enum
 from typing import Any
+from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import DecimalAsStr, JSONTranscoder, Transcoding
+
+_PLAIN = frozenset({str, int, bool, type(None)})
+"""Types orjson writes exactly as ``json`` does (exact types: a subclass may be written otherwise)."""
+_OWN_WAY = (UUID, Enum, str, int, float, dict, list, tuple)
+"""orjson writes these (and their subclasses) itself, never through ``default``."""
+_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+"""Datetimes, dates, times and dataclasses go to ``default``, as ``json`` sends them to the hook."""
+
+
+class _WriteByJsonError(Exception):
+    """The record holds a value orjson would write otherwise than ``json``: the library writes it."""
 
 
 class _ReadByJsonError(Exception):
@@ -26,11 +45,48 @@ class _ReadByJsonError(Exception):
 
 
 class LedgerTranscoder(JSONTranscoder):
-    """:class:`JSONTranscoder` that reads with orjson; same bytes written, same objects read."""
+    """:class:`JSONTranscoder` that writes and reads with orjson; same bytes, same objects."""
 
     def __init__(self) -> None:
         self._readers: dict[str, Callable[[Any], Any]] = {}
+        self._passed: set[type] = set()
+        """Registered types orjson hands to ``default``, as ``json`` does."""
         super().__init__()
+
+    def encode(self, obj: Any) -> bytes:
+        try:
+            if not self._plain(obj):
+                raise _WriteByJsonError
+            return orjson.dumps(obj, default=self._typed, option=_OPTIONS)
+        except (orjson.JSONEncodeError, _WriteByJsonError):
+            return super().encode(obj)  # the library's bytes, or its error
+
+    def _typed(self, value: Any) -> dict[str, Any]:
+        """The library's ``{"_type_", "_data_"}`` for a registered type, its data checked as plain."""
+        transcoding = self.types[type(value)]  # registered: ``_plain`` let it through
+        data = transcoding.encode(value)
+        if type(data) is not str and not self._plain(data):
+            raise _WriteByJsonError
+        return {"_type_": transcoding.name, "_data_": data}
+
+    def _plain(self, obj: Any) -> bool:
+        """Whether orjson writes ``obj`` exactly as ``json`` would (registered types via ``default``)."""
+        kind = type(obj)
+        if kind in _PLAIN or kind in self._passed:
+            return True
+        if kind is dict:
+            for key, value in obj.items():
+                if type(key) is not str:
+                    return False
+                kind = type(value)
+                if kind in _PLAIN or kind in self._passed:
+                    continue
+                if not self._plain(value):
+                    return False
+            return True
+        if kind is list or kind is tuple:
+            return all(self._plain(value) for value in obj)
+        return False
 
     def decode(self, data: bytes) -> Any:
         try:
@@ -48,6 +104,8 @@ class LedgerTranscoder(JSONTranscoder):
 
     def register(self, transcoding: Transcoding) -> None:
         super().register(transcoding)
+        if not issubclass(transcoding.type, _OWN_WAY):
+            self._passed.add(transcoding.type)
         # DecimalAsStr.decode is ``Decimal(data)``: called directly, it saves a call per amount.
         reader = Decimal if type(transcoding) is DecimalAsStr else transcoding.decode
         self._readers[transcoding.name] = reader

@@ -131,6 +131,9 @@ class Context:
     services: Services
     handle: Callable[[Command], Any]
     """Dispatch a further command through the bus (a process, such as the tick, runs many)."""
+    outcome_only: bool = False
+    """The caller reads only whether the command was a repeat (the bulk import): a handler whose
+    result is costly to build may return a :class:`~ledger.commands.results.Outcome` instead."""
 
     @property
     def actor(self) -> str:
@@ -225,13 +228,21 @@ class MessageBus:
             raise store_error(error) from error
 
     def context(
-        self, message: Command, acting: Acting, now: datetime, handle: Callable[[Command], Any] | None = None
+        self,
+        message: Command,
+        acting: Acting,
+        now: datetime,
+        handle: Callable[[Command], Any] | None = None,
+        *,
+        outcome_only: bool = False,
     ) -> Context:
         """Who and when, resolved once before the handler runs (and kept on a re-run)."""
         at = effective_time(message.effective_input(), now, future_allowed=message.FUTURE_ALLOWED)
         if handle is None:
             handle = functools.partial(self.dispatch, acting=acting)
-        return Context(acting=acting, at=at, now=now, services=self.services, handle=handle)
+        return Context(
+            acting=acting, at=at, now=now, services=self.services, handle=handle, outcome_only=outcome_only
+        )
 
     def _handler(self, message: Command) -> Handler:
         handler = self.handlers.get(type(message))
@@ -280,17 +291,24 @@ class MessageBus:
             cache.forget()
 
     def handle_batch(
-        self, messages: Sequence[Command], acting: Acting, carried: BatchUnit | None = None
+        self,
+        messages: Sequence[Command],
+        acting: Acting,
+        carried: BatchUnit | None = None,
+        *,
+        outcome_only: bool = False,
     ) -> tuple[list[Any], BatchUnit]:
         """Run ``messages`` in order on one batch unit and commit it once; a lost race re-runs the
         batch from fresh state. Returns the results (fewer than the messages when a handler saved
         something that must be committed before the next one runs) and the committed unit, whose
         aggregates the next batch may start from. A refusal commits the commands before it and
-        raises :class:`BatchRefusedError`."""
+        raises :class:`BatchRefusedError`. ``outcome_only``: see :attr:`Context.outcome_only`."""
         try:
             now = self.clock()
             handle = functools.partial(self.dispatch, acting=acting)
-            contexts = [self.context(message, acting, now, handle) for message in messages]
+            contexts = [
+                self.context(message, acting, now, handle, outcome_only=outcome_only) for message in messages
+            ]
             attempts = iter(range(RETRY_ATTEMPTS_MAX))
             return retrying(
                 lambda: self._batch_once(messages, contexts, carried if next(attempts) == 0 else None)

@@ -167,7 +167,8 @@ def import_csv(
     while position < len(rows):
         window = rows[position : position + BATCH_ROWS_MAX]
         try:
-            results, carried = bus.handle_batch([row.command for row in window], acting, carried)
+            commands = [row.command for row in window]
+            results, carried = bus.handle_batch(commands, acting, carried, outcome_only=True)
         except BatchRefusedError as refused:
             row = window[refused.index]
             raise ImportStoppedError(row.line, refused.error, position + refused.committed) from refused.error

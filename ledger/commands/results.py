@@ -9,6 +9,7 @@ still read it like one (``row["change"]``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -139,6 +140,14 @@ class Derivation(Record):
     invoiceable: Money
     blocks: list[PaidBlock]
     steps: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a command did, without its figures: for a caller that reads no more (the bulk import,
+    see ``Context.outcome_only``), so that no result is built and validated for it."""
+
+    duplicate: bool
 
 
 class WorkResult(Result):

@@ -14,7 +14,7 @@ from ledger.aggregates.ticket import Ticket
 from ledger.aggregates.work_entry import RATE_GIVEN, WorkEntry
 from ledger.commands.entitlements import entitlements_at, rate_card_of, work_log_reads
 from ledger.commands.identity import check_on_behalf
-from ledger.commands.results import ReversalResult, WorkResult
+from ledger.commands.results import Outcome, ReversalResult, WorkResult
 from ledger.commands.settings import book as settings_book
 from ledger.commands.settings import calendar_at, expiry_grace, in_force
 from ledger.domain.money import DEFAULT_CURRENCY, format_money, work_cost
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 ZERO = Decimal("0.00")
 
 
-def log_work(uow: UnitOfWork, command: LogWork, context: Context) -> WorkResult:
+def log_work(uow: UnitOfWork, command: LogWork, context: Context) -> WorkResult | Outcome:
     """Record one time entry; a repeat of its key returns the original figures and writes nothing,
     a repeat with other figures is refused (ReferenceConflictError naming what differs).
 
@@ -50,7 +50,7 @@ def log_work(uow: UnitOfWork, command: LogWork, context: Context) -> WorkResult:
         existing = uow.get_or_none(entry_id, WorkEntry)
         if existing is not None:
             existing.check_repeat(_figures(command), "entry" if command.entry is not None else "ticket", key)
-            return work_result(existing, duplicate=True)
+            return Outcome(duplicate=True) if context.outcome_only else work_result(existing, duplicate=True)
         card = uow.card(command.customer)
         if card is None:  # a card is only ever opened for a registered customer
             uow.customer(command.customer)
@@ -68,7 +68,7 @@ def log_work(uow: UnitOfWork, command: LogWork, context: Context) -> WorkResult:
             saved.append(_indexed(uow, command, key, context.actor, at))
         # Saved inside the block, so that the card, lent by the block, stays cached.
         uow.save(*saved)
-        return work_result(entry, duplicate=False)
+        return Outcome(duplicate=False) if context.outcome_only else work_result(entry, duplicate=False)
 
 
 def _indexed(uow: UnitOfWork, command: LogWork, entry: str, actor: str, at: datetime) -> Ticket:

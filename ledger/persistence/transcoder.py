@@ -28,7 +28,7 @@ from uuid import UUID
 import orjson
 from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, Transcoding
 
-_PLAIN = frozenset({str, int, bool, type(None)})
+_PLAIN: frozenset[type] = frozenset({str, int, bool, type(None)})
 """Types orjson writes exactly as ``json`` does (exact types: a subclass may be written otherwise)."""
 _OWN_WAY = (UUID, Enum, str, int, float, dict, list, tuple)
 """orjson writes these (and their subclasses) itself, never through ``default``."""
@@ -49,8 +49,8 @@ class LedgerTranscoder(JSONTranscoder):
 
     def __init__(self) -> None:
         self._readers: dict[str, Callable[[Any], Any]] = {}
-        self._passed: set[type] = set()
-        """Registered types orjson hands to ``default``, as ``json`` does."""
+        self._fine: frozenset[type] = _PLAIN
+        """The plain types and the registered ones orjson hands to ``default``, as ``json`` does."""
         self._as_text: dict[type, tuple[str, Callable[[Any], str]]] = {}
         """The library's transcodings whose data is a string, by type: (name, the same function)."""
         super().__init__()
@@ -75,23 +75,36 @@ class LedgerTranscoder(JSONTranscoder):
         return {"_type_": transcoding.name, "_data_": data}
 
     def _plain(self, obj: Any) -> bool:
-        """Whether orjson writes ``obj`` exactly as ``json`` would (registered types via ``default``)."""
-        kind = type(obj)
-        if kind in _PLAIN or kind in self._passed:
-            return True
-        if kind is dict:
-            for key, value in obj.items():
-                if type(key) is not str:
+        """Whether orjson writes ``obj`` exactly as ``json`` would (registered types via ``default``).
+        A loop over a stack, not a recursion: a call per nested record was half of this walk."""
+        fine = self._fine
+        pending = [obj]
+        while pending:
+            item = pending.pop()
+            kind = type(item)
+            if kind is dict:
+                for key, value in item.items():
+                    if type(key) is not str:
+                        return False
+                    kind = type(value)
+                    if kind in fine:
+                        continue
+                    if kind is dict or kind is list or kind is tuple:
+                        pending.append(value)
+                        continue
                     return False
-                kind = type(value)
-                if kind in _PLAIN or kind in self._passed:
-                    continue
-                if not self._plain(value):
+            elif kind is list or kind is tuple:
+                for value in item:
+                    kind = type(value)
+                    if kind in fine:
+                        continue
+                    if kind is dict or kind is list or kind is tuple:
+                        pending.append(value)
+                        continue
                     return False
-            return True
-        if kind is list or kind is tuple:
-            return all(self._plain(value) for value in obj)
-        return False
+            elif kind not in fine:
+                return False
+        return True
 
     def decode(self, data: bytes) -> Any:
         try:
@@ -110,7 +123,7 @@ class LedgerTranscoder(JSONTranscoder):
     def register(self, transcoding: Transcoding) -> None:
         super().register(transcoding)
         if not issubclass(transcoding.type, _OWN_WAY):
-            self._passed.add(transcoding.type)
+            self._fine = self._fine | {transcoding.type}
         self._as_text.pop(transcoding.type, None)
         if type(transcoding) is DecimalAsStr:  # its encode is ``str(obj)``
             self._as_text[transcoding.type] = (transcoding.name, str)

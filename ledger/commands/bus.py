@@ -9,8 +9,7 @@ command needs is done once, in one place, in one order:
    runs on it: a plain function, load → decide → save, that never commits, retries or reads the
    clock;
 3. the unit is committed; a lost race (``IntegrityError``) re-runs the whole command from fresh
-   state, its authorisation included, with one backoff policy (exponential, full jitter, a
-   bounded number of attempts);
+   state, with one backoff policy (exponential, full jitter, a bounded number of attempts);
 4. the store's own failures become one typed :class:`~ledger.errors.StoreError`;
 5. the handler's typed result is returned.
 
@@ -217,7 +216,7 @@ class MessageBus:
         return self._run(message, acting)
 
     def _run(self, message: Command, acting: Acting | None) -> Any:
-        """``acting`` None: each run authorises the caller first (see :meth:`_authorised_once`)."""
+        """``acting`` None: each run authorises the caller first (see :meth:`_authorised`)."""
         try:
             now = self.clock()
             if acting is not None:
@@ -278,8 +277,8 @@ class MessageBus:
             if acting is None:  # refused on a held copy: judged again on what the store holds
                 cache.forget()
                 acting = self.authorise(message.role_command(), message.actor)
+            context = self.context(message, acting, now)
             try:
-                context = self.context(message, acting, now)
                 result = self._once(self._handler(message), message, context)
             except LedgerError:
                 if not cache.confirm():

@@ -1,4 +1,4 @@
-"""Who is acting, and may they run this command? Decided before each run of a write's handler.
+"""Who is acting, and may they run this command? Decided once per write, before anything loads.
 
 The ``identity`` dated setting chooses how strictly (:mod:`ledger.domain.settings`):
 

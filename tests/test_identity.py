@@ -223,36 +223,3 @@ def test_billing_records_work_on_behalf_of_an_engineer_and_nobody_else_does(ledg
         ledger.log_work("acme", **work, entry="E-3", engineer="nobody", actor="billing-bot")
     assert event_count(ledger) == before
     ledger.log_work("acme", **work, entry="E-4", engineer="bob@msp.nl", actor="bob@msp.nl")
-
-
-# --- a check made on what this process holds ------------------------------------------------------
-
-
-def test_a_mode_another_process_changed_is_what_the_next_command_is_checked_against(
-    store_url: str, clock: FakeClock
-) -> None:
-    """The check before a command reads the settings this process holds without a query; another
-    handle's change must still decide the next command, whether it writes or not, and a refusal
-    is never made on a copy the store has moved past."""
-    with (
-        Ledger.open(store_url, actor="sam@msp.nl", clock=clock) as admin,
-        Ledger.open(store_url, actor="tester", clock=clock) as writer,
-        Ledger.open(store_url, actor="tester", clock=clock) as repeater,
-    ):
-        setup(admin)
-        admin.buy_card("acme", amount="500.00", reference="INV-1")
-        writer.log_work("acme", ticket="T-1", hours="1", rate="100", kind="rfc")  # each holds 'open'
-        repeater.log_work("acme", ticket="T-2", hours="1", rate="100", kind="rfc")
-        admin.set_setting("identity", "registered", effective_from="2026-03-02")
-        before = event_count(admin)
-        with pytest.raises(IdentityError, match="'tester' is not a registered person"):
-            writer.add_customer("beta", name="Beta", account_manager="Anna")  # its append checks
-        with pytest.raises(IdentityError, match="'tester' is not a registered person"):
-            repeater.log_work("acme", ticket="T-2", hours="1", rate="100", kind="rfc")  # writes nothing
-        assert event_count(admin) == before
-        billed = writer.log_work("acme", ticket="T-3", hours="1", rate="100", kind="rfc", actor="billing-bot")
-        assert not billed.duplicate  # the writer now holds 'registered'
-        admin.set_setting("identity", "open", effective_from="2026-03-03")
-        clock.advance(days=1)
-        assert not writer.log_work("acme", ticket="T-4", hours="1", rate="100", kind="rfc").duplicate
-        assert writer.log_work("acme", ticket="T-4", hours="1", rate="100", kind="rfc").duplicate

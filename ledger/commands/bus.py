@@ -37,7 +37,6 @@ from ledger.commands.unit_of_work import BatchUnit, CommandUnit, Reader, UnitOfW
 from ledger.domain.time import effective_time
 from ledger.errors import ConcurrencyError, LedgerError
 from ledger.eventstore.failures import STORE_FAILURES, store_error
-from ledger.persistence.condition import ReadSetChangedError
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -54,7 +53,6 @@ RETRY_ATTEMPTS_MAX = 12
 """How often a command (or a batch of them) is re-run after losing a race on an aggregate."""
 RETRY_BACKOFF_BASE_S = 0.005
 RETRY_BACKOFF_CAP_S = 0.25
-_CHECK_CHANGED = "what the identity check read has changed"
 
 
 @dataclass
@@ -196,7 +194,10 @@ class MessageBus:
         one path of a write (see the module)."""
         if isinstance(message, Query):
             return self.answer(message)
-        return self._run(message, None)
+        try:
+            return self.dispatch(message, self.authorise(message.role_command(), message.actor))
+        except STORE_FAILURES as error:
+            raise store_error(error) from error
 
     def answer(self, query: Query) -> Any:
         """Run the question's handler on the store as at its moment (default now); nothing is written."""
@@ -213,17 +214,10 @@ class MessageBus:
 
     def dispatch(self, message: Command, acting: Acting) -> Any:
         """Run ``message`` as ``acting`` (already authorised): a process's own further commands."""
-        return self._run(message, acting)
-
-    def _run(self, message: Command, acting: Acting | None) -> Any:
-        """``acting`` None: each run authorises the caller first (see :meth:`_authorised`)."""
         try:
-            now = self.clock()
-            if acting is not None:
-                context = self.context(message, acting, now)
-                handler = self._handler(message)
-                return retrying(lambda: self._once(handler, message, context))
-            return retrying(lambda: self._authorised_once(message, now))
+            context = self.context(message, acting, self.clock())
+            handler = self._handler(message)
+            return retrying(lambda: self._once(handler, message, context))
         except STORE_FAILURES as error:
             raise store_error(error) from error
 
@@ -256,39 +250,6 @@ class MessageBus:
         result = handler(unit, message, context)
         unit.commit()
         return result
-
-    def _authorised_once(self, message: Command, now: datetime) -> Any:
-        """Authorise, then run: inside the retry loop, so a re-run checks again who may act.
-
-        The check reads the settings from this thread's copy without a query where it holds one
-        (``CommandCache.assuming``): the command's append carries that copy's version in its read
-        condition, checked under the write lock, and a command that appends nothing, or is
-        refused, reads it once to confirm. A changed copy re-runs the whole command, checked
-        anew; a refusal of who acts is only ever made on what the store holds now."""
-        cache = self.app.command_cache
-        try:
-            acting: Acting | None = None
-            with cache.assuming():
-                try:
-                    acting = self.authorise(message.role_command(), message.actor)
-                except LedgerError:
-                    if not cache.relied():
-                        raise
-            if acting is None:  # refused on a held copy: judged again on what the store holds
-                cache.forget()
-                acting = self.authorise(message.role_command(), message.actor)
-            context = self.context(message, acting, now)
-            try:
-                result = self._once(self._handler(message), message, context)
-            except LedgerError:
-                if not cache.confirm():
-                    raise ReadSetChangedError(_CHECK_CHANGED) from None
-                raise
-            if not cache.confirm():
-                raise ReadSetChangedError(_CHECK_CHANGED)
-            return result
-        finally:
-            cache.forget()
 
     def handle_batch(
         self,

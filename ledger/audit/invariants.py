@@ -26,7 +26,7 @@ from uuid import UUID
 
 from ledger.aggregates.strippenkaart import LedgerInvariantError, Strippenkaart
 from ledger.aggregates.work_entry import WorkEntry
-from ledger.audit.log import UNREADABLE, aggregate_type, event_type, notifications
+from ledger.audit.log import UNREADABLE, aggregate_type, event_type, notifications, originator
 from ledger.audit.ticket_book import TicketBook
 from ledger.domain.payer import Payer
 from ledger.persistence.recorded import RecordedTimes
@@ -265,9 +265,9 @@ def _replay(app: LedgerApplication, replay: InvariantReplay) -> InvariantCheck:
             event = app.mapper.to_domain_event(record)
         except UNREADABLE as error:
             replay.problem(record.id, f"position {record.id}: the stored event cannot be read: {error}")
-            replay.unreadable.add(UUID(str(record.originator_id)))
+            replay.unreadable.add(originator(record))
             continue
-        aggregate_id = UUID(str(record.originator_id))
+        aggregate_id = originator(record)
         kind = aggregate_type(event)
         first_kind = replay.kinds.first(aggregate_id, record.originator_version, kind)
         if kind != first_kind:
@@ -281,6 +281,6 @@ def _replay(app: LedgerApplication, replay: InvariantReplay) -> InvariantCheck:
             # A record whose topic was rewritten decodes as another kind, without its fields.
             message = f"position {record.id}: {type(event).__qualname__} lacks what its kind has: {error}"
             replay.problem(record.id, message)
-            replay.unreadable.add(UUID(str(record.originator_id)))
+            replay.unreadable.add(originator(record))
     replay.finish(app)
     return replay.summary

@@ -32,7 +32,7 @@ from ledger.domain.payer import Payer
 from ledger.persistence.recorded import RecordedTimes
 
 if TYPE_CHECKING:
-    from eventsourcing.persistence import AggregateRecorder, Mapper
+    from eventsourcing.persistence import AggregateRecorder, Mapper, Notification
 
     from ledger.audit.findings import Findings
     from ledger.eventstore.application import LedgerApplication
@@ -240,33 +240,63 @@ class InvariantReplay:
 
 def check_invariants(app: LedgerApplication, findings: Findings) -> InvariantCheck:
     """Replay every stored event once; an unreadable one is itself a problem."""
-    book = TicketBook(private=getattr(app.mapper, "cipher", None) is not None)
-    try:
-        return _replay(app, InvariantReplay(findings, book, AggregateKinds(app.recorder, app.mapper)))
-    finally:
-        book.close()
+    with InvariantPass(app, findings) as replay:
+        return replay.rest()
 
 
-def _replay(app: LedgerApplication, replay: InvariantReplay) -> InvariantCheck:
-    findings = replay.findings
-    stamped = RecordedTimes(app.recorder)
-    latest: datetime | None = None
-    for record in notifications(app.recorder):
+class InvariantPass:
+    """The replay fed record by record, in log order: by :meth:`rest` from the store, or by a
+    reader that decodes the log for something else too (``audit verify``'s view rebuild) and
+    hands each record and its event here first, so the log is read and decoded once."""
+
+    def __init__(self, app: LedgerApplication, findings: Findings) -> None:
+        self.app = app
+        self.book = TicketBook(private=getattr(app.mapper, "cipher", None) is not None)
+        self.replay = InvariantReplay(findings, self.book, AggregateKinds(app.recorder, app.mapper))
+        self.stamped = RecordedTimes(app.recorder)
+        self.latest: datetime | None = None
+        self.position = 0
+        """The last position fed."""
+
+    def __enter__(self) -> InvariantPass:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.book.close()
+
+    def decode(self, record: Notification) -> object:
+        """The record's event, or the error that says why it cannot be read."""
+        try:
+            return self.app.mapper.to_domain_event(record)
+        except Exception as error:
+            return error
+
+    def rest(self) -> InvariantCheck:
+        """Feed every record after the last one fed, then the checks that need the whole log."""
+        for record in notifications(self.app.recorder, after=self.position):
+            self.feed(record, self.decode(record))
+        self.replay.finish(self.app)
+        return self.replay.summary
+
+    def feed(self, record: Notification, event: object) -> None:
+        """One record in log order and its decoded event (an exception: it could not be decoded)."""
+        replay, findings = self.replay, self.replay.findings
+        self.position = record.id
         replay.summary.events += 1
-        recorded = stamped.at(record.id)
+        recorded = self.stamped.at(record.id)
         if recorded is not None:
-            if latest is not None and recorded < latest:
+            if self.latest is not None and recorded < self.latest:
                 message = (
                     f"position {record.id}: recorded at {recorded.isoformat()}, before an earlier position"
                 )
                 findings.problem(RECORDED, record.id, message)
-            latest = recorded if latest is None else max(latest, recorded)
-        try:
-            event = app.mapper.to_domain_event(record)
-        except UNREADABLE as error:
-            replay.problem(record.id, f"position {record.id}: the stored event cannot be read: {error}")
+            self.latest = recorded if self.latest is None else max(self.latest, recorded)
+        if isinstance(event, UNREADABLE):
+            replay.problem(record.id, f"position {record.id}: the stored event cannot be read: {event}")
             replay.unreadable.add(originator(record))
-            continue
+            return
+        if isinstance(event, Exception):  # not a damaged record: the replay cannot go on
+            raise event
         aggregate_id = originator(record)
         kind = aggregate_type(event)
         first_kind = replay.kinds.first(aggregate_id, record.originator_version, kind)
@@ -274,7 +304,7 @@ def _replay(app: LedgerApplication, replay: InvariantReplay) -> InvariantCheck:
             message = f"position {record.id}: a {event_type(event)} in the history of a {first_kind}"
             replay.problem(record.id, message)
             replay.unreadable.add(aggregate_id)
-            continue
+            return
         try:
             replay.apply(record.id, aggregate_id, event)
         except (AttributeError, ArithmeticError, *UNREADABLE) as error:
@@ -282,5 +312,3 @@ def _replay(app: LedgerApplication, replay: InvariantReplay) -> InvariantCheck:
             message = f"position {record.id}: {type(event).__qualname__} lacks what its kind has: {error}"
             replay.problem(record.id, message)
             replay.unreadable.add(originator(record))
-    replay.finish(app)
-    return replay.summary

@@ -20,6 +20,10 @@ from decimal import Decimal
 CACHED_MAX = 20_000
 """Tickets (and, apart, work entries) held in memory at once; beyond, the oldest go to the database."""
 
+PAGE_CACHE_KIB = 16_384
+"""SQLite's page cache for it: bounded, and big enough that spilling does not wait on the disk.
+No journal and no flushes: the database is this run's own and is thrown away (nothing to recover)."""
+
 TicketMoney = tuple[Decimal | None, Decimal]
 """A ticket on one card: what its debits took (``None``: no debit yet), and that net of reversals."""
 
@@ -54,7 +58,10 @@ class TicketBook:
     def __init__(self, *, private: bool) -> None:
         self.database = sqlite3.connect(":memory:" if private else "")
         self.database.executescript(
-            """
+            f"""
+            PRAGMA journal_mode = OFF;
+            PRAGMA synchronous = OFF;
+            PRAGMA cache_size = -{PAGE_CACHE_KIB};
             CREATE TABLE tickets (card INTEGER, ticket BLOB, taken TEXT, net TEXT,
                                   PRIMARY KEY (card, ticket));
             CREATE TABLE paid (customer BLOB, entry BLOB, amount TEXT, PRIMARY KEY (customer, entry));

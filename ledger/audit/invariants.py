@@ -10,12 +10,15 @@ Card money is summed generically: every card event that states a ``balance_after
 the card's three totals by its ``amount``, by kind (:data:`CARD_MOVEMENTS`). A kind of money event
 the verifier was not taught is itself a finding, so a new event can never pass unchecked.
 
-Memory grows with the number of cards and tickets (one small tally each), not with the log.
+Memory stays bounded on any log: a small tally per card, the last :data:`KINDS_CACHED_MAX`
+aggregates' kinds (a forgotten one is read again from its first stored event), and the money per
+ticket and per work entry in a :class:`~ledger.audit.ticket_book.TicketBook`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -23,11 +26,14 @@ from uuid import UUID
 
 from ledger.aggregates.strippenkaart import LedgerInvariantError, Strippenkaart
 from ledger.aggregates.work_entry import WorkEntry
-from ledger.audit.log import UNREADABLE, aggregate_type, event_type, notifications
+from ledger.audit.log import UNREADABLE, aggregate_type, event_type, notifications, originator
+from ledger.audit.ticket_book import TicketBook
 from ledger.domain.payer import Payer
 from ledger.persistence.recorded import RecordedTimes
 
 if TYPE_CHECKING:
+    from eventsourcing.persistence import AggregateRecorder, Mapper, Notification
+
     from ledger.audit.findings import Findings
     from ledger.eventstore.application import LedgerApplication
 
@@ -44,6 +50,9 @@ CARD_MOVEMENTS: dict[str, tuple[str, int]] = {
     "Expired": ("expired", 1),
 }
 """Which total a card event's ``amount`` moves, and which way (by the event class's name)."""
+KINDS_CACHED_MAX = 50_000
+"""Aggregates whose kind the replay remembers; an older one's is read again from the store."""
+HISTORY_PAGE = 50
 
 
 @dataclass
@@ -51,13 +60,11 @@ class CardTally:
     """One card as its events add up, position by position."""
 
     customer: str
+    number: int
+    """This tally's key in the ticket book (a card opened again starts a tally, and tickets, anew)."""
     credited: Decimal = ZERO
     debited: Decimal = ZERO
     expired: Decimal = ZERO
-    debits: dict[str, Decimal] = field(default_factory=dict)
-    """What each ticket's debits took, net of its reversals."""
-    taken: dict[str, Decimal] = field(default_factory=dict)
-    """What each ticket's debits took, reversals not counted."""
 
     @property
     def balance(self) -> Decimal:
@@ -73,15 +80,54 @@ class InvariantCheck:
     work_entries: int = 0
 
 
+class AggregateKinds:
+    """Each aggregate's kind, from its first readable event: a later event of another kind is forged.
+
+    The newest :data:`KINDS_CACHED_MAX` are remembered (least recently seen out first); for another
+    one the aggregate's earlier events are read from the store, in version order, up to the first
+    that decodes."""
+
+    def __init__(self, recorder: AggregateRecorder, mapper: Mapper[UUID]) -> None:
+        self.recorder = recorder
+        self.mapper = mapper
+        self.known: OrderedDict[UUID, str] = OrderedDict()
+
+    def first(self, aggregate_id: UUID, version: int, kind: str) -> str:
+        """The kind of the aggregate's first readable event (``kind`` when this is that event)."""
+        first = self.known.get(aggregate_id)
+        if first is None:
+            first = self._stored(aggregate_id, version) if version > 1 else None
+            first = kind if first is None else first
+            self.known[aggregate_id] = first
+            if len(self.known) > KINDS_CACHED_MAX:
+                self.known.popitem(last=False)
+        else:
+            self.known.move_to_end(aggregate_id)
+        return first
+
+    def _stored(self, aggregate_id: UUID, before: int) -> str | None:
+        version = 0
+        while version < before - 1:
+            page = self.recorder.select_events(aggregate_id, gt=version, lte=before - 1, limit=HISTORY_PAGE)
+            for stored in page:
+                try:
+                    return aggregate_type(self.mapper.to_domain_event(stored))
+                except UNREADABLE:
+                    continue
+            if len(page) < HISTORY_PAGE:
+                return None
+            version = page[-1].originator_version
+        return None
+
+
 class InvariantReplay:
     """Replays the log once, in order, and reports each broken invariant where it first shows."""
 
-    def __init__(self, findings: Findings) -> None:
+    def __init__(self, findings: Findings, book: TicketBook, kinds: AggregateKinds) -> None:
         self.findings = findings
+        self.book = book
         self.cards: dict[UUID, CardTally] = {}
-        self.card_paid: dict[tuple[str, str], Decimal] = {}
-        self.kinds: dict[UUID, str] = {}
-        """Each aggregate's kind, from its first event: a later event of another kind is forged."""
+        self.kinds = kinds
         self.unreadable: set[UUID] = set()
         """Aggregates with an event that cannot be read: their sums are not checked again."""
         self.summary = InvariantCheck()
@@ -91,7 +137,7 @@ class InvariantReplay:
 
     def apply(self, position: int, aggregate_id: UUID, event: object) -> None:
         if isinstance(event, Strippenkaart.Opened):
-            self.cards[aggregate_id] = CardTally(event.customer)
+            self.cards[aggregate_id] = CardTally(event.customer, self.summary.events)
         elif isinstance(event, Strippenkaart.Event) and hasattr(event, "balance_after"):
             self._card_event(position, aggregate_id, event)
         elif isinstance(event, WorkEntry.Recorded):
@@ -129,10 +175,12 @@ class InvariantReplay:
 
     def _ticket(self, position: int, tally: CardTally, ticket: str, amount: Decimal) -> None:
         """A debit (``amount`` > 0) or reversal (< 0) of one ticket: never more back than taken."""
-        net = tally.debits.get(ticket, ZERO) + amount
+        money = self.book.ticket(tally.number, ticket)
+        taken, net = money if money is not None else (None, ZERO)
+        net = net + amount
         if amount > ZERO:
-            tally.taken[ticket] = tally.taken.get(ticket, ZERO) + amount
-        elif ticket not in tally.taken:
+            taken = (ZERO if taken is None else taken) + amount
+        elif taken is None:
             self.problem(
                 position, f"card of {tally.customer!r}: reversal of ticket {ticket!r} names no recorded debit"
             )
@@ -142,7 +190,7 @@ class InvariantReplay:
                 f"card of {tally.customer!r}: reversals of {ticket!r} give back {-amount} more than "
                 f"its debits took (net {net})",
             )
-        tally.debits[ticket] = net
+        self.book.set_ticket(tally.number, ticket, (taken, net))
 
     def _work_entry(self, position: int, event: WorkEntry.Recorded) -> None:
         self.summary.work_entries += 1
@@ -156,21 +204,16 @@ class InvariantReplay:
             )
         if event.card_paid > ZERO:
             entry = getattr(event, "entry", None) or event.ticket
-            self.card_paid[(event.customer, entry)] = event.card_paid
+            self.book.set_paid(event.customer, entry, event.card_paid)
 
     def finish(self, app: LedgerApplication) -> None:
         """Cross-checks that need the whole log: entries against card debits, cards as loaded."""
-        debits = {
-            (tally.customer, ticket): amount
-            for tally in self.cards.values()
-            for ticket, amount in tally.taken.items()
-        }
-        for (customer, ticket), paid in sorted(self.card_paid.items()):
-            if debits.get((customer, ticket)) != paid:
+        cards = [(tally.number, tally.customer) for tally in self.cards.values()]
+        for customer, ticket, paid, taken in self.book.paid_against_taken(cards):
+            if taken != paid:
                 self.problem(
                     None,
-                    f"work {customer!r}/{ticket!r}: says the card paid {paid}, "
-                    f"the card's debit is {debits.get((customer, ticket))}",
+                    f"work {customer!r}/{ticket!r}: says the card paid {paid}, the card's debit is {taken}",
                 )
         for card_id, tally in self.cards.items():
             if card_id not in self.unreadable:
@@ -197,39 +240,75 @@ class InvariantReplay:
 
 def check_invariants(app: LedgerApplication, findings: Findings) -> InvariantCheck:
     """Replay every stored event once; an unreadable one is itself a problem."""
-    replay = InvariantReplay(findings)
-    stamped = RecordedTimes(app.recorder)
-    latest: datetime | None = None
-    for record in notifications(app.recorder):
+    with InvariantPass(app, findings) as replay:
+        return replay.rest()
+
+
+class InvariantPass:
+    """The replay fed record by record, in log order: by :meth:`rest` from the store, or by a
+    reader that decodes the log for something else too (``audit verify``'s view rebuild) and
+    hands each record and its event here first, so the log is read and decoded once."""
+
+    def __init__(self, app: LedgerApplication, findings: Findings) -> None:
+        self.app = app
+        self.book = TicketBook(private=getattr(app.mapper, "cipher", None) is not None)
+        self.replay = InvariantReplay(findings, self.book, AggregateKinds(app.recorder, app.mapper))
+        self.stamped = RecordedTimes(app.recorder)
+        self.latest: datetime | None = None
+        self.position = 0
+        """The last position fed."""
+
+    def __enter__(self) -> InvariantPass:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.book.close()
+
+    def decode(self, record: Notification) -> object:
+        """The record's event, or the error that says why it cannot be read."""
+        try:
+            return self.app.mapper.to_domain_event(record)
+        except Exception as error:
+            return error
+
+    def rest(self) -> InvariantCheck:
+        """Feed every record after the last one fed, then the checks that need the whole log."""
+        for record in notifications(self.app.recorder, after=self.position):
+            self.feed(record, self.decode(record))
+        self.replay.finish(self.app)
+        return self.replay.summary
+
+    def feed(self, record: Notification, event: object) -> None:
+        """One record in log order and its decoded event (an exception: it could not be decoded)."""
+        replay, findings = self.replay, self.replay.findings
+        self.position = record.id
         replay.summary.events += 1
-        recorded = stamped.at(record.id)
+        recorded = self.stamped.at(record.id)
         if recorded is not None:
-            if latest is not None and recorded < latest:
+            if self.latest is not None and recorded < self.latest:
                 message = (
                     f"position {record.id}: recorded at {recorded.isoformat()}, before an earlier position"
                 )
                 findings.problem(RECORDED, record.id, message)
-            latest = recorded if latest is None else max(latest, recorded)
-        try:
-            event = app.mapper.to_domain_event(record)
-        except UNREADABLE as error:
-            replay.problem(record.id, f"position {record.id}: the stored event cannot be read: {error}")
-            replay.unreadable.add(UUID(str(record.originator_id)))
-            continue
-        aggregate_id = UUID(str(record.originator_id))
+            self.latest = recorded if self.latest is None else max(self.latest, recorded)
+        if isinstance(event, UNREADABLE):
+            replay.problem(record.id, f"position {record.id}: the stored event cannot be read: {event}")
+            replay.unreadable.add(originator(record))
+            return
+        if isinstance(event, Exception):  # not a damaged record: the replay cannot go on
+            raise event
+        aggregate_id = originator(record)
         kind = aggregate_type(event)
-        first_kind = replay.kinds.setdefault(aggregate_id, kind)
+        first_kind = replay.kinds.first(aggregate_id, record.originator_version, kind)
         if kind != first_kind:
             message = f"position {record.id}: a {event_type(event)} in the history of a {first_kind}"
             replay.problem(record.id, message)
             replay.unreadable.add(aggregate_id)
-            continue
+            return
         try:
             replay.apply(record.id, aggregate_id, event)
         except (AttributeError, ArithmeticError, *UNREADABLE) as error:
             # A record whose topic was rewritten decodes as another kind, without its fields.
             message = f"position {record.id}: {type(event).__qualname__} lacks what its kind has: {error}"
             replay.problem(record.id, message)
-            replay.unreadable.add(UUID(str(record.originator_id)))
-    replay.finish(app)
-    return replay.summary
+            replay.unreadable.add(originator(record))

@@ -22,7 +22,7 @@ from eventsourcing.utils import TopicError
 from ledger.aggregates.customer import Customer
 
 if TYPE_CHECKING:
-    from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
+    from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification, StoredEvent
 
 BATCH_EVENTS_MAX = 500
 """How many stored events one database round trip fetches."""
@@ -53,6 +53,12 @@ def notifications(
         if len(page) < batch:
             return
         position = page[-1].id
+
+
+def originator(record: StoredEvent) -> UUID:
+    """The record's aggregate id as a ``UUID`` (the stores hand one out already; parsed otherwise)."""
+    aggregate_id = record.originator_id
+    return aggregate_id if isinstance(aggregate_id, UUID) else UUID(str(aggregate_id))
 
 
 def event_type(event: object) -> str:

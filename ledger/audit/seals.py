@@ -20,11 +20,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from uuid import UUID
 
 from ledger.aggregates.log_seal import GENESIS_HEAD, LogSeal
 from ledger.audit.findings import Findings
-from ledger.audit.log import UNREADABLE, notifications
+from ledger.audit.log import UNREADABLE, notifications, originator
 from ledger.domain.results import JsonResult
 from ledger.errors import InvalidInputError
 
@@ -66,7 +65,7 @@ def _framed(data: bytes) -> bytes:
 
 def _record_bytes(record: StoredEvent) -> bytes:
     return (
-        UUID(str(record.originator_id)).bytes
+        originator(record).bytes
         + record.originator_version.to_bytes(8, "big")
         + _framed(record.topic.encode("utf-8"))
         + _framed(_state_bytes(record.state))
@@ -80,15 +79,23 @@ def _state_bytes(state: bytes | str) -> bytes:
 
 def link(previous_head: str, record: Notification) -> str:
     """The next link of the chain: the previous link, the position, then the record as stored."""
+    return _link(previous_head, record.id, _record_bytes(record))
+
+
+def _link(previous_head: str, position: int, data: bytes) -> str:
     digest = hashlib.sha256(bytes.fromhex(previous_head))
-    digest.update(record.id.to_bytes(8, "big"))
-    digest.update(_record_bytes(record))
+    digest.update(position.to_bytes(8, "big"))
+    digest.update(data)
     return digest.hexdigest()
 
 
 def record_digest(record: StoredEvent) -> str:
     """A short digest of the record alone (not its position), to spot it again if it moved."""
-    return hashlib.sha256(_record_bytes(record)).hexdigest()[:DIGEST_HEX_CHARS]
+    return _digest(_record_bytes(record))
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:DIGEST_HEX_CHARS]
 
 
 def signature(key: bytes, seal: SealRange) -> str:
@@ -123,8 +130,9 @@ class SealRange:
         self.head = self.head or self.previous_head
 
     def add(self, record: Notification) -> None:
-        self.head = link(self.head, record)
-        self.digests += record_digest(record)
+        data = _record_bytes(record)  # once for the link and the digest
+        self.head = _link(self.head, record.id, data)
+        self.digests += _digest(data)
         self.record_count += 1
         self.to_position = record.id
         if self.positions and self.positions[-1][1] == record.id - 1:
@@ -244,8 +252,7 @@ def parse_head_lines(text: str, field: str) -> list[Head]:
 
 def _only_seals(app: LedgerApplication, after: int, stop: int) -> bool:
     return all(
-        UUID(str(record.originator_id)) == LOG_SEAL_ID
-        for record in notifications(app.recorder, after=after, stop=stop)
+        originator(record) == LOG_SEAL_ID for record in notifications(app.recorder, after=after, stop=stop)
     )
 
 
@@ -285,7 +292,7 @@ def check_seals(app: LedgerApplication, key: bytes | None, findings: Findings) -
         expected_from, expected_previous = sealed.to_position + 1, sealed.head
     # The newest seal's own events always come after it; they are covered by the next seal.
     for record in notifications(app.recorder, after=summary.last_sealed_position):
-        if UUID(str(record.originator_id)) != LOG_SEAL_ID:
+        if originator(record) != LOG_SEAL_ID:
             summary.unsealed_records += 1
             if summary.first_unsealed_position is None:
                 summary.first_unsealed_position = record.id
@@ -362,8 +369,9 @@ def _check_range(app: LedgerApplication, sealed: LogSeal.Sealed, where: str, fin
         findings.problem(SEAL, position, message)
 
     for record in notifications(app.recorder, after=sealed.from_position - 1, stop=sealed.to_position):
-        head = link(head, record)
-        digest = record_digest(record)
+        data = _record_bytes(record)  # once for the link and the digest
+        head = _link(head, record.id, data)
+        digest = _digest(data)
         while want is not None and want[0] < record.id:
             differ(want[0], f"position {want[0]}: the sealed record is missing (deleted or moved)")
             want = next(pending, None)

@@ -15,23 +15,37 @@ finding of its own, and the other checks still run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from eventsourcing.persistence import MapperDeserialisationError
 
 from ledger.audit.findings import Finding, Findings
-from ledger.audit.invariants import InvariantCheck, check_invariants
+from ledger.audit.invariants import InvariantCheck, InvariantPass, check_invariants
 from ledger.audit.seals import HEAD, SEAL, Head, SealCheck, check_heads, check_seals
 from ledger.audit.snapshots import SnapshotCheck, check_snapshots
 from ledger.persistence.mapper import UnknownTopicError
 
 if TYPE_CHECKING:
+    from eventsourcing.persistence import Notification
+
     from ledger.eventstore.application import LedgerApplication
 
 ViewComparison = Callable[["LedgerApplication"], Iterable[Finding]]
 """Rebuilds one projection into a fresh scratch view and yields each difference with the live one."""
+
+
+@runtime_checkable
+class SharedRebuild(Protocol):
+    """A view comparison whose rebuild can take its events from a pass that also feeds the
+    invariants (:class:`ledger.projections.compare.ViewsCheck`): the log is read and decoded once."""
+
+    def rebuilt(
+        self, app: LedgerApplication, decode: Callable[[Sequence[Notification]], list[Any]]
+    ) -> AbstractContextManager[Callable[[], Iterator[Finding]]]: ...
+
 
 UNSEALED = "unsealed"
 VIEW = "view"
@@ -137,6 +151,62 @@ def _listed(app: LedgerApplication, compare: ViewComparison) -> Callable[[], lis
     return lambda: list(compare(app))
 
 
+def _invariants(
+    app: LedgerApplication, findings: Findings, comparisons: Sequence[ViewComparison], scratch: ExitStack
+) -> tuple[InvariantCheck, dict[int, Callable[[], list[Finding]]]]:
+    """The invariant replay, fed by the first comparison's rebuild when it can share its pass over
+    the log (then also that comparison, by its number, ready to run); else on its own."""
+    for number, compare in enumerate(comparisons):
+        if isinstance(compare, SharedRebuild):
+            return _shared(app, findings, number, compare, scratch)
+    invariants = guarded(
+        findings, "replaying the log", lambda: check_invariants(app, findings), InvariantCheck()
+    )
+    return invariants, {}
+
+
+def _shared(
+    app: LedgerApplication, findings: Findings, number: int, views: SharedRebuild, scratch: ExitStack
+) -> tuple[InvariantCheck, dict[int, Callable[[], list[Finding]]]]:
+    """The rebuild's pass over the log decodes each section once and feeds the replay first."""
+    try:
+        replay = scratch.enter_context(InvariantPass(app, findings))
+    except Exception:  # its scratch database: then the replay on its own reports what fails
+        return _invariants(app, findings, (), scratch)
+    failed = False
+
+    def decode(section: Sequence[Notification]) -> list[Any]:
+        nonlocal failed
+        events = [replay.decode(record) for record in section]
+        if not failed:
+            failed = guarded(findings, "replaying the log", lambda: _feed(replay, section, events), True)
+        return events
+
+    try:
+        compare = scratch.enter_context(views.rebuilt(app, decode))
+        ready: Callable[[], list[Finding]] = lambda: list(compare())  # noqa: E731
+    except Exception as error:
+        ready = _raising(error)
+    if failed:
+        return InvariantCheck(), {number: ready}
+    return guarded(findings, "replaying the log", replay.rest, InvariantCheck()), {number: ready}
+
+
+def _feed(replay: InvariantPass, section: Sequence[Notification], events: list[Any]) -> bool:
+    for record, event in zip(section, events, strict=True):
+        replay.feed(record, event)
+    return False
+
+
+def _raising(error: Exception) -> Callable[[], list[Finding]]:
+    """The rebuild failed: comparing reports it where a comparison's own failure would show."""
+
+    def compare() -> list[Finding]:
+        raise error
+
+    return compare
+
+
 def verify_log(
     app: LedgerApplication,
     key: bytes | None,
@@ -147,18 +217,18 @@ def verify_log(
     findings = Findings()
     seals = guarded(findings, "checking the seals", lambda: check_seals(app, key, findings), SealCheck())
     check_heads(seals, list(heads), findings)
-    invariants = guarded(
-        findings, "replaying the log", lambda: check_invariants(app, findings), InvariantCheck()
-    )
-    snapshots = guarded(
-        findings, "checking snapshots", lambda: check_snapshots(app, findings), SnapshotCheck()
-    )
     comparisons = view_comparisons or ()
-    for compare in comparisons:
-        name = getattr(compare, "__name__", "a view")
-        found: list[Finding] = guarded(findings, f"comparing {name}", _listed(app, compare), [])
-        for finding in found:
-            findings.problem(finding.check, finding.position, finding.message)
+    with ExitStack() as scratch:  # rebuilt views stay until they are compared
+        invariants, ready = _invariants(app, findings, comparisons, scratch)
+        snapshots = guarded(
+            findings, "checking snapshots", lambda: check_snapshots(app, findings), SnapshotCheck()
+        )
+        for number, compare in enumerate(comparisons):
+            name = getattr(compare, "__name__", "a view")
+            run = ready.get(number, _listed(app, compare))
+            found: list[Finding] = guarded(findings, f"comparing {name}", run, [])
+            for finding in found:
+                findings.problem(finding.check, finding.position, finding.message)
     unsealed = []
     if seals.unsealed_records:
         message = (

@@ -22,6 +22,7 @@ from ledger.projections.sql import AlreadyAppliedError, ProjectionInvariantError
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
+    from eventsourcing.persistence import Notification
 
     from ledger.config import LedgerSettings
 
@@ -139,6 +140,12 @@ def rebuild(app: Application[Any], projection: LedgerProjection[Any]) -> int:
     return applied + catch_up(app, projection)
 
 
+SectionDecoder = Callable[[Sequence["Notification"]], list[Any]]
+"""Decodes a section of the whole log (every topic) for :func:`catch_up_together`, each record's
+event in order, or the exception that says why it cannot be read; it may look at every record on
+the way (``audit verify`` checks its invariants there), so the log is read and decoded once."""
+
+
 @dataclass
 class TogetherResult:
     """What :func:`catch_up_together` did for each view, by projection name."""
@@ -156,6 +163,7 @@ def catch_up_together(
     reset: bool = False,
     keep_going: bool = False,
     section_events_max: int = SECTION_EVENTS_MAX,
+    decode: SectionDecoder | None = None,
 ) -> TogetherResult:
     """Catch several views up from one pass over the log; with ``reset``, rebuild them.
 
@@ -164,7 +172,9 @@ def catch_up_together(
     and then applied to each view in a transaction of that view's own, exactly as :func:`catch_up`
     applies a batch: the same handlers, the same tracking (an event is applied only above the
     view's position, and a racing runner's move makes the batch roll back whole), the same digest
-    check before and digest after. With ``reset`` a view is emptied in the transaction of its
+    check before and digest after. With ``decode``, every record of each section goes through it
+    (not only the views' topics); a record a view reads that it could not decode is raised.
+    With ``reset`` a view is emptied in the transaction of its
     first section (as :func:`rebuild` does). A view that loses a race is finished by
     :func:`catch_up` on its own. With ``keep_going``, a view whose handlers refuse the log
     (:class:`ProjectionInvariantError`) is dropped and its error returned instead of raised.
@@ -180,26 +190,30 @@ def catch_up_together(
         projection.name: 0 if reset else projection.view.max_tracking_id(app.name) or 0 for projection in left
     }
     every_topic = sorted(set().union(*topics.values())) if topics else []
+    read_topics = frozenset(every_topic)
     resetting = {projection.name for projection in left} if reset else set()
     start = min(positions.values(), default=stop)
     lost: list[LedgerProjection[Any]] = []
     while left and (start < stop or resetting):
         started = time.perf_counter()
         notifications = app.recorder.select_notifications(
-            start=start + 1, limit=section_events_max, stop=stop, topics=every_topic
+            start=start + 1, limit=section_events_max, stop=stop, topics=[] if decode else every_topic
         )
         last = notifications[-1].id if len(notifications) == section_events_max else stop
         lowest = min(positions[projection.name] for projection in left)
-        decoded = [
-            (
-                notification.id,
-                notification.topic,
-                app.mapper.to_domain_event(notification),
-                Tracking(app.name, notification.id),
-            )
-            for notification in notifications
-            if notification.id > lowest
-        ]
+        if decode is None:
+            decoded = [
+                (
+                    notification.id,
+                    notification.topic,
+                    app.mapper.to_domain_event(notification),
+                    Tracking(app.name, notification.id),
+                )
+                for notification in notifications
+                if notification.id > lowest
+            ]
+        else:
+            decoded = _read(app, notifications, decode(notifications), read_topics, lowest)
         share = (time.perf_counter() - started) / len(left)
         for projection in list(left):
             name = projection.name
@@ -229,6 +243,23 @@ def catch_up_together(
         result.applied[projection.name] += catch_up(app, projection)
         result.seconds[projection.name] += time.perf_counter() - started
     return result
+
+
+def _read(
+    app: Application[Any],
+    notifications: Sequence[Notification],
+    events: list[Any],
+    topics: frozenset[str],
+    lowest: int,
+) -> list[tuple[int, str, Any, Tracking]]:
+    """The views' records of a section another decoder decoded; one it could not decode is raised."""
+    decoded = []
+    for notification, event in zip(notifications, events, strict=True):
+        if notification.id > lowest and notification.topic in topics:
+            if isinstance(event, Exception):
+                raise event
+            decoded.append((notification.id, notification.topic, event, Tracking(app.name, notification.id)))
+    return decoded
 
 
 def _apply_section(

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from itertools import zip_longest
 from typing import TYPE_CHECKING, Any
 
 from ledger.audit.findings import Finding
 from ledger.errors import ViewTamperedError
-from ledger.projections.base import LedgerProjection, catch_up, catch_up_together
+from ledger.projections.base import LedgerProjection, SectionDecoder, catch_up, catch_up_together
 from ledger.projections.runtime import Projections, ScratchViews, projection_kind
 from ledger.projections.sql import ProjectionInvariantError
 
@@ -33,19 +34,43 @@ ROWS_PAGE = 2000
 
 def view_comparisons(projections: Projections) -> list[Callable[[LedgerApplication], Iterator[Finding]]]:
     """One comparison of every registered projection, for :func:`ledger.audit.verify.verify_log`."""
+    return [ViewsCheck(projections)]
 
-    def compare_views(app: LedgerApplication) -> Iterator[Finding]:
+
+class ViewsCheck:
+    """Every projection rebuilt into scratch views, then each compared with its live view.
+
+    Called, it does both. :meth:`rebuilt` splits them, so that a verifier can rebuild from a pass
+    over the log that also feeds its own checks (``decode``), run other checks, then compare."""
+
+    __name__ = "compare_views"
+
+    def __init__(self, projections: Projections) -> None:
+        self.projections = projections
+        self.views = len(projections.names)
+
+    def __call__(self, app: LedgerApplication) -> Iterator[Finding]:
+        with self.rebuilt(app) as compare:
+            yield from compare()
+
+    @contextmanager
+    def rebuilt(
+        self, app: LedgerApplication, decode: SectionDecoder | None = None
+    ) -> Iterator[Callable[[], Iterator[Finding]]]:
+        """The views rebuilt from the log; what it yields compares them (scratch removed after)."""
+        projections = self.projections
         with projections.scratch() as scratch:
-            rebuilt = _rebuild_all(app, projections, scratch)
-            for name in projections.names:
-                yield from _compare(app, projections, rebuilt, name)
+            rebuilt = _rebuild_all(app, projections, scratch, decode)
 
-    compare_views.views = len(projections.names)  # type: ignore[attr-defined]
-    return [compare_views]
+            def compare() -> Iterator[Finding]:
+                for name in projections.names:
+                    yield from _compare(app, projections, rebuilt, name)
+
+            yield compare
 
 
 def _rebuild_all(
-    app: LedgerApplication, projections: Projections, scratch: ScratchViews
+    app: LedgerApplication, projections: Projections, scratch: ScratchViews, decode: SectionDecoder | None
 ) -> dict[str, LedgerProjection[Any] | ProjectionInvariantError]:
     """Every projection replayed into its scratch view from one pass over the log (the views'
     own both-sides checks may refuse the log: then that refusal stands for the view)."""
@@ -56,7 +81,7 @@ def _rebuild_all(
             projection.configure(projections.settings)
         rebuilt.append(projection)
     together = catch_up_together(
-        app, rebuilt, keep_going=True, section_events_max=projections.section_events_max
+        app, rebuilt, keep_going=True, section_events_max=projections.section_events_max, decode=decode
     )
     return {projection.name: together.failures.get(projection.name, projection) for projection in rebuilt}
 

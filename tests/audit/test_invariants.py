@@ -158,3 +158,69 @@ def test_work_entry_split_must_make_its_amount(acme: Ledger) -> None:
             "work 'acme'/'T-5': card 0.00 + invoice 100.00 is not the amount 125.00",
         )
     ]
+
+
+def test_what_the_replay_forgets_it_reads_again(acme: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With room for one ticket and one aggregate's kind, every debit, paid amount and kind goes
+    through the replay's scratch database or the store, and the findings are the same."""
+    from ledger.audit import invariants, ticket_book
+
+    monkeypatch.setattr(ticket_book, "CACHED_MAX", 1)
+    monkeypatch.setattr(invariants, "KINDS_CACHED_MAX", 1)
+    for number in range(2, 5):
+        acme.log_work("acme", kind="rfc", ticket=f"T-{number}", hours="1", at="2026-01-07T10:00+01:00")
+    acme.reverse_work("acme", ticket="T-2", reason="wrong customer")
+    assert acme.verify().untampered
+    card_id = Strippenkaart.create_id("acme")
+    version = acme.app.repository.get(card_id).version
+    balance = acme.app.repository.get(card_id).balance
+    allocations = [{"reference": "O-1", "amount": Decimal("1.00")}]
+    _insert(
+        acme,
+        Strippenkaart.Debited,
+        originator_id=card_id,
+        originator_version=version + 1,
+        ticket="T-3",
+        entry="T-3",
+        work_at=AT,
+        amount=Decimal("1.00"),
+        allocations=allocations,
+        balance_after=balance - Decimal("1.00"),
+    )
+    reversal = _insert(
+        acme,
+        Strippenkaart.DebitReversed,
+        originator_id=card_id,
+        originator_version=version + 2,
+        ticket="T-2",
+        entry="T-2",
+        decided_at=AT,
+        note=None,
+        amount=Decimal("1.00"),
+        allocations=allocations,
+        reason="forged",
+        balance_after=balance,
+    )
+    forged_kind = _insert(
+        acme,
+        WorkEntry.Reversed,
+        originator_id=card_id,
+        originator_version=version + 3,
+        reason="forged",
+        note=None,
+        decided_at=AT,
+    )
+    reversed_too_much = (
+        "card of 'acme': reversals of 'T-2' give back 1.00 more than its debits took (net -1.00)"
+    )
+    assert _invariant_messages(acme) == [
+        Finding("invariant", reversal, reversed_too_much),
+        Finding(
+            "invariant",
+            forged_kind,
+            f"position {forged_kind}: a WorkEntry.Reversed in the history of a Strippenkaart",
+        ),
+        Finding(
+            "invariant", None, "work 'acme'/'T-3': says the card paid 125.00, the card's debit is 126.00"
+        ),
+    ]

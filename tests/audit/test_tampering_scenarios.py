@@ -7,6 +7,7 @@ so, with the outcome (exit code) that belongs to what was done.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -202,3 +203,47 @@ def test_a_seal_with_an_unusable_witness_is_refused_before_anything_is_sealed(
         history.seal(witness=tmp_path / where)
     assert refused.value.field == "witness"
     assert event_count(history) == before
+
+
+def test_an_unreadable_event_stops_the_rebuild_not_the_invariant_replay(
+    history: Ledger, raw: RawLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The views' rebuild and the invariant replay share one pass over the log, read a section at
+    a time: when the rebuild stops at a record it cannot decode, it says so, and the replay goes on
+    to the end of the log (here sections of two events, so that the rest is several sections)."""
+    from ledger.projections import runtime
+
+    monkeypatch.setattr(runtime, "SECTION_EVENTS_MAX", 2)
+    monkeypatch.setattr(runtime, "POSTGRES_SECTION_EVENTS_MAX", 2)
+    for number in range(2, 6):
+        history.log_work("acme", kind="rfc", ticket=f"T-{number}", hours="1", at="2026-01-07T10:00+01:00")
+    card_id = Strippenkaart.create_id("acme")
+    card = history.app.repository.get(card_id)
+    forged = Strippenkaart.DebitReversed(
+        originator_id=card_id,
+        originator_version=card.version + 1,
+        timestamp=history.clock.now,
+        actor="mallory",
+        effective_at=history.clock.now,
+        ticket="NEVER",
+        entry="NEVER",
+        decided_at=history.clock.now,
+        note=None,
+        amount=Decimal("1.00"),
+        allocations=[{"reference": "O-1", "amount": Decimal("1.00")}],
+        reason="forged",
+        balance_after=card.balance + Decimal("1.00"),
+    )
+    (position,) = history.app.recorder.insert_events([history.app.mapper.to_stored_event(forged)]) or [0]
+    raw.set_state(1, b"\x00not json")
+    report = history.verify()
+    messages = [(f.check, f.position, f.message) for f in report.problems]
+    assert ("invariant", 1, messages[0][2]) == messages[0]
+    assert "cannot be read" in messages[0][2]
+    never = "card of 'acme': reversal of ticket 'NEVER' names no recorded debit"
+    assert ("invariant", position, never) in messages
+    assert report.invariants.events == history.app.recorder.max_notification_id()
+    assert any(
+        f.check == "verifier" and "comparing compare_views could not finish" in f.message
+        for f in report.problems
+    )

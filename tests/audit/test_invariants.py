@@ -172,8 +172,8 @@ def test_what_the_replay_forgets_it_reads_again(acme: Ledger, monkeypatch: pytes
     acme.reverse_work("acme", ticket="T-2", reason="wrong customer")
     assert acme.verify().untampered
     card_id = Strippenkaart.create_id("acme")
-    version = acme.app.repository.get(card_id).version
-    balance = acme.app.repository.get(card_id).balance
+    card: Strippenkaart = acme.app.repository.get(card_id)
+    version, balance = card.version, card.balance
     allocations = [{"reference": "O-1", "amount": Decimal("1.00")}]
     _insert(
         acme,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -206,7 +206,7 @@ def test_a_seal_with_an_unusable_witness_is_refused_before_anything_is_sealed(
 
 
 def test_an_unreadable_event_stops_the_rebuild_not_the_invariant_replay(
-    history: Ledger, raw: RawLog, monkeypatch: pytest.MonkeyPatch
+    history: Ledger, clock: FakeClock, raw: RawLog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The views' rebuild and the invariant replay share one pass over the log, read a section at
     a time: when the rebuild stops at a record it cannot decode, it says so, and the replay goes on
@@ -218,16 +218,16 @@ def test_an_unreadable_event_stops_the_rebuild_not_the_invariant_replay(
     for number in range(2, 6):
         history.log_work("acme", kind="rfc", ticket=f"T-{number}", hours="1", at="2026-01-07T10:00+01:00")
     card_id = Strippenkaart.create_id("acme")
-    card = history.app.repository.get(card_id)
-    forged = Strippenkaart.DebitReversed(
+    card: Strippenkaart = history.app.repository.get(card_id)
+    forged = cast("Any", Strippenkaart.DebitReversed)(
         originator_id=card_id,
         originator_version=card.version + 1,
-        timestamp=history.clock.now,
+        timestamp=clock.now,
         actor="mallory",
-        effective_at=history.clock.now,
+        effective_at=clock.now,
         ticket="NEVER",
         entry="NEVER",
-        decided_at=history.clock.now,
+        decided_at=clock.now,
         note=None,
         amount=Decimal("1.00"),
         allocations=[{"reference": "O-1", "amount": Decimal("1.00")}],

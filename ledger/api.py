@@ -33,6 +33,7 @@ from ledger.commands.queries import (
     PersonOf,
     RateCardAt,
     SettingsAt,
+    StatementCutOffOf,
     TicketEntriesOf,
     WorkEntryOf,
 )
@@ -1341,9 +1342,10 @@ class Ledger:
             for record in issued
         ]
 
+    @_store_errors
     def statement_cut_off(self, month: str) -> datetime:
         """When the tick issues ``month``'s statements (the dated cut-off in force at its end)."""
-        return statement_book.cut_off_of(self.app, self.calendar, _month_key(month))
+        return cast("datetime", self.bus.handle(StatementCutOffOf.build(month=month)))
 
     @_store_errors
     def statement(self, customer: str, month: str) -> Statement:

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Self, dataclass_transform
 
 from ledger import lazy
-from ledger.domain.texts import admin_account_name, customer_slug, reference
+from ledger.domain.texts import admin_account_name, customer_slug, month_key, reference
 from ledger.domain.time import parse_instant
 from ledger.errors import InvalidInputError
 
@@ -35,6 +35,7 @@ PARSERS: dict[str, Callable[[object, str], Any]] = {
     "at": parse_instant,
     "task": _text,
     "person": _text,
+    "month": month_key,
 }
 """A question's fields are parsed by their name, with the parsers the command models use: the same
 input gives the same value and the same error whichever way it comes in."""
@@ -132,6 +133,12 @@ class EngagementReportOf(Query):
     customer: str
 
 
+class StatementCutOffOf(Query):
+    """When ``month``'s statements fall due: the dated cut-off in force at its end."""
+
+    month: str
+
+
 class AdminCheckAt(DatedQuery):
     """May ``account`` do ``task`` at ``at``? Default deny, with the reason."""
 
@@ -186,6 +193,7 @@ QUERY_HANDLERS: dict[type[Query], Callable[..., Any]] = {
     RateCardAt: _answer("rates", "rate_card"),
     SettingsAt: _answer("settings", "settings_in_force"),
     EngagementReportOf: _answer("onsite", "engagement_report"),
+    StatementCutOffOf: _answer("statement_book", "statement_cut_off"),
     AdminCheckAt: _answer("admin", "check"),
     AdminWhoAt: _answer("admin", "who"),
     AdminAccountsAt: _answer("admin", "account_list"),

@@ -26,8 +26,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import date
 
-    from ledger.commands.bus import Context
+    from ledger.commands.bus import Asked, Context
     from ledger.commands.models import CloseStatements, IssueDueStatements
+    from ledger.commands.queries import StatementCutOffOf
     from ledger.commands.unit_of_work import Reader, UnitOfWork
     from ledger.domain.calendar import WorkingCalendar
 
@@ -67,6 +68,11 @@ def issue_statement(uow: UnitOfWork, command: IssueStatement, context: Context) 
     issued = book.issue(month, closed_at=now, log_position=position, actor=context.actor)
     uow.save(book)
     return _issued(customer, issued, duplicate=False)
+
+
+def statement_cut_off(app: Reader, query: StatementCutOffOf, asked: Asked) -> datetime:
+    """The question of :class:`~ledger.commands.queries.StatementCutOffOf`."""
+    return cut_off_of(app, asked.services.calendar, query.month)
 
 
 def cut_off_of(app: Reader, calendar: WorkingCalendar, month: str) -> datetime:

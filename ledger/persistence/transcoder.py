@@ -78,32 +78,27 @@ class LedgerTranscoder(JSONTranscoder):
         """Whether orjson writes ``obj`` exactly as ``json`` would (registered types via ``default``).
         A loop over a stack, not a recursion: a call per nested record was half of this walk."""
         fine = self._fine
+        nested = (dict, list, tuple)
         pending = [obj]
         while pending:
             item = pending.pop()
             kind = type(item)
             if kind is dict:
-                for key, value in item.items():
-                    if type(key) is not str:
-                        return False
-                    kind = type(value)
-                    if kind in fine:
-                        continue
-                    if kind is dict or kind is list or kind is tuple:
-                        pending.append(value)
-                        continue
+                if any(type(key) is not str for key in item):
                     return False
+                values = item.values()
             elif kind is list or kind is tuple:
-                for value in item:
-                    kind = type(value)
-                    if kind in fine:
-                        continue
-                    if kind is dict or kind is list or kind is tuple:
-                        pending.append(value)
-                        continue
-                    return False
-            elif kind not in fine:
+                values = item
+            elif kind in fine:
+                continue
+            else:
                 return False
+            for value in values:
+                kind = type(value)
+                if kind in nested:
+                    pending.append(value)
+                elif kind not in fine:
+                    return False
         return True
 
     def decode(self, data: bytes) -> Any:

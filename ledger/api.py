@@ -1359,9 +1359,16 @@ class Ledger:
         return self.projections.status()
 
     @_store_errors
-    def rebuild_projection(self, name: str | None = None) -> list[RebuildResult]:
-        """Rebuild one view (or all) from the first event; safe beside running runners."""
-        return self.projections.rebuild(name)
+    def rebuild_projection(
+        self, name: str | None = None, *, workers: int | str | None = None
+    ) -> list[RebuildResult]:
+        """Rebuild one view (or all) from the first event; safe beside running runners.
+
+        On PostgreSQL a big log is rebuilt by up to ``workers`` processes (None: one per core; 1:
+        this process alone), each rebuilding its own views."""
+        from ledger.projections.parallel import worker_count
+
+        return self.projections.rebuild(name, None if workers is None else worker_count(workers))
 
     @_store_errors
     def onsite_report(self, customer: str) -> OnsiteReport:

@@ -6,7 +6,7 @@ stderr and exit code 2. Nothing is written when one is raised.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from datetime import date
@@ -25,6 +25,18 @@ class LedgerError(Exception):
 
     def __str__(self) -> str:
         return f"{self.field}: {self.reason}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its class and attributes, whatever its constructor takes: an error raised in a
+        child process (a parallel rebuild) reaches the parent as the same typed error."""
+        return (_revived, (type(self), self.args, self.__dict__))
+
+
+def _revived(kind: type[LedgerError], args: tuple[Any, ...], attributes: dict[str, Any]) -> LedgerError:
+    error = kind.__new__(kind)
+    error.args = args
+    error.__dict__.update(attributes)
+    return error
 
 
 class InvalidInputError(LedgerError, ValueError):

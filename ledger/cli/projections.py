@@ -45,6 +45,12 @@ def register(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> No
         "rebuild", help="rebuild a view (default: all) from the first event", parents=parents
     )
     rebuild.add_argument("name", nargs="?", metavar="NAME")
+    rebuild.add_argument(
+        "--workers",
+        metavar="N",
+        help="PostgreSQL: at most N processes rebuild the views, each its own (default: one per core "
+        "for a big log; 1 keeps it in one process)",
+    )
     add_json(rebuild)
     rebuild.set_defaults(handler=rebuild_projections)
 
@@ -74,7 +80,7 @@ def run_projections(ledger: Ledger, args: argparse.Namespace, out: Output) -> in
 
 
 def rebuild_projections(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
-    results = ledger.rebuild_projection(args.name)
+    results = ledger.rebuild_projection(args.name, workers=args.workers)
     if args.json:
         out.json([result.to_json() for result in results])
         return EXIT_OK

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,12 +173,24 @@ class Projections:
         together = catch_up_together(self.app, chosen, section_events_max=self.section_events_max)
         return sum(together.applied.values())  # the log read once
 
-    def rebuild(self, name: str | None = None) -> list[RebuildResult]:
+    def rebuild(self, name: str | None = None, workers: int | None = None) -> list[RebuildResult]:
         """Empty each chosen view and replay the log into it (reset and first batch commit together).
 
         Every view from one pass over the log (see :func:`catch_up_together`); ``seconds`` is then
-        each view's own transactions plus an equal share of reading and decoding."""
-        chosen = [self.projection(each) for each in self._chosen(name)]
+        each view's own transactions plus an equal share of reading and decoding. On PostgreSQL a
+        big log is rebuilt by up to ``workers`` processes (None: one per core), each a group of
+        views (see :mod:`.parallel`); ``workers=1`` keeps it in this process."""
+        from ledger.projections import parallel
+
+        names = self._chosen(name)
+        count = parallel.workers_for(self, names, workers)
+        if count > 1:
+            return parallel.rebuild_split(self, names, parallel.split(names, count))
+        return self.rebuild_together(names)
+
+    def rebuild_together(self, names: Sequence[str]) -> list[RebuildResult]:
+        """Rebuild ``names`` in this process, from one pass over the log."""
+        chosen = [self.projection(each) for each in names]
         if len(chosen) == 1:
             started = time.perf_counter()
             applied = {chosen[0].name: rebuild(self.app, chosen[0])}

@@ -1,0 +1,155 @@
+"""A rebuild split over processes on PostgreSQL writes exactly what a rebuild in one process writes."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ledger import Ledger
+from ledger.cli import main
+from ledger.errors import InvalidInputError, LedgerError
+from ledger.projections import parallel
+from ledger.projections.runtime import PROJECTIONS, Projections
+from tests.audit.raw_log import raw_log
+from tests.projections.support import all_contents
+from tests.projections.test_exactly_once import workload
+from tests.support import FakeClock
+
+
+@pytest.fixture
+def children(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The command lines of the rebuilding processes started (they still run)."""
+    started: list[list[str]] = []
+    real = subprocess.Popen
+
+    def recording(arguments: list[str], **options: Any) -> subprocess.Popen[bytes]:
+        started.append(list(arguments))
+        return real(arguments, **options)
+
+    monkeypatch.setattr(subprocess, "Popen", recording)
+    return started
+
+
+@pytest.fixture
+def worked(postgres_url: str, clock: FakeClock) -> Iterator[Ledger]:
+    with Ledger.open(postgres_url, actor="tester", clock=clock) as ledger:
+        workload(ledger, range(1, 25))
+        ledger.report_balances()
+        yield ledger
+
+
+def digests(projections: Projections) -> dict[str, str]:
+    first: Any = projections.projection("balances").view
+    with first.transaction(commit=False) as cursor:
+        return {name: projections.projection(name).view.rows_digest(cursor) for name in projections.names}
+
+
+def test_a_parallel_rebuild_writes_what_one_process_writes(worked: Ledger, children: list[list[str]]) -> None:
+    serial = worked.rebuild_projection(workers=1)
+    assert children == []
+    contents, sums = all_contents(worked.projections), digests(worked.projections)
+
+    split = worked.rebuild_projection(workers=2)
+    assert len(children) == 1  # one group here, one in a child
+    log_position = worked.app.recorder.max_notification_id()
+    assert [(r.name, r.position) for r in split] == [(name, log_position) for name in PROJECTIONS]
+    assert [(r.name, r.events_applied) for r in split] == [(r.name, r.events_applied) for r in serial]
+    assert all_contents(worked.projections) == contents
+    assert digests(worked.projections) == sums
+    worked.seal()
+    report = worked.verify()  # every view against a scratch rebuild, and each view's stored digest
+    assert report.ok, [finding.message for finding in report.problems]
+
+
+def test_a_big_log_is_split_by_itself_and_a_small_one_is_not(
+    worked: Ledger, children: list[list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "available_workers", lambda: 2)
+    worked.rebuild_projection()
+    assert children == []  # far below PARALLEL_EVENTS_MIN
+    monkeypatch.setattr(parallel, "PARALLEL_EVENTS_MIN", 10)
+    worked.rebuild_projection()
+    assert len(children) == 1
+    worked.rebuild_projection("balances", workers=4)  # one view: nothing to split
+    assert len(children) == 1
+
+
+def test_sqlite_is_never_split(sqlite_url: str, children: list[list[str]]) -> None:
+    with Ledger.open(sqlite_url, actor="tester", clock=FakeClock()) as ledger:
+        workload(ledger, range(1, 6))
+        results = ledger.rebuild_projection(workers=4)
+    assert children == []
+    assert [r.name for r in results] == list(PROJECTIONS)
+
+
+def test_a_childs_error_reaches_the_caller_as_the_same_error(worked: Ledger, postgres_url: str) -> None:
+    """A record no view can read stops the serial rebuild; split, the child that meets it as well
+    as this process stop, and the caller gets the error the serial rebuild raises."""
+    raw = raw_log(postgres_url)
+    raw.set_state(3, b"\x00not json")
+    with pytest.raises(LedgerError) as serial:
+        worked.rebuild_projection(workers=1)
+    with pytest.raises(LedgerError) as split:
+        worked.rebuild_projection(workers=3)
+    assert type(split.value) is type(serial.value)
+    assert str(split.value) == str(serial.value)
+
+
+@pytest.mark.parametrize("workers", [0, -1, 65, "two", "1.5", True, 2.0, "", "999"])
+def test_a_number_of_processes_is_refused_unless_whole_and_in_range(worked: Ledger, workers: object) -> None:
+    with pytest.raises(InvalidInputError) as refused:
+        worked.rebuild_projection(workers=workers)  # type: ignore[arg-type]
+    assert refused.value.field == "workers"
+
+
+def test_the_command_line_takes_workers(
+    worked: Ledger, postgres_url: str, capsys: pytest.CaptureFixture[str], children: list[list[str]]
+) -> None:
+    assert main(["--db", postgres_url, "projections", "rebuild", "--workers", "2", "--json"]) == 0
+    assert len(children) == 1
+    assert main(["--db", postgres_url, "projections", "rebuild", "--workers", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [
+        "ledger: error: workers: 0 is not a whole number of processes 1..64",
+    ]
+
+
+@given(
+    names=st.lists(st.sampled_from([*PROJECTIONS, "other"]), min_size=1, max_size=6, unique=True),
+    workers=st.integers(min_value=1, max_value=8),
+)
+def test_split_puts_every_view_in_exactly_one_group(names: list[str], workers: int) -> None:
+    groups = parallel.split(names, workers)
+    assert 1 <= len(groups) <= min(workers, len(names))
+    assert all(groups)
+    assert sorted(name for group in groups for name in group) == sorted(names)
+    for group in groups:  # each group keeps the order of the names
+        assert list(group) == [name for name in names if name in group]
+
+
+def test_every_ledger_error_survives_pickling() -> None:
+    """A child hands its error back pickled: each typed error arrives with its class and fields."""
+
+    def subclasses(kind: type[LedgerError]) -> Iterator[type[LedgerError]]:
+        for sub in kind.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    import ledger.api  # noqa: F401 - every module that defines an error
+
+    kinds: list[type[LedgerError]] = [LedgerError, *subclasses(LedgerError)]
+    assert len(kinds) > 10
+    for kind in kinds:
+        error: Any = Exception.__new__(kind)
+        LedgerError.__init__(error, "field", "the reason")
+        error.extra = ("detail", 7)
+        revived = pickle.loads(pickle.dumps(error))
+        assert type(revived) is kind
+        assert str(revived) == str(error)
+        assert revived.__dict__ == error.__dict__

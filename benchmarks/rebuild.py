@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--postgres-url", default=POSTGRES_URL)
-    parser.add_argument("--workers", type=int, help="processes for the rebuild (default: the ledger's choice)")
+    parser.add_argument("--workers", type=int, help="rebuilding processes (default: the ledger's)")
     args = parser.parse_args(argv)
     from benchmarks import replay  # imports this module: not at the top
 

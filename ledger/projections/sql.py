@@ -368,8 +368,11 @@ class SqlView(TrackingRecorder, ABC):
             self._lock_tracking(cursor)
             self.execute(cursor, "DELETE FROM {tracking} WHERE application_name = %s", (application_name,))
             for table in (*self.table_names, DIGEST_TABLE):
-                cursor.execute(f"DELETE FROM {self._table(f'{self.prefix}_{table}')}")
+                self._empty_table(cursor, f"{self.prefix}_{table}")
             self._after_reset(cursor)
+
+    def _empty_table(self, cursor: Any, name: str) -> None:
+        cursor.execute(f"DELETE FROM {self._table(name)}")
 
     def _after_reset(self, cursor: Any) -> None:
         """The view is empty now: the row counts and hash sums start again from nothing."""
@@ -542,6 +545,21 @@ class SQLiteView(SqlView, SQLiteTrackingRecorder):
         """Nothing to do: the first write of a SQLite transaction takes the file's write lock."""
 
     extra_tables = (ROWSUMS_TABLE,)
+
+    def _empty_table(self, cursor: Any, name: str) -> None:
+        """Empty a table without its row triggers, put back as they were in the same transaction.
+
+        Why: the reset forgets the row counts and hash sums anyway, and with triggers SQLite
+        deletes row by row, hashing each old row in Python (four seconds of a 110,000-event
+        rebuild); without them it drops the table's pages at once. Nobody sees the table without
+        its triggers: the transaction holds the file's write lock until they are back."""
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (name,))
+        triggers = [(row[0], row[1]) for row in cursor.fetchall()]
+        for trigger, _ in triggers:
+            cursor.execute(f"DROP TRIGGER {self._table(trigger)}")
+        cursor.execute(f"DELETE FROM {self._table(name)}")
+        for _, statement in triggers:
+            cursor.execute(statement)
 
     def _create_rowsums(self, c: Any) -> None:
         """Row triggers keep each table's row count and hash sum (see :mod:`.digest`)."""

@@ -248,7 +248,8 @@ if TYPE_CHECKING:
     from ledger.projections.balances import BalanceRow
     from ledger.projections.invoiceable import InvoiceableLine
     from ledger.projections.outbox import Delivery
-    from ledger.projections.runtime import ProjectionStatus, RebuildResult
+    from ledger.projections.parallel import RebuildResult
+    from ledger.projections.runtime import ProjectionStatus
     from ledger.projections.work_records import WorkRecord
     from ledger.statements.document import Statement
 

@@ -22,15 +22,20 @@ import pickle
 import subprocess
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
+from ledger.domain.results import JsonResult
 from ledger.errors import InvalidInputError
 
 if TYPE_CHECKING:
+    from eventsourcing.application import Application
+
     from ledger.config import LedgerSettings
-    from ledger.projections.runtime import Projections, RebuildResult
     from ledger.store import StoreConfig
 
+CHILD_MODULE = "ledger.projections.rebuild_child"
+"""What a child process runs (see :mod:`ledger.projections.rebuild_child`)."""
 PARALLEL_EVENTS_MIN = 50_000
 """Below this many events in the log a rebuild stays in one process (a child starts in about a second)."""
 
@@ -43,6 +48,30 @@ REBUILD_COST = {
 }
 """Each view's share of a rebuild's time (seconds per 44,060 events, ``benchmarks.rebuild`` on
 PostgreSQL): what the groups are balanced by. A view not listed counts as the dearest."""
+
+
+@dataclass(frozen=True)
+class RebuildResult(JsonResult):
+    """One view rebuilt: events applied, the position reached, its seconds."""
+
+    name: str
+    events_applied: int
+    position: int
+    seconds: float
+
+
+class Rebuilding(Protocol):
+    """What a split rebuild needs of the views of a ledger (:class:`~.runtime.Projections`)."""
+
+    @property
+    def app(self) -> Application[Any]: ...
+    @property
+    def config(self) -> StoreConfig: ...
+    @property
+    def settings(self) -> LedgerSettings | None: ...
+    @property
+    def encrypted(self) -> bool: ...
+    def rebuild_together(self, names: Sequence[str]) -> list[RebuildResult]: ...
 
 
 WORKERS_MAX = 64
@@ -82,7 +111,7 @@ def split(names: Sequence[str], workers: int) -> list[tuple[str, ...]]:
     return [tuple(name for name in names if name in group) for group in groups if group]
 
 
-def workers_for(projections: Projections, names: Sequence[str], workers: int | None) -> int:
+def workers_for(projections: Rebuilding, names: Sequence[str], workers: int | None) -> int:
     """How many processes rebuild ``names``: 1 unless the store takes parallel writers and the log
     is big enough; ``workers`` (None: the cores available) is the most."""
     if projections.config.kind != "postgres" or projections.encrypted or len(names) < 2:
@@ -96,11 +125,11 @@ def workers_for(projections: Projections, names: Sequence[str], workers: int | N
 
 
 def rebuild_split(
-    projections: Projections, names: Sequence[str], groups: Sequence[tuple[str, ...]]
+    projections: Rebuilding, names: Sequence[str], groups: Sequence[tuple[str, ...]]
 ) -> list[RebuildResult]:
     """Rebuild the first group here and each other group in a child process, all at once.
 
-    A child is ``python -m ledger.projections.parallel`` (not :mod:`multiprocessing`, which would
+    A child is ``python -m ledger.projections.rebuild_child`` (not :mod:`multiprocessing`, which would
     import the caller's main module again in the child: a program embedding the ledger need not
     guard its main module). It is handed the store, the settings and its views on stdin and hands
     back its results, or the typed error that stopped it, on stdout. A child's failure is raised
@@ -111,7 +140,7 @@ def rebuild_split(
     children = []
     for group in others:
         child = subprocess.Popen(
-            [sys.executable, "-m", __name__],
+            [sys.executable, "-m", CHILD_MODULE],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -149,36 +178,3 @@ def _answer(child: subprocess.Popen[bytes]) -> list[RebuildResult]:
     detail = lines[-1] if lines else f"exit code {child.returncode}"
     msg = f"a rebuilding process stopped: {detail}"
     raise RuntimeError(msg)
-
-
-def rebuild_group(
-    config: StoreConfig, settings: LedgerSettings | None, names: tuple[str, ...]
-) -> list[RebuildResult]:
-    """A child's part: open the store afresh and rebuild ``names`` together."""
-    from ledger.eventstore.application import LedgerApplication
-    from ledger.projections.runtime import Projections
-
-    app = LedgerApplication(env=config.env)
-    projections = Projections(app, config, settings)
-    try:
-        return projections.rebuild_together(names)
-    finally:
-        projections.close()
-        app.close()
-
-
-def _child() -> None:
-    config, settings, names = pickle.loads(sys.stdin.buffer.read())  # from our parent
-    try:
-        answer: tuple[str, Any] = ("ok", rebuild_group(config, settings, names))
-    except Exception as error:  # any failure goes to the parent, typed if it can be
-        answer = ("error", error)
-    try:
-        payload = pickle.dumps(answer)
-    except Exception:  # an error that cannot be pickled: its text
-        payload = pickle.dumps(("error", RuntimeError(f"{type(answer[1]).__name__}: {answer[1]}")))
-    sys.stdout.buffer.write(payload)
-
-
-if __name__ == "__main__":
-    _child()

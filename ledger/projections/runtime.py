@@ -26,6 +26,7 @@ from eventsourcing.sqlite import SQLiteDatastore, SQLiteFactory
 
 from ledger.domain.results import JsonResult
 from ledger.errors import UnknownProjectionError
+from ledger.projections import parallel
 from ledger.projections.alerts import AlertsProjection, SQLiteAlertsView
 from ledger.projections.balances import (
     BalancesProjection,
@@ -43,6 +44,7 @@ from ledger.projections.invoiceable import (
     InvoiceableProjection,
     SQLiteInvoiceableView,
 )
+from ledger.projections.parallel import RebuildResult
 from ledger.projections.sealed_views import SealedViewStore
 from ledger.projections.sql import SQLiteView
 from ledger.projections.statement_lines import (
@@ -118,14 +120,6 @@ class ProjectionStatus(JsonResult):
     pending: int
 
 
-@dataclass(frozen=True)
-class RebuildResult(JsonResult):
-    name: str
-    events_applied: int
-    position: int
-    seconds: float
-
-
 class Projections:
     """The projections of one application, their views built on first use."""
 
@@ -180,8 +174,6 @@ class Projections:
         each view's own transactions plus an equal share of reading and decoding. On PostgreSQL a
         big log is rebuilt by up to ``workers`` processes (None: one per core), each a group of
         views (see :mod:`.parallel`); ``workers=1`` keeps it in this process."""
-        from ledger.projections import parallel
-
         names = self._chosen(name)
         count = parallel.workers_for(self, names, workers)
         if count > 1:

@@ -111,6 +111,12 @@ def split(names: Sequence[str], workers: int) -> list[tuple[str, ...]]:
     return [tuple(name for name in names if name in group) for group in groups if group]
 
 
+def group_cost(group: Sequence[str]) -> float:
+    """A group's share of a rebuild's time, by :data:`REBUILD_COST`."""
+    dearest = max(REBUILD_COST.values())
+    return sum(REBUILD_COST.get(name, dearest) for name in group)
+
+
 def workers_for(projections: Rebuilding, names: Sequence[str], workers: int | None) -> int:
     """How many processes rebuild ``names``: 1 unless the store takes parallel writers and the log
     is big enough; ``workers`` (None: the cores available) is the most."""
@@ -124,57 +130,77 @@ def workers_for(projections: Rebuilding, names: Sequence[str], workers: int | No
     return max(1, min(workers, len(names)))
 
 
-def rebuild_split(
-    projections: Rebuilding, names: Sequence[str], groups: Sequence[tuple[str, ...]]
-) -> list[RebuildResult]:
-    """Rebuild the first group here and each other group in a child process, all at once.
+@dataclass(frozen=True)
+class Job:
+    """What a child is handed: the store, the settings, its views, and for a verification the
+    scratch schema its views are rebuilt into (None: the live views)."""
 
-    A child is ``python -m ledger.projections.rebuild_child`` (not :mod:`multiprocessing`, which would
-    import the caller's main module again in the child: a program embedding the ledger need not
-    guard its main module). It is handed the store, the settings and its views on stdin and hands
-    back its results, or the typed error that stopped it, on stdout. A child's failure is raised
-    here once this process's own group is done; the views other groups finished stay rebuilt (each
-    view's rebuild commits on its own, as in a serial rebuild)."""
-    first, others = groups[0], groups[1:]
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
-    children = []
-    for group in others:
-        child = subprocess.Popen(
+    config: StoreConfig
+    settings: LedgerSettings | None
+    names: tuple[str, ...]
+    scratch_schema: str | None = None
+    lock_timeout: int = 0
+
+
+class Child:
+    """A rebuilding process: ``python -m ledger.projections.rebuild_child``, its job on stdin.
+
+    Not :mod:`multiprocessing`, which would import the caller's main module again in the child: a
+    program embedding the ledger need not guard its main module. The child hands back what it
+    rebuilt, or the typed error that stopped it, pickled on stdout."""
+
+    def __init__(self, job: Job) -> None:
+        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
+        self.process = subprocess.Popen(
             [sys.executable, "-m", CHILD_MODULE],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=environment,
         )
-        _hand_over(child, pickle.dumps((projections.config, projections.settings, group)))
-        children.append(child)
+        stdin, self.process.stdin = self.process.stdin, None  # so that communicate() only reads
+        if stdin is not None:
+            with stdin:
+                stdin.write(pickle.dumps(job))
+
+    def answer(self) -> Any:
+        """What the child returned, once it is done; its error is raised here."""
+        output, errors = self.process.communicate()  # both pipes at once: stderr cannot block it
+        if self.process.returncode == 0 and output:
+            outcome, value = pickle.loads(output)  # our own child's answer
+            if outcome == "error":
+                raise value
+            return value
+        lines = errors.decode("utf-8", "replace").strip().splitlines()
+        detail = lines[-1] if lines else f"exit code {self.process.returncode}"
+        msg = f"a rebuilding process stopped: {detail}"
+        raise RuntimeError(msg)
+
+    def stop(self) -> None:
+        """This process failed: the child's work is no longer wanted."""
+        self.process.kill()
+        self.process.communicate()
+
+
+def rebuild_split(
+    projections: Rebuilding, names: Sequence[str], groups: Sequence[tuple[str, ...]]
+) -> list[RebuildResult]:
+    """Rebuild the first group here and each other group in a child process, all at once.
+
+    A child's failure is raised here once this process's own group is done; the views other
+    groups finished stay rebuilt (each view's rebuild commits on its own, as in a serial rebuild).
+    When this process's own group fails, the children are stopped (a view a child had not
+    finished keeps its old rows and position, or its emptied tables: its reset and first section
+    commit together, so a later catch-up or rebuild finishes it)."""
+    first, others = groups[0], groups[1:]
+    children = [Child(Job(projections.config, projections.settings, group)) for group in others]
     try:
         results = projections.rebuild_together(first)
-    finally:
-        answers = [_answer(child) for child in children]
-    for answer in answers:
-        results.extend(answer)
+    except BaseException:
+        for child in children:
+            child.stop()
+        raise
+    for child in children:
+        results.extend(child.answer())
     by_name = {result.name: result for result in results}
     return [by_name[name] for name in names]
-
-
-def _hand_over(child: subprocess.Popen[bytes], payload: bytes) -> None:
-    """Give a child its work on stdin and close it (the child starts when it has read it all)."""
-    stdin, child.stdin = child.stdin, None  # so that communicate() later only reads
-    if stdin is not None:
-        with stdin:
-            stdin.write(payload)
-
-
-def _answer(child: subprocess.Popen[bytes]) -> list[RebuildResult]:
-    """What a child rebuilt, or its error raised here."""
-    output, errors = child.communicate()  # both pipes at once: a chatty stderr cannot block it
-    if child.returncode == 0 and output:
-        outcome, value = pickle.loads(output)  # our own child's answer
-        if outcome == "error":
-            raise value
-        return list(value)
-    lines = errors.decode("utf-8", "replace").strip().splitlines()
-    detail = lines[-1] if lines else f"exit code {child.returncode}"
-    msg = f"a rebuilding process stopped: {detail}"
-    raise RuntimeError(msg)

@@ -1,8 +1,9 @@
 """A child process of a parallel rebuild (see :mod:`ledger.projections.parallel`).
 
-Run as ``python -m ledger.projections.rebuild_child``: it reads the store's configuration, the
-settings and the names of its views (pickled) on stdin, rebuilds those views together, and writes
-``("ok", results)`` or ``("error", the exception)`` (pickled) on stdout.
+Run as ``python -m ledger.projections.rebuild_child``: it reads its :class:`~.parallel.Job` (the
+store's configuration, the settings, its views, for a verification the scratch schema) pickled on
+stdin, rebuilds those views together, and writes ``("ok", what it returns)`` or ``("error", the
+exception)`` pickled on stdout.
 """
 
 from __future__ import annotations
@@ -12,31 +13,35 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from ledger.eventstore.application import LedgerApplication
-from ledger.projections.runtime import Projections
+from ledger.projections.compare import scratch_rebuild
+from ledger.projections.runtime import Projections, ScratchViews, scratch_datastore
 
 if TYPE_CHECKING:
-    from ledger.config import LedgerSettings
-    from ledger.projections.parallel import RebuildResult
-    from ledger.store import StoreConfig
+    from ledger.projections.parallel import Job
 
 
-def rebuild_group(
-    config: StoreConfig, settings: LedgerSettings | None, names: tuple[str, ...]
-) -> list[RebuildResult]:
-    """A child's part: open the store afresh and rebuild ``names`` together."""
-    app = LedgerApplication(env=config.env)
-    projections = Projections(app, config, settings)
+def rebuild_group(job: Job) -> Any:
+    """A child's part: open the store afresh and rebuild the job's views together (the live ones:
+    their results; a verification's scratch ones: which views refused the log, and why)."""
+    app = LedgerApplication(env=job.config.env)
+    projections = Projections(app, job.config, job.settings)
     try:
-        return projections.rebuild_together(names)
+        if job.scratch_schema is None:
+            return projections.rebuild_together(job.names)
+        datastore = scratch_datastore(job.config, job.scratch_schema, job.lock_timeout)
+        try:
+            return scratch_rebuild(app, projections, ScratchViews(projections, datastore), job.names)
+        finally:
+            datastore.close()
     finally:
         projections.close()
         app.close()
 
 
 def _child() -> None:
-    config, settings, names = pickle.loads(sys.stdin.buffer.read())  # from our parent
+    job = pickle.loads(sys.stdin.buffer.read())  # from our parent
     try:
-        answer: tuple[str, Any] = ("ok", rebuild_group(config, settings, names))
+        answer: tuple[str, Any] = ("ok", rebuild_group(job))
     except Exception as error:  # any failure goes to the parent, typed if it can be
         answer = ("error", error)
     try:

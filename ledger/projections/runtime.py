@@ -248,19 +248,8 @@ class Projections:
         datastore: SQLiteDatastore | PostgresDatastore
         folder: tempfile.TemporaryDirectory[str] | None = None
         if self.config.kind == "postgres" and not self.encrypted:
-            from eventsourcing.postgres import PostgresDatastore
-
             live = factory.datastore  # type: ignore[attr-defined]
-            datastore = PostgresDatastore(
-                dbname=self.config.env["POSTGRES_DBNAME"],
-                host=self.config.env["POSTGRES_HOST"],
-                port=self.config.env["POSTGRES_PORT"],
-                user=self.config.env["POSTGRES_USER"],
-                password=self.config.env["POSTGRES_PASSWORD"],
-                connect_timeout=float(self.config.env["POSTGRES_CONNECT_TIMEOUT"]),
-                lock_timeout=live.lock_timeout,
-                schema=f"{SCRATCH_SCHEMA_PREFIX}{token}",
-            )
+            datastore = scratch_datastore(self.config, f"{SCRATCH_SCHEMA_PREFIX}{token}", live.lock_timeout)
             with datastore.transaction(commit=True) as cursor:
                 cursor.execute(f'CREATE SCHEMA "{datastore.schema}"')
         elif isinstance(factory, SQLiteFactory) and not self.encrypted:
@@ -309,6 +298,22 @@ class Projections:
 
 
 SCRATCH_SCHEMA_PREFIX = "ledger_verify_"
+
+
+def scratch_datastore(config: StoreConfig, schema: str, lock_timeout: int) -> PostgresDatastore:
+    """The PostgreSQL datastore of a verification's scratch schema, for this process or a child."""
+    from eventsourcing.postgres import PostgresDatastore
+
+    return PostgresDatastore(
+        dbname=config.env["POSTGRES_DBNAME"],
+        host=config.env["POSTGRES_HOST"],
+        port=config.env["POSTGRES_PORT"],
+        user=config.env["POSTGRES_USER"],
+        password=config.env["POSTGRES_PASSWORD"],
+        connect_timeout=float(config.env["POSTGRES_CONNECT_TIMEOUT"]),
+        lock_timeout=lock_timeout,
+        schema=schema,
+    )
 
 
 @dataclass

@@ -153,3 +153,25 @@ def test_every_ledger_error_survives_pickling() -> None:
         assert type(revived) is kind
         assert str(revived) == str(error)
         assert revived.__dict__ == error.__dict__
+
+
+def test_verify_splits_its_scratch_rebuild_and_finds_the_same(
+    worked: Ledger, children: list[list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``audit verify`` rebuilds its scratch views split like a rebuild (a child writes into the
+    run's scratch schema): the same findings as in one process, clean or with an edited view."""
+    worked.seal()
+    clean = worked.verify()
+    assert clean.ok, [finding.message for finding in clean.problems]
+    view = worked.projections.projection("work_records").view
+    with view.transaction(commit=True) as cursor:
+        view.execute(cursor, "UPDATE {lines} SET hours = hours + 1 WHERE ticket = 'T-2'")
+    serial = worked.verify()
+    assert children == []
+    monkeypatch.setattr(parallel, "available_workers", lambda: 2)
+    monkeypatch.setattr(parallel, "PARALLEL_EVENTS_MIN", 10)
+    split = worked.verify()
+    assert len(children) == 1
+    assert [(f.check, f.message) for f in split.problems] == [(f.check, f.message) for f in serial.problems]
+    assert any("view work_records.lines" in f.message for f in split.problems)
+    assert split.views_compared == serial.views_compared == len(PROJECTIONS)

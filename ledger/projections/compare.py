@@ -168,7 +168,7 @@ def _compare_tables(
     name: str, live: SQLiteView | PostgresView, scratch: SQLiteView | PostgresView
 ) -> Iterator[Finding]:
     for table in live.table_names:
-        only_live, only_rebuilt = _differences(_rows(live, table), _rows(scratch, table))
+        only_live, only_rebuilt = _differences(_pages(live, table), _pages(scratch, table))
         for row in sorted(only_live.elements(), key=repr)[:ROW_DIFFERENCES_MAX]:
             yield Finding("view", None, f"view {name}.{table}: live row not in a rebuild: {row}")
         for row in sorted(only_rebuilt.elements(), key=repr)[:ROW_DIFFERENCES_MAX]:
@@ -181,33 +181,44 @@ def _compare_tables(
 
 
 def _differences(
-    live: Iterator[tuple[Any, ...]], rebuilt: Iterator[tuple[Any, ...]]
+    live: Iterator[list[Any]], rebuilt: Iterator[list[Any]]
 ) -> tuple[Counter[tuple[Any, ...]], Counter[tuple[Any, ...]]]:
-    """The rows (with multiplicity) only one side has, from two streams in the same order.
+    """The rows (with multiplicity) only one side has, from two streams of pages in the same order.
 
     Why streams: a view of a million rows compared as two sorted lists (``row in list``) was
     quadratic and held both tables in memory. Both sides are read in one order (same dialect,
-    same ``ORDER BY``), so equal rows meet pairwise; a row one side lacks shifts the pairing, and
-    the rows waiting for their partner stay as few as the differences."""
+    same ``ORDER BY``) and in pages of one size, so equal rows meet pairwise: two equal pages are
+    passed over whole (a list comparison, no row made into a tuple), and only the rows of unequal
+    pages are paired one by one. A row one side lacks shifts the pairing, and the rows waiting for
+    their partner stay as few as the differences."""
     only_live: Counter[tuple[Any, ...]] = Counter()
     only_rebuilt: Counter[tuple[Any, ...]] = Counter()
-    for mine, theirs in zip_longest(live, rebuilt):
-        if mine == theirs:
+    no_rows: list[Any] = []
+    for mine_page, theirs_page in zip_longest(live, rebuilt, fillvalue=no_rows):
+        if mine_page == theirs_page:
             continue
-        for row, own, other in ((mine, only_live, only_rebuilt), (theirs, only_rebuilt, only_live)):
-            if row is None:
+        for mine, theirs in zip_longest(map(_values, mine_page), map(_values, theirs_page)):
+            if mine == theirs:
                 continue
-            if other[row]:
-                other[row] -= 1
-                if not other[row]:
-                    del other[row]
-            else:
-                own[row] += 1
+            for row, own, other in ((mine, only_live, only_rebuilt), (theirs, only_rebuilt, only_live)):
+                if row is None:
+                    continue
+                if other[row]:
+                    other[row] -= 1
+                    if not other[row]:
+                        del other[row]
+                else:
+                    own[row] += 1
     return only_live, only_rebuilt
 
 
-def _rows(view: SQLiteView | PostgresView, table: str) -> Iterator[tuple[Any, ...]]:
-    """Every row of ``table`` in one order of all its columns, read a page at a time."""
+def _values(row: Any) -> tuple[Any, ...]:
+    """psycopg hands rows out as dicts, sqlite3 as sequences: the values either way."""
+    return tuple(row.values()) if isinstance(row, Mapping) else tuple(row)
+
+
+def _pages(view: SQLiteView | PostgresView, table: str) -> Iterator[list[Any]]:
+    """Every row of ``table`` in one order of all its columns, a page of rows at a time."""
     with view.transaction(commit=False) as cursor:
         raw = getattr(cursor, "sqlite_cursor", cursor)  # the library wraps sqlite3's cursor
         raw.execute(view.sql(f"SELECT * FROM {{{table}}} LIMIT 0"))
@@ -216,6 +227,4 @@ def _rows(view: SQLiteView | PostgresView, table: str) -> Iterator[tuple[Any, ..
         statement = view.sql(f"SELECT * FROM {{{table}}} ORDER BY {order}")
         with view.row_stream(raw, statement) as rows:
             while page := rows.fetchmany(ROWS_PAGE):
-                # psycopg hands rows out as dicts, sqlite3 as sequences: compare the values either way.
-                for row in page:
-                    yield tuple(row.values()) if isinstance(row, Mapping) else tuple(row)
+                yield list(page)

@@ -76,24 +76,29 @@ def _rebuild_all(
     """Every projection replayed into its scratch view from one pass over the log (the views'
     own both-sides checks may refuse the log: then that refusal stands for the view).
 
-    On PostgreSQL a big log is split as a rebuild is (:mod:`.parallel`): the cheapest group of
-    views here, fed by the pass that also feeds ``decode`` (the invariant replay), each other group
-    by a child process into the same scratch schema, all at once."""
+    A big log is split as a rebuild on PostgreSQL is (:mod:`.parallel`), on either store: the
+    cheapest group of views here, fed by the pass that also feeds ``decode`` (the invariant
+    replay), each other group by a child process (PostgreSQL: into the run's scratch schema;
+    SQLite: into a file of its own in the run's folder, so that no two processes write one file),
+    all at once."""
     names = projections.names
-    groups = parallel.split(names, parallel.workers_for(projections, names, None))
+    own_files = scratch.folder is not None
+    groups = parallel.split(names, parallel.workers_for(projections, names, None, own_files=own_files))
     here = min(groups, key=parallel.group_cost)
+    elsewhere = [group for group in groups if group is not here]
+    files = [scratch.file_for(number) for number in range(len(elsewhere))]
     children = [
         parallel.Child(
             parallel.Job(
                 projections.config,
                 projections.settings,
                 group,
-                scratch_schema=scratch.datastore.schema,  # type: ignore[union-attr]
-                lock_timeout=scratch.datastore.lock_timeout,  # type: ignore[union-attr]
+                scratch_schema=scratch.schema(),
+                lock_timeout=getattr(scratch.datastore, "lock_timeout", 0),
+                scratch_file=path,
             )
         )
-        for group in groups
-        if group is not here
+        for group, path in zip(elsewhere, files, strict=True)
     ]
     try:
         failures = scratch_rebuild(app, projections, scratch, here, decode)
@@ -101,9 +106,12 @@ def _rebuild_all(
         for child in children:
             child.stop()
         raise
-    for child in children:
+    where = {name: scratch for name in here}
+    for child, group, path in zip(children, elsewhere, files, strict=True):
         failures.update(child.answer())
-    return {name: failures.get(name) or _scratch_projection(projections, scratch, name) for name in names}
+        views = scratch if path is None else scratch.opened(path)
+        where.update(dict.fromkeys(group, views))
+    return {name: failures.get(name) or _scratch_projection(projections, where[name], name) for name in names}
 
 
 def scratch_rebuild(

@@ -9,8 +9,10 @@ the same :func:`~ledger.projections.base.catch_up_together` as a serial rebuild:
 one decode per group, the same reset-with-first-section, tracking and digests, so a view rebuilt in
 a child is row for row the one a serial rebuild makes.
 
-SQLite is never split: its single writer makes two rebuilding processes wait on each other (two
-groups measured slower than one), and the encrypted store keeps its views in this process's memory.
+The live views on SQLite are never split: its single writer makes two rebuilding processes wait on
+each other (two groups measured slower than one); a verification's scratch views are, each process
+writing a file of its own in the run's folder. The encrypted store keeps its views in this
+process's memory, and is never split.
 A small log is not split either: a child's start-up (its imports, its connections) would cost more
 than it saves.
 """
@@ -117,10 +119,14 @@ def group_cost(group: Sequence[str]) -> float:
     return sum(REBUILD_COST.get(name, dearest) for name in group)
 
 
-def workers_for(projections: Rebuilding, names: Sequence[str], workers: int | None) -> int:
-    """How many processes rebuild ``names``: 1 unless the store takes parallel writers and the log
-    is big enough; ``workers`` (None: the cores available) is the most."""
-    if projections.config.kind != "postgres" or projections.encrypted or len(names) < 2:
+def workers_for(
+    projections: Rebuilding, names: Sequence[str], workers: int | None, *, own_files: bool = False
+) -> int:
+    """How many processes rebuild ``names``: 1 unless the store takes parallel writers (PostgreSQL,
+    or SQLite when each process writes a file of its own: ``own_files``, a verification's scratch
+    views) and the log is big enough; ``workers`` (None: the cores available) is the most."""
+    takes_writers = projections.config.kind == "postgres" or own_files
+    if not takes_writers or projections.encrypted or len(names) < 2:
         return 1
     if workers is None:
         log_size = projections.app.recorder.max_notification_id() or 0
@@ -133,13 +139,15 @@ def workers_for(projections: Rebuilding, names: Sequence[str], workers: int | No
 @dataclass(frozen=True)
 class Job:
     """What a child is handed: the store, the settings, its views, and for a verification the
-    scratch schema its views are rebuilt into (None: the live views)."""
+    scratch schema or file its views are rebuilt into (neither: the live views)."""
 
     config: StoreConfig
     settings: LedgerSettings | None
     names: tuple[str, ...]
     scratch_schema: str | None = None
     lock_timeout: int = 0
+    scratch_file: str | None = None
+    """SQLite: the file of the run's folder the child rebuilds its scratch views into."""
 
 
 class Child:

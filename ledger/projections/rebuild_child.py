@@ -12,11 +12,15 @@ import pickle
 import sys
 from typing import TYPE_CHECKING, Any
 
+from eventsourcing.sqlite import SQLiteDatastore
+
 from ledger.eventstore.application import LedgerApplication
 from ledger.projections.compare import scratch_rebuild
 from ledger.projections.runtime import Projections, ScratchViews, scratch_datastore
 
 if TYPE_CHECKING:
+    from eventsourcing.postgres import PostgresDatastore
+
     from ledger.projections.parallel import Job
 
 
@@ -26,9 +30,13 @@ def rebuild_group(job: Job) -> Any:
     app = LedgerApplication(env=job.config.env)
     projections = Projections(app, job.config, job.settings)
     try:
-        if job.scratch_schema is None:
+        datastore: SQLiteDatastore | PostgresDatastore
+        if job.scratch_file is not None:
+            datastore = SQLiteDatastore(job.scratch_file)
+        elif job.scratch_schema is not None:
+            datastore = scratch_datastore(job.config, job.scratch_schema, job.lock_timeout)
+        else:
             return projections.rebuild_together(job.names)
-        datastore = scratch_datastore(job.config, job.scratch_schema, job.lock_timeout)
         try:
             return scratch_rebuild(app, projections, ScratchViews(projections, datastore), job.names)
         finally:

@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
@@ -257,9 +257,12 @@ class Projections:
             datastore = SQLiteDatastore(str(Path(folder.name) / "scratch.db"))
         else:
             datastore = SQLiteDatastore(f"file:ledger-verify-{token}?mode=memory&cache=shared")
+        views = ScratchViews(self, datastore, None if folder is None else folder.name)
         try:
-            yield ScratchViews(self, datastore)
+            yield views
         finally:
+            for other in views.others:
+                other.close()
             if not isinstance(datastore, SQLiteDatastore):
                 with datastore.transaction(commit=True) as cursor:
                     cursor.execute(f'DROP SCHEMA IF EXISTS "{datastore.schema}" CASCADE')
@@ -322,9 +325,27 @@ class ScratchViews:
 
     projections: Projections
     datastore: SQLiteDatastore | PostgresDatastore
+    folder: str | None = None
+    """SQLite: the run's private folder, where other processes may rebuild views in files of their own."""
+    others: list[SQLiteDatastore] = field(default_factory=list)
+    """Stores of those files opened here, closed with the run."""
 
     def view(self, name: str) -> SQLiteView | PostgresView:
         return self.projections._construct_view(projection_kind(name), self.datastore)
+
+    def schema(self) -> str | None:
+        """PostgreSQL: the run's schema, which other processes may write views into as well."""
+        return None if isinstance(self.datastore, SQLiteDatastore) else self.datastore.schema
+
+    def file_for(self, number: int) -> str | None:
+        """SQLite: a file of the run's folder for another process's views (None: no folder)."""
+        return None if self.folder is None else str(Path(self.folder) / f"scratch-{number}.db")
+
+    def opened(self, path: str) -> ScratchViews:
+        """The views another process rebuilt into ``path`` (a file of :meth:`file_for`)."""
+        datastore = SQLiteDatastore(path)
+        self.others.append(datastore)
+        return ScratchViews(self.projections, datastore)
 
 
 def create_tables(view: SQLiteView | PostgresView) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pickle
 import subprocess
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -155,11 +157,21 @@ def test_every_ledger_error_survives_pickling() -> None:
         assert revived.__dict__ == error.__dict__
 
 
+@pytest.fixture
+def worked_on(store_url: str, clock: FakeClock) -> Iterator[Ledger]:
+    with Ledger.open(store_url, actor="tester", clock=clock) as ledger:
+        workload(ledger, range(1, 25))
+        ledger.report_balances()
+        yield ledger
+
+
 def test_verify_splits_its_scratch_rebuild_and_finds_the_same(
-    worked: Ledger, children: list[list[str]], monkeypatch: pytest.MonkeyPatch
+    worked_on: Ledger, children: list[list[str]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """``audit verify`` rebuilds its scratch views split like a rebuild (a child writes into the
-    run's scratch schema): the same findings as in one process, clean or with an edited view."""
+    """``audit verify`` rebuilds its scratch views split like a rebuild, on either store (a child
+    writes into the run's scratch schema, or into a file of its own in the run's folder): the
+    same findings as in one process, clean or with an edited view."""
+    worked = worked_on
     worked.seal()
     clean = worked.verify()
     assert clean.ok, [finding.message for finding in clean.problems]
@@ -170,8 +182,12 @@ def test_verify_splits_its_scratch_rebuild_and_finds_the_same(
     assert children == []
     monkeypatch.setattr(parallel, "available_workers", lambda: 2)
     monkeypatch.setattr(parallel, "PARALLEL_EVENTS_MIN", 10)
+    scratch = tmp_path / "temporary"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     split = worked.verify()
     assert len(children) == 1
+    assert list(scratch.iterdir()) == []  # the run's folder, the child's file in it, is gone
     assert [(f.check, f.message) for f in split.problems] == [(f.check, f.message) for f in serial.problems]
     assert any("view work_records.lines" in f.message for f in split.problems)
     assert split.views_compared == serial.views_compared == len(PROJECTIONS)

@@ -87,19 +87,20 @@ def _rebuild_all(
     here = min(groups, key=parallel.group_cost)
     elsewhere = [group for group in groups if group is not here]
     files = [scratch.file_for(number) for number in range(len(elsewhere))]
-    children = [
-        parallel.Child(
-            parallel.Job(
-                projections.config,
-                projections.settings,
-                group,
-                scratch_schema=scratch.schema(),
-                lock_timeout=getattr(scratch.datastore, "lock_timeout", 0),
-                scratch_file=path,
-            )
+    jobs = [
+        parallel.Job(
+            projections.config,
+            projections.settings,
+            group,
+            scratch_schema=scratch.schema(),
+            lock_timeout=getattr(scratch.datastore, "lock_timeout", 0),
+            scratch_file=path,
         )
         for group, path in zip(elsewhere, files, strict=True)
     ]
+    children = parallel.start(jobs)
+    if not children:  # no child could be started: every view here
+        here, elsewhere, files = names, [], []
     try:
         failures = scratch_rebuild(app, projections, scratch, here, decode)
     except BaseException:

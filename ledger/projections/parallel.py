@@ -190,6 +190,23 @@ class Child:
         self.process.communicate()
 
 
+def start(jobs: Sequence[Job]) -> list[Child]:
+    """A child for each job; none at all (the caller then does the work itself) when this
+    interpreter cannot start one (an embedding program without ``sys.executable``, no processes
+    left)."""
+    if not sys.executable:
+        return []
+    children: list[Child] = []
+    try:
+        for job in jobs:
+            children.append(Child(job))
+    except OSError:
+        for child in children:
+            child.stop()
+        return []
+    return children
+
+
 def rebuild_split(
     projections: Rebuilding, names: Sequence[str], groups: Sequence[tuple[str, ...]]
 ) -> list[RebuildResult]:
@@ -201,7 +218,9 @@ def rebuild_split(
     finished keeps its old rows and position, or its emptied tables: its reset and first section
     commit together, so a later catch-up or rebuild finishes it)."""
     first, others = groups[0], groups[1:]
-    children = [Child(Job(projections.config, projections.settings, group)) for group in others]
+    children = start([Job(projections.config, projections.settings, group) for group in others])
+    if not children:
+        return projections.rebuild_together(names)
     try:
         results = projections.rebuild_together(first)
     except BaseException:

@@ -191,3 +191,27 @@ def test_verify_splits_its_scratch_rebuild_and_finds_the_same(
     assert [(f.check, f.message) for f in split.problems] == [(f.check, f.message) for f in serial.problems]
     assert any("view work_records.lines" in f.message for f in split.problems)
     assert split.views_compared == serial.views_compared == len(PROJECTIONS)
+
+
+def test_without_a_child_process_everything_is_done_here(
+    worked_on: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An interpreter that cannot start a process (an embedding program, no processes left)
+    rebuilds and verifies every view itself, with the same result."""
+    worked = worked_on
+    worked.seal()
+    worked.rebuild_projection(workers=1)
+    contents = all_contents(worked.projections)
+
+    def refused(arguments: list[str], **options: Any) -> subprocess.Popen[bytes]:
+        raise OSError("no processes left")
+
+    monkeypatch.setattr(subprocess, "Popen", refused)
+    monkeypatch.setattr(parallel, "available_workers", lambda: 2)
+    monkeypatch.setattr(parallel, "PARALLEL_EVENTS_MIN", 10)
+    results = worked.rebuild_projection(workers=2)
+    assert [r.name for r in results] == list(PROJECTIONS)
+    assert all_contents(worked.projections) == contents
+    report = worked.verify()
+    assert report.ok, [finding.message for finding in report.problems]
+    assert report.views_compared == len(PROJECTIONS)

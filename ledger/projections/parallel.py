@@ -105,18 +105,21 @@ def split(names: Sequence[str], workers: int) -> list[tuple[str, ...]]:
     order of ``names`` (the order a serial rebuild applies them in)."""
     groups: list[list[str]] = [[] for _ in range(max(1, min(workers, len(names))))]
     costs = [0.0 for _ in groups]
-    dearest = max(REBUILD_COST.values())
-    for name in sorted(names, key=lambda each: -REBUILD_COST.get(each, dearest)):
+    for name in sorted(names, key=lambda each: -_cost(each)):
         cheapest = costs.index(min(costs))
         groups[cheapest].append(name)
-        costs[cheapest] += REBUILD_COST.get(name, dearest)
+        costs[cheapest] += _cost(name)
     return [tuple(name for name in names if name in group) for group in groups if group]
+
+
+def _cost(name: str) -> float:
+    """A view's share of a rebuild's time; a view not in :data:`REBUILD_COST` counts as the dearest."""
+    return REBUILD_COST.get(name, max(REBUILD_COST.values()))
 
 
 def group_cost(group: Sequence[str]) -> float:
     """A group's share of a rebuild's time, by :data:`REBUILD_COST`."""
-    dearest = max(REBUILD_COST.values())
-    return sum(REBUILD_COST.get(name, dearest) for name in group)
+    return sum(_cost(name) for name in group)
 
 
 def workers_for(

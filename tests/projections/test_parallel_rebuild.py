@@ -6,6 +6,7 @@ import pickle
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +39,18 @@ def children(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     return started
 
 
-@pytest.fixture
-def worked(postgres_url: str, clock: FakeClock) -> Iterator[Ledger]:
-    with Ledger.open(postgres_url, actor="tester", clock=clock) as ledger:
+@contextmanager
+def worked_ledger(url: str, clock: FakeClock) -> Iterator[Ledger]:
+    """A ledger with two customers' purchases, work, reversals and top-ups, balances caught up."""
+    with Ledger.open(url, actor="tester", clock=clock) as ledger:
         workload(ledger, range(1, 25))
         ledger.report_balances()
+        yield ledger
+
+
+@pytest.fixture
+def worked(postgres_url: str, clock: FakeClock) -> Iterator[Ledger]:
+    with worked_ledger(postgres_url, clock) as ledger:
         yield ledger
 
 
@@ -159,9 +167,7 @@ def test_every_ledger_error_survives_pickling() -> None:
 
 @pytest.fixture
 def worked_on(store_url: str, clock: FakeClock) -> Iterator[Ledger]:
-    with Ledger.open(store_url, actor="tester", clock=clock) as ledger:
-        workload(ledger, range(1, 25))
-        ledger.report_balances()
+    with worked_ledger(store_url, clock) as ledger:
         yield ledger
 
 

@@ -190,9 +190,6 @@ def _sqlite(url: str) -> StoreConfig:
     return StoreConfig(url, "sqlite", env)
 
 
-SQLITE_HEADER = b"SQLite format 3\x00"
-
-
 def _check_sqlite_file(url: str, path: str) -> None:
     """Refuse a path that is not a SQLite database (or a place one can be made) before it is opened.
 
@@ -205,14 +202,12 @@ def _check_sqlite_file(url: str, path: str) -> None:
     if target.exists():
         if not target.is_file():
             raise _url_error(url, f"{path} is not a regular file")
-        try:
-            with target.open("rb") as handle:
-                header = handle.read(len(SQLITE_HEADER))
-        except OSError as error:
-            raise _url_error(url, f"{path} cannot be read ({error.strerror})") from None
-        if header and header != SQLITE_HEADER:
+        if not os.access(target, os.R_OK):
+            raise _url_error(url, f"{path} cannot be read (Permission denied)")
+        tables = _tables(target)
+        if tables is None:
             raise _url_error(url, f"{path} is not a SQLite database")
-        if header and not _holds_a_ledger(target):
+        if tables and LEDGER_TABLE not in tables:
             raise _url_error(url, f"{path} is a SQLite database of something else, not a ledger")
     elif not target.parent.is_dir():
         raise _url_error(url, f"the directory {target.parent} does not exist")
@@ -222,15 +217,24 @@ LEDGER_TABLE = "stored_events"
 """The events table ``eventsourcing`` makes in every ledger's SQLite file."""
 
 
-def _holds_a_ledger(path: Path) -> bool:
-    """True for a ledger's SQLite file, and for one with no tables yet; read-only, so nothing of
-    another application's database is changed by a mistyped ``--db``."""
+def _tables(path: Path) -> set[str] | None:
+    """The tables of the SQLite file at ``path`` (empty for an empty file, or one SQLite cannot
+    read now: opening it then reports the store's own error), None for a file that is not a
+    SQLite database. Read-only, so nothing of another application's file is changed by a
+    mistyped ``--db``.
+
+    Read through SQLite, never with ``open()``: closing a file descriptor drops every POSIX lock
+    this process holds on the file, SQLite's included, and a ledger already open on it in this
+    process would lose the shared lock that keeps another process from deleting the write-ahead
+    log under it (its next connection then fails with "disk I/O error"). SQLite's own connections
+    share their locks and keep the descriptor open until they are released."""
     try:
         with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
-            names = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    except sqlite3.Error:
-        return True  # locked or damaged: opening it reports the store's own error, writing nothing
-    return not names or LEDGER_TABLE in names
+            return {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.Error as error:
+        if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
+            return None
+        return set()
 
 
 def _postgres(url: str) -> StoreConfig:

@@ -112,7 +112,7 @@ def _rebuild_all(
         failures.update(child.answer())
         views = scratch if path is None else scratch.opened(path)
         where.update(dict.fromkeys(group, views))
-    return {name: failures.get(name) or _scratch_projection(projections, where[name], name) for name in names}
+    return {name: failures.get(name) or scratch_projection(projections, where[name], name) for name in names}
 
 
 def scratch_rebuild(
@@ -123,14 +123,14 @@ def scratch_rebuild(
     decode: SectionDecoder | None = None,
 ) -> dict[str, ProjectionInvariantError]:
     """Replay the log into the scratch views of ``names`` together; which of them refused it."""
-    rebuilt = [_scratch_projection(projections, scratch, name) for name in names]
+    rebuilt = [scratch_projection(projections, scratch, name) for name in names]
     together = catch_up_together(
         app, rebuilt, keep_going=True, section_events_max=projections.section_events_max, decode=decode
     )
     return dict(together.failures)
 
 
-def _scratch_projection(projections: Projections, scratch: ScratchViews, name: str) -> LedgerProjection[Any]:
+def scratch_projection(projections: Projections, scratch: ScratchViews, name: str) -> LedgerProjection[Any]:
     projection = projection_kind(name).projection(view=scratch.view(name))
     if projections.settings is not None:
         projection.configure(projections.settings)

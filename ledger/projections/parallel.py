@@ -1,4 +1,4 @@
-"""Rebuild independent views in separate processes on PostgreSQL.
+"""Rebuild independent views in separate processes.
 
 Why: a rebuild is Python-bound (decoding and each view's rules), one core at a time, while the
 views share nothing but the log they read: each has its own tables and its own tracking position.
@@ -9,10 +9,11 @@ the same :func:`~ledger.projections.base.catch_up_together` as a serial rebuild:
 one decode per group, the same reset-with-first-section, tracking and digests, so a view rebuilt in
 a child is row for row the one a serial rebuild makes.
 
-The live views on SQLite are never split: its single writer makes two rebuilding processes wait on
-each other (two groups measured slower than one); a verification's scratch views are, each process
-writing a file of its own in the run's folder. The encrypted store keeps its views in this
-process's memory, and is never split.
+SQLite has one writer per file, so two processes rebuilding views of one file wait on each other
+(measured slower than one): there each child rebuilds its views in a file of its own, a staging
+file that this process then copies into the store (:mod:`.staging`), or for a verification a
+scratch file of the run's folder. The encrypted store and a ``memory://`` one keep their views in
+this process's memory, and are never split.
 A small log is not split either: a child's start-up (its imports, its connections) would cost more
 than it saves.
 """
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from eventsourcing.application import Application
 
     from ledger.config import LedgerSettings
+    from ledger.projections.base import LedgerProjection
     from ledger.store import StoreConfig
 
 CHILD_MODULE = "ledger.projections.rebuild_child"
@@ -74,6 +76,7 @@ class Rebuilding(Protocol):
     @property
     def encrypted(self) -> bool: ...
     def rebuild_together(self, names: Sequence[str]) -> list[RebuildResult]: ...
+    def projection(self, name: str) -> LedgerProjection[Any]: ...
 
 
 WORKERS_MAX = 64
@@ -151,6 +154,9 @@ class Job:
     lock_timeout: int = 0
     scratch_file: str | None = None
     """SQLite: the file of the run's folder the child rebuilds its scratch views into."""
+    staging_file: str | None = None
+    """SQLite: the file the child rebuilds the live views into, for its parent to copy into the
+    store (see :mod:`.staging`)."""
 
 
 class Child:

@@ -26,7 +26,7 @@ from eventsourcing.sqlite import SQLiteDatastore, SQLiteFactory
 
 from ledger.domain.results import JsonResult
 from ledger.errors import UnknownProjectionError
-from ledger.projections import parallel
+from ledger.projections import parallel, staging
 from ledger.projections.alerts import AlertsProjection, SQLiteAlertsView
 from ledger.projections.balances import (
     BalancesProjection,
@@ -171,14 +171,27 @@ class Projections:
         """Empty each chosen view and replay the log into it (reset and first batch commit together).
 
         Every view from one pass over the log (see :func:`catch_up_together`); ``seconds`` is then
-        each view's own transactions plus an equal share of reading and decoding. On PostgreSQL a
-        big log is rebuilt by up to ``workers`` processes (None: one per core), each a group of
-        views (see :mod:`.parallel`); ``workers=1`` keeps it in this process."""
+        each view's own transactions plus an equal share of reading and decoding. A big log is
+        rebuilt by up to ``workers`` processes (None: one per core), each a group of views (see
+        :mod:`.parallel`; on SQLite each child in a file of its own, copied into the store: see
+        :mod:`.staging`); ``workers=1`` keeps it in this process."""
         names = self._chosen(name)
-        count = parallel.workers_for(self, names, workers)
-        if count > 1:
-            return parallel.rebuild_split(self, names, parallel.split(names, count))
-        return self.rebuild_together(names)
+        count = parallel.workers_for(self, names, workers, own_files=self.stages_in_files)
+        if count <= 1:
+            return self.rebuild_together(names)
+        groups = parallel.split(names, count)
+        if self.config.kind == "postgres":
+            return parallel.rebuild_split(self, names, groups)
+        return staging.rebuild_staged(self, names, groups)
+
+    @property
+    def stages_in_files(self) -> bool:
+        """Whether a split rebuild's children can rebuild views in files of their own to be copied
+        into the store: a SQLite file store (not one in memory, whose views no other process sees)."""
+        factory = self.app.factory
+        if not isinstance(factory, SQLiteFactory) or self.encrypted:
+            return False
+        return not factory.datastore.pool.is_sqlite_memory_mode
 
     def rebuild_together(self, names: Sequence[str]) -> list[RebuildResult]:
         """Rebuild ``names`` in this process, from one pass over the log."""

@@ -475,6 +475,18 @@ def register_digest_functions(connection: Any) -> None:
     raw.create_function("ledger_hash_add", 2, hash_add, deterministic=True)
 
 
+def lift_triggers(cursor: Any, table: str) -> list[str]:
+    """Drop a SQLite table's row triggers (in the caller's transaction); the statements that put
+    them back."""
+    cursor.execute(
+        "SELECT name, sql FROM main.sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (table,)
+    )
+    triggers = [(str(row[0]), str(row[1])) for row in cursor.fetchall()]
+    for trigger, _ in triggers:
+        cursor.execute(f'DROP TRIGGER main."{trigger}"')
+    return [statement for _, statement in triggers]
+
+
 class SQLiteView(SqlView, SQLiteTrackingRecorder):
     """A view in the SQLite file of the events, with its own ``{projection}_tracking`` table."""
 
@@ -553,12 +565,9 @@ class SQLiteView(SqlView, SQLiteTrackingRecorder):
         deletes row by row, hashing each old row in Python (four seconds of a 110,000-event
         rebuild); without them it drops the table's pages at once. Nobody sees the table without
         its triggers: the transaction holds the file's write lock until they are back."""
-        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (name,))
-        triggers = [(row[0], row[1]) for row in cursor.fetchall()]
-        for trigger, _ in triggers:
-            cursor.execute(f"DROP TRIGGER {self._table(trigger)}")
+        triggers = lift_triggers(cursor, name)
         cursor.execute(f"DELETE FROM {self._table(name)}")
-        for _, statement in triggers:
+        for statement in triggers:
             cursor.execute(statement)
 
     def _create_rowsums(self, c: Any) -> None:

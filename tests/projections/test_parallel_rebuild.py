@@ -1,12 +1,15 @@
-"""A rebuild split over processes on PostgreSQL writes exactly what a rebuild in one process writes."""
+"""A rebuild split over processes writes exactly what a rebuild in one process writes, on either
+store (SQLite: each child in a staging file of its own, copied into the store)."""
 
 from __future__ import annotations
 
 import pickle
+import sqlite3
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +20,7 @@ from hypothesis import strategies as st
 from ledger import Ledger
 from ledger.cli import main
 from ledger.errors import InvalidInputError, LedgerError
-from ledger.projections import parallel
+from ledger.projections import parallel, staging
 from ledger.projections.runtime import PROJECTIONS, Projections
 from tests.audit.raw_log import raw_log
 from tests.projections.support import all_contents
@@ -49,8 +52,8 @@ def worked_ledger(url: str, clock: FakeClock) -> Iterator[Ledger]:
 
 
 @pytest.fixture
-def worked(postgres_url: str, clock: FakeClock) -> Iterator[Ledger]:
-    with worked_ledger(postgres_url, clock) as ledger:
+def worked(store_url: str, clock: FakeClock) -> Iterator[Ledger]:
+    with worked_ledger(store_url, clock) as ledger:
         yield ledger
 
 
@@ -90,18 +93,82 @@ def test_a_big_log_is_split_by_itself_and_a_small_one_is_not(
     assert len(children) == 1
 
 
-def test_sqlite_is_never_split(sqlite_url: str, children: list[list[str]]) -> None:
-    with Ledger.open(sqlite_url, actor="tester", clock=FakeClock()) as ledger:
+def test_a_memory_ledger_is_never_split(children: list[list[str]]) -> None:
+    """Its views live in this process's memory, where no other process could write them."""
+    with Ledger.open("memory://", actor="tester", clock=FakeClock()) as ledger:
         workload(ledger, range(1, 6))
         results = ledger.rebuild_projection(workers=4)
     assert children == []
     assert [r.name for r in results] == list(PROJECTIONS)
 
 
-def test_a_childs_error_reaches_the_caller_as_the_same_error(worked: Ledger, postgres_url: str) -> None:
+def test_sqlite_children_stage_their_views_in_files_that_are_gone_after(
+    sqlite_url: str,
+    clock: FakeClock,
+    children: list[list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """On SQLite each child rebuilds its views in a file of its own, copied into the store: the
+    alerts' delivery outbox keeps its rows and their state (nothing is asked for twice), the
+    views go on catching up from the copied position, and the staging folder is removed."""
+    with worked_ledger(sqlite_url, clock) as worked:
+        alerts: Any = worked.projections.projection("alerts").view
+        deliveries = worked.deliveries()
+        assert deliveries, "the workload raised alerts"
+        with alerts.transaction(commit=True) as cursor:
+            delivered = "UPDATE {outbox} SET status = 'delivered' WHERE delivery_id = %s"
+            alerts.execute(cursor, delivered, (deliveries[0].id,))
+        deliveries = worked.deliveries()
+        serial = worked.rebuild_projection(workers=1)
+        contents = all_contents(worked.projections)
+        folder = tmp_path / "temporary"
+        folder.mkdir()
+        monkeypatch.setattr(tempfile, "tempdir", str(folder))
+        split = worked.rebuild_projection(workers=2)
+        assert len(children) == 1
+        assert list(folder.iterdir()) == []
+        timed_alike = [
+            replace(result, seconds=mine.seconds) for result, mine in zip(serial, split, strict=True)
+        ]
+        assert split == timed_alike
+        assert all_contents(worked.projections) == contents
+        assert worked.deliveries() == deliveries
+        worked.log_work("acme", kind="rfc", ticket="LATE-1", hours="2", rate="110.00")
+        worked.report_balances()  # catches the balances up from the position copied in
+        status = {each.name: each for each in worked.projections.status()}
+        assert status["balances"].position == status["balances"].log_position > split[0].position
+        worked.seal()
+        report = worked.verify()
+        assert report.ok, [finding.message for finding in report.problems]
+
+
+def test_a_staged_view_of_another_layout_is_not_copied(
+    sqlite_url: str, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The row sums are hashes of a row's columns in their order: a staged table whose columns
+    differ from the store's is refused whole, and nothing is written."""
+    with worked_ledger(sqlite_url, clock) as worked:
+        view: Any = worked.projections.projection("balances").view
+        contents = all_contents(worked.projections)
+        staged = tmp_path / "staged.db"
+        with sqlite3.connect(staged) as other:
+            for (statement,) in sqlite3.connect(sqlite_url.removeprefix("sqlite:///")).execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name LIKE 'balances%'"
+            ):
+                other.execute(statement)
+            other.execute('ALTER TABLE "balances_cards" ADD COLUMN extra TEXT')
+        assert staging.copy_staged(view, str(staged), worked.app.name) is False
+        assert all_contents(worked.projections) == contents
+        worked.seal()
+        report = worked.verify()
+        assert report.ok, [finding.message for finding in report.problems]
+
+
+def test_a_childs_error_reaches_the_caller_as_the_same_error(worked: Ledger, store_url: str) -> None:
     """A record no view can read stops the serial rebuild; split, the child that meets it as well
     as this process stop, and the caller gets the error the serial rebuild raises."""
-    raw = raw_log(postgres_url)
+    raw = raw_log(store_url)
     raw.set_state(3, b"\x00not json")
     with pytest.raises(LedgerError) as serial:
         worked.rebuild_projection(workers=1)
@@ -119,11 +186,11 @@ def test_a_number_of_processes_is_refused_unless_whole_and_in_range(worked: Ledg
 
 
 def test_the_command_line_takes_workers(
-    worked: Ledger, postgres_url: str, capsys: pytest.CaptureFixture[str], children: list[list[str]]
+    worked: Ledger, store_url: str, capsys: pytest.CaptureFixture[str], children: list[list[str]]
 ) -> None:
-    assert main(["--db", postgres_url, "projections", "rebuild", "--workers", "2", "--json"]) == 0
+    assert main(["--db", store_url, "projections", "rebuild", "--workers", "2", "--json"]) == 0
     assert len(children) == 1
-    assert main(["--db", postgres_url, "projections", "rebuild", "--workers", "0"]) == 2
+    assert main(["--db", store_url, "projections", "rebuild", "--workers", "0"]) == 2
     err = capsys.readouterr().err
     assert err.strip().splitlines() == [
         "ledger: error: workers: 0 is not a whole number of processes 1..64",
@@ -165,19 +232,12 @@ def test_every_ledger_error_survives_pickling() -> None:
         assert revived.__dict__ == error.__dict__
 
 
-@pytest.fixture
-def worked_on(store_url: str, clock: FakeClock) -> Iterator[Ledger]:
-    with worked_ledger(store_url, clock) as ledger:
-        yield ledger
-
-
 def test_verify_splits_its_scratch_rebuild_and_finds_the_same(
-    worked_on: Ledger, children: list[list[str]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    worked: Ledger, children: list[list[str]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """``audit verify`` rebuilds its scratch views split like a rebuild, on either store (a child
     writes into the run's scratch schema, or into a file of its own in the run's folder): the
     same findings as in one process, clean or with an edited view."""
-    worked = worked_on
     worked.seal()
     clean = worked.verify()
     assert clean.ok, [finding.message for finding in clean.problems]
@@ -200,11 +260,10 @@ def test_verify_splits_its_scratch_rebuild_and_finds_the_same(
 
 
 def test_without_a_child_process_everything_is_done_here(
-    worked_on: Ledger, monkeypatch: pytest.MonkeyPatch
+    worked: Ledger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An interpreter that cannot start a process (an embedding program, no processes left)
     rebuilds and verifies every view itself, with the same result."""
-    worked = worked_on
     worked.seal()
     worked.rebuild_projection(workers=1)
     contents = all_contents(worked.projections)

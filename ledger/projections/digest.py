@@ -46,6 +46,21 @@ def hash_add(total: int | None, delta: int | None) -> int:
     return ((total or 0) + (delta or 0)) % HASH_MODULUS
 
 
+class HashSum:
+    """SQLite's aggregate ``ledger_hash_sum(hash)``: the sum of row hashes modulo
+    :data:`HASH_MODULUS`, what the row triggers' ``ledger_hash_add`` reaches one row at a time
+    (a view rebuilt without its triggers counts its rows once, at the end)."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def step(self, value: int | None) -> None:
+        self.total = (self.total + (value or 0)) % HASH_MODULUS
+
+    def finalize(self) -> int:
+        return self.total
+
+
 def server_digest(parts: Sequence[tuple[str, int, Any]]) -> str:
     """The digest from per-table (name, count, sum of row hashes) computed by the server."""
     total = sum(int(value or 0) for _, _, value in parts)

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import pickle
 import sys
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from eventsourcing.sqlite import SQLiteDatastore
 
 from ledger.eventstore.application import LedgerApplication
-from ledger.projections.base import catch_up_together
-from ledger.projections.compare import scratch_projection, scratch_rebuild
-from ledger.projections.parallel import RebuildResult
+from ledger.persistence.sqlite import scratch_file_datastore
+from ledger.projections.compare import scratch_rebuild
 from ledger.projections.runtime import Projections, ScratchViews, scratch_datastore
 
 if TYPE_CHECKING:
@@ -35,13 +33,9 @@ def rebuild_group(job: Job) -> Any:
     try:
         datastore: SQLiteDatastore | PostgresDatastore
         if job.staging_file is not None:
-            datastore = SQLiteDatastore(job.staging_file)
-            try:
-                return staged_rebuild(app, projections, ScratchViews(projections, datastore), job.names)
-            finally:
-                datastore.close()
+            return projections.rebuild_into(job.staging_file, job.names)
         if job.scratch_file is not None:
-            datastore = SQLiteDatastore(job.scratch_file)
+            datastore = scratch_file_datastore(job.scratch_file)
         elif job.scratch_schema is not None:
             datastore = scratch_datastore(job.config, job.scratch_schema, job.lock_timeout)
         else:
@@ -53,24 +47,6 @@ def rebuild_group(job: Job) -> Any:
     finally:
         projections.close()
         app.close()
-
-
-def staged_rebuild(
-    app: LedgerApplication, projections: Projections, staging: ScratchViews, names: Sequence[str]
-) -> list[RebuildResult]:
-    """The views ``names`` rebuilt into an empty staging store (see :mod:`.staging`), as a rebuild
-    in the store would: the same handlers, from one pass over the log, typed errors raised."""
-    rebuilt = [scratch_projection(projections, staging, name) for name in names]
-    together = catch_up_together(app, rebuilt, section_events_max=projections.section_events_max)
-    return [
-        RebuildResult(
-            each.name,
-            together.applied[each.name],
-            each.view.max_tracking_id(app.name) or 0,
-            round(together.seconds[each.name], 3),
-        )
-        for each in rebuilt
-    ]
 
 
 def _child() -> None:

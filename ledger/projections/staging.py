@@ -1,13 +1,15 @@
-"""A SQLite rebuild split over processes: each child rebuilds its views in a file of its own, and
-this process copies them into the store in one transaction per group.
+"""A SQLite rebuild split over processes: each group of views is rebuilt in a file of its own,
+and this process copies each into the store in one transaction.
 
 Why: a rebuild is Python-bound, one core at a time, and SQLite has one writer per file, so two
 processes rebuilding views of one file wait on each other (measured slower than one process).
-Here no two processes write one file: this process rebuilds its own group of views in the store
-as a serial rebuild does, each child rebuilds another group, with the same handlers through the
-same :func:`~ledger.projections.base.catch_up_together`, in a staging file of a private folder,
-and this process then moves each staged view into the store with set-based ``INSERT … SELECT``
-statements (C speed, no Python per row).
+Here no two processes write one file: this process and each child rebuild a group of views, with
+the same handlers through the same :func:`~ledger.projections.base.catch_up_together`, in a
+staging file of a private folder, and this process moves each staged group into the store with
+set-based ``INSERT … SELECT`` statements (C speed, no Python per row). Nobody reads a staging
+file while it is written, so its views go without their row triggers and count their rows and
+hash sums once at the end (:meth:`~ledger.projections.sql.SQLiteView.recount`): the same sums,
+without a hash and a row-sums update per row written.
 
 A staged view replaces the live one whole, in one transaction: its rows, its position, its
 digest and the row sums behind it (the same hashes over the same columns, so the digest still
@@ -15,7 +17,7 @@ holds), while rows of the tables a rebuild keeps (the alerts' delivery outbox) a
 never replaced, as a rebuild adds them. Nobody sees a view half copied: the transaction holds
 the file's write lock, and the row triggers it lifts to copy without hashing each row again are
 back before it commits. A view whose table layout differs from the staged one (a store made by
-an older layout) is not copied: that group is rebuilt here instead.
+an older layout) is not copied: that group is rebuilt in the store instead.
 """
 
 from __future__ import annotations
@@ -40,46 +42,54 @@ STAGED = "ledger_staged"
 def rebuild_staged(
     projections: parallel.Rebuilding, names: Sequence[str], groups: Sequence[tuple[str, ...]]
 ) -> list[RebuildResult]:
-    """Rebuild the cheapest group here in the store and each other group in a child's staging
-    file, all at once, then copy each staged group into the store.
+    """Rebuild each group in a staging file of its own, the cheapest here and the others in
+    children, all at once; copy each into the store as soon as it is done (this process's own
+    group while the children still work).
 
-    A child's failure is raised once this process's own group is done; the staged views of the
-    children that finished are copied first (each group commits on its own, as the views of a
-    serial rebuild do), and the failed group's views keep their old rows and position."""
+    A child's failure is raised once the groups that finished are copied (each group commits on
+    its own, as the views of a serial rebuild do); the failed group's views keep their old rows
+    and position. Without children (none can be started) every view is rebuilt in the store."""
     here = min(groups, key=parallel.group_cost)
     elsewhere = [group for group in groups if group is not here]
     with tempfile.TemporaryDirectory(prefix="ledger-rebuild-") as folder:
-        files = [str(Path(folder) / f"staged-{number}.db") for number in range(len(elsewhere))]
+        files = [str(Path(folder) / f"staged-{number}.db") for number in range(len(groups))]
         jobs = [
             parallel.Job(projections.config, projections.settings, group, staging_file=path)
-            for group, path in zip(elsewhere, files, strict=True)
+            for group, path in zip(elsewhere, files[1:], strict=True)
         ]
         children = parallel.start(jobs)
         if not children:
             return projections.rebuild_together(names)
         try:
-            results = projections.rebuild_together(here)
+            results = _adopted(projections, here, files[0], projections.rebuild_into(files[0], here))
         except BaseException:
             for child in children:
                 child.stop()
             raise
         failure: BaseException | None = None
-        for child, group, path in zip(children, elsewhere, files, strict=True):
+        for child, group, path in zip(children, elsewhere, files[1:], strict=True):
             try:
                 staged: list[RebuildResult] = child.answer()
             except Exception as error:  # the other children's views are still copied
                 failure = failure or error
                 continue
-            app_name = projections.app.name
-            views = [projections.projection(name).view for name in group]
-            if all(isinstance(view, SQLiteView) and copy_staged(view, path, app_name) for view in views):
-                results.extend(staged)
-            else:  # a layout the staged file does not share: rebuilt here, as without children
-                results.extend(projections.rebuild_together(group))
+            results.extend(_adopted(projections, group, path, staged))
         if failure is not None:
             raise failure
     by_name = {result.name: result for result in results}
     return [by_name[name] for name in names]
+
+
+def _adopted(
+    projections: parallel.Rebuilding, group: Sequence[str], path: str, staged: list[RebuildResult]
+) -> list[RebuildResult]:
+    """The group's staged views copied into the store; rebuilt there instead if their tables'
+    layout differs from the store's (nothing was copied then)."""
+    views = [projections.projection(name).view for name in group]
+    app_name = projections.app.name
+    if all(isinstance(view, SQLiteView) and copy_staged(view, path, app_name) for view in views):
+        return staged
+    return projections.rebuild_together(group)
 
 
 def copy_staged(view: SQLiteView, path: str, application_name: str) -> bool:

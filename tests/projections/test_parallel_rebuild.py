@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from ledger import Ledger
 from ledger.cli import main
 from ledger.errors import InvalidInputError, LedgerError
+from ledger.persistence.sqlite import scratch_file_datastore
 from ledger.projections import parallel, staging
-from ledger.projections.runtime import PROJECTIONS, Projections
+from ledger.projections.runtime import PROJECTIONS, Projections, ScratchViews
 from tests.audit.raw_log import raw_log
 from tests.projections.support import all_contents
 from tests.projections.test_exactly_once import workload
@@ -280,3 +281,25 @@ def test_without_a_child_process_everything_is_done_here(
     report = worked.verify()
     assert report.ok, [finding.message for finding in report.problems]
     assert report.views_compared == len(PROJECTIONS)
+
+
+def test_a_view_staged_without_row_triggers_counts_the_sums_the_triggers_keep(
+    sqlite_url: str, clock: FakeClock, tmp_path: Path
+) -> None:
+    """A staging file's views go without row triggers and count their rows once at the end: the
+    row counts and hash sums, and so the digest, are those the triggers keep in the store."""
+    with worked_ledger(sqlite_url, clock) as worked:
+        projections = worked.projections
+        projections.rebuild(workers=1)
+        live = digests(projections)
+        staged = tmp_path / "staged.db"
+        projections.rebuild_into(str(staged), projections.names)
+        with sqlite3.connect(staged) as raw:
+            assert raw.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'").fetchone() == (0,)
+        datastore = scratch_file_datastore(str(staged))
+        try:
+            views = {name: ScratchViews(projections, datastore).view(name) for name in projections.names}
+            with datastore.transaction(commit=False) as cursor:
+                assert {name: view.rows_digest(cursor) for name, view in views.items()} == live
+        finally:
+            datastore.close()

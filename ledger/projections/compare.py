@@ -82,8 +82,9 @@ def _rebuild_all(
     all at once."""
     names = projections.names
     own_files = scratch.folder is not None
-    groups = parallel.split(names, parallel.workers_for(projections, names, None, own_files=own_files))
-    here = min(groups, key=parallel.group_cost)
+    costs = parallel.STAGED_REBUILD_COST if own_files else parallel.REBUILD_COST
+    groups = parallel.split(names, parallel.workers_for(projections, names, None, own_files=own_files), costs)
+    here = min(groups, key=lambda group: parallel.group_cost(group, costs))
     elsewhere = [group for group in groups if group is not here]
     files = [scratch.file_for(number) for number in range(len(elsewhere))]
     jobs = [

@@ -180,10 +180,9 @@ class Projections:
         count = parallel.workers_for(self, names, workers, own_files=self.stages_in_files)
         if count <= 1:
             return self.rebuild_together(names)
-        groups = parallel.split(names, count)
         if self.config.kind == "postgres":
-            return parallel.rebuild_split(self, names, groups)
-        return staging.rebuild_staged(self, names, groups)
+            return parallel.rebuild_split(self, names, parallel.split(names, count))
+        return staging.rebuild_staged(self, names, parallel.split(names, count, parallel.STAGED_REBUILD_COST))
 
     @property
     def stages_in_files(self) -> bool:

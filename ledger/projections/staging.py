@@ -49,7 +49,7 @@ def rebuild_staged(
     A child's failure is raised once the groups that finished are copied (each group commits on
     its own, as the views of a serial rebuild do); the failed group's views keep their old rows
     and position. Without children (none can be started) every view is rebuilt in the store."""
-    here = min(groups, key=parallel.group_cost)
+    here = min(groups, key=lambda group: parallel.group_cost(group, parallel.STAGED_REBUILD_COST))
     elsewhere = [group for group in groups if group is not here]
     with tempfile.TemporaryDirectory(prefix="ledger-rebuild-") as folder:
         files = [str(Path(folder) / f"staged-{number}.db") for number in range(len(groups))]

@@ -201,9 +201,12 @@ def test_the_command_line_takes_workers(
 @given(
     names=st.lists(st.sampled_from([*PROJECTIONS, "other"]), min_size=1, max_size=6, unique=True),
     workers=st.integers(min_value=1, max_value=8),
+    costs=st.sampled_from([parallel.REBUILD_COST, parallel.STAGED_REBUILD_COST]),
 )
-def test_split_puts_every_view_in_exactly_one_group(names: list[str], workers: int) -> None:
-    groups = parallel.split(names, workers)
+def test_split_puts_every_view_in_exactly_one_group(
+    names: list[str], workers: int, costs: dict[str, float]
+) -> None:
+    groups = parallel.split(names, workers, costs)
     assert 1 <= len(groups) <= min(workers, len(names))
     assert all(groups)
     assert sorted(name for group in groups for name in group) == sorted(names)

@@ -75,17 +75,16 @@ def _rebuild_all(
     """Every projection replayed into its scratch view from one pass over the log (the views'
     own both-sides checks may refuse the log: then that refusal stands for the view).
 
-    A big log is split as a rebuild on PostgreSQL is (:mod:`.parallel`), on either store: the
-    cheapest group of views here, fed by the pass that also feeds ``decode`` (the invariant
-    replay), each other group by a child process (PostgreSQL: into the run's scratch schema;
+    A big log is split as a rebuild is (:mod:`.parallel`), on either store: one group of views
+    here, fed by the pass that also feeds ``decode`` (the invariant replay, whose work counts in
+    the split), each other group by a child process (PostgreSQL: into the run's scratch schema;
     SQLite: into a file of its own in the run's folder, so that no two processes write one file),
     all at once."""
     names = projections.names
     own_files = scratch.folder is not None
-    costs = parallel.STAGED_REBUILD_COST if own_files else parallel.REBUILD_COST
-    groups = parallel.split(names, parallel.workers_for(projections, names, None, own_files=own_files), costs)
-    here = min(groups, key=lambda group: parallel.group_cost(group, costs))
-    elsewhere = [group for group in groups if group is not here]
+    here, elsewhere = _shares(
+        names, parallel.workers_for(projections, names, None, own_files=own_files), own_files
+    )
     files = [scratch.file_for(number) for number in range(len(elsewhere))]
     jobs = [
         parallel.Job(
@@ -113,6 +112,33 @@ def _rebuild_all(
         views = scratch if path is None else scratch.opened(path)
         where.update(dict.fromkeys(group, views))
     return {name: failures.get(name) or where[name].projection(name) for name in names}
+
+
+REPLAY = "(the invariant replay)"
+"""Stands in a verification's split for the work of the invariant replay, which is done in the
+process that reads the log for it (this one): the views of its group are rebuilt here."""
+REPLAY_COST = {"staged": 12.0, "postgres": 1.0}
+"""The replay's own share (feeding its checks; the log is decoded for the views anyway), in the
+units of :data:`~.parallel.STAGED_REBUILD_COST` and :data:`~.parallel.REBUILD_COST`."""
+
+
+def _shares(
+    names: Sequence[str], workers: int, own_files: bool
+) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    """The views rebuilt here (with the invariant replay) and the groups for other processes,
+    all of about equal cost; never none here, since this process's pass also feeds the replay."""
+    costs = {
+        **(parallel.STAGED_REBUILD_COST if own_files else parallel.REBUILD_COST),
+        REPLAY: REPLAY_COST["staged" if own_files else "postgres"],
+    }
+    groups = parallel.split([*names, REPLAY], workers, costs)
+    mine = next(group for group in groups if REPLAY in group)
+    others = [group for group in groups if group is not mine]
+    here = tuple(name for name in mine if name != REPLAY)
+    if not here:  # the replay alone: the cheapest other group joins it
+        here = min(others, key=lambda group: parallel.group_cost(group, costs))
+        others.remove(here)
+    return here, others
 
 
 def scratch_rebuild(

@@ -1365,8 +1365,9 @@ class Ledger:
     ) -> list[RebuildResult]:
         """Rebuild one view (or all) from the first event; safe beside running runners.
 
-        On PostgreSQL a big log is rebuilt by up to ``workers`` processes (None: one per core; 1:
-        this process alone), each rebuilding its own views."""
+        A big log is rebuilt by up to ``workers`` processes (None: one per core; 1: this process
+        alone), each rebuilding its own views (on SQLite in a staging file of its own, copied into
+        the store: see :mod:`ledger.projections.staging`)."""
         from ledger.projections.parallel import worker_count
 
         return self.projections.rebuild(name, None if workers is None else worker_count(workers))

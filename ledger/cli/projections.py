@@ -48,8 +48,8 @@ def register(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> No
     rebuild.add_argument(
         "--workers",
         metavar="N",
-        help="PostgreSQL: at most N processes rebuild the views, each its own (default: one per core "
-        "for a big log; 1 keeps it in one process)",
+        help="at most N processes rebuild the views, each its own (default: one per core for a big log; "
+        "1 keeps it in one process)",
     )
     add_json(rebuild)
     rebuild.set_defaults(handler=rebuild_projections)

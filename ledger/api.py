@@ -120,7 +120,7 @@ if TYPE_CHECKING:
     from ledger.domain.statement_period import month_bounds
     from ledger.notify.deliver import Deliverer, DeliveryPolicy, RunResult, Senders
     from ledger.notify.documents import statement_pdfs
-    from ledger.projections import compare
+    from ledger.projections import compare, parallel
     from ledger.projections.alerts import in_force
     from ledger.projections.runtime import Projections
     from ledger.projections.statement_lines import IssuedRecord
@@ -137,6 +137,7 @@ else:
         dated_settings="ledger.commands.settings",
         tick_command="ledger.commands.tick",
         compare="ledger.projections.compare",
+        parallel="ledger.projections.parallel",
         statement_document="ledger.statements.document",
         issued_statements="ledger.statements.issued",
         alert_rules="ledger.domain.alerts",
@@ -1106,7 +1107,9 @@ class Ledger:
         elif not isinstance(view_comparisons, list | tuple) or not all(map(callable, view_comparisons)):
             msg = f"{type(view_comparisons).__name__} is not a list of view comparisons"
             raise InvalidInputError("view_comparisons", msg)
-        return verify_log(self.app, secret, view_comparisons, heads)
+        return verify_log(
+            self.app, secret, view_comparisons, heads, lambda: parallel.snapshots_elsewhere(self.projections)
+        )
 
     @_store_errors
     def log_position(self) -> int:

@@ -38,6 +38,14 @@ class Findings:
         if len(self.warnings) < FINDINGS_MAX:
             self.warnings.append(Finding(check, position, message))
 
+    def extend(self, other: Findings) -> None:
+        """Add what ``other`` found after what this one holds (counted, kept up to the bound)."""
+        for finding in other.problems:
+            self.problem(finding.check, finding.position, finding.message)
+        self.problem_count += other.problem_count - len(other.problems)
+        for finding in other.warnings:
+            self.warning(finding.check, finding.position, finding.message)
+
     def first_position(self, check: str) -> int | None:
         positions = [f.position for f in self.problems if f.check == check and f.position is not None]
         return min(positions) if positions else None

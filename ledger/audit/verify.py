@@ -198,6 +198,12 @@ def _feed(replay: InvariantPass, section: Sequence[Notification], events: list[A
     return False
 
 
+def _merged(waiting: Callable[[], tuple[SnapshotCheck, Findings]], findings: Findings) -> SnapshotCheck:
+    summary, found = waiting()
+    findings.extend(found)
+    return summary
+
+
 def _raising(error: Exception) -> Callable[[], list[Finding]]:
     """The rebuild failed: comparing reports it where a comparison's own failure would show."""
 
@@ -207,28 +213,46 @@ def _raising(error: Exception) -> Callable[[], list[Finding]]:
     return compare
 
 
+SnapshotsElsewhere = Callable[[], Callable[[], tuple[SnapshotCheck, Findings]] | None]
+"""Starts the snapshot check in another process and gives what waits for its result and findings
+(None: no process was started, and the check runs here)."""
+
+
 def verify_log(
     app: LedgerApplication,
     key: bytes | None,
     view_comparisons: Sequence[ViewComparison] | None = None,
     heads: Sequence[Head] = (),
+    snapshots_elsewhere: SnapshotsElsewhere | None = None,
 ) -> VerifyReport:
-    """Check every seal and head against the stored bytes, every invariant, snapshot and view."""
+    """Check every seal and head against the stored bytes, every invariant, snapshot and view.
+
+    With ``snapshots_elsewhere`` the snapshot check (a replay of every snapshotted aggregate) runs
+    in another process while the views are compared here; the report is the same, in the same order."""
     findings = Findings()
     seals = guarded(findings, "checking the seals", lambda: check_seals(app, key, findings), SealCheck())
     check_heads(seals, list(heads), findings)
     comparisons = view_comparisons or ()
     with ExitStack() as scratch:  # rebuilt views stay until they are compared
         invariants, ready = _invariants(app, findings, comparisons, scratch)
-        snapshots = guarded(
-            findings, "checking snapshots", lambda: check_snapshots(app, findings), SnapshotCheck()
-        )
+        waiting = snapshots_elsewhere() if snapshots_elsewhere is not None else None
+        snapshots = SnapshotCheck()
+        if waiting is None:
+            snapshots = guarded(
+                findings, "checking snapshots", lambda: check_snapshots(app, findings), SnapshotCheck()
+            )
+        compared = Findings()
         for number, compare in enumerate(comparisons):
             name = getattr(compare, "__name__", "a view")
             run = ready.get(number, _listed(app, compare))
-            found: list[Finding] = guarded(findings, f"comparing {name}", run, [])
+            found: list[Finding] = guarded(compared, f"comparing {name}", run, [])
             for finding in found:
-                findings.problem(finding.check, finding.position, finding.message)
+                compared.problem(finding.check, finding.position, finding.message)
+        if waiting is not None:
+            snapshots = guarded(
+                findings, "checking snapshots", lambda: _merged(waiting, findings), SnapshotCheck()
+            )
+        findings.extend(compared)
     unsealed = []
     if seals.unsealed_records:
         message = (

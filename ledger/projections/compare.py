@@ -20,11 +20,12 @@ from ledger.errors import ViewTamperedError
 from ledger.projections import parallel
 from ledger.projections.base import LedgerProjection, SectionDecoder, catch_up, catch_up_together
 from ledger.projections.runtime import Projections, ScratchViews
-from ledger.projections.sql import ProjectionInvariantError, SQLiteView
+from ledger.projections.sql import ProjectionInvariantError
 
 if TYPE_CHECKING:
     from ledger.eventstore.application import LedgerApplication
     from ledger.projections.postgres import PostgresView
+    from ledger.projections.sql import SQLiteView
 
 ROW_DIFFERENCES_MAX = 20
 """How many differing rows one table reports before it only counts them."""
@@ -150,10 +151,9 @@ def scratch_rebuild(
 ) -> dict[str, ProjectionInvariantError]:
     """Replay the log into the scratch views of ``names`` together; which of them refused it."""
     rebuilt = [scratch.projection(name) for name in names]
-    for projection in rebuilt:  # nobody else reads a scratch file: its rows need no running sums
+    for projection in rebuilt:  # nobody else reads a scratch view: its rows need no running sums
         view: Any = projection.view
-        if isinstance(view, SQLiteView):
-            view.lift_row_triggers()
+        view.lift_row_triggers()
     together = catch_up_together(
         app, rebuilt, keep_going=True, section_events_max=projections.section_events_max, decode=decode
     )

@@ -24,7 +24,7 @@ import os
 import pickle
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -87,8 +87,13 @@ class Rebuilding(Protocol):
     def encrypted(self) -> bool: ...
     def rebuild_together(self, names: Sequence[str]) -> list[RebuildResult]: ...
     def rebuild_into(self, path: str, names: Sequence[str]) -> list[RebuildResult]: ...
+    @property
+    def stages_in_files(self) -> bool: ...
     def projection(self, name: str) -> LedgerProjection[Any]: ...
 
+
+REBUILD = "rebuild"
+CHECK_SNAPSHOTS = "check snapshots"
 
 WORKERS_MAX = 64
 """The most processes a rebuild may be asked to use."""
@@ -170,6 +175,9 @@ class Job:
     staging_file: str | None = None
     """SQLite: the file the child rebuilds the live views into, for its parent to copy into the
     store (see :mod:`.staging`)."""
+    task: str = REBUILD
+    """What the child does: rebuild ``names`` (:data:`REBUILD`), or check the snapshots of a
+    verification (:data:`CHECK_SNAPSHOTS`)."""
 
 
 class Child:
@@ -227,6 +235,18 @@ def start(jobs: Sequence[Job]) -> list[Child]:
             child.stop()
         return []
     return children
+
+
+def snapshots_elsewhere(projections: Rebuilding) -> Callable[[], Any] | None:
+    """A verification's snapshot check started in a child, to run while this process compares the
+    views; what waits for its (summary, findings). None when the log is small, the store is in
+    memory or encrypted, or no child can be started: the check then runs here."""
+    if projections.encrypted or not (projections.config.kind == "postgres" or projections.stages_in_files):
+        return None
+    if (projections.app.recorder.max_notification_id() or 0) < PARALLEL_EVENTS_MIN:
+        return None
+    children = start([Job(projections.config, projections.settings, (), task=CHECK_SNAPSHOTS)])
+    return children[0].answer if children else None
 
 
 def rebuild_split(

@@ -14,9 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.sqlite import SQLiteDatastore
 
+from ledger.audit.findings import Findings
+from ledger.audit.snapshots import check_snapshots
 from ledger.eventstore.application import LedgerApplication
 from ledger.persistence.sqlite import scratch_file_datastore
 from ledger.projections.compare import scratch_rebuild
+from ledger.projections.parallel import CHECK_SNAPSHOTS
 from ledger.projections.runtime import Projections, ScratchViews, scratch_datastore
 
 if TYPE_CHECKING:
@@ -27,10 +30,14 @@ if TYPE_CHECKING:
 
 def rebuild_group(job: Job) -> Any:
     """A child's part: open the store afresh and rebuild the job's views together (the live ones:
-    their results; a verification's scratch ones: which views refused the log, and why)."""
+    their results; a verification's scratch ones: which views refused the log, and why), or check
+    the snapshots for a verification (the summary and the findings)."""
     app = LedgerApplication(env=job.config.env)
     projections = Projections(app, job.config, job.settings)
     try:
+        if job.task == CHECK_SNAPSHOTS:
+            findings = Findings()
+            return check_snapshots(app, findings), findings
         datastore: SQLiteDatastore | PostgresDatastore
         if job.staging_file is not None:
             return projections.rebuild_into(job.staging_file, job.names)

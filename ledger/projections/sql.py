@@ -467,6 +467,10 @@ class SqlView(TrackingRecorder, ABC):
     def _consistent_read(self, cursor: Any) -> None:
         """Make every read of this transaction see one snapshot (PostgreSQL needs asking)."""
 
+    @abstractmethod
+    def lift_row_triggers(self) -> None:
+        """Drop the row-sums triggers of a view that nobody else reads (a staging or scratch store)."""
+
 
 def register_digest_functions(connection: Any) -> None:
     """The functions the views' row triggers call (see :mod:`.digest`), on this connection."""

@@ -3,6 +3,7 @@ store (SQLite: each child in a staging file of its own, copied into the store)."
 
 from __future__ import annotations
 
+import json
 import pickle
 import sqlite3
 import subprocess
@@ -18,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger import Ledger
+from ledger.aggregates.strippenkaart import Strippenkaart
 from ledger.cli import main
 from ledger.errors import InvalidInputError, LedgerError
 from ledger.persistence.sqlite import scratch_file_datastore
@@ -256,7 +258,7 @@ def test_verify_splits_its_scratch_rebuild_and_finds_the_same(
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     split = worked.verify()
-    assert len(children) == 1
+    assert len(children) == 2  # a group of views, then the snapshot check
     assert list(scratch.iterdir()) == []  # the run's folder, the child's file in it, is gone
     assert [(f.check, f.message) for f in split.problems] == [(f.check, f.message) for f in serial.problems]
     assert any("view work_records.lines" in f.message for f in split.problems)
@@ -306,3 +308,30 @@ def test_a_view_staged_without_row_triggers_counts_the_sums_the_triggers_keep(
                 assert {name: view.rows_digest(cursor) for name, view in views.items()} == live
         finally:
             datastore.close()
+
+
+def test_verify_checks_snapshots_in_a_child_while_it_compares_and_reports_the_same(
+    worked: Ledger, store_url: str, children: list[list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a big log the snapshot check (a replay of every snapshotted aggregate) runs in a child
+    while this process compares the views: the same report, clean or with an edited snapshot."""
+    card_id = Strippenkaart.create_id("acme")
+    worked.app.take_snapshot(card_id)
+    worked.seal()
+    assert worked.verify().ok
+    version: int = worked.app.repository.get(card_id).version
+    raw = raw_log(store_url)
+    state = json.loads(raw.snapshot_state(version))
+    state["state"]["currency"] = "USD"
+    raw.set_snapshot_state(version, json.dumps(state).encode())
+    serial = worked.verify()
+    assert children == []
+    assert [f.check for f in serial.problems] == ["snapshot"]
+    monkeypatch.setattr(parallel, "available_workers", lambda: 2)
+    monkeypatch.setattr(parallel, "PARALLEL_EVENTS_MIN", 10)
+    split = worked.verify()
+    assert [arguments[-1] for arguments in children] == [parallel.CHILD_MODULE] * 2  # views, snapshots
+    assert split.snapshots == serial.snapshots
+    assert split.snapshots.snapshots >= 1
+    assert [(f.check, f.message) for f in split.problems] == [(f.check, f.message) for f in serial.problems]
+    assert split.problem_count == serial.problem_count

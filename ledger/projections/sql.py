@@ -595,10 +595,13 @@ class SQLiteView(SqlView, SQLiteTrackingRecorder):
                 cursor.execute(f"PRAGMA table_info({self._table(name)})")
                 values = ", ".join(f'"{row[1]}"' for row in cursor.fetchall())
                 cursor.execute(
-                    f"INSERT INTO {rowsums} SELECT ?, count(*), coalesce(ledger_hash_sum("
-                    f"ledger_row_hash(?, {values})), 0) FROM {self._table(name)} HAVING count(*) > 0",
-                    (name, name),
+                    f"SELECT count(*), coalesce(ledger_hash_sum(ledger_row_hash(?, {values})), 0) "
+                    f"FROM {self._table(name)}",
+                    (name,),
                 )
+                count, total = cursor.fetchone()
+                if count:  # a table never written has no row-sums row, as with the triggers
+                    cursor.execute(f"INSERT INTO {rowsums} VALUES (?, ?, ?)", (name, count, total))
             self.record_digest(application_name)
 
     def _create_rowsums(self, c: Any) -> None:

@@ -51,7 +51,11 @@ def rebuild_staged(
     and position. Without children (none can be started) every view is rebuilt in the store."""
     here = min(groups, key=lambda group: parallel.group_cost(group, parallel.STAGED_REBUILD_COST))
     elsewhere = [group for group in groups if group is not here]
-    with tempfile.TemporaryDirectory(prefix="ledger-rebuild-") as folder:
+    try:
+        staging = tempfile.TemporaryDirectory(prefix="ledger-rebuild-")
+    except OSError:  # no temporary folder to stage in: every view is rebuilt in the store
+        return projections.rebuild_together(names)
+    with staging as folder:
         files = [str(Path(folder) / f"staged-{number}.db") for number in range(len(groups))]
         jobs = [
             parallel.Job(projections.config, projections.settings, group, staging_file=path)

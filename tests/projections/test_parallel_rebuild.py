@@ -369,3 +369,22 @@ def test_events_recorded_during_a_staged_rebuild_are_caught_up_after_it(
         worked.seal()
         report = worked.verify()
         assert report.ok, [finding.message for finding in report.problems]
+
+
+def test_without_a_temporary_folder_a_sqlite_rebuild_stays_in_the_store(
+    sqlite_url: str,
+    clock: FakeClock,
+    children: list[list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    with worked_ledger(sqlite_url, clock) as worked:
+        serial = worked.rebuild_projection(workers=1)
+        contents = all_contents(worked.projections)
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+        results = worked.rebuild_projection(workers=2)
+        assert children == []
+        assert [(r.name, r.position, r.events_applied) for r in results] == [
+            (r.name, r.position, r.events_applied) for r in serial
+        ]
+        assert all_contents(worked.projections) == contents

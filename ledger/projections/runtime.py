@@ -174,15 +174,21 @@ class Projections:
         Every view from one pass over the log (see :func:`catch_up_together`); ``seconds`` is then
         each view's own transactions plus an equal share of reading and decoding. A big log is
         rebuilt by up to ``workers`` processes (None: one per core), each a group of views (see
-        :mod:`.parallel`; on SQLite each child in a file of its own, copied into the store: see
-        :mod:`.staging`); ``workers=1`` keeps it in this process."""
+        :mod:`.parallel`); ``workers=1`` keeps it in this process. On SQLite a big log's views are
+        rebuilt in staging files, one per process, and copied into the store (see :mod:`.staging`)."""
         names = self._chosen(name)
         count = parallel.workers_for(self, names, workers, own_files=self.stages_in_files)
-        if count <= 1:
-            return self.rebuild_together(names)
-        if self.config.kind == "postgres":
+        if self.stages_in_files and (count > 1 or self._big_log()):
+            groups = parallel.split(names, count, parallel.STAGED_REBUILD_COST)
+            return staging.rebuild_staged(self, names, groups)
+        if count > 1:
             return parallel.rebuild_split(self, names, parallel.split(names, count))
-        return staging.rebuild_staged(self, names, parallel.split(names, count, parallel.STAGED_REBUILD_COST))
+        return self.rebuild_together(names)
+
+    def _big_log(self) -> bool:
+        """A log big enough that staging pays on SQLite even in one process (no row triggers, no
+        flush per commit, the old view readable until the new one is copied in)."""
+        return (self.app.recorder.max_notification_id() or 0) >= parallel.PARALLEL_EVENTS_MIN
 
     @property
     def stages_in_files(self) -> bool:

@@ -44,7 +44,7 @@ def rebuild_staged(
 ) -> list[RebuildResult]:
     """Rebuild each group in a staging file of its own, the cheapest here and the others in
     children, all at once; copy each into the store as soon as it is done (this process's own
-    group while the children still work).
+    group while the children still work). One group: all of it here, staged all the same.
 
     A child's failure is raised once the groups that finished are copied (each group commits on
     its own, as the views of a serial rebuild do); the failed group's views keep their old rows
@@ -61,8 +61,8 @@ def rebuild_staged(
             parallel.Job(projections.config, projections.settings, group, staging_file=path)
             for group, path in zip(elsewhere, files[1:], strict=True)
         ]
-        children = parallel.start(jobs)
-        if not children:
+        children = parallel.start(jobs) if jobs else []
+        if len(children) < len(jobs):  # none could be started: every view in the store
             return projections.rebuild_together(names)
         try:
             results = _adopted(projections, here, files[0], projections.rebuild_into(files[0], here))

@@ -388,3 +388,32 @@ def test_without_a_temporary_folder_a_sqlite_rebuild_stays_in_the_store(
             (r.name, r.position, r.events_applied) for r in serial
         ]
         assert all_contents(worked.projections) == contents
+
+
+def test_a_big_sqlite_log_is_staged_in_one_process_too(
+    sqlite_url: str, clock: FakeClock, children: list[list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With one process (``workers=1``, or one view) a big SQLite log is still rebuilt in a staging
+    file and copied in: the same rows, positions and digests as a rebuild in the store."""
+    with worked_ledger(sqlite_url, clock) as worked:
+        serial = worked.rebuild_projection(workers=1)
+        contents, sums = all_contents(worked.projections), digests(worked.projections)
+        monkeypatch.setattr(parallel, "PARALLEL_EVENTS_MIN", 10)
+        staged_into: list[tuple[str, ...]] = []
+        real = worked.projections.rebuild_into
+
+        def recording(path: str, names: Sequence[str]) -> list[parallel.RebuildResult]:
+            staged_into.append(tuple(names))
+            return real(path, names)
+
+        monkeypatch.setattr(worked.projections, "rebuild_into", recording)
+        staged = worked.rebuild_projection(workers=1)
+        one = worked.rebuild_projection("work_records")
+        assert children == []
+        assert staged_into == [tuple(PROJECTIONS), ("work_records",)]
+        assert [(r.name, r.position, r.events_applied) for r in staged] == [
+            (r.name, r.position, r.events_applied) for r in serial
+        ]
+        assert [(r.name, r.position) for r in one] == [("work_records", serial[0].position)]
+        assert all_contents(worked.projections) == contents
+        assert digests(worked.projections) == sums

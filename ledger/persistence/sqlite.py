@@ -88,11 +88,10 @@ class ScratchFilePool(StatementCachingPool):
         cursor.execute("PRAGMA synchronous = OFF")
 
 
-def scratch_file_datastore(path: str) -> SQLiteDatastore:
-    """A datastore of the throw-away SQLite file at ``path`` (see :class:`ScratchFilePool`)."""
-    datastore = SQLiteDatastore(path)
-    library = datastore.pool  # made, not yet connected
-    datastore.pool = ScratchFilePool(
+def _with_pool(datastore: SQLiteDatastore, pool: type[StatementCachingPool]) -> SQLiteDatastore:
+    """``datastore`` with its library pool (made, not yet connected) replaced by ``pool``, same settings."""
+    library = datastore.pool
+    datastore.pool = pool(
         db_name=library.db_name,
         lock_timeout=library.lock_timeout,
         pool_size=library.pool_size,
@@ -104,21 +103,17 @@ def scratch_file_datastore(path: str) -> SQLiteDatastore:
     return datastore
 
 
+def scratch_file_datastore(path: str) -> SQLiteDatastore:
+    """A datastore of the throw-away SQLite file at ``path`` (see :class:`ScratchFilePool`)."""
+    return _with_pool(SQLiteDatastore(path), ScratchFilePool)
+
+
 class LedgerSQLiteFactory(SQLiteFactory):
     """The library's SQLite persistence, its connections drawn from a :class:`StatementCachingPool`."""
 
     def __init__(self, env: Environment | EnvType | None) -> None:
         super().__init__(env)
-        library = self.datastore.pool  # made, not yet connected
-        self.datastore.pool = StatementCachingPool(
-            db_name=library.db_name,
-            lock_timeout=library.lock_timeout,
-            pool_size=library.pool_size,
-            max_overflow=library.max_overflow,
-            pool_timeout=library.pool_timeout,
-            max_age=library.max_age,
-            pre_ping=library.pre_ping,
-        )
+        _with_pool(self.datastore, StatementCachingPool)
 
 
 class ImmediateTransaction(SQLiteTransaction):

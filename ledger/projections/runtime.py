@@ -192,8 +192,9 @@ class Projections:
 
     @property
     def stages_in_files(self) -> bool:
-        """Whether a split rebuild's children can rebuild views in files of their own to be copied
-        into the store: a SQLite file store (not one in memory, whose views no other process sees)."""
+        """Whether a rebuild can stage views in files of their own to be copied into the store, in
+        this process or in children: a SQLite file store (not one in memory, which no other process
+        sees, nor an encrypted one, whose views must not reach the disk in plaintext)."""
         factory = self.app.factory
         if not isinstance(factory, SQLiteFactory) or self.encrypted:
             return False
@@ -211,12 +212,7 @@ class Projections:
                 self.app, chosen, reset=True, section_events_max=self.section_events_max
             )
             applied, seconds = together.applied, together.seconds
-        results = []
-        for projection in chosen:
-            position = projection.view.max_tracking_id(self.app.name) or 0
-            each = projection.name
-            results.append(RebuildResult(each, applied[each], position, round(seconds[each], 3)))
-        return results
+        return self._results(chosen, applied, seconds)
 
     def rebuild_into(self, path: str, names: Sequence[str]) -> list[RebuildResult]:
         """Rebuild ``names`` from one pass over the log into a new SQLite file at ``path`` that
@@ -229,18 +225,26 @@ class Projections:
             for projection in rebuilt:
                 projection.view.lift_row_triggers()
             together = catch_up_together(self.app, rebuilt, section_events_max=self.section_events_max)
-            results = []
             for projection in rebuilt:
                 view: Any = projection.view
                 view.recount(self.app.name)
-                position = view.max_tracking_id(self.app.name) or 0
-                each = projection.name
-                results.append(
-                    RebuildResult(each, together.applied[each], position, round(together.seconds[each], 3))
-                )
-            return results
+            return self._results(rebuilt, together.applied, together.seconds)
         finally:
             datastore.close()
+
+    def _results(
+        self, rebuilt: Sequence[LedgerProjection[Any]], applied: dict[str, int], seconds: dict[str, float]
+    ) -> list[RebuildResult]:
+        """What each rebuilt view reports: events applied, the position its view reached, seconds."""
+        return [
+            RebuildResult(
+                projection.name,
+                applied[projection.name],
+                projection.view.max_tracking_id(self.app.name) or 0,
+                round(seconds[projection.name], 3),
+            )
+            for projection in rebuilt
+        ]
 
     def status(self) -> list[ProjectionStatus]:
         """Each view's position against the log, without catching up (that is the point)."""

@@ -33,6 +33,7 @@ import re
 import string
 import threading
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
@@ -53,6 +54,8 @@ from ledger.persistence.sqlite import ImmediateTransaction
 from ledger.projections.digest import DIGEST_TABLE, ROWSUMS_TABLE, HashSum, hash_add, row_hash, server_digest
 
 INDEX_NAME = re.compile(r"CREATE INDEX IF NOT EXISTS (\S+) ON ")
+RowCounts = Counter[tuple[Any, ...]]
+"""Rows of a view's table, each with how many times it occurs."""
 MIGRATION_MARKER = "__migration__"
 """The library's marker row: a single-row tracking table carries it (see SQLiteTrackingRecorder)."""
 
@@ -466,6 +469,11 @@ class SqlView(TrackingRecorder, ABC):
 
     def _consistent_read(self, cursor: Any) -> None:
         """Make every read of this transaction see one snapshot (PostgreSQL needs asking)."""
+
+    def row_differences(self, other: SqlView, table: str) -> tuple[RowCounts, RowCounts] | None:
+        """The rows only this view's ``table`` holds and those only ``other``'s holds, when the
+        store can count them itself; None: the caller compares them row by row."""
+        return None
 
     @abstractmethod
     def lift_row_triggers(self) -> None:

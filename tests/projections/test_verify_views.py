@@ -10,7 +10,7 @@ import pytest
 
 from ledger import Ledger
 from ledger.cli import main
-from ledger.projections import runtime
+from ledger.projections import compare, runtime
 from tests.support import FakeClock
 
 
@@ -64,3 +64,31 @@ def test_cli_verify_exits_non_zero_on_a_view_difference(busy: Ledger, store_url:
     with view.transaction(commit=True) as cursor:
         view.execute(cursor, "DELETE FROM {lines}")
     assert main(["--db", store_url, "audit", "verify"]) != 0
+
+
+def test_postgresql_counts_the_differing_rows_a_row_by_row_comparison_finds(busy: Ledger) -> None:
+    """On PostgreSQL the server counts a table's differing rows (one pass over both tables): the
+    same rows, as often, as comparing the two page by page, and none for an untouched table."""
+    if busy.config.kind != "postgres":
+        pytest.skip("SQLite compares the rows page by page")
+    balances = busy.projections.projection("balances").view
+    with balances.transaction(commit=True) as cursor:
+        balances.execute(cursor, "UPDATE {cards} SET credited = credited + 1")
+        balances.execute(cursor, "DELETE FROM {movements} WHERE kind = 'reversal'")
+        balances.execute(
+            cursor,
+            "INSERT INTO {movements} SELECT notification_id + 1000, card_id, customer, effective_at, kind, "
+            "reference, credit, debit, expired, balance_after FROM {movements}",
+        )
+    with busy.projections.scratch() as scratch:
+        compare.scratch_rebuild(busy.app, busy.projections, scratch, busy.projections.names)
+        differing = 0
+        for name in busy.projections.names:
+            live = busy.projections.projection(name).view
+            rebuilt = scratch.projection(name).view
+            for table in live.table_names:
+                counted = live.row_differences(rebuilt, table)
+                paged = compare._differences(compare._pages(live, table), compare._pages(rebuilt, table))
+                assert counted == paged, (name, table)
+                differing += counted[0].total() + counted[1].total() if counted else 0
+    assert differing > 3  # the edited card, the removed and the added movements

@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.domain import EventSourcingError
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import TopicError
 
 from ledger.aggregates.customer import Customer
+from ledger.persistence.which import on_postgres
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification, StoredEvent
@@ -53,6 +55,36 @@ def notifications(
         if len(page) < batch:
             return
         position = page[-1].id
+
+
+def records_after(recorder: ApplicationRecorder, after: int, apart_from: UUID) -> tuple[int, int | None]:
+    """How many stored records come after position ``after``, not counting ``apart_from``'s (an
+    aggregate's own), and the first one's position: counted by the store where it is SQL (a
+    count reads no event's bytes), else by reading them."""
+    if on_postgres(recorder):
+        schema, table = recorder.datastore.schema, recorder.events_table_name  # type: ignore[attr-defined]
+        statement = (
+            f'SELECT count(*) AS n, min(notification_id) AS first FROM "{schema}"."{table}" '
+            "WHERE notification_id > %s AND originator_id <> %s"
+        )
+        params: tuple[Any, ...] = (after, apart_from)
+    elif isinstance(recorder, SQLiteApplicationRecorder):
+        statement = (
+            f"SELECT count(*) AS n, min(rowid) AS first FROM {recorder.events_table_name} "
+            "WHERE rowid > ? AND originator_id <> ?"
+        )
+        params = (after, apart_from.hex)
+    else:
+        count, first = 0, None
+        for record in notifications(recorder, after=after):
+            if originator(record) != apart_from:
+                count += 1
+                first = record.id if first is None else first
+        return count, first
+    with recorder.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
+        cursor.execute(statement, params)
+        row = cursor.fetchone()
+    return int(row["n"]), None if row["first"] is None else int(row["first"])
 
 
 def originator(record: StoredEvent) -> UUID:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from ledger.aggregates.log_seal import GENESIS_HEAD, LogSeal
 from ledger.audit.findings import Findings
-from ledger.audit.log import UNREADABLE, notifications, originator
+from ledger.audit.log import UNREADABLE, notifications, originator, records_after
 from ledger.domain.results import JsonResult
 from ledger.errors import InvalidInputError
 
@@ -291,11 +291,8 @@ def check_seals(app: LedgerApplication, key: bytes | None, findings: Findings) -
         summary.heads[sealed.to_position] = sealed.head
         expected_from, expected_previous = sealed.to_position + 1, sealed.head
     # The newest seal's own events always come after it; they are covered by the next seal.
-    for record in notifications(app.recorder, after=summary.last_sealed_position):
-        if originator(record) != LOG_SEAL_ID:
-            summary.unsealed_records += 1
-            if summary.first_unsealed_position is None:
-                summary.first_unsealed_position = record.id
+    unsealed = records_after(app.recorder, summary.last_sealed_position, apart_from=LOG_SEAL_ID)
+    summary.unsealed_records, summary.first_unsealed_position = unsealed
     return summary
 
 

@@ -47,8 +47,12 @@ def test_clean_log_verifies_and_seal_covers_everything(history: Ledger) -> None:
     )
     assert report.seals.unsealed_records == 0  # the seal's own events come after it, by design
     assert report.warnings == []
+    assert report.seals.first_unsealed_position is None
+    seal_events = (history.app.recorder.max_notification_id() or 0) - before
     history.log_work("acme", kind="rfc", ticket="T-3", hours="1", at="2026-01-07")
-    assert history.verify().seals.unsealed_records == 2  # the entry and its debit
+    later = history.verify().seals
+    assert later.unsealed_records == 2  # the entry and its debit, not the seal's own events
+    assert later.first_unsealed_position == before + seal_events + 1
     assert report.invariants.cards == 1
 
 

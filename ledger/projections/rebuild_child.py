@@ -21,6 +21,7 @@ from ledger.persistence.sqlite import scratch_file_datastore
 from ledger.projections.compare import scratch_rebuild
 from ledger.projections.parallel import CHECK_SNAPSHOTS
 from ledger.projections.runtime import Projections, ScratchViews, scratch_datastore
+from ledger.store import provisioning
 
 if TYPE_CHECKING:
     from eventsourcing.postgres import PostgresDatastore
@@ -32,7 +33,8 @@ def rebuild_group(job: Job) -> Any:
     """A child's part: open the store afresh and rebuild the job's views together (the live ones:
     their results; a verification's scratch ones: which views refused the log, and why), or check
     the snapshots for a verification (the summary and the findings)."""
-    app = LedgerApplication(env=job.config.env)
+    with provisioning(job.config):  # its functions are replaced on opening: children take turns
+        app = LedgerApplication(env=job.config.env)
     projections = Projections(app, job.config, job.settings)
     try:
         if job.task == CHECK_SNAPSHOTS:

@@ -417,3 +417,18 @@ def test_a_big_sqlite_log_is_staged_in_one_process_too(
         assert [(r.name, r.position) for r in one] == [("work_records", serial[0].position)]
         assert all_contents(worked.projections) == contents
         assert digests(worked.projections) == sums
+
+
+def test_children_started_together_open_the_store_one_after_another(
+    worked: Ledger, children: list[list[str]]
+) -> None:
+    """Four children open the store at once; each opening replaces the store's functions (DDL),
+    which PostgreSQL refuses to do twice at the same moment ("tuple concurrently updated"), so
+    they take turns under the same lock as any other opening, and every view comes out whole."""
+    serial = worked.rebuild_projection(workers=1)
+    contents = all_contents(worked.projections)
+    for _ in range(3):
+        split = worked.rebuild_projection(workers=5)
+        assert [(r.name, r.events_applied) for r in split] == [(r.name, r.events_applied) for r in serial]
+        assert all_contents(worked.projections) == contents
+    assert len(children) == 12

@@ -26,6 +26,9 @@ from ledger.projections.sql import ProjectionInvariantError, RowCounts, SqlView,
 from ledger.projections.statement_lines import StatementsSql
 from ledger.projections.work_records import WorkRecordsSql
 
+DIFFERENCES_PAGE = 2000
+"""Differing rows fetched at once while a verification counts them."""
+
 
 class PostgresView(SqlView, PostgresTrackingRecorder):
     """A view in the PostgreSQL schema of the events; tracking in ``{projection}_tracking``."""
@@ -235,7 +238,7 @@ class PostgresView(SqlView, PostgresTrackingRecorder):
                 return None
             listed = ", ".join(quote_identifier(column) for column, _ in columns)
             side = quote_identifier(f"{table}_ledger_side")
-            cursor.execute(
+            statement = (
                 f"SELECT {listed}, sum({side}) AS {side} FROM ("
                 f"SELECT {listed}, 1 AS {side} FROM {self.sql(f'{{{table}}}')} UNION ALL "
                 f"SELECT {listed}, -1 FROM {other.sql(f'{{{table}}}')}) AS both_sides "
@@ -243,10 +246,12 @@ class PostgresView(SqlView, PostgresTrackingRecorder):
             )
             mine: RowCounts = Counter()
             theirs: RowCounts = Counter()
-            for row in cursor.fetchall():
-                values = tuple(row.values())
-                count = int(values[-1])
-                (mine if count > 0 else theirs)[values[:-1]] += abs(count)
+            with self.row_stream(cursor, statement) as rows:  # a wholly different table stays paged
+                while page := rows.fetchmany(DIFFERENCES_PAGE):
+                    for row in page:
+                        values = tuple(row.values())
+                        count = int(values[-1])
+                        (mine if count > 0 else theirs)[values[:-1]] += abs(count)
             return mine, theirs
 
     def _same_database(self, other: PostgresView) -> bool:

@@ -8,7 +8,6 @@ spelling, as :class:`~ledger.projections.sql.SQLiteView` does for SQLite.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -22,12 +21,16 @@ from ledger.projections.alerts import AlertsSql
 from ledger.projections.balances import BalancesSql
 from ledger.projections.digest import ROWSUMS_TABLE
 from ledger.projections.invoiceable import InvoiceableSql
-from ledger.projections.sql import ProjectionInvariantError, RowCounts, SqlView, quote_identifier
+from ledger.projections.sql import (
+    ProjectionInvariantError,
+    RowCounts,
+    SqlView,
+    counted_differences,
+    differences_statement,
+    quote_identifier,
+)
 from ledger.projections.statement_lines import StatementsSql
 from ledger.projections.work_records import WorkRecordsSql
-
-DIFFERENCES_PAGE = 2000
-"""Differing rows fetched at once while a verification counts them."""
 
 
 class PostgresView(SqlView, PostgresTrackingRecorder):
@@ -236,23 +239,11 @@ class PostgresView(SqlView, PostgresTrackingRecorder):
             columns = self._columns_of(cursor, table)
             if columns != other._columns_of(cursor, table) or not columns:
                 return None
-            listed = ", ".join(quote_identifier(column) for column, _ in columns)
-            side = quote_identifier(f"{table}_ledger_side")
-            statement = (
-                f"SELECT {listed}, sum({side}) AS {side} FROM ("
-                f"SELECT {listed}, 1 AS {side} FROM {self.sql(f'{{{table}}}')} UNION ALL "
-                f"SELECT {listed}, -1 FROM {other.sql(f'{{{table}}}')}) AS both_sides "
-                f"GROUP BY {listed} HAVING sum({side}) <> 0"
+            statement = differences_statement(
+                [column for column, _ in columns], self.sql(f"{{{table}}}"), other.sql(f"{{{table}}}")
             )
-            mine: RowCounts = Counter()
-            theirs: RowCounts = Counter()
             with self.row_stream(cursor, statement) as rows:  # a wholly different table stays paged
-                while page := rows.fetchmany(DIFFERENCES_PAGE):
-                    for row in page:
-                        values = tuple(row.values())
-                        count = int(values[-1])
-                        (mine if count > 0 else theirs)[values[:-1]] += abs(count)
-            return mine, theirs
+                return counted_differences(rows)
 
     def _same_database(self, other: PostgresView) -> bool:
         """Both views' connections go to one database (a verification's scratch schema does)."""

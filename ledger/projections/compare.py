@@ -10,7 +10,7 @@ never share a table.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import zip_longest
 from typing import TYPE_CHECKING, Any
@@ -20,7 +20,7 @@ from ledger.errors import ViewTamperedError
 from ledger.projections import parallel
 from ledger.projections.base import LedgerProjection, SectionDecoder, catch_up, catch_up_together
 from ledger.projections.runtime import Projections, ScratchViews
-from ledger.projections.sql import ProjectionInvariantError
+from ledger.projections.sql import ProjectionInvariantError, row_values
 
 if TYPE_CHECKING:
     from ledger.eventstore.application import LedgerApplication
@@ -217,8 +217,8 @@ def _compare_tables(
 def _table_differences(
     live: SQLiteView | PostgresView, scratch: SQLiteView | PostgresView, table: str
 ) -> tuple[Counter[tuple[Any, ...]], Counter[tuple[Any, ...]]]:
-    """The rows only the live ``table`` holds and those only the rebuilt one holds: counted by
-    the server when both are in one PostgreSQL database, else from both read in pages."""
+    """The rows only the live ``table`` holds and those only the rebuilt one holds: counted by the
+    database when it can (:meth:`~.sql.SqlView.row_differences`), else from both read in pages."""
     counted = live.row_differences(scratch, table)
     if counted is not None:
         return counted
@@ -242,7 +242,7 @@ def _differences(
     for mine_page, theirs_page in zip_longest(live, rebuilt, fillvalue=no_rows):
         if mine_page == theirs_page:
             continue
-        for mine, theirs in zip_longest(map(_values, mine_page), map(_values, theirs_page)):
+        for mine, theirs in zip_longest(map(row_values, mine_page), map(row_values, theirs_page)):
             if mine == theirs:
                 continue
             for row, own, other in ((mine, only_live, only_rebuilt), (theirs, only_rebuilt, only_live)):
@@ -255,11 +255,6 @@ def _differences(
                 else:
                     own[row] += 1
     return only_live, only_rebuilt
-
-
-def _values(row: Any) -> tuple[Any, ...]:
-    """psycopg hands rows out as dicts, sqlite3 as sequences: the values either way."""
-    return tuple(row.values()) if isinstance(row, Mapping) else tuple(row)
 
 
 def _pages(view: SQLiteView | PostgresView, table: str) -> Iterator[list[Any]]:

@@ -118,12 +118,7 @@ class PostgresView(SqlView, PostgresTrackingRecorder):
         head, values = statement.split(" VALUES ", 1)
         table = head.removeprefix("INSERT INTO ")
         with cursor.connection.cursor() as reader:
-            reader.execute(
-                "SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute "
-                "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
-                (table,),
-            )
-            types = [str(row["type"]) for row in reader.fetchall()]
+            types = [kind for _, kind in _columns_of(reader, table)]
         items = [item.strip() for item in values.strip()[1:-1].split(",")]
         selected, arrays = [], []
         for index, item in enumerate(items):
@@ -236,12 +231,11 @@ class PostgresView(SqlView, PostgresTrackingRecorder):
         if not isinstance(other, PostgresView) or not self._same_database(other):
             return None
         with self.transaction(commit=False) as cursor:
-            columns = self._columns_of(cursor, table)
-            if columns != other._columns_of(cursor, table) or not columns:
+            mine, theirs = self.sql(f"{{{table}}}"), other.sql(f"{{{table}}}")
+            columns = _columns_of(cursor, mine)
+            if columns != _columns_of(cursor, theirs) or not columns:
                 return None
-            statement = differences_statement(
-                [column for column, _ in columns], self.sql(f"{{{table}}}"), other.sql(f"{{{table}}}")
-            )
+            statement = differences_statement([column for column, _ in columns], mine, theirs)
             with self.row_stream(cursor, statement) as rows:  # a wholly different table stays paged
                 return counted_differences(rows)
 
@@ -249,15 +243,6 @@ class PostgresView(SqlView, PostgresTrackingRecorder):
         """Both views' connections go to one database (a verification's scratch schema does)."""
         mine, theirs = _database_of(self), _database_of(other)
         return mine is not None and mine == theirs
-
-    def _columns_of(self, cursor: Any, table: str) -> list[tuple[str, str]]:
-        """``table``'s columns and their types, in order."""
-        cursor.execute(
-            "SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute "
-            "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
-            (self.sql(f"{{{table}}}"),),
-        )
-        return [(str(row["name"]), str(row["type"])) for row in cursor.fetchall()]
 
     def to_db_decimal(self, value: Decimal) -> Decimal:
         return value
@@ -300,6 +285,16 @@ class PostgresAlertsView(AlertsSql, PostgresView):
             "WHERE table_schema = %s AND table_name = %s",
             (self.datastore.schema, table),
         )
+
+
+def _columns_of(cursor: Any, table: str) -> list[tuple[str, str]]:
+    """The columns of ``table`` (a qualified, quoted name) and their types, in order."""
+    cursor.execute(
+        "SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute "
+        "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+        (table,),
+    )
+    return [(str(row["name"]), str(row["type"])) for row in cursor.fetchall()]
 
 
 def _database_of(view: PostgresView) -> tuple[Any, ...] | None:

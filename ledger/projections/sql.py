@@ -34,7 +34,7 @@ import string
 import threading
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -99,6 +99,11 @@ def differences_statement(columns: Sequence[str], mine: str, theirs: str) -> str
     )
 
 
+def row_values(row: Any) -> tuple[Any, ...]:
+    """A row's values: psycopg hands rows out as dicts, sqlite3 as sequences."""
+    return tuple(row.values()) if isinstance(row, Mapping) else tuple(row)
+
+
 def counted_differences(rows: Any) -> tuple[RowCounts, RowCounts]:
     """The rows of a :func:`differences_statement` read from the cursor ``rows`` a page at a time,
     as the rows only the first table holds and those only the second holds, with multiplicity."""
@@ -106,7 +111,7 @@ def counted_differences(rows: Any) -> tuple[RowCounts, RowCounts]:
     theirs: RowCounts = Counter()
     while page := rows.fetchmany(DIFFERENCES_PAGE):
         for row in page:
-            values = tuple(row.values()) if isinstance(row, dict) else tuple(row)
+            values = row_values(row)
             count = int(values[-1])
             (mine if count > 0 else theirs)[values[:-1]] += abs(count)
     return mine, theirs

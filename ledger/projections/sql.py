@@ -234,10 +234,12 @@ class SqlView(TrackingRecorder, ABC):
         the database together (``executemany`` per run of one statement) before anything reads
         a table they touch, and at the latest when the batch ends. Outside a batch it runs now.
 
-        ``key`` names a row the statement sets whole (an ``UPDATE … SET`` of absolute values): a
-        later write with the same key replaces the waiting one, so a card moved a thousand times
-        in a batch is written once. The rules decide exactly as before; only the number of
-        statements changes, and the rows (and so their digest) end up the same."""
+        ``key`` names a row that exists when the write is deferred and that the statement sets
+        (an ``UPDATE … SET`` of absolute values, nothing read): a later write with the same key
+        and statement replaces the waiting one, so a card moved a thousand times in a batch is
+        written once, and the write may go after plain inserts deferred later (they add other
+        rows). The rules decide exactly as before; only the number of statements changes, and
+        the rows (and so their digest) end up the same."""
         pending: list[list[Any]] | None = getattr(self._local, "pending", None)
         if pending is None:
             self.execute(cursor, text, params)
@@ -248,16 +250,19 @@ class SqlView(TrackingRecorder, ABC):
                 pending[index][1] = tuple(params)
                 return
             self._local.pending_keys[key] = len(pending)
-        pending.append([text, tuple(params)])
+        pending.append([text, tuple(params), key is not None])
         self._local.pending_tables.update(self._tables_of(text))
 
     def flush(self, cursor: Any) -> None:
-        """Send the batch's waiting writes, in order, one ``executemany`` per run of a statement.
+        """Send the batch's waiting writes, one statement per run of a statement.
 
-        Plain inserts (``INSERT INTO {table} VALUES (…)``, no conflict clause) between two other
-        writes are gathered per statement, whatever their order: rows added to different tables
-        do not depend on each other, and each table gets its rows in their order. A statement that
-        reads what it changes (an ``UPDATE``, an upsert) keeps its place."""
+        Plain inserts (``INSERT INTO {table} VALUES (…)``, no conflict clause) are gathered per
+        statement, whatever their order: rows added to different tables do not depend on each
+        other, and each table gets its rows in their order. Keyed writes (see :meth:`defer`)
+        are gathered in their order and sent after those inserts: each sets a row that existed
+        when it was deferred, which no later insert adds. Any other write (an ``UPDATE`` that
+        reads what it changes, an upsert, a ``DELETE``) keeps its place: what is gathered before
+        it is sent first."""
         pending: list[list[Any]] | None = getattr(self._local, "pending", None)
         if not pending:
             return
@@ -265,24 +270,41 @@ class SqlView(TrackingRecorder, ABC):
         self._local.pending_keys = {}
         self._local.pending_tables = set()
         inserts: dict[str, list[tuple[Any, ...]]] = {}
+        keyed: list[tuple[str, tuple[Any, ...]]] = []
         run_text = ""
         run: list[tuple[Any, ...]] = []
-        for text, params in pending:  # at any moment either ``run`` or ``inserts`` waits, not both
-            if _is_plain_insert(text):
+        for text, params, is_keyed in pending:  # either ``run`` or the gathered writes wait, not both
+            if is_keyed or _is_plain_insert(text):
                 if run:
                     self._executemany(cursor, self.sql(run_text), run)
-                    run = []
-                inserts.setdefault(text, []).append(params)
+                    run_text, run = "", []
+                if is_keyed:
+                    keyed.append((text, params))
+                else:
+                    inserts.setdefault(text, []).append(params)
                 continue
-            if text != run_text or inserts:
-                self._send_inserts(cursor, inserts)
+            if text != run_text or inserts or keyed:
+                self._send_gathered(cursor, inserts, keyed)
                 if run:
                     self._executemany(cursor, self.sql(run_text), run)
                 run_text, run = text, []
             run.append(params)
         if run:
             self._executemany(cursor, self.sql(run_text), run)
+        self._send_gathered(cursor, inserts, keyed)
+
+    def _send_gathered(
+        self, cursor: Any, inserts: dict[str, list[tuple[Any, ...]]], keyed: list[tuple[str, tuple[Any, ...]]]
+    ) -> None:
+        """The gathered inserts, then the keyed writes in their order (a run per statement)."""
         self._send_inserts(cursor, inserts)
+        start = 0
+        for end in range(1, len(keyed) + 1):
+            if end == len(keyed) or keyed[end][0] != keyed[start][0]:
+                rows = [params for _, params in keyed[start:end]]
+                self._executemany(cursor, self.sql(keyed[start][0]), rows)
+                start = end
+        keyed.clear()
 
     def _send_inserts(self, cursor: Any, inserts: dict[str, list[tuple[Any, ...]]]) -> None:
         for text, rows in inserts.items():

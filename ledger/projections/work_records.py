@@ -180,13 +180,19 @@ class WorkRecordsSql(WorkRecordsView, SqlView):
                     cursor,
                     "UPDATE {lines} SET balance_after = %s WHERE line_id = %s",
                     (self.to_db_decimal(balance_after), mirror_id),
+                    key=("balance_after", mirror_id),
                 )
                 if memo is not None and ("line", mirror_id) in memo:
                     memo[("line", mirror_id)] = replace(
                         memo[("line", mirror_id)], balance_after=balance_after
                     )
                 return
-            self.defer(cursor, "UPDATE {lines} SET reversed = %s WHERE line_id = %s", (True, line_id))
+            self.defer(
+                cursor,
+                "UPDATE {lines} SET reversed = %s WHERE line_id = %s",
+                (True, line_id),
+                key=("reversed", line_id),
+            )
             if memo is not None and ("line", line_id) in memo:
                 memo[("line", line_id)] = replace(original, reversed=True)
             mirror = replace(

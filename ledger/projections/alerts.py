@@ -36,6 +36,7 @@ at the alert's effective time, as the log knows it now.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -516,11 +517,13 @@ class AlertsSql(OutboxSql, SqlView):
             "INSERT INTO {occurrences} VALUES (%s, %s, %s, %s, %s)",
             (tracking.notification_id, customer, category, self.to_db_instant(at), occurrence.ticket),
         )
+        label = f"{OCCURRENCE_LABEL}{tracking.notification_id}"
         self.execute(  # the entry's later events (a reversal) do not name its customer or ticket
-            cursor,
-            "INSERT INTO {subjects} VALUES (%s, %s, %s)",
-            (str(occurrence.entry_id), customer, f"{OCCURRENCE_LABEL}{tracking.notification_id}"),
+            cursor, "INSERT INTO {subjects} VALUES (%s, %s, %s)", (str(occurrence.entry_id), customer, label)
         )
+        memo = self.batch_memo()
+        if memo is not None:
+            memo[("occurrence", str(occurrence.entry_id))] = label
         self.execute(
             cursor,
             "SELECT last_at FROM {suggestions} WHERE customer = %s AND category = %s",
@@ -563,17 +566,42 @@ class AlertsSql(OutboxSql, SqlView):
         suggestion (one already raised stays raised, like every alert)."""
         with self.transaction(commit=True) as cursor:
             self.track(cursor, tracking)
-            self.execute(
-                cursor,
-                "SELECT label FROM {subjects} WHERE aggregate_id = %s AND label LIKE %s",
-                (str(entry_id), f"{OCCURRENCE_LABEL}%"),
-            )
-            row = cursor.fetchone()
-            if row is None:
+            memo = self.batch_memo()
+            key = ("occurrence", str(entry_id))
+            if memo is not None and key in memo:
+                label = memo[key]
+            else:
+                self.execute(
+                    cursor,
+                    "SELECT label FROM {subjects} WHERE aggregate_id = %s AND label LIKE %s",
+                    (str(entry_id), f"{OCCURRENCE_LABEL}%"),
+                )
+                row = cursor.fetchone()
+                label = None if row is None else str(row["label"])
+            if label is None:
                 return  # the entry was not an occurrence
-            notification_id = int(str(row["label"]).removeprefix(OCCURRENCE_LABEL))
+            notification_id = int(label.removeprefix(OCCURRENCE_LABEL))
             self.execute(cursor, "DELETE FROM {occurrences} WHERE notification_id = %s", (notification_id,))
             self.execute(cursor, "DELETE FROM {subjects} WHERE aggregate_id = %s", (str(entry_id),))
+            if memo is not None:
+                memo[key] = None
+
+    def prefetch_occurrences(self, entry_ids: Sequence[UUID]) -> None:
+        """Which of these reversed entries counted as requests, read at once into the batch's
+        memo (None: not one), for :meth:`take_back_occurrence`."""
+        memo = self.batch_memo()
+        if memo is None or not entry_ids:
+            return
+        with self.transaction(commit=False) as cursor:
+            ids = [str(entry_id) for entry_id in entry_ids]
+            head = "SELECT aggregate_id, label FROM {subjects} WHERE"
+            rows = self.select_matching(cursor, head, ("aggregate_id",), [(i,) for i in ids])
+            found = {str(row["aggregate_id"]): str(row["label"]) for row in rows}
+            for entry_id in ids:
+                label = found.get(entry_id)
+                memo[("occurrence", entry_id)] = (
+                    label if label is not None and label.startswith(OCCURRENCE_LABEL) else None
+                )
 
     def notice(self, raised: Raised, raising: Raising, tracking: Tracking) -> None:
         """An alert that needs no state: statement ready, evaluation due, expiry warnings."""
@@ -1024,6 +1052,10 @@ class AlertsProjection(LedgerProjection[AlertsView]):
     @apply.register(WorkEntry.Reversed)
     def _work_reversed(self, event: WorkEntry.Reversed, tracking: Tracking) -> None:
         self.view.take_back_occurrence(event.originator_id, tracking)
+
+    def prefetch(self, events: Sequence[Any]) -> None:
+        reversed_entries = [event.originator_id for event in events if type(event) is WorkEntry.Reversed]
+        self.view.prefetch_occurrences(reversed_entries)
 
     @apply.register(StatementBook.Issued)
     def _statement_issued(self, event: StatementBook.Issued, tracking: Tracking) -> None:

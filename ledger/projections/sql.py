@@ -64,6 +64,10 @@ PLAIN_INSERT = re.compile(r"INSERT INTO \{\w+\} VALUES \([^()]*\)")
 _plain_inserts: dict[str, bool] = {}
 
 
+KEYS_PER_READ = 250
+"""Keys per statement of :meth:`SqlView.select_matching` (well below SQLite's variable limit)."""
+
+
 def _is_plain_insert(text: str) -> bool:
     """Whether a view's SQL text only adds one row to one table (no conflict clause, no read)."""
     found = _plain_inserts.get(text)
@@ -226,6 +230,25 @@ class SqlView(TrackingRecorder, ABC):
             self._flush_for(cursor, text)
             cursor.execute(self.sql(text), tuple(params))
             return list(cursor.fetchall())
+
+    def select_matching(
+        self, cursor: Any, head: str, columns: Sequence[str], keys: Sequence[tuple[Any, ...]]
+    ) -> list[Any]:
+        """The rows of ``head`` (``SELECT … FROM {table} WHERE``) whose ``columns`` equal one of
+        ``keys``: a statement per :data:`KEYS_PER_READ` keys instead of one per key, answered by
+        an index on those columns in either dialect (``IN``, or a disjunction of equalities)."""
+        unique = list(dict.fromkeys(keys))
+        rows: list[Any] = []
+        for start in range(0, len(unique), KEYS_PER_READ):
+            chunk = unique[start : start + KEYS_PER_READ]
+            if len(columns) == 1:
+                condition = f"{columns[0]} IN ({', '.join(['%s'] * len(chunk))})"
+            else:
+                one = "(" + " AND ".join(f"{column} = %s" for column in columns) + ")"
+                condition = "(" + " OR ".join([one] * len(chunk)) + ")"
+            self.execute(cursor, f"{head} {condition}", [value for key in chunk for value in key])
+            rows.extend(cursor.fetchall())
+        return rows
 
     # --- deferred writes -----------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ what makes it reproducible byte for byte, whatever is recorded later.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -198,6 +199,9 @@ class StatementsView(TrackingRecorder, ABC):
         line cancelled (by work entry id; nothing if the entry was card-paid); hours and rate
         mirror the work line."""
 
+    def prefetch_tickets(self, tickets: Sequence[tuple[UUID, str]]) -> None:
+        """Read these (card, ticket) pairs' lines ahead of their reversals (default: nothing)."""
+
     @abstractmethod
     def record_issued(self, record: IssuedRecord, tracking: Tracking) -> None: ...
 
@@ -346,10 +350,19 @@ class StatementsSql(StatementsView, SqlView):
             # A work line written in this batch is newer than any stored one, and so is every
             # part of its reversal: the batch's memo then answers without reading.
             memo = self.batch_memo() or {}
+            stored: list[Any] | None = None  # the ticket's lines read ahead (prefetch_tickets)
             if card_id is not None:
                 owner = self._owner(cursor, card_id)
                 work = memo.get(("work", owner, reversal.ticket))
-                if work is None:
+                stored = memo.get(("stored", owner, reversal.ticket))
+                if work is None and stored is not None:  # read before the batch wrote
+                    work = max(
+                        (r for r in stored if r["section"] == WORK and r["kind"] == WORK),
+                        key=lambda r: int(r["notification_id"]),
+                        default=None,
+                    )
+                    written = False
+                elif work is None:
                     self.execute(
                         cursor,
                         "SELECT * FROM {lines} WHERE customer = %s AND reference = %s AND section = %s "
@@ -376,8 +389,14 @@ class StatementsSql(StatementsView, SqlView):
                 msg = f"statements: reversal of ticket {reversal.ticket!r}, which the card never paid"
                 raise ProjectionInvariantError(msg)
             owner = str(work["customer"])
-            if written:
-                parts = memo.get(("parts", owner, work["reference"], work["section"]), ())
+            if written or stored is not None:
+                parts = list(memo.get(("parts", owner, work["reference"], work["section"]), ()))
+                if not written:  # the parts stored before the batch, and those it wrote
+                    parts += [
+                        int(r["notification_id"])
+                        for r in stored or ()
+                        if r["section"] == work["section"] and r["kind"] == REVERSAL
+                    ]
                 first_part = not any(part > work["notification_id"] for part in parts)
             else:
                 self.execute(
@@ -510,6 +529,31 @@ class StatementsSql(StatementsView, SqlView):
             (self.to_db_instant(at), known_at),
         )
         return {row["key"]: row["value"] for row in rows}  # the latest version of each key wins
+
+    def prefetch_tickets(self, tickets: Sequence[tuple[UUID, str]]) -> None:
+        """The cards' owners and the stored lines of their tickets, read at once into the batch's
+        memo for :meth:`add_reversal` (a card opened in this batch is read as before)."""
+        memo = self.batch_memo()
+        if memo is None or not tickets:
+            return
+        with self.transaction(commit=False) as cursor:
+            cards = [(str(card_id),) for card_id, _ in tickets if ("owner", str(card_id)) not in memo]
+            for row in self.select_matching(
+                cursor, "SELECT card_id, customer FROM {cards} WHERE", ("card_id",), cards
+            ):
+                memo[("owner", str(row["card_id"]))] = str(row["customer"])
+            keys = [
+                (memo[("owner", str(card_id))], ticket)
+                for card_id, ticket in tickets
+                if ("owner", str(card_id)) in memo
+            ]
+            rows = self.select_matching(
+                cursor, "SELECT * FROM {lines} WHERE", ("customer", "reference"), keys
+            )
+        for key in keys:
+            memo[("stored", *key)] = []
+        for row in rows:
+            memo[("stored", str(row["customer"]), str(row["reference"]))].append(row)
 
     def _owner(self, cursor: Any, card_id: UUID | None) -> str:
         """The card's customer (never changes once opened; kept in the batch's memo)."""
@@ -785,6 +829,10 @@ class StatementsProjection(LedgerProjection[StatementsView]):
             event.invoiceable,
         )
         self.view.add_line(None, event.customer, line, tracking, entry_id=event.originator_id)
+
+    def prefetch(self, events: Sequence[Any]) -> None:
+        reversals = [event for event in events if type(event) is Strippenkaart.DebitReversed]
+        self.view.prefetch_tickets([(event.originator_id, event.ticket) for event in reversals])
 
     @apply.register(Strippenkaart.DebitReversed)
     def _reversed(self, event: Strippenkaart.DebitReversed, tracking: Tracking) -> None:

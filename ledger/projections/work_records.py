@@ -17,6 +17,7 @@ reversal must show the money coming back — history is corrected forward, never
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -82,6 +83,9 @@ class WorkRecordsView(TrackingRecorder, ABC):
         tracking: Tracking,
     ) -> None:
         """Flag the entry's line reversed and add the mirroring reversal line."""
+
+    def prefetch_tickets(self, tickets: Sequence[tuple[UUID, str]]) -> None:
+        """Read these tickets' lines ahead of their reversals (a view that reads nothing: no-op)."""
 
     @abstractmethod
     def records(self, customer: str | None = None, month: str | None = None) -> list[WorkRecord]:
@@ -169,6 +173,12 @@ class WorkRecordsSql(WorkRecordsView, SqlView):
                 line_id, original = written
                 mirror_id = f"{line_id}:reversal"
                 mirrored = memo is not None and ("line", mirror_id) in memo
+            elif memo is not None and ("stored", str(card_id), ticket) in memo:
+                stored = memo[("stored", str(card_id), ticket)]  # read before the batch wrote
+                row = self._entry_line(stored, ticket, entry)
+                line_id, original = str(row["line_id"]), self._record(row)
+                mirror_id = f"{line_id}:reversal"
+                mirrored = ("line", mirror_id) in memo or any(r["line_id"] == mirror_id for r in stored)
             else:
                 row = self._stored_line(cursor, card_id, ticket, entry)
                 line_id, original = str(row["line_id"]), self._record(row)
@@ -211,6 +221,20 @@ class WorkRecordsSql(WorkRecordsView, SqlView):
             )
             self._insert(cursor, mirror_id, tracking.notification_id, card_id, mirror)
 
+    def prefetch_tickets(self, tickets: Sequence[tuple[UUID, str]]) -> None:
+        """The stored lines of these (card, ticket) pairs, work and reversals, read at once into
+        the batch's memo for :meth:`record_reversal` (a line this batch writes is in its memo)."""
+        memo = self.batch_memo()
+        if memo is None or not tickets:
+            return
+        keys = [(str(card_id), ticket) for card_id, ticket in tickets]
+        with self.transaction(commit=False) as cursor:
+            rows = self.select_matching(cursor, "SELECT * FROM {lines} WHERE", ("card_id", "ticket"), keys)
+        for key in keys:
+            memo[("stored", *key)] = []
+        for row in rows:
+            memo[("stored", str(row["card_id"]), str(row["ticket"]))].append(row)
+
     def _stored_line(self, cursor: Any, card_id: UUID, ticket: str, entry: str) -> Any:
         """The entry's work line as stored, or :class:`ProjectionInvariantError`."""
         self.execute(
@@ -218,11 +242,15 @@ class WorkRecordsSql(WorkRecordsView, SqlView):
             "SELECT * FROM {lines} WHERE card_id = %s AND ticket = %s AND line = %s",
             (str(card_id), ticket, WORK),
         )
-        # The entry's own line: a ticket may carry many entries, each its own line.
+        return self._entry_line(cursor.fetchall(), ticket, entry)
+
+    def _entry_line(self, lines: Sequence[Any], ticket: str, entry: str) -> Any:
+        """The entry's own work line among a ticket's lines (a ticket may carry many entries, each
+        its own line), or :class:`ProjectionInvariantError`."""
         rows = [
             r
-            for r in cursor.fetchall()
-            if r["line_id"] == str(WorkEntry.create_id(r["customer"], ticket, entry))
+            for r in lines
+            if r["line"] == WORK and r["line_id"] == str(WorkEntry.create_id(r["customer"], ticket, entry))
         ]
         if not rows:
             msg = f"work_records: reversal of entry {entry!r} ({ticket!r}), which the card never paid"
@@ -304,6 +332,11 @@ class WorkRecordsProjection(LedgerProjection[WorkRecordsView]):
         )
         card_id = Strippenkaart.create_id(event.customer)
         self.view.record(str(event.originator_id), card_id, record, tracking)
+
+    def prefetch(self, events: Sequence[Any]) -> None:
+        reversals = [event for event in events if type(event) is Strippenkaart.DebitReversed]
+        tickets = [(event.originator_id, event.ticket) for event in reversals]
+        self.view.prefetch_tickets(tickets)
 
     @apply.register(Strippenkaart.DebitReversed)
     def _debit_reversed(self, event: Strippenkaart.DebitReversed, tracking: Tracking) -> None:

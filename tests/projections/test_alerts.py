@@ -13,6 +13,7 @@ from ledger import Ledger
 from ledger.aggregates.alert_acknowledgement import AlertAcknowledgement
 from ledger.cli import main
 from ledger.errors import InvalidInputError, UnknownAlertError
+from ledger.projections.base import catch_up_together
 from tests.support import FakeClock, event_count
 
 
@@ -159,6 +160,9 @@ def test_a_reversed_entry_is_no_request_and_stops_counting(desk: Ledger) -> None
     assert "tickets S-1, S-3, S-4" in suggestion.message
     desk.rebuild_projection("alerts")
     assert [alert.id for alert in desk.alerts()] == [suggestion.id]
+    # A section per event: the reversal meets its occurrence stored by an earlier section.
+    catch_up_together(desk.app, [desk.projections.projection("alerts")], reset=True, section_events_max=1)
+    assert [(alert.id, alert.message) for alert in desk.alerts()] == [(suggestion.id, suggestion.message)]
 
 
 def test_reversing_an_entry_outside_the_catalogue_changes_nothing(desk: Ledger) -> None:

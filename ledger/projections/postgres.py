@@ -165,8 +165,10 @@ class PostgresView(SqlView, PostgresTrackingRecorder):
         times in one transaction would make quadratic. They fire for every change, the
         projection's and anyone else's; only the projection also writes the digest, so an edit
         made outside it no longer matches. A schema made with the earlier per-row triggers gets
-        these instead (same hashes, so its stored sums stay right)."""
+        these instead (same hashes, so its stored sums stay right), and one made with an earlier
+        body of the function gets this body."""
         rowsums = self._table(f"{self.prefix}_{ROWSUMS_TABLE}")
+        source = self._rowsums_source(rowsums)
         # Only when missing: replacing a trigger locks its table against writers and readers'
         # catch-ups, and every process opening the store would do it.
         last = f"{self.prefix}_{self.table_names[-1]}_rowsums_delete"
@@ -176,30 +178,20 @@ class PostgresView(SqlView, PostgresTrackingRecorder):
             (last, self.datastore.schema),
         )
         if curs.fetchone() is not None:
+            curs.execute(
+                "SELECT p.prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE p.proname = %s AND n.nspname = %s",
+                (f"{self.prefix}_rowsums_kept", self.datastore.schema),
+            )
+            found = curs.fetchone()
+            if found is None or found["prosrc"] != source:  # the triggers call it by name
+                self._create_rowsums_function(curs, source)
             return
         curs.execute(
             f"CREATE TABLE IF NOT EXISTS {rowsums} "
             "(table_name TEXT PRIMARY KEY, n BIGINT NOT NULL, total NUMERIC NOT NULL)"
         )
-        row_hash = "('x' || substr(md5({}::text), 1, 15))::bit(60)::bigint"
-        added = f"SELECT count(*) AS n, coalesce(sum({row_hash.format('r')}), 0) AS total FROM new_rows r"
-        removed = f"SELECT -count(*) AS n, -coalesce(sum({row_hash.format('r')}), 0) AS total FROM old_rows r"
-        upsert = (
-            f"INSERT INTO {rowsums} AS s SELECT TG_TABLE_NAME, sum(n), sum(total) FROM ({{}}) d "
-            "HAVING count(*) > 0 AND (sum(n) <> 0 OR sum(total) <> 0) "
-            "ON CONFLICT (table_name) DO UPDATE SET n = s.n + excluded.n, total = s.total + excluded.total; "
-        )
-        curs.execute(
-            f"CREATE OR REPLACE FUNCTION {self._rowsum_function()}() RETURNS trigger LANGUAGE plpgsql AS $F$ "
-            "BEGIN "
-            "IF TG_OP = 'TRUNCATE' THEN "
-            f"DELETE FROM {rowsums} WHERE table_name = TG_TABLE_NAME; "
-            f"INSERT INTO {rowsums} VALUES (TG_TABLE_NAME, -1, -1); "
-            f"ELSIF TG_OP = 'INSERT' THEN {upsert.format(added)}"
-            f"ELSIF TG_OP = 'DELETE' THEN {upsert.format(removed)}"
-            f"ELSE {upsert.format(f'{added} UNION ALL {removed}')}"
-            "END IF; RETURN NULL; END $F$"
-        )
+        self._create_rowsums_function(curs, source)
         transitions = {
             "insert": "REFERENCING NEW TABLE AS new_rows",
             "delete": "REFERENCING OLD TABLE AS old_rows",
@@ -219,6 +211,41 @@ class PostgresView(SqlView, PostgresTrackingRecorder):
                 f"ON {self._table(name)} FOR EACH STATEMENT EXECUTE FUNCTION {self._rowsum_function()}()"
             )
         curs.execute(f'DROP FUNCTION IF EXISTS "{self.datastore.schema}"."{self.prefix}_rowsum"()')
+
+    def _create_rowsums_function(self, curs: Any, source: str) -> None:
+        curs.execute(
+            f"CREATE OR REPLACE FUNCTION {self._rowsum_function()}() RETURNS trigger "
+            f"LANGUAGE plpgsql AS $F${source}$F$"
+        )
+
+    @staticmethod
+    def _rowsums_source(rowsums: str) -> str:
+        """The row-sums trigger function's body. A ``DELETE`` that removes as many rows as the
+        table holds (a rebuild's reset) leaves it empty: its sums become nothing without a hash
+        of every removed row, which was most of a million-row reset's time (the update checks
+        the count under the row-sums row's lock, so a concurrent change falls back to hashing)."""
+        row_hash = "('x' || substr(md5({}::text), 1, 15))::bit(60)::bigint"
+        added = f"SELECT count(*) AS n, coalesce(sum({row_hash.format('r')}), 0) AS total FROM new_rows r"
+        removed = f"SELECT -count(*) AS n, -coalesce(sum({row_hash.format('r')}), 0) AS total FROM old_rows r"
+        upsert = (
+            f"INSERT INTO {rowsums} AS s SELECT TG_TABLE_NAME, sum(n), sum(total) FROM ({{}}) d "
+            "HAVING count(*) > 0 AND (sum(n) <> 0 OR sum(total) <> 0) "
+            "ON CONFLICT (table_name) DO UPDATE SET n = s.n + excluded.n, total = s.total + excluded.total; "
+        )
+        emptied = (
+            f"UPDATE {rowsums} SET n = 0, total = 0 WHERE table_name = TG_TABLE_NAME AND n > 0 "
+            "AND n = (SELECT count(*) FROM old_rows); "
+        )
+        return (
+            " BEGIN "
+            "IF TG_OP = 'TRUNCATE' THEN "
+            f"DELETE FROM {rowsums} WHERE table_name = TG_TABLE_NAME; "
+            f"INSERT INTO {rowsums} VALUES (TG_TABLE_NAME, -1, -1); "
+            f"ELSIF TG_OP = 'INSERT' THEN {upsert.format(added)}"
+            f"ELSIF TG_OP = 'DELETE' THEN {emptied}IF NOT FOUND THEN {upsert.format(removed)}END IF; "
+            f"ELSE {upsert.format(f'{added} UNION ALL {removed}')}"
+            "END IF; RETURN NULL; END "
+        )
 
     def lift_row_triggers(self) -> None:
         """A verification's scratch view, which nobody else reads and nobody asks the digest of:

@@ -37,6 +37,14 @@ _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 """Datetimes, dates, times and dataclasses go to ``default``, as ``json`` sends them to the hook."""
 
 
+_TEXT_READERS: dict[type[Transcoding], Callable[[str], Any]] = {
+    DatetimeAsISO: datetime.fromisoformat,
+    UUIDAsHex: UUID,
+}
+"""What the library's ``decode`` of these transcodings calls for string data (after asserting it
+is a string): called directly, an instant or an id is read with a call less."""
+
+
 class _WriteByJsonError(Exception):
     """The record holds a value orjson would write otherwise than ``json``: the library writes it."""
 
@@ -131,13 +139,7 @@ class LedgerTranscoder(JSONTranscoder):
         # DecimalAsStr.decode is ``Decimal(data)``: called directly, it saves a call per amount.
         reader = Decimal if type(transcoding) is DecimalAsStr else transcoding.decode
         self._readers[transcoding.name] = reader
-        # For string data, DatetimeAsISO.decode and UUIDAsHex.decode are these two (after an
-        # assertion that the data is a string): an instant or an id is read with a call less.
-        text_readers: dict[type[Transcoding], Callable[[str], Any]] = {
-            DatetimeAsISO: datetime.fromisoformat,
-            UUIDAsHex: UUID,
-        }
-        self._text_readers[transcoding.name] = text_readers.get(type(transcoding), reader)
+        self._text_readers[transcoding.name] = _TEXT_READERS.get(type(transcoding), reader)
 
     def _revive(self, obj: dict[str, Any]) -> Any:
         """``obj`` with its typed values decoded, inner ones first, as the library's hook does."""

@@ -250,6 +250,19 @@ class SqlView(TrackingRecorder, ABC):
             rows.extend(cursor.fetchall())
         return rows
 
+    def read_ahead(
+        self, cursor: Any, tag: str, head: str, columns: Sequence[str], keys: Sequence[tuple[str, ...]]
+    ) -> None:
+        """:meth:`select_matching` into the batch's memo: under ``(tag, *key)`` the rows of each key
+        (none: an empty list), as they stood before the batch wrote."""
+        memo = self.batch_memo()
+        if memo is None or not keys:
+            return
+        for key in keys:
+            memo[(tag, *key)] = []
+        for row in self.select_matching(cursor, head, columns, keys):
+            memo[(tag, *(str(row[column]) for column in columns))].append(row)
+
     # --- deferred writes -----------------------------------------------------------------------------
 
     def defer(self, cursor: Any, text: str, params: Sequence[Any], key: object = None) -> None:

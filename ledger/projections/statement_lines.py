@@ -547,13 +547,7 @@ class StatementsSql(StatementsView, SqlView):
                 for card_id, ticket in tickets
                 if ("owner", str(card_id)) in memo
             ]
-            rows = self.select_matching(
-                cursor, "SELECT * FROM {lines} WHERE", ("customer", "reference"), keys
-            )
-        for key in keys:
-            memo[("stored", *key)] = []
-        for row in rows:
-            memo[("stored", str(row["customer"]), str(row["reference"]))].append(row)
+            self.read_ahead(cursor, "stored", "SELECT * FROM {lines} WHERE", ("customer", "reference"), keys)
 
     def _owner(self, cursor: Any, card_id: UUID | None) -> str:
         """The card's customer (never changes once opened; kept in the batch's memo)."""

@@ -224,16 +224,9 @@ class WorkRecordsSql(WorkRecordsView, SqlView):
     def prefetch_tickets(self, tickets: Sequence[tuple[UUID, str]]) -> None:
         """The stored lines of these (card, ticket) pairs, work and reversals, read at once into
         the batch's memo for :meth:`record_reversal` (a line this batch writes is in its memo)."""
-        memo = self.batch_memo()
-        if memo is None or not tickets:
-            return
         keys = [(str(card_id), ticket) for card_id, ticket in tickets]
         with self.transaction(commit=False) as cursor:
-            rows = self.select_matching(cursor, "SELECT * FROM {lines} WHERE", ("card_id", "ticket"), keys)
-        for key in keys:
-            memo[("stored", *key)] = []
-        for row in rows:
-            memo[("stored", str(row["card_id"]), str(row["ticket"]))].append(row)
+            self.read_ahead(cursor, "stored", "SELECT * FROM {lines} WHERE", ("card_id", "ticket"), keys)
 
     def _stored_line(self, cursor: Any, card_id: UUID, ticket: str, entry: str) -> Any:
         """The entry's work line as stored, or :class:`ProjectionInvariantError`."""

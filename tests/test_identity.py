@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -223,3 +224,90 @@ def test_billing_records_work_on_behalf_of_an_engineer_and_nobody_else_does(ledg
         ledger.log_work("acme", **work, entry="E-3", engineer="nobody", actor="billing-bot")
     assert event_count(ledger) == before
     ledger.log_work("acme", **work, entry="E-4", engineer="bob@msp.nl", actor="bob@msp.nl")
+
+
+# --- a check made on what this process holds ------------------------------------------------------
+
+
+def test_a_mode_another_process_changed_is_what_the_next_command_is_checked_against(
+    store_url: str, clock: FakeClock
+) -> None:
+    """The check before a command reads the settings this process holds without a query; another
+    handle's change must still decide the next command, whether it writes or not, and a refusal
+    is never made on a copy the store has moved past."""
+    with (
+        Ledger.open(store_url, actor="sam@msp.nl", clock=clock) as admin,
+        Ledger.open(store_url, actor="tester", clock=clock) as writer,
+        Ledger.open(store_url, actor="tester", clock=clock) as repeater,
+    ):
+        setup(admin)
+        admin.buy_card("acme", amount="500.00", reference="INV-1")
+        writer.log_work("acme", ticket="T-1", hours="1", rate="100", kind="rfc")  # each holds 'open'
+        repeater.log_work("acme", ticket="T-2", hours="1", rate="100", kind="rfc")
+        admin.set_setting("identity", "registered", effective_from="2026-03-02")
+        before = event_count(admin)
+        with pytest.raises(IdentityError, match="'tester' is not a registered person"):
+            writer.log_work("acme", ticket="T-9", hours="1", rate="100", kind="rfc")  # its append checks
+        with pytest.raises(IdentityError, match="'tester' is not a registered person"):
+            writer.add_customer("beta", name="Beta", account_manager="Anna")  # read before, as ever
+        with pytest.raises(IdentityError, match="'tester' is not a registered person"):
+            repeater.log_work("acme", ticket="T-2", hours="1", rate="100", kind="rfc")  # writes nothing
+        assert event_count(admin) == before
+        billed = writer.log_work("acme", ticket="T-3", hours="1", rate="100", kind="rfc", actor="billing-bot")
+        assert not billed.duplicate  # the writer now holds 'registered'
+        admin.set_setting("identity", "open", effective_from="2026-03-03")
+        clock.advance(days=1)
+        assert not writer.log_work("acme", ticket="T-4", hours="1", rate="100", kind="rfc").duplicate
+        assert writer.log_work("acme", ticket="T-4", hours="1", rate="100", kind="rfc").duplicate
+
+
+def test_a_further_command_waits_for_the_check_it_was_authorised_by_to_be_confirmed(
+    store_url: str, clock: FakeClock
+) -> None:
+    """A command checked on a held copy that dispatches another one: the other must not commit on
+    that check once the copy has changed, even though its own retry would get past the conflict."""
+    from ledger.commands.models import AddCustomer, LogWork
+
+    with (
+        Ledger.open(store_url, actor="sam@msp.nl", clock=clock) as admin,
+        Ledger.open(store_url, actor="tester", clock=clock) as writer,
+    ):
+        setup(admin)
+        admin.buy_card("acme", amount="500.00", reference="INV-1")
+        writer.log_work("acme", ticket="T-1", hours="1", rate="100", kind="rfc")  # holds 'open'
+
+        def adds_a_customer(unit: object, command: LogWork, context: Any) -> object:
+            return context.handle(AddCustomer(customer="beta", name="Beta", account_manager="Anna"))
+
+        writer.bus.handlers = {**writer.bus.handlers, LogWork: adds_a_customer}
+        admin.set_setting("identity", "registered", effective_from="2026-03-02")
+        before = event_count(admin)
+        with pytest.raises(IdentityError, match="'tester' is not a registered person"):
+            writer.log_work("acme", ticket="T-2", hours="1", rate="100", kind="rfc")
+        assert event_count(admin) == before
+
+
+def test_a_work_log_on_a_warm_handle_is_one_statement_on_postgres(
+    postgres_url: str, clock: FakeClock
+) -> None:
+    """The identity check, the reads and the append of ``work log`` cost one round trip: what the
+    command read is checked by the append's read condition, under its write lock."""
+    with Ledger.open(postgres_url, actor="tester", clock=clock) as ledger:
+        setup(ledger)
+        ledger.buy_card("acme", amount="500.00", reference="INV-1")
+        ledger.log_work("acme", ticket="T-0", hours="0.25", rate="100", kind="rfc")
+        sent: list[str] = []
+        execute = psycopg.Cursor.execute
+
+        def counted(cursor: psycopg.Cursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+            sent.append(str(query))
+            return execute(cursor, query, *args, **kwargs)
+
+        psycopg.Cursor.execute = counted  # type: ignore[method-assign,assignment]
+        try:
+            for number in range(1, 6):
+                ledger.log_work("acme", ticket=f"T-{number}", hours="0.25", rate="100", kind="rfc")
+        finally:
+            psycopg.Cursor.execute = execute  # type: ignore[method-assign]
+        assert len(sent) == 5, sent
+        assert all("_append_if" in statement for statement in sent)

@@ -36,7 +36,9 @@ from ledger.commands.queries import QUERY_HANDLERS, DatedQuery, Query
 from ledger.commands.unit_of_work import BatchUnit, CommandUnit, Reader, UnitOfWork
 from ledger.domain.time import effective_time
 from ledger.errors import ConcurrencyError, LedgerError
+from ledger.eventstore.command_cache import CHECK_CHANGED
 from ledger.eventstore.failures import STORE_FAILURES, store_error
+from ledger.persistence.condition import ReadSetChangedError
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -194,10 +196,7 @@ class MessageBus:
         one path of a write (see the module)."""
         if isinstance(message, Query):
             return self.answer(message)
-        try:
-            return self.dispatch(message, self.authorise(message.role_command(), message.actor))
-        except STORE_FAILURES as error:
-            raise store_error(error) from error
+        return self._run(message, None)
 
     def answer(self, query: Query) -> Any:
         """Run the question's handler on the store as at its moment (default now); nothing is written."""
@@ -214,7 +213,17 @@ class MessageBus:
 
     def dispatch(self, message: Command, acting: Acting) -> Any:
         """Run ``message`` as ``acting`` (already authorised): a process's own further commands."""
+        return self._run(message, acting)
+
+    def _run(self, message: Command, acting: Acting | None) -> Any:
+        """``acting`` None: the caller is authorised first; for a command that allows it
+        (``Command.AUTHORISED_ON_HELD``), inside the retry loop on what this thread holds."""
         try:
+            if acting is None:
+                if message.AUTHORISED_ON_HELD and self.app.command_cache.conditional:
+                    now = self.clock()
+                    return retrying(lambda: self._authorised_once(message, now))
+                acting = self.authorise(message.role_command(), message.actor)
             context = self.context(message, acting, self.clock())
             handler = self._handler(message)
             return retrying(lambda: self._once(handler, message, context))
@@ -250,6 +259,49 @@ class MessageBus:
         result = handler(unit, message, context)
         unit.commit()
         return result
+
+    def _authorised_once(self, message: Command, now: datetime) -> Any:
+        """Authorise, then run: inside the retry loop, so that a re-run checks again who may act.
+
+        The check takes the settings from this thread's copy without a query where it holds one
+        (``CommandCache.assuming``). That copy is then checked like the rest of what the command
+        read: its version rides in the read condition of the command's append, under the write
+        lock; a prefetched block that reads it compares the versions; and a command that neither
+        appends nor reads it (a refusal) reads it once. A changed copy re-runs the whole command,
+        checked anew, and a refusal of who acts is only ever made on what the store holds now.
+        A further command the handler dispatches runs only after the copy is confirmed: its own
+        retries must not commit on a check that stood on a changed copy."""
+        cache = self.app.command_cache
+        try:
+            acting: Acting | None = None
+            with cache.assuming():
+                try:
+                    acting = self.authorise(message.role_command(), message.actor)
+                except LedgerError:
+                    if not cache.relied():
+                        raise
+            if acting is None:  # refused on a held copy: judged again on what the store holds
+                cache.forget()
+                acting = self.authorise(message.role_command(), message.actor)
+            confirmed_by = acting
+
+            def further(command: Command) -> Any:
+                if not cache.confirm():
+                    raise ReadSetChangedError(CHECK_CHANGED)
+                return self.dispatch(command, confirmed_by)
+
+            try:
+                context = self.context(message, acting, now, further)
+                result = self._once(self._handler(message), message, context)
+            except LedgerError:
+                if not cache.confirm():
+                    raise ReadSetChangedError(CHECK_CHANGED) from None
+                raise
+            if not cache.confirm():
+                raise ReadSetChangedError(CHECK_CHANGED)
+            return result
+        finally:
+            cache.forget()
 
     def handle_batch(
         self,

@@ -63,6 +63,10 @@ class Command(Message):
     COMMAND: ClassVar[str] = ""
     WHEN: ClassVar[str | None] = "at"
     FUTURE_ALLOWED: ClassVar[bool] = False
+    AUTHORISED_ON_HELD: ClassVar[bool] = False
+    """Whether the identity check may take the settings this thread holds without reading them
+    (see ``MessageBus._authorised_once``): for a frequent command whose handler appends once, or
+    reads them in its prefetched block, so that the check costs no query of its own."""
 
     actor: Actor | None = None
     at: Instant | None = None
@@ -182,6 +186,7 @@ class LogWork(Command):
     recorded it. ``kind`` has no default: support forgotten as such must not reach the card."""
 
     COMMAND: ClassVar[str] = "work log"
+    AUTHORISED_ON_HELD: ClassVar[bool] = True
 
     customer: Slug
     ticket: Reference

@@ -39,7 +39,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError, StoredEv
 from eventsourcing.sqlite import SQLiteAggregateRecorder
 from eventsourcing.utils import retry
 
-from ledger.persistence.condition import ReadCondition
+from ledger.persistence.condition import ReadCondition, ReadSetChangedError
 from ledger.persistence.sqlite import ConditionalSQLiteRecorder
 from ledger.persistence.which import conditional_on_postgres, on_postgres
 
@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     from eventsourcing.postgres import PostgresAggregateRecorder
 
 
+CHECK_CHANGED = "what the identity check read has changed"
+"""The conflict's message when a copy a check relied on unread was not what the store held."""
 WHOLE_HISTORY_EVENTS_MAX = 200
 """An aggregate not yet held is read whole in the batch query unless its history is longer."""
 THREAD_CACHE_MAXSIZE = 2_000
@@ -78,6 +80,11 @@ class _Held:
         self.lent: dict[int, tuple[Any, int]] = {}
         self.committed: dict[int, tuple[Any, int]] = {}
         self.refused = False
+        self.assuming = False
+        self.assumed: dict[UUID, int] = {}
+        """Held aggregates a check relied on unread (see ``CommandCache.assuming``), at their version."""
+        self.refuted = False
+        """An append carrying ``assumed`` was refused: the check stood on a changed copy."""
 
 
 class CommandCache:
@@ -159,8 +166,14 @@ class CommandCache:
         """
         if not self.supported or self._block() is not None:
             return False, None
-        cache = self._held().cache
+        held = self._held()
+        cache = held.cache
         key = aggregate_id.int
+        if held.assuming:
+            entry = cache.get(key)
+            if entry is not None and not entry.stale and _version(entry.aggregate) == entry.version:
+                held.assumed[aggregate_id] = entry.version
+                return True, entry.aggregate
         entry = cache.pop(key, None)
         if entry is not None and _version(entry.aggregate) != entry.version:
             entry = None  # changed since it was put back: not what the store has
@@ -185,25 +198,86 @@ class CommandCache:
             return None
         return self._select_newer(dict.fromkeys(aggregate_ids, 0))
 
+    @contextmanager
+    def assuming(self) -> Iterator[None]:
+        """Within, :meth:`current` answers from this thread's copy without reading, when it holds
+        one not known to be stale, and remembers it relied on it: the next append carries it in
+        its read condition, or :meth:`confirm` reads it. For a check made before a command (the
+        identity mode in force): its query was a tenth of a ``work log``, and the command's own
+        append can check the same thing under its write lock."""
+        held = self._held()
+        held.assumed.clear()
+        held.refuted = False
+        held.assuming = self.conditional
+        try:
+            yield
+        finally:
+            held.assuming = False
+
+    def relied(self) -> bool:
+        """Whether a check relied on a copy no append has verified yet."""
+        held = self._held()
+        return bool(held.assumed) or held.refuted
+
+    def confirm(self) -> bool:
+        """Whether every copy relied on unverified is still what the store holds (one query; True
+        at once when there is none); those found changed are read again next time."""
+        held = self._held()
+        if held.refuted:
+            held.refuted = False
+            return False
+        if not held.assumed:
+            return True
+        assumed, held.assumed = held.assumed, {}
+        newer = self._select_newer(assumed)
+        self._stale(newer)
+        return not newer
+
+    def forget(self) -> None:
+        """Nothing relied on any longer (the command is over)."""
+        held = self._held()
+        held.assumed.clear()
+        held.refuted = False
+
     def read_condition(self) -> ReadCondition | None:
-        """For an append inside the block: what the command read, at the versions it decided on."""
+        """For an append inside the block: what the command read, at the versions it decided on;
+        with what a check before the command relied on (inside a block or not)."""
         held = self._block()
-        if held is None or not held.ids:
-            return None
-        return held.ids, held.versions
+        assumed = self._held().assumed if self.supported else None
+        if not assumed:
+            if held is None or not held.ids:
+                return None
+            return held.ids, held.versions
+        ids, versions = ([], []) if held is None else (list(held.ids), list(held.versions))
+        decided = dict(zip(ids, versions, strict=True))
+        for aggregate_id, version in assumed.items():
+            if decided.get(aggregate_id) != version:  # the same id at the same version: once
+                ids.append(aggregate_id)
+                versions.append(version)
+        return ids, versions
 
     def committed(self, aggregates: Iterable[Any]) -> None:
         """The application saved these: lent ones may go back to the cache at their new version,
-        and the block's read set stands at the versions now known."""
-        held = self._block()
-        if held is None:
+        and the block's read set stands at the versions now known. What was relied on stood.
+        This thread's copy of one saved from another object (read through the repository) is
+        now behind the store: it is dropped, so that nothing is assumed from it unread."""
+        if not self.supported:
             return
+        state = self._held()
+        state.assumed.clear()
+        held = self._block()
         for aggregate in aggregates:
             key = aggregate.id.int
-            lent = held.lent.get(key)
+            lent = None if held is None else held.lent.get(key)
+            if lent is None:
+                state.cache.pop(key, None)
+                continue
             # The object lent, or one created where the block found none.
-            if lent is not None and (lent[0] is aggregate or lent[0] is None):
+            if lent[0] is aggregate or lent[0] is None:
+                assert held is not None
                 held.committed[key] = (aggregate, aggregate.version)
+        if held is None:
+            return
         committed = held.committed
         held.versions = [
             committed[i.int][1] if i.int in committed else v
@@ -211,10 +285,24 @@ class CommandCache:
         ]
 
     def refused(self) -> None:
-        """The append was refused: what this block holds must be read again before it is relied on."""
+        """The append was refused: what this block holds, and what was relied on, must be read
+        again before it is relied on."""
+        if self.supported:
+            state = self._held()
+            if state.assumed:
+                self._stale(state.assumed)
+                state.assumed.clear()
+                state.refuted = True
         held = self._block()
         if held is not None:
             held.refused = True
+
+    def _stale(self, aggregate_ids: Iterable[UUID]) -> None:
+        cache = self._held().cache
+        for aggregate_id in aggregate_ids:
+            entry = cache.get(aggregate_id.int)
+            if entry is not None:
+                cache[aggregate_id.int] = entry._replace(stale=True)
 
     def _give_back(self, held: _Held) -> None:
         found = held.found
@@ -275,6 +363,10 @@ class CommandCache:
                 domain_event: Any = self.app.mapper.to_domain_event(stored_event)
                 aggregate = domain_event.mutate(aggregate)
             found[key] = aggregate
+        for aggregate_id in [i for i in held.assumed if i.int in found]:
+            # A check before the command relied on it unread: it stands, or the command re-runs.
+            if _version(found[aggregate_id.int]) != held.assumed.pop(aggregate_id):
+                raise ReadSetChangedError(CHECK_CHANGED)
         return found
 
     def _first_load(self, aggregate_id: UUID) -> Any:

@@ -124,6 +124,76 @@ def test_balance_as_json_needs_no_table_renderer(card_url: str) -> None:
     assert "rich.console" not in modules
 
 
+WORK_LOG_AVOIDS = (
+    "psycopg",
+    "eventsourcing.postgres",
+    "ledger.projections",
+    "ledger.statements",
+    "ledger.notify",
+    "ledger.audit",
+    "matplotlib",
+    "weasyprint",
+    "babel",
+    "asyncio",
+    # other commands' handlers: the table imports a handler's module when its command first runs
+    "ledger.commands.admin",
+    "ledger.commands.alerts",
+    "ledger.commands.cards",
+    "ledger.commands.contracts",
+    "ledger.commands.customers",
+    "ledger.commands.importing",
+    "ledger.commands.invoice_export",
+    "ledger.commands.monthly",
+    "ledger.commands.onsite",
+    "ledger.commands.packs",
+    "ledger.commands.rates",
+    "ledger.commands.statement_book",
+    "ledger.commands.tick",
+    "ledger.commands.webhooks",
+    # who may act is judged without the people in open mode
+    "ledger.commands.people",
+    "ledger.aggregates.people",
+    "ledger.aggregates.person",
+    "ledger.aggregates.admin_account",
+)
+"""What ``ledger work log`` on SQLite in open mode must not import: it needs the aggregates that
+decide who pays (card, contract, packs, on-site engagement, rate card) and the holiday tables, and
+nothing of the other commands, the read side or the documents."""
+
+
+def test_work_log_imports_its_own_handler_and_no_other(card_url: str) -> None:
+    code, output, modules = run_cli(
+        "work",
+        "log",
+        "acme",
+        "--ticket",
+        "T-1",
+        "--hours",
+        "1",
+        "--kind",
+        "rfc",
+        "--actor",
+        "eve",
+        url=card_url,
+    )
+    assert code == 0, output
+    assert "T-1" in output
+    assert "ledger.commands.work" in modules
+    assert sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in WORK_LOG_AVOIDS)) == []
+
+
+def test_every_handler_of_the_table_resolves() -> None:
+    """A misspelt module or name in the lazy command table would only fail when its command runs."""
+    code = (
+        "import json\n"
+        "from ledger.commands.handlers import HANDLERS\n"
+        "wrong = [k.__name__ for k, h in HANDLERS.items() if not callable(h._resolve())]\n"
+        "print(json.dumps(wrong))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout) == []
+
+
 def test_the_checks_see_a_heavy_import(card_url: str) -> None:
     """The same run of a command that renders views does import them: the check can fail."""
     code, _, modules = run_cli("report", "balances", url=card_url)

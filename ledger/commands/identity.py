@@ -15,7 +15,7 @@ from __future__ import annotations
 import getpass
 from typing import TYPE_CHECKING
 
-from ledger.commands import people
+from ledger import lazy
 from ledger.commands.settings import value_at
 from ledger.domain.identity import Acting, person_id
 from ledger.domain.roles import BILLING, roles_for
@@ -27,9 +27,12 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
+    from ledger.commands import people
     from ledger.commands.people import PersonView
     from ledger.commands.unit_of_work import Reader
     from ledger.eventstore.application import LedgerApplication
+else:  # the people and their aggregates load only when a mode or a person is judged
+    lazy.modules(globals(), people="ledger.commands.people")
 
 
 def mode_at(app: Reader, at: datetime) -> str:

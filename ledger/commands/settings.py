@@ -11,20 +11,23 @@ from typing import TYPE_CHECKING, cast
 
 from eventsourcing.persistence import IntegrityError
 
+from ledger import lazy
 from ledger.aggregates.settings import DatedSettings
-from ledger.commands import people
 from ledger.domain.settings import AUTHENTICATED, IDENTITY, OPEN, REGISTERED, SPECS, canonical_value, spec_of
 from ledger.domain.time import AMSTERDAM, EARLIEST
 from ledger.errors import DamagedHistoryError, IdentityError, InvalidInputError
 from ledger.eventstore.application import REPLAY_FAILURES, LedgerApplication
 
 if TYPE_CHECKING:
+    from ledger.commands import people
     from ledger.commands.bus import Asked, Context
     from ledger.commands.models import SetSetting
     from ledger.commands.queries import SettingsAt
     from ledger.commands.unit_of_work import Reader, UnitOfWork
     from ledger.config import LedgerSettings
     from ledger.domain.calendar import WorkingCalendar
+else:  # the people and their aggregates load only when a mode or a person is judged
+    lazy.modules(globals(), people="ledger.commands.people")
 
 SEED_ACTOR = "LEDGER_CONFIG"
 

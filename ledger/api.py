@@ -44,7 +44,8 @@ from ledger.domain.time import parse_instant, parse_month
 from ledger.errors import InvalidInputError, StoreError, UnknownDeliveryError
 from ledger.eventstore.application import LedgerApplication
 from ledger.eventstore.failures import STORE_FAILURES, store_error
-from ledger.store import StoreConfig, parse_store_url, provisioning, resolve_url
+from ledger.eventstore.opening import open_application
+from ledger.store import StoreConfig, parse_store_url, resolve_url
 
 # Imported on first use (see ledger.lazy): a handle that answers one question loads only the
 # command, view or audit module that answers it. The same names, for type checkers:
@@ -359,8 +360,7 @@ class Ledger:
         self._login: str | None = None
         self.clock = clock
         try:
-            with provisioning(config):
-                self.app = LedgerApplication(env=config.env)
+            self.app = open_application(config, LedgerApplication)
         except (PersistenceError, OSError) as error:
             detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise StoreError("db", f"database {config.display}: {detail}") from error

@@ -23,6 +23,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ledger.errors import StoreError
@@ -296,8 +297,15 @@ def provisioning(config: StoreConfig) -> Iterator[None]:
     if config.kind != "postgres":
         yield
         return
+    with ddl_session(config) as connection, ddl_turn(connection, config.schema):
+        yield
+
+
+@contextmanager
+def ddl_session(config: StoreConfig) -> Iterator[Any]:
+    """A PostgreSQL connection of its own, in autocommit mode, for the store's DDL (a
+    ``psycopg.Connection``); a failure to connect is a :class:`StoreError` naming the database."""
     import psycopg
-    from psycopg import sql
 
     env = config.env
     try:
@@ -314,14 +322,22 @@ def provisioning(config: StoreConfig) -> Iterator[None]:
         detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise StoreError("db", f"database {config.display}: {detail}") from None
     with connection:
-        connection.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK_KEY,))
-        try:
-            # Only when missing: a login role without CREATE on the database (an operator in
-            # authenticated mode, see docs/identity.md) can still open an existing schema.
-            found = connection.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (config.schema,))
-            if config.schema and found.fetchone() is None:
-                statement = sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(config.schema))
-                connection.execute(statement)
-            yield
-        finally:
-            connection.execute("SELECT pg_advisory_unlock(%s)", (DDL_LOCK_KEY,))
+        yield connection
+
+
+@contextmanager
+def ddl_turn(connection: Any, schema: str | None) -> Iterator[None]:
+    """This process's turn at DDL (:data:`DDL_LOCK_KEY`), the schema created first when missing."""
+    from psycopg import sql
+
+    connection.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK_KEY,))
+    try:
+        # Only when missing: a login role without CREATE on the database (an operator in
+        # authenticated mode, see docs/identity.md) can still open an existing schema.
+        found = connection.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
+        if schema and found.fetchone() is None:
+            statement = sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
+            connection.execute(statement)
+        yield
+    finally:
+        connection.execute("SELECT pg_advisory_unlock(%s)", (DDL_LOCK_KEY,))

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import psycopg
 import pytest
 
-from ledger import Ledger
+from ledger import Ledger, StoreError
 from ledger.eventstore.opening import PROVISIONED_TABLE
 from tests.conftest import POSTGRES_URL
 from tests.support import FakeClock
@@ -121,3 +121,14 @@ def test_a_fresh_store_opened_by_several_at_once_is_made_once(postgres_url: str,
         thread.join(60)
     assert failures == []
     assert recorded_digest(schema_of(postgres_url)) is not None
+
+
+def test_a_digest_that_cannot_be_read_is_a_store_error_naming_the_database(
+    postgres_url: str, clock: FakeClock
+) -> None:
+    with Ledger.open(postgres_url, actor="tester", clock=clock) as ledger:
+        ledger.add_customer("acme", name="Acme", account_manager="Anna")
+    schema = schema_of(postgres_url)
+    admin_execute(f'ALTER TABLE "{schema}".{PROVISIONED_TABLE} RENAME COLUMN fingerprint TO damaged')
+    with pytest.raises(StoreError, match=r'^db: database .*column "fingerprint" does not exist'):
+        Ledger.open(postgres_url, actor="tester", clock=clock)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any
 
+from ledger.errors import StoreError
 from ledger.store import ddl_session, ddl_turn
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ def open_application(
     only when they were not made by the statements this code runs (see the module)."""
     if config.kind != "postgres":
         return make(config.env)
+    import psycopg
+
     with ddl_session(config) as connection:
         app = make({**config.env, "CREATE_TABLE": "n"})
         try:
@@ -45,6 +48,10 @@ def open_application(
                     for recorder in recorders:
                         recorder.create_table()
                     _record_digest(connection, schema, digest)
+        except psycopg.Error as error:  # on the DDL connection: the same error as a failed connect
+            app.close()
+            detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise StoreError("db", f"database {config.display}: {detail}") from None
         except BaseException:
             app.close()
             raise

@@ -283,12 +283,12 @@ class MessageBus:
             if acting is None:  # refused on a held copy: judged again on what the store holds
                 cache.forget()
                 acting = self.authorise(message.role_command(), message.actor)
-            confirmed_by = acting
+            authorised = acting  # narrowed, for the closure below
 
             def further(command: Command) -> Any:
                 if not cache.confirm():
                     raise ReadSetChangedError(CHECK_CHANGED)
-                return self.dispatch(command, confirmed_by)
+                return self.dispatch(command, authorised)
 
             try:
                 context = self.context(message, acting, now, further)

@@ -61,6 +61,14 @@ def recorded_digest(schema: str) -> str | None:
     return None if row is None else str(row[0])
 
 
+def opened_once(url: str, clock: FakeClock) -> tuple[str, str | None]:
+    """A store opened and written to once: (its schema, the digest it records)."""
+    with Ledger.open(url, actor="tester", clock=clock) as ledger:
+        ledger.add_customer("acme", name="Acme", account_manager="Anna")
+    schema = schema_of(url)
+    return schema, recorded_digest(schema)
+
+
 def test_a_store_opened_before_gets_no_ddl_and_still_works(postgres_url: str, clock: FakeClock) -> None:
     with statements_sent() as first, Ledger.open(postgres_url, actor="tester", clock=clock) as ledger:
         ledger.add_customer("acme", name="Acme", account_manager="Anna")
@@ -74,10 +82,7 @@ def test_a_store_opened_before_gets_no_ddl_and_still_works(postgres_url: str, cl
 def test_a_store_made_by_other_statements_is_brought_up_to_these(postgres_url: str, clock: FakeClock) -> None:
     """Another version's DDL (here: its digest differs, and its conditional append is missing):
     the open runs this version's statements again, so the append works, and records their digest."""
-    with Ledger.open(postgres_url, actor="tester", clock=clock) as ledger:
-        ledger.add_customer("acme", name="Acme", account_manager="Anna")
-    schema = schema_of(postgres_url)
-    current = recorded_digest(schema)
+    schema, current = opened_once(postgres_url, clock)
     admin_execute(f'DROP FUNCTION "{schema}".ledger_events_append_if')
     admin_execute(f"UPDATE \"{schema}\".{PROVISIONED_TABLE} SET fingerprint = 'made by another version'")
     with statements_sent() as sent, Ledger.open(postgres_url, actor="tester", clock=clock) as ledger:
@@ -90,19 +95,16 @@ def test_a_store_made_by_other_statements_is_brought_up_to_these(postgres_url: s
 def test_a_store_from_before_the_digest_gets_the_ddl_and_the_digest(
     postgres_url: str, clock: FakeClock
 ) -> None:
-    with Ledger.open(postgres_url, actor="tester", clock=clock) as ledger:
-        ledger.add_customer("acme", name="Acme", account_manager="Anna")
-    schema = schema_of(postgres_url)
-    current = recorded_digest(schema)
+    schema, current = opened_once(postgres_url, clock)
     admin_execute(f'DROP TABLE "{schema}".{PROVISIONED_TABLE}')
     with Ledger.open(postgres_url, actor="tester", clock=clock) as ledger:
         assert ledger.balance("acme").balance == 0
     assert recorded_digest(schema) == current is not None
 
 
-@pytest.mark.parametrize("opens", [4])
-def test_a_fresh_store_opened_by_several_at_once_is_made_once(postgres_url: str, opens: int) -> None:
+def test_a_fresh_store_opened_by_several_at_once_is_made_once(postgres_url: str) -> None:
     """They all find no digest, and take turns at the DDL under the advisory lock."""
+    opens = 4
     start = threading.Barrier(opens)
     failures: list[BaseException] = []
 
@@ -126,9 +128,7 @@ def test_a_fresh_store_opened_by_several_at_once_is_made_once(postgres_url: str,
 def test_a_digest_that_cannot_be_read_is_a_store_error_naming_the_database(
     postgres_url: str, clock: FakeClock
 ) -> None:
-    with Ledger.open(postgres_url, actor="tester", clock=clock) as ledger:
-        ledger.add_customer("acme", name="Acme", account_manager="Anna")
-    schema = schema_of(postgres_url)
+    schema, _ = opened_once(postgres_url, clock)
     admin_execute(f'ALTER TABLE "{schema}".{PROVISIONED_TABLE} RENAME COLUMN fingerprint TO damaged')
     with pytest.raises(StoreError, match=r'^db: database .*column "fingerprint" does not exist'):
         Ledger.open(postgres_url, actor="tester", clock=clock)

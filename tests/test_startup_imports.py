@@ -162,20 +162,8 @@ nothing of the other commands, the read side or the documents."""
 
 
 def test_work_log_imports_its_own_handler_and_no_other(card_url: str) -> None:
-    code, output, modules = run_cli(
-        "work",
-        "log",
-        "acme",
-        "--ticket",
-        "T-1",
-        "--hours",
-        "1",
-        "--kind",
-        "rfc",
-        "--actor",
-        "eve",
-        url=card_url,
-    )
+    work = ["work", "log", "acme", "--ticket", "T-1", "--hours", "1", "--kind", "rfc", "--actor", "eve"]
+    code, output, modules = run_cli(*work, url=card_url)
     assert code == 0, output
     assert "T-1" in output
     assert "ledger.commands.work" in modules

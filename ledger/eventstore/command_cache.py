@@ -216,8 +216,7 @@ class CommandCache:
 
     def relied(self) -> bool:
         """Whether a check relied on a copy no append has verified yet."""
-        held = self._held()
-        return bool(held.assumed) or held.refuted
+        return bool(self._held().assumed)
 
     def confirm(self) -> bool:
         """Whether every copy relied on unverified is still what the store holds (one query; True

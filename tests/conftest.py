@@ -8,6 +8,7 @@ a note on how to enable them — except under CI (``CI`` set), where they fail i
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,10 @@ from hypothesis import HealthCheck, settings
 
 from ledger import Ledger
 from tests.support import FakeClock
+
+# The command line keeps holiday tables in a cache folder (ledger.persistence.holiday_tables): the
+# tests' commands keep theirs in a folder of this run, never in the user's own.
+os.environ["LEDGER_CACHE_DIR"] = tempfile.mkdtemp(prefix="ledger-test-cache-")
 
 POSTGRES_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 

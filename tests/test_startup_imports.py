@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ import pytest
 from ledger import Ledger
 from ledger.cli import COMMANDS, build_parser
 from ledger.cli.common import LazySubparsers
+from ledger.persistence.holiday_tables import CACHE_VARIABLE
 
 HEAVY = (
     "psycopg",
@@ -80,13 +82,15 @@ print("\\n" + json.dumps({"code": code, "modules": sorted(sys.modules)}))
 """
 
 
-def run_cli(*argv: str, url: str | None = None) -> tuple[int, str, set[str]]:
-    """(exit code, output, modules imported) of ``ledger ARGV`` in a fresh interpreter."""
+def run_cli(*argv: str, url: str | None = None, cache: Path | None = None) -> tuple[int, str, set[str]]:
+    """(exit code, output, modules imported) of ``ledger ARGV`` in a fresh interpreter, its caches
+    in ``cache`` (else the test run's folder)."""
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith("LEDGER_") and key not in {"FORCE_COLOR", "TTY_COMPATIBLE"}
     }
+    env[CACHE_VARIABLE] = str(cache) if cache is not None else os.environ[CACHE_VARIABLE]
     if url is not None:
         env["LEDGER_DATABASE_URL"] = url
     done = subprocess.run(
@@ -168,6 +172,28 @@ def test_work_log_imports_its_own_handler_and_no_other(card_url: str) -> None:
     assert "T-1" in output
     assert "ledger.commands.work" in modules
     assert sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in WORK_LOG_AVOIDS)) == []
+
+
+def test_work_log_reads_the_holiday_tables_the_last_command_kept(sqlite_url: str, tmp_path: Path) -> None:
+    """The first ``work log`` on a Basis contract asks the holidays library (it judges the day);
+    the next, in a fresh interpreter, reads what the first kept and imports no holiday code, and
+    decides the same: King's Day is no working day, the day after is."""
+    with Ledger.open(sqlite_url, actor="test") as ledger:
+        ledger.add_customer("acme", name="Acme", account_manager="Anna")
+        ledger.start_contract("acme", tier="basis", effective_from="2026-01-01")
+        ledger.buy_card("acme", amount="5000.00", reference="ORDER-1", at="2026-01-01")
+    cache = tmp_path / "cache"
+
+    def log(ticket: str, at: str) -> tuple[str, set[str]]:
+        work = ["work", "log", "acme", "--ticket", ticket, "--hours", "1", "--kind", "support"]
+        code, output, modules = run_cli(*work, "--at", at, "--json", url=sqlite_url, cache=cache)
+        assert code == 0, output
+        return json.loads(output)["payer"], {m for m in modules if m.split(".")[0] == "holidays"}
+
+    payer, holiday_modules = log("T-1", "2026-04-27T10:00:00+02:00")
+    assert (payer, "holidays" in holiday_modules) == ("strippenkaart", True)
+    assert log("T-2", "2026-04-27T11:00:00+02:00") == ("strippenkaart", set())
+    assert log("T-3", "2026-04-28T10:00:00+02:00") == ("servicedesk-contract", set())
 
 
 def test_every_handler_of_the_table_resolves() -> None:

@@ -2,7 +2,9 @@
 
 Why: a Basis contract gives no channel at all on a public holiday, so the ledger must know the
 holidays of the country the provider works in (from the ``holidays`` library) plus any closures the
-deployment adds itself (a company day off). Pure: no clock, no I/O, no environment.
+deployment adds itself (a company day off). Pure: no clock, no I/O, no environment. The tables come
+from a :class:`HolidaySource`: the library itself unless a process installs another (the command line
+installs one that keeps the tables on disk, :mod:`ledger.persistence.holiday_tables`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ledger.domain.time import AMSTERDAM
 from ledger.errors import InvalidInputError
@@ -19,7 +21,16 @@ from ledger.errors import InvalidInputError
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-__all__ = ["AMSTERDAM", "DEFAULT_CLOSING_DAY_NAME", "WEEKDAY_NAMES", "WorkingCalendar"]
+__all__ = [
+    "AMSTERDAM",
+    "DEFAULT_CLOSING_DAY_NAME",
+    "LIBRARY_HOLIDAYS",
+    "WEEKDAY_NAMES",
+    "HolidaySource",
+    "LibraryHolidays",
+    "WorkingCalendar",
+    "use_holiday_source",
+]
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 """Fixed English names: ``strftime("%A")`` would follow the process locale."""
@@ -100,17 +111,61 @@ class WorkingCalendar:
         return None
 
 
-def _validate(country: str, subdivision: str | None, language: str) -> None:
-    import holidays  # here, not at the top: a quarter of a second, and most commands judge no day
+class HolidaySource(Protocol):
+    """Where the public holidays come from: the ``holidays`` library, or what it answered before."""
 
-    if country not in _supported_countries():
-        msg = f"{country!r} is not supported by the holidays library"
-        raise InvalidInputError(_COUNTRY, msg)
-    try:
-        holidays.country_holidays(country, subdiv=subdivision, years=(), language=language)
-    except NotImplementedError:
-        msg = f"{subdivision!r} is not a subdivision of {country!r} in the holidays library"
-        raise InvalidInputError(_SUBDIVISION, msg) from None
+    def validate(self, country: str, subdivision: str | None, language: str) -> None:
+        """Refuse (:class:`InvalidInputError`) a country or subdivision the library does not know."""
+
+    def year(self, country: str, subdivision: str | None, language: str, year: int) -> dict[date, str]:
+        """One year's public holidays by date, named in ``language``."""
+
+
+class LibraryHolidays:
+    """The ``holidays`` library itself, imported when first asked (a quarter of a second)."""
+
+    def validate(self, country: str, subdivision: str | None, language: str) -> None:
+        import holidays
+
+        if country not in _supported_countries():
+            msg = f"{country!r} is not supported by the holidays library"
+            raise InvalidInputError(_COUNTRY, msg)
+        try:
+            holidays.country_holidays(country, subdiv=subdivision, years=(), language=language)
+        except NotImplementedError:
+            msg = f"{subdivision!r} is not a subdivision of {country!r} in the holidays library"
+            raise InvalidInputError(_SUBDIVISION, msg) from None
+
+    def year(self, country: str, subdivision: str | None, language: str, year: int) -> dict[date, str]:
+        import holidays
+
+        found = holidays.country_holidays(country, subdiv=subdivision, years=year, language=language)
+        return dict(found)
+
+
+LIBRARY_HOLIDAYS = LibraryHolidays()
+_source: HolidaySource = LIBRARY_HOLIDAYS
+
+
+def use_holiday_source(source: HolidaySource) -> HolidaySource:
+    """Make ``source`` answer every calendar of this process from now on; returns the one it
+    replaces. The tables already built are dropped, so no calendar mixes two sources."""
+    global _source  # one source per process, like the library's own registry
+    replaced, _source = _source, source
+    _holidays.cache_clear()
+    _validated.cache_clear()
+    return replaced
+
+
+def _validate(country: str, subdivision: str | None, language: str) -> None:
+    _validated(country, subdivision, language)
+
+
+@lru_cache(maxsize=64)
+def _validated(country: str, subdivision: str | None, language: str) -> bool:
+    """Checked once per process and source: a refusal raises, so only a known place is cached."""
+    _source.validate(country, subdivision, language)
+    return True
 
 
 @lru_cache(maxsize=1)
@@ -134,7 +189,4 @@ def _is_named_day(entry: object) -> bool:
 @lru_cache(maxsize=512)
 def _holidays(country: str, subdivision: str | None, language: str, year: int) -> Mapping[date, str]:
     """One year's public holidays, read-only: built once, shared by every equal calendar."""
-    import holidays
-
-    found = holidays.country_holidays(country, subdiv=subdivision, years=year, language=language)
-    return MappingProxyType(dict(found))
+    return MappingProxyType(_source.year(country, subdivision, language, year))

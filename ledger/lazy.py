@@ -19,18 +19,25 @@ from typing import Any
 class _Stand:
     """A name of ``module`` (or the module itself, ``attribute`` None) not yet imported."""
 
-    __slots__ = ("_attribute", "_binding", "_module", "_namespace")
+    __slots__ = ("_attribute", "_binding", "_found", "_module", "_namespace")
 
     def __init__(self, namespace: dict[str, Any], binding: str, module: str, attribute: str | None) -> None:
         self._namespace = namespace
         self._binding = binding
         self._module = module
         self._attribute = attribute
+        self._found: Any = None
+        """The object once imported: a stand-in kept by a table (``function``) is called on every
+        message, and importing again each time cost a command a few microseconds."""
 
     def _resolve(self) -> Any:
-        found: Any = importlib.import_module(self._module)  # thread-safe: the import lock
+        found: Any = self._found
+        if found is not None:
+            return found
+        found = importlib.import_module(self._module)  # thread-safe: the import lock
         if self._attribute is not None:
             found = getattr(found, self._attribute)
+        self._found = found
         if self._namespace.get(self._binding) is self:
             self._namespace[self._binding] = found
         return found
@@ -39,7 +46,8 @@ class _Stand:
         return getattr(self._resolve(), attribute)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._resolve()(*args, **kwargs)
+        found = self._found
+        return (self._resolve() if found is None else found)(*args, **kwargs)
 
     def __instancecheck__(self, instance: object) -> bool:
         return isinstance(instance, self._resolve())

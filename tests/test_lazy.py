@@ -21,7 +21,7 @@ def imports(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         asked.append(name)
         return real(name, package)
 
-    monkeypatch.setattr(lazy.importlib, "import_module", counting)
+    monkeypatch.setattr(importlib, "import_module", counting)
     return asked
 
 

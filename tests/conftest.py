@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, settings
 from ledger import Ledger
 from tests.support import FakeClock
 
-# The command line keeps holiday tables in a cache folder (ledger.persistence.holiday_tables): the
+# The command line keeps holiday tables in a cache folder (ledger.cli.holiday_tables): the
 # tests' commands keep theirs in a folder of this run, never in the user's own.
 os.environ["LEDGER_CACHE_DIR"] = tempfile.mkdtemp(prefix="ledger-test-cache-")
 

@@ -14,18 +14,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ledger.cli.holiday_tables import (
+    CACHE_VARIABLE,
+    DiskHolidayTables,
+    cache_folder,
+    install,
+)
 from ledger.domain.calendar import (
     LIBRARY_HOLIDAYS,
     WorkingCalendar,
     use_holiday_source,
 )
 from ledger.errors import InvalidInputError
-from ledger.persistence.holiday_tables import (
-    CACHE_VARIABLE,
-    DiskHolidayTables,
-    cache_folder,
-    install,
-)
 
 KINGS_DAY = date(2026, 4, 27)
 

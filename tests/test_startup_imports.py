@@ -19,7 +19,7 @@ import pytest
 from ledger import Ledger
 from ledger.cli import COMMANDS, build_parser
 from ledger.cli.common import LazySubparsers
-from ledger.persistence.holiday_tables import CACHE_VARIABLE
+from ledger.cli.holiday_tables import CACHE_VARIABLE
 
 HEAVY = (
     "psycopg",

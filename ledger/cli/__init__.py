@@ -112,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ledger.cli.output import Output
 
     out = Output(json_mode=getattr(args, "json", False))
-    from ledger.persistence import holiday_tables
+    from ledger.cli import holiday_tables
 
     holiday_tables.install()  # a fresh process a command: the holiday tables from the last one
     try:

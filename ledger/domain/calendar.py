@@ -4,7 +4,7 @@ Why: a Basis contract gives no channel at all on a public holiday, so the ledger
 holidays of the country the provider works in (from the ``holidays`` library) plus any closures the
 deployment adds itself (a company day off). Pure: no clock, no I/O, no environment. The tables come
 from a :class:`HolidaySource`: the library itself unless a process installs another (the command line
-installs one that keeps the tables on disk, :mod:`ledger.persistence.holiday_tables`).
+installs one that keeps the tables on disk, :mod:`ledger.cli.holiday_tables`).
 """
 
 from __future__ import annotations

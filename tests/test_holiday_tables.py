@@ -198,3 +198,19 @@ def test_installed_calendars_decide_alike_and_keep_their_tables(tmp_path: Path) 
 
 def _days_of(year: int) -> range:
     return range(date(year, 1, 1).toordinal(), date(year + 1, 1, 1).toordinal())
+
+
+def test_without_a_known_library_version_nothing_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No version to name the folder by (the library's metadata missing): the library answers."""
+    from ledger.cli import holiday_tables
+
+    monkeypatch.setattr(holiday_tables, "library_version", lambda: None)
+    for _ in range(2):
+        library = CountingLibrary()
+        cache = DiskHolidayTables(tmp_path, library)
+        cache.validate("NL", None, "nl")
+        assert cache.year("NL", None, "nl", 2026)[KINGS_DAY] == "Koningsdag"
+        assert [asked[0] for asked in library.asked] == ["validate", "year"]
+    assert list(tmp_path.iterdir()) == []

@@ -132,6 +132,10 @@ class DiskHolidayTables:
     def _write(
         self, country: str, subdivision: str | None, language: str, years: dict[int, dict[date, str]]
     ) -> None:
+        if self.version is None:
+            return
+        import tempfile
+
         content = {
             **self._header(country, subdivision, language),
             "years": {
@@ -139,9 +143,6 @@ class DiskHolidayTables:
                 for year, table in sorted(years.items())
             },
         }
-        if self.version is None:
-            return
-        import tempfile
 
         path = self._path(country, subdivision, language)
         with contextlib.suppress(OSError):

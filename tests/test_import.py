@@ -345,3 +345,39 @@ def test_a_large_batch_is_stored_whole_and_reads_back(ledger: Ledger, store_url:
         expected = (Decimal(100), Decimal(50), f"entry {len(work) - 1} — ünïcode")
         assert (last.rate, last.amount, last.description) == expected
     assert ledger.import_csv(tmp_path / "history.csv").duplicates == len(work)
+
+
+def test_the_collector_runs_less_often_during_an_import_and_as_before_after_it(
+    ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import holds its rows and batches: the youngest generation is collected every 10,000
+    allocations meanwhile, and the process's own thresholds come back, however the import ends."""
+    import gc
+
+    monkeypatch.setattr(importing, "BATCH_ROWS_MAX", 4)
+    original = gc.get_threshold()
+    gc.set_threshold(700, 11, 12)
+    try:
+        seen: list[tuple[int, int, int]] = []
+        ledger.import_csv(
+            write(tmp_path / "history.csv", HISTORY), progress=lambda *_: seen.append(gc.get_threshold())
+        )
+        assert seen == [(importing.YOUNG_COLLECTION_EVERY, 11, 12)] * 3
+        assert gc.get_threshold() == (700, 11, 12)
+
+        with pytest.raises(ImportRowsError):
+            ledger.import_csv(write(tmp_path / "bad.csv", BAD))
+        stopped = [{**HISTORY[1], "customer": "initech"}, {**HISTORY[8], "customer": "initech"}]  # no card
+        with pytest.raises(ImportStoppedError):
+            ledger.import_csv(write(tmp_path / "stopped.csv", stopped))
+        assert gc.get_threshold() == (700, 11, 12)
+
+        gc.set_threshold(0, 11, 12)  # switched off by the host: an import leaves it off
+        seen.clear()
+        ledger.import_csv(
+            write(tmp_path / "again.csv", HISTORY), progress=lambda *_: seen.append(gc.get_threshold())
+        )
+        assert set(seen) == {(0, 11, 12)}
+        assert gc.get_threshold() == (0, 11, 12)
+    finally:
+        gc.set_threshold(*original)

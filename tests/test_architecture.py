@@ -2,7 +2,8 @@
 
 Layers, lowest first; a module may import its own layer and the layers below it, never above:
 
-    errors, persistence, store   the recorders and the store's address (and ledger.lazy): below everything
+    errors, persistence, store   the recorders and the store's address (and ledger.lazy, ledger.collector):
+                                 below everything
     domain, config               pure rules and the deployment's settings
     aggregates                   the event-sourced records
     eventstore                   the eventsourcing application over the recorders, its command cache
@@ -24,7 +25,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent / "ledger"
 LAYERS: list[tuple[str, ...]] = [
-    ("ledger.errors", "ledger.persistence", "ledger.store", "ledger.lazy"),
+    ("ledger.errors", "ledger.persistence", "ledger.store", "ledger.lazy", "ledger.collector"),
     ("ledger.domain", "ledger.config", "ledger.config_source"),
     ("ledger.aggregates",),
     ("ledger.eventstore",),

@@ -14,6 +14,7 @@ import pytest
 from ledger import Ledger
 from ledger.aggregates.work_entry import WorkEntry
 from ledger.cli import main
+from ledger.collector import YOUNG_COLLECTION_EVERY
 from ledger.commands import importing
 from ledger.commands.importing import ImportRowsError, ImportStoppedError
 from ledger.commands.unit_of_work import BatchUnit
@@ -362,7 +363,7 @@ def test_the_collector_runs_less_often_during_an_import_and_as_before_after_it(
         ledger.import_csv(
             write(tmp_path / "history.csv", HISTORY), progress=lambda *_: seen.append(gc.get_threshold())
         )
-        assert seen == [(importing.YOUNG_COLLECTION_EVERY, 11, 12)] * 3
+        assert seen == [(YOUNG_COLLECTION_EVERY, 11, 12)] * 3
         assert gc.get_threshold() == (700, 11, 12)
 
         with pytest.raises(ImportRowsError):

@@ -26,6 +26,7 @@ from ledger.audit.findings import Finding, Findings
 from ledger.audit.invariants import InvariantCheck, InvariantPass, check_invariants
 from ledger.audit.seals import HEAD, SEAL, Head, SealCheck, check_heads, check_seals
 from ledger.audit.snapshots import SnapshotCheck, check_snapshots
+from ledger.collector import paced_for_bulk
 from ledger.persistence.mapper import UnknownTopicError
 
 if TYPE_CHECKING:
@@ -229,6 +230,17 @@ def verify_log(
 
     With ``snapshots_elsewhere`` the snapshot check (a replay of every snapshotted aggregate) runs
     in another process while the views are compared here; the report is the same, in the same order."""
+    with paced_for_bulk():  # a replay of the whole log: see ledger.collector
+        return _verify_log(app, key, view_comparisons, heads, snapshots_elsewhere)
+
+
+def _verify_log(
+    app: LedgerApplication,
+    key: bytes | None,
+    view_comparisons: Sequence[ViewComparison] | None,
+    heads: Sequence[Head],
+    snapshots_elsewhere: SnapshotsElsewhere | None,
+) -> VerifyReport:
     findings = Findings()
     seals = guarded(findings, "checking the seals", lambda: check_seals(app, key, findings), SealCheck())
     check_heads(seals, list(heads), findings)

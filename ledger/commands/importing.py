@@ -35,7 +35,6 @@ file and import it again — the committed rows come back as duplicates.
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import time
 from collections import Counter
@@ -45,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from ledger.collector import paced_for_bulk
 from ledger.commands.bus import BatchRefusedError
 from ledger.commands.models import (
     AddCustomer,
@@ -76,9 +76,6 @@ CELL_CHARS_MAX = 128 * 1024
 """Largest cell: no field of any row is near it, so a larger one is a broken file, not data."""
 PROBLEMS_SHOWN_MAX = 20
 """Problems listed in the error; the rest are counted."""
-YOUNG_COLLECTION_EVERY = 10_000
-"""Allocations between two collections of the youngest generation during an import (Python's
-default is 700): see :func:`_fewer_collections`."""
 
 COMMON_COLUMNS = ("type", "customer", "at")
 MODELS: dict[str, type[Command]] = {
@@ -163,7 +160,7 @@ def import_csv(
     bus: MessageBus, source: Source, acting: Acting, *, progress: Progress | None = None
 ) -> ImportResult:
     """Validate every row of ``source``, then apply them in order, batch by batch, through the bus."""
-    with _fewer_collections():
+    with paced_for_bulk():  # the batches' objects: see ledger.collector
         return _import_rows(bus, source, acting, progress)
 
 
@@ -225,26 +222,6 @@ def _file_text(source: str | Path) -> str:
 def _delimiter(first_line: str) -> str:
     """``;`` when the header is split by semicolons (Excel in a Dutch locale), else ``,``."""
     return ";" if first_line.count(";") > first_line.count(",") else ","
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Let Python's cyclic garbage collector run less often while an import runs, then as before.
-
-    Why: an import holds every row's command, and each batch its events and aggregates until it
-    commits, so at the default pace these survive into the older generations and the full
-    collections walk all of them again: 12 % of a 10,000-row import and 18 % of a 50,000-row one
-    (benchmarks/README.md). The collector keeps running (cycles are still freed); only the youngest
-    generation waits for more allocations. The setting is the process's, so it is restored
-    afterwards, as :func:`_cell_limit` restores the csv module's; a collector switched off
-    (threshold 0) stays off."""
-    previous = gc.get_threshold()
-    if 0 < previous[0] < YOUNG_COLLECTION_EVERY:
-        gc.set_threshold(YOUNG_COLLECTION_EVERY, *previous[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*previous)
 
 
 @contextmanager

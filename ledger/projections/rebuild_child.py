@@ -16,6 +16,7 @@ from eventsourcing.sqlite import SQLiteDatastore
 
 from ledger.audit.findings import Findings
 from ledger.audit.snapshots import check_snapshots
+from ledger.collector import paced_for_bulk
 from ledger.eventstore.application import LedgerApplication
 from ledger.persistence.sqlite import scratch_file_datastore
 from ledger.projections.compare import scratch_rebuild
@@ -61,7 +62,8 @@ def rebuild_group(job: Job) -> Any:
 def _child() -> None:
     job = pickle.loads(sys.stdin.buffer.read())  # from our parent
     try:
-        answer: tuple[str, Any] = ("ok", rebuild_group(job))
+        with paced_for_bulk():  # a process for one bulk task: see ledger.collector
+            answer: tuple[str, Any] = ("ok", rebuild_group(job))
     except Exception as error:  # any failure goes to the parent, typed if it can be
         answer = ("error", error)
     try:

@@ -24,6 +24,7 @@ from uuid import uuid4
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteFactory
 
+from ledger.collector import paced_for_bulk
 from ledger.domain.results import JsonResult
 from ledger.errors import UnknownProjectionError
 from ledger.persistence.sqlite import scratch_file_datastore
@@ -176,7 +177,10 @@ class Projections:
         rebuilt by up to ``workers`` processes (None: one per core), each a group of views (see
         :mod:`.parallel`); ``workers=1`` keeps it in this process. On SQLite a big log's views are
         rebuilt in staging files, one per process, and copied into the store (see :mod:`.staging`)."""
-        names = self._chosen(name)
+        with paced_for_bulk():  # the whole log in sections: see ledger.collector
+            return self._rebuild(self._chosen(name), workers)
+
+    def _rebuild(self, names: tuple[str, ...], workers: int | None) -> list[RebuildResult]:
         count = parallel.workers_for(self, names, workers, own_files=self.stages_in_files)
         if self.stages_in_files and (count > 1 or self._big_log()):
             groups = parallel.split(names, count, parallel.STAGED_REBUILD_COST)

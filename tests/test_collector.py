@@ -70,3 +70,36 @@ def test_a_rebuild_and_a_verification_run_paced(ledger: Ledger, monkeypatch: pyt
 
     assert seen == [(YOUNG_COLLECTION_EVERY, 11, 12)] * 2
     assert gc.get_threshold() == (700, 11, 12)
+
+
+@pytest.mark.usefixtures("thresholds")
+def test_tasks_that_end_out_of_order_give_the_thresholds_back_once_all_ended() -> None:
+    """An import begun before a verification (in another thread) may end first: the process stays
+    paced until the verification ends too, and then has its own thresholds again."""
+    import threading
+
+    events = {
+        name: threading.Event() for name in ("import began", "verify began", "import ended", "verify may end")
+    }
+    seen: dict[str, tuple[int, int, int]] = {}
+
+    def verification() -> None:
+        events["import began"].wait(5)
+        with paced_for_bulk():
+            events["verify began"].set()
+            events["verify may end"].wait(5)
+            seen["verify ending"] = gc.get_threshold()
+
+    other = threading.Thread(target=verification)
+    other.start()
+    with paced_for_bulk():
+        events["import began"].set()
+        events["verify began"].wait(5)
+    seen["import ended"] = gc.get_threshold()
+    events["verify may end"].set()
+    other.join(5)
+    assert seen == {
+        "import ended": (YOUNG_COLLECTION_EVERY, 11, 12),
+        "verify ending": (YOUNG_COLLECTION_EVERY, 11, 12),
+    }
+    assert gc.get_threshold() == (700, 11, 12)

@@ -32,8 +32,9 @@ _before: tuple[int, int, int] = (0, 0, 0)
 
 @contextmanager
 def paced_for_bulk() -> Iterator[None]:
-    """Within the block, collect the youngest generation every ``YOUNG_COLLECTION_EVERY``
-    allocations (see the module's docstring); then the thresholds as they were.
+    """Within the block (or the call of a function decorated with ``@paced_for_bulk()``), collect
+    the youngest generation every ``YOUNG_COLLECTION_EVERY`` allocations (see the module's
+    docstring); then the thresholds as they were.
 
     Counted, not nested: two threads' tasks may end in either order (an import begun before a
     verification may end first), and only the last to end gives the thresholds back, the ones from

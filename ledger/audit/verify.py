@@ -219,6 +219,7 @@ SnapshotsElsewhere = Callable[[], Callable[[], tuple[SnapshotCheck, Findings]] |
 (None: no process was started, and the check runs here)."""
 
 
+@paced_for_bulk()  # a replay of the whole log: see ledger.collector
 def verify_log(
     app: LedgerApplication,
     key: bytes | None,
@@ -230,17 +231,6 @@ def verify_log(
 
     With ``snapshots_elsewhere`` the snapshot check (a replay of every snapshotted aggregate) runs
     in another process while the views are compared here; the report is the same, in the same order."""
-    with paced_for_bulk():  # a replay of the whole log: see ledger.collector
-        return _verify_log(app, key, view_comparisons, heads, snapshots_elsewhere)
-
-
-def _verify_log(
-    app: LedgerApplication,
-    key: bytes | None,
-    view_comparisons: Sequence[ViewComparison] | None,
-    heads: Sequence[Head],
-    snapshots_elsewhere: SnapshotsElsewhere | None,
-) -> VerifyReport:
     findings = Findings()
     seals = guarded(findings, "checking the seals", lambda: check_seals(app, key, findings), SealCheck())
     check_heads(seals, list(heads), findings)

@@ -156,15 +156,11 @@ class ImportResult(JsonResult):
     seconds: float = 0.0
 
 
+@paced_for_bulk()  # the batches' objects: see ledger.collector
 def import_csv(
     bus: MessageBus, source: Source, acting: Acting, *, progress: Progress | None = None
 ) -> ImportResult:
     """Validate every row of ``source``, then apply them in order, batch by batch, through the bus."""
-    with paced_for_bulk():  # the batches' objects: see ledger.collector
-        return _import_rows(bus, source, acting, progress)
-
-
-def _import_rows(bus: MessageBus, source: Source, acting: Acting, progress: Progress | None) -> ImportResult:
     started = time.perf_counter()
     rows = read_rows(source, acting.actor, bus.clock())
     outcomes: list[tuple[str, bool]] = []

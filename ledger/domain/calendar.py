@@ -60,7 +60,7 @@ class WorkingCalendar:
     """Public holidays on which the provider works (e.g. Good Friday): working days after all."""
 
     def __post_init__(self) -> None:
-        _validate(self.country, self.subdivision, self.language)
+        _validated(self.country, self.subdivision, self.language)
         seen: set[date] = set()
         for entry in self.extra_closing_days:
             if not _is_named_day(entry):
@@ -155,10 +155,6 @@ def use_holiday_source(source: HolidaySource) -> HolidaySource:
     _holidays.cache_clear()
     _validated.cache_clear()
     return replaced
-
-
-def _validate(country: str, subdivision: str | None, language: str) -> None:
-    _validated(country, subdivision, language)
 
 
 @lru_cache(maxsize=64)

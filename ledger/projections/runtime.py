@@ -169,6 +169,7 @@ class Projections:
         together = catch_up_together(self.app, chosen, section_events_max=self.section_events_max)
         return sum(together.applied.values())  # the log read once
 
+    @paced_for_bulk()  # the whole log in sections: see ledger.collector
     def rebuild(self, name: str | None = None, workers: int | None = None) -> list[RebuildResult]:
         """Empty each chosen view and replay the log into it (reset and first batch commit together).
 
@@ -177,10 +178,7 @@ class Projections:
         rebuilt by up to ``workers`` processes (None: one per core), each a group of views (see
         :mod:`.parallel`); ``workers=1`` keeps it in this process. On SQLite a big log's views are
         rebuilt in staging files, one per process, and copied into the store (see :mod:`.staging`)."""
-        with paced_for_bulk():  # the whole log in sections: see ledger.collector
-            return self._rebuild(self._chosen(name), workers)
-
-    def _rebuild(self, names: tuple[str, ...], workers: int | None) -> list[RebuildResult]:
+        names = self._chosen(name)
         count = parallel.workers_for(self, names, workers, own_files=self.stages_in_files)
         if self.stages_in_files and (count > 1 or self._big_log()):
             groups = parallel.split(names, count, parallel.STAGED_REBUILD_COST)

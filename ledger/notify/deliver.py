@@ -131,18 +131,27 @@ class Deliverer:
                 waiting += 1  # today's alerts go out in tomorrow's digest
                 continue
             chosen.append(delivery)
-        claimed = set(
-            self.view.claim([d.id for d in chosen], now, now + timedelta(seconds=self.policy.claim_s))
-        )
-        mine = [d for d in chosen if d.id in claimed]
-        for delivery in (d for d in mine if d.channel == WEBHOOK):
-            self._attempt([delivery], functools.partial(self._webhook, delivery, alerts[delivery.alert_id]))
-        mails = [d for d in mine if d.channel == EMAIL]
+        for delivery in (d for d in chosen if d.channel == WEBHOOK):
+            if mine := self._claimed([delivery]):
+                self._attempt(mine, functools.partial(self._webhook, delivery, alerts[delivery.alert_id]))
+        mails = [d for d in chosen if d.channel == EMAIL]
         for group in self._mail_groups(mails, alerts, digest=digest):
-            self._attempt(group, functools.partial(self._mail, group, alerts))
+            if mine := self._claimed(group):
+                self._attempt(mine, functools.partial(self._mail, mine, alerts))
         return RunResult(waiting=waiting, **self.counts)
 
     # --- one attempt ------------------------------------------------------------------------------
+
+    def _claimed(self, deliveries: list[Delivery]) -> list[Delivery]:
+        """Those of ``deliveries`` this deliverer now holds, for one send's time, as they stand now.
+
+        Claimed just before the send, not for the whole round: a round may outlast a claim (a month
+        end's statement PDFs, a slow mail server), and a delivery whose claim ran out may be taken
+        by another deliverer (cron's next run, a second service) and must not then go out twice.
+        What another deliverer holds or has delivered meanwhile is skipped."""
+        now = self.clock()
+        until = now + timedelta(seconds=self.policy.claim_s)
+        return self.view.claim([d.id for d in deliveries], now, until)
 
     def _attempt(self, deliveries: list[Delivery], send: Callable[[], None]) -> None:
         try:

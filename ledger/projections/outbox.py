@@ -105,20 +105,23 @@ class OutboxSql:
         )
         return [self._delivery(row) for row in rows]
 
-    def claim(self, ids: Sequence[str], now: datetime, until: datetime) -> list[str]:
-        """Claim pending deliveries until ``until``; the ids this caller got (a racing deliverer
-        gets the others). A deliverer killed mid-batch loses its claim when ``until`` passes."""
-        claimed = []
+    def claim(self, ids: Sequence[str], now: datetime, until: datetime) -> list[Delivery]:
+        """Claim pending deliveries that are due and unclaimed, until ``until``; those this caller
+        got, as they stand now (a racing deliverer gets the others, and one that failed meanwhile
+        waits for its next attempt). A deliverer killed mid-send loses its claim when ``until``
+        passes."""
+        claimed: list[Delivery] = []
+        instant = self.to_db_instant(now)
         with self.transaction(commit=True) as cursor:
             for each in ids:
                 self.execute(
                     cursor,
                     "UPDATE {outbox} SET claimed_until = %s WHERE delivery_id = %s AND status = %s "
-                    "AND (claimed_until IS NULL OR claimed_until < %s) RETURNING delivery_id",
-                    (self.to_db_instant(until), each, PENDING, self.to_db_instant(now)),
+                    "AND next_attempt_at <= %s AND (claimed_until IS NULL OR claimed_until < %s) "
+                    "RETURNING *",
+                    (self.to_db_instant(until), each, PENDING, instant, instant),
                 )
-                if cursor.fetchall():
-                    claimed.append(each)
+                claimed.extend(self._delivery(row) for row in cursor.fetchall())
         return claimed
 
     def mark_delivered(self, ids: Sequence[str], at: datetime) -> None:

@@ -151,14 +151,17 @@ class OutboxSql:
                 )
 
     def requeue(self, ids: Sequence[str], now: datetime) -> list[str]:
-        """Dead or pending deliveries back to pending, due now, attempts from zero; those found."""
+        """Dead or pending deliveries back to pending, due now, attempts from zero; those found.
+
+        A claim stays: a delivery being sent right now is not handed to a second deliverer (it is
+        recorded as delivered, or fails and waits again, by the deliverer that holds it)."""
         found = []
         with self.transaction(commit=True) as cursor:
             for each in ids:
                 self.execute(
                     cursor,
-                    "UPDATE {outbox} SET status = %s, attempts = 0, next_attempt_at = %s, "
-                    "claimed_until = NULL WHERE delivery_id = %s AND status <> %s RETURNING delivery_id",
+                    "UPDATE {outbox} SET status = %s, attempts = 0, next_attempt_at = %s "
+                    "WHERE delivery_id = %s AND status <> %s RETURNING delivery_id",
                     (PENDING, self.to_db_instant(now), each, DELIVERED),
                 )
                 if cursor.fetchall():

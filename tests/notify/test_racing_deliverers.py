@@ -160,3 +160,30 @@ def test_what_another_deliverer_failed_meanwhile_waits_for_its_backoff(store_url
     failed = [d for d in hooks if d.status == "pending"]
     assert len(failed) == CUSTOMERS - 1
     assert all(d.attempts == 1 and d.next_attempt_at > now for d in failed)
+
+
+def test_a_retry_while_the_delivery_is_being_sent_does_not_send_it_twice(store_url: str) -> None:
+    """``ledger notify retry`` during a send makes the delivery due again, but the claim of the
+    deliverer sending it stays: no second deliverer can take it meanwhile."""
+    clock = FakeClock()
+    sent: list[str] = []
+    with (
+        Ledger.open(store_url, actor="setup", clock=clock) as first,
+        Ledger.open(store_url, actor="operator", clock=clock) as second,
+    ):
+        invoiced_work(first, 1)
+        [hook] = [d for d in first.deliveries() if d.channel == "webhook"]
+
+        def webhook(url: str, body: bytes, secret: str, delivery_id: str) -> int:
+            sent.append(delivery_id)
+            if len(sent) == 1:  # mid-send: the operator retries, another deliverer runs
+                second.retry_delivery(delivery_id)
+                second.notify_run(senders, POLICY)
+            return 200
+
+        senders = Senders(mail=None, mail_from=None, webhook=webhook, secret_of=lambda name: "s")
+        first.notify_run(senders, POLICY)
+        [after] = [d for d in first.deliveries() if d.channel == "webhook"]
+
+    assert sent == [hook.id]
+    assert after.status == "delivered"

@@ -1269,6 +1269,8 @@ class Ledger:
     @_store_errors
     def notify_run(self, senders: Senders | None = None, policy: DeliveryPolicy | None = None) -> RunResult:
         """One delivery round: every due delivery sent, acknowledged ones recorded."""
+        senders = senders if senders is not None else Senders.from_env()  # a bad setting: refused
+        policy = policy if policy is not None else DeliveryPolicy.from_env()  # before anything runs
         self.projections.catch_up("alerts")
         return self.deliverer(senders, policy).run_once()
 

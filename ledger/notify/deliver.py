@@ -18,7 +18,7 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ledger.domain.results import JsonResult
 from ledger.domain.settings import ALERT_DELIVERY, DAILY_DIGEST
@@ -37,9 +37,30 @@ if TYPE_CHECKING:
 DIGEST_ID_PREFIX = "dg-"
 
 
+DAY_S = 86_400.0
+LIMITS = {  # each setting's least and greatest sensible value; outside them is a mistake (a unit, a sign)
+    "attempts_max": (1, 1_000),
+    "backoff_base_s": (0.0, 30 * DAY_S),
+    "backoff_cap_s": (0.0, 30 * DAY_S),
+    "claim_s": (1e-3, DAY_S),
+    "batch_max": (1, 10_000),
+}
+ENVIRONMENT = {
+    "attempts_max": "LEDGER_NOTIFY_ATTEMPTS_MAX",
+    "backoff_base_s": "LEDGER_NOTIFY_BACKOFF_S",
+    "backoff_cap_s": "LEDGER_NOTIFY_BACKOFF_CAP_S",
+    "claim_s": "LEDGER_NOTIFY_CLAIM_S",
+    "batch_max": "LEDGER_NOTIFY_BATCH_MAX",
+}
+
+
 @dataclass(frozen=True)
 class DeliveryPolicy:
-    """How hard to try: attempts before ``dead``, backoff, how long a claim holds, batch size."""
+    """How hard to try: attempts before ``dead``, backoff, how long a claim holds, batch size.
+
+    Refused when out of range rather than obeyed: a batch of 0 would deliver nothing, silently; a
+    claim of 0 or of days would let two deliverers send the same mail, or hold a killed
+    deliverer's mails for days; an endless backoff would overflow the clock mid-round."""
 
     attempts_max: int = 16
     backoff_base_s: float = 30.0
@@ -47,26 +68,50 @@ class DeliveryPolicy:
     claim_s: float = 120.0
     batch_max: int = 100
 
+    def __post_init__(self) -> None:
+        for name, (least, most) in LIMITS.items():
+            value, whole = getattr(self, name), isinstance(least, int)
+            if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
+                raise InvalidInputError(name, f"{value!r} is not {_unit(whole)}")
+            if not least <= value <= most:  # NaN fails both comparisons
+                raise InvalidInputError(name, f"{value!r} is outside {_plain(least)} to {_plain(most)}")
+        if self.backoff_cap_s < self.backoff_base_s:
+            msg = f"{_plain(self.backoff_cap_s)} is below the first backoff, {_plain(self.backoff_base_s)}"
+            raise InvalidInputError("backoff_cap_s", msg)
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> DeliveryPolicy:
-        """From ``LEDGER_NOTIFY_{ATTEMPTS_MAX,BACKOFF_S,BACKOFF_CAP_S,CLAIM_S,BATCH_MAX}``."""
-        base = cls()
+        """From ``LEDGER_NOTIFY_{ATTEMPTS_MAX,BACKOFF_S,BACKOFF_CAP_S,CLAIM_S,BATCH_MAX}``; an error
+        names the variable."""
+        values: dict[str, Any] = {}
+        for name, variable in ENVIRONMENT.items():
+            text = env.get(variable)
+            if text is None:
+                continue
+            whole = isinstance(LIMITS[name][0], int)
+            try:
+                values[name] = int(text) if whole else float(text)
+            except ValueError:
+                raise InvalidInputError(variable, f"{text!r} is not {_unit(whole)}") from None
         try:
-            return cls(
-                attempts_max=int(env.get("LEDGER_NOTIFY_ATTEMPTS_MAX", base.attempts_max)),
-                backoff_base_s=float(env.get("LEDGER_NOTIFY_BACKOFF_S", base.backoff_base_s)),
-                backoff_cap_s=float(env.get("LEDGER_NOTIFY_BACKOFF_CAP_S", base.backoff_cap_s)),
-                claim_s=float(env.get("LEDGER_NOTIFY_CLAIM_S", base.claim_s)),
-                batch_max=int(env.get("LEDGER_NOTIFY_BATCH_MAX", base.batch_max)),
-            )
-        except ValueError as error:
-            raise InvalidInputError("LEDGER_NOTIFY_*", str(error)) from None
+            return cls(**values)
+        except InvalidInputError as error:
+            raise InvalidInputError(ENVIRONMENT[error.field], error.reason) from None
 
     def backoff(self, attempts: int, rng: random.Random) -> timedelta:
         """The wait after the ``attempts``-th failure: doubling from the base up to the cap, then a
         random part of it (half to all) so that many deliveries do not retry in step."""
         delay = min(self.backoff_cap_s, self.backoff_base_s * 2 ** max(attempts - 1, 0))
         return timedelta(seconds=delay * rng.uniform(0.5, 1.0))
+
+
+def _unit(whole: bool) -> str:
+    return "a whole number" if whole else "a number of seconds"
+
+
+def _plain(number: float) -> str:
+    """``2592000``, ``0.001``: no exponent in a message."""
+    return format(number, "f").rstrip("0").rstrip(".") if number else "0"
 
 
 @dataclass(frozen=True)

@@ -162,3 +162,24 @@ def test_webhook_and_notify_commands(cli: Cli, monkeypatch: pytest.MonkeyPatch) 
         smtp.stop()
         receiver.stop()
     assert len(smtp.messages) == 1
+
+
+@pytest.mark.parametrize("follow", [(), ("--follow",)])
+def test_a_delivery_setting_out_of_range_is_refused_before_anything_is_sent(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, follow: tuple[str, ...]
+) -> None:
+    receiver = WebhookReceiver().start()
+    try:
+        monkeypatch.setenv("HOOK_SECRET", "s3cret")
+        cli.json("webhook", "add", receiver.url, "--secret-env", "HOOK_SECRET")
+        assert cli("work", "log", "bolt", "--ticket", "T-1", "--hours", "1", "--rate", "80.00",
+                   "--kind", "rfc", "--at", "2026-02-02")[0] == 0  # fmt: skip
+        before = cli.json("notify", "status", "--all")
+        monkeypatch.setenv("LEDGER_NOTIFY_CLAIM_S", "0")
+        code, out, err = cli("notify", "run", *follow)
+        assert (code, out) == (2, "")
+        assert err == "ledger: error: LEDGER_NOTIFY_CLAIM_S: 0.0 is outside 0.001 to 86400\n"
+        assert receiver.requests == []
+        assert cli.json("notify", "status", "--all") == before
+    finally:
+        receiver.stop()

@@ -55,3 +55,40 @@ def test_policy_from_the_environment() -> None:
     assert (policy.attempts_max, policy.claim_s) == (5, 2.5)
     with pytest.raises(InvalidInputError):
         DeliveryPolicy.from_env({"LEDGER_NOTIFY_BACKOFF_S": "soon"})
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("LEDGER_NOTIFY_BATCH_MAX", "0", "LEDGER_NOTIFY_BATCH_MAX: 0 is outside 1 to 10000"),
+        ("LEDGER_NOTIFY_BATCH_MAX", "2.5", "LEDGER_NOTIFY_BATCH_MAX: '2.5' is not a whole number"),
+        ("LEDGER_NOTIFY_ATTEMPTS_MAX", "0", "LEDGER_NOTIFY_ATTEMPTS_MAX: 0 is outside 1 to 1000"),
+        ("LEDGER_NOTIFY_CLAIM_S", "0", "LEDGER_NOTIFY_CLAIM_S: 0.0 is outside 0.001 to 86400"),
+        ("LEDGER_NOTIFY_CLAIM_S", "-120", "LEDGER_NOTIFY_CLAIM_S: -120.0 is outside 0.001 to 86400"),
+        ("LEDGER_NOTIFY_CLAIM_S", "120000", "LEDGER_NOTIFY_CLAIM_S: 120000.0 is outside 0.001 to 86400"),
+        ("LEDGER_NOTIFY_CLAIM_S", "nan", "LEDGER_NOTIFY_CLAIM_S: nan is outside 0.001 to 86400"),
+        ("LEDGER_NOTIFY_CLAIM_S", "2 min", "LEDGER_NOTIFY_CLAIM_S: '2 min' is not a number of seconds"),
+        ("LEDGER_NOTIFY_BACKOFF_S", "-1", "LEDGER_NOTIFY_BACKOFF_S: -1.0 is outside 0 to 2592000"),
+        ("LEDGER_NOTIFY_BACKOFF_CAP_S", "inf", "LEDGER_NOTIFY_BACKOFF_CAP_S: inf is outside 0 to 2592000"),
+        (
+            "LEDGER_NOTIFY_BACKOFF_CAP_S",
+            "10",
+            "LEDGER_NOTIFY_BACKOFF_CAP_S: 10 is below the first backoff, 30",
+        ),
+    ],
+)
+def test_a_setting_out_of_range_is_refused_and_named(variable: str, value: str, message: str) -> None:
+    """A batch of 0 would deliver nothing, silently; a claim of 0 or of days lets two deliverers
+    send the same mail, or holds a killed deliverer's mails for days; an endless backoff overflows
+    the clock in the middle of a round."""
+    with pytest.raises(InvalidInputError) as refused:
+        DeliveryPolicy.from_env({variable: value})
+    assert str(refused.value) == message
+
+
+def test_the_library_refuses_a_policy_out_of_range_too() -> None:
+    with pytest.raises(InvalidInputError, match=r"^batch_max: 0 is outside 1 to 10000$"):
+        DeliveryPolicy(batch_max=0)
+    with pytest.raises(InvalidInputError, match=r"^attempts_max: True is not a whole number$"):
+        DeliveryPolicy(attempts_max=True)
+    assert DeliveryPolicy(backoff_base_s=0, backoff_cap_s=0).backoff(3, random.Random(1)).total_seconds() == 0

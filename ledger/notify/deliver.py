@@ -35,8 +35,6 @@ if TYPE_CHECKING:
     from ledger.projections.alerts import Alert, AlertsView
 
 DIGEST_ID_PREFIX = "dg-"
-
-
 DAY_S = 86_400.0
 LIMITS = {  # each setting's least and greatest sensible value; outside them is a mistake (a unit, a sign)
     "attempts_max": (1, 1_000),
@@ -178,7 +176,7 @@ class Deliverer:
             chosen.append(delivery)
         for delivery in (d for d in chosen if d.channel == WEBHOOK):
             if mine := self._claimed([delivery]):
-                self._attempt(mine, functools.partial(self._webhook, delivery, alerts[delivery.alert_id]))
+                self._attempt(mine, functools.partial(self._webhook, mine[0], alerts[delivery.alert_id]))
         mails = [d for d in chosen if d.channel == EMAIL]
         for group in self._mail_groups(mails, alerts, digest=digest):
             if mine := self._claimed(group):

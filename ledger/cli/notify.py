@@ -99,7 +99,7 @@ def list_webhooks(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
 def notify_run(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
     interval_s = poll_interval(args.interval, "interval")
     if args.follow:
-        # A service stops cleanly on SIGTERM or Ctrl-C, after the round under way.
+        # A service stops cleanly on SIGTERM or Ctrl-C, after the send under way.
         stop = threading.Event()
 
         def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -110,7 +110,7 @@ def notify_run(ledger: Ledger, args: argparse.Namespace, out: Output) -> int:
         deliverer = ledger.deliverer()
         for _ in range(FOLLOW_ROUNDS_MAX):
             ledger.projections.catch_up("alerts")
-            result = deliverer.run_once()
+            result = deliverer.run_once(stopping=stop.is_set)
             if result.delivered or result.failed or result.dead:
                 out.line(_summary(result.to_json()))
             if stop.wait(interval_s):

@@ -162,7 +162,10 @@ class Deliverer:
     """What a mail about an alert carries along (the ledger attaches an issued statement's PDF)."""
     counts: dict[str, int] = field(default_factory=lambda: {"delivered": 0, "failed": 0, "dead": 0})
 
-    def run_once(self) -> RunResult:
+    def run_once(self, stopping: Callable[[], bool] = lambda: False) -> RunResult:
+        """Send what is due now; ``stopping`` is asked before each send, and once it says yes the
+        round ends there (a service asked to stop in a month end's long round stops after the
+        send under way, not after the round, and leaves the rest unclaimed for the next)."""
         self.counts = {"delivered": 0, "failed": 0, "dead": 0}
         now = self.clock()
         due = self.view.due_deliveries(now, self.policy.batch_max)
@@ -174,13 +177,13 @@ class Deliverer:
                 waiting += 1  # today's alerts go out in tomorrow's digest
                 continue
             chosen.append(delivery)
-        for delivery in (d for d in chosen if d.channel == WEBHOOK):
-            if mine := self._claimed([delivery]):
-                self._attempt(mine, functools.partial(self._webhook, mine[0], alerts[delivery.alert_id]))
-        mails = [d for d in chosen if d.channel == EMAIL]
-        for group in self._mail_groups(mails, alerts, digest=digest):
+        webhooks = [[d] for d in chosen if d.channel == WEBHOOK]
+        mails = self._mail_groups([d for d in chosen if d.channel == EMAIL], alerts, digest=digest)
+        for group in webhooks + mails:
+            if stopping():
+                break
             if mine := self._claimed(group):
-                self._attempt(mine, functools.partial(self._mail, mine, alerts))
+                self._attempt(mine, functools.partial(self._send, mine, alerts))
         return RunResult(waiting=waiting, **self.counts)
 
     # --- one attempt ------------------------------------------------------------------------------
@@ -213,6 +216,13 @@ class Deliverer:
             retry_at = now + self.policy.backoff(attempts, self.rng)
             self.view.mark_failed([delivery.id], error, retry_at, dead=dead)
             self.counts["dead" if dead else "failed"] += 1
+
+    def _send(self, deliveries: list[Delivery], alerts: dict[str, Alert | None]) -> None:
+        """One webhook call, or one mail (an alert, or a digest of several)."""
+        if deliveries[0].channel == WEBHOOK:
+            self._webhook(deliveries[0], alerts[deliveries[0].alert_id])
+        else:
+            self._mail(deliveries, alerts)
 
     def _webhook(self, delivery: Delivery, alert: Alert | None) -> None:
         if alert is None:

@@ -42,19 +42,21 @@ def deliverer(url: str) -> subprocess.Popen[bytes]:
     )
 
 
+def invoiced_work_notices(store_url: str, hook_url: str) -> set[str]:
+    """CUSTOMERS customers without a card, each with an entry: an invoiced-work notice each, to
+    the webhook; the ids of those deliveries."""
+    with Ledger.open(store_url, actor="setup") as ledger:
+        ledger.add_webhook(hook_url, secret_env="HOOK_SECRET", kinds=["invoiced-work"])
+        for number in range(CUSTOMERS):
+            ledger.add_customer(f"c-{number}", name=f"C {number}", account_manager="Anna", at="2026-01-01")
+            ledger.log_work(f"c-{number}", ticket="W-1", hours="1", rate="80.00", kind="rfc", at="2026-02-02")
+        return {d.id for d in ledger.deliveries() if d.channel == "webhook"}
+
+
 def test_every_alert_is_delivered_after_a_kill_mid_batch(store_url: str) -> None:
     receiver = WebhookReceiver(delay_s=0.25).start()
     try:
-        with Ledger.open(store_url, actor="setup") as ledger:
-            ledger.add_webhook(receiver.url, secret_env="HOOK_SECRET", kinds=["invoiced-work"])
-            for number in range(CUSTOMERS):  # no card: each entry is an invoiced-work notice
-                ledger.add_customer(
-                    f"c-{number}", name=f"C {number}", account_manager="Anna", at="2026-01-01"
-                )
-                ledger.log_work(
-                    f"c-{number}", ticket="W-1", hours="1", rate="80.00", kind="rfc", at="2026-02-02"
-                )
-            expected = {d.id for d in ledger.deliveries() if d.channel == "webhook"}
+        expected = invoiced_work_notices(store_url, receiver.url)
         assert len(expected) == CUSTOMERS
 
         first = deliverer(store_url)
@@ -121,8 +123,49 @@ def test_follow_delivers_alerts_raised_while_it_runs(store_url: str) -> None:
         finally:
             service.send_signal(signal.SIGINT)
             service.communicate(timeout=WAIT_S)
-        assert service.returncode == 0  # Ctrl-C stops the service cleanly after its round
+        assert service.returncode == 0  # Ctrl-C stops the service cleanly
     finally:
         receiver.stop()
     [request] = receiver.requests
     assert request.headers["Idempotency-Key"].startswith("dl-")
+
+
+def test_a_stopped_service_ends_after_the_send_under_way_not_after_the_round(store_url: str) -> None:
+    """``systemctl stop`` in a month end's long round: the service stops within a send, leaves
+    the rest unclaimed, and the next run delivers them at once (no claim to wait out)."""
+    receiver = WebhookReceiver(delay_s=0.5).start()
+    try:
+        expected = invoiced_work_notices(store_url, receiver.url)
+        env = {**os.environ, "HOOK_SECRET": "s3cret", "LEDGER_ACTOR": "deliverer"}
+        env.pop("LEDGER_SMTP_URL", None)
+        service = subprocess.Popen(
+            [sys.executable, "-m", "ledger", "--db", store_url, "notify", "run", "--follow"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + WAIT_S
+        while len(receiver.requests) < 2 and time.monotonic() < deadline and service.poll() is None:
+            time.sleep(0.02)
+        service.send_signal(signal.SIGTERM)
+        stopped_at = time.monotonic()
+        _, err = service.communicate(timeout=WAIT_S)
+        waited = time.monotonic() - stopped_at
+        assert service.returncode == 0, err.decode()
+        sent_by_the_service = len(receiver.requests)
+        # The round had CUSTOMERS sends of half a second each; the service finished one at most.
+        assert sent_by_the_service <= 3, sent_by_the_service
+        assert waited < 0.5 * (CUSTOMERS - 3), waited
+
+        # One more round gets the rest at once: the service held two-minute claims, but only
+        # on what it was sending.
+        again = deliverer(store_url)
+        _, err = again.communicate(timeout=WAIT_S)
+        assert again.returncode == 0, err.decode()
+        time.sleep(0.3)
+    finally:
+        receiver.stop()
+    keys = [request.headers["Idempotency-Key"] for request in receiver.requests]
+    assert set(keys) == expected
+    assert len(keys) == len(expected)  # nothing sent twice

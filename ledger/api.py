@@ -1257,11 +1257,12 @@ class Ledger:
             raise InvalidInputError("senders", f"{type(senders).__name__} is not Senders")
         if policy is not None and not isinstance(policy, DeliveryPolicy):
             raise InvalidInputError("policy", f"{type(policy).__name__} is not a DeliveryPolicy")
-        view = self.projections.fresh("alerts")
+        senders = senders if senders is not None else Senders.from_env()  # a bad setting is refused
+        policy = policy if policy is not None else DeliveryPolicy.from_env()  # before the view moves
         return Deliverer(
-            view=view,
-            senders=senders if senders is not None else Senders.from_env(),
-            policy=policy if policy is not None else DeliveryPolicy.from_env(),
+            view=self.projections.fresh("alerts"),
+            senders=senders,
+            policy=policy,
             clock=self.clock,
             documents=statement_pdfs(self.statement),
         )
@@ -1269,10 +1270,7 @@ class Ledger:
     @_store_errors
     def notify_run(self, senders: Senders | None = None, policy: DeliveryPolicy | None = None) -> RunResult:
         """One delivery round: every due delivery sent, acknowledged ones recorded."""
-        senders = senders if senders is not None else Senders.from_env()  # a bad setting: refused
-        policy = policy if policy is not None else DeliveryPolicy.from_env()  # before anything runs
-        self.projections.catch_up("alerts")
-        return self.deliverer(senders, policy).run_once()
+        return self.deliverer(senders, policy).run_once()  # its view caught up with the log
 
     @_store_errors
     def deliveries(self, status: str | None = None) -> list[Delivery]:

@@ -18,7 +18,7 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ledger.domain.results import JsonResult
 from ledger.domain.settings import ALERT_DELIVERY, DAILY_DIGEST
@@ -36,19 +36,24 @@ if TYPE_CHECKING:
 
 DIGEST_ID_PREFIX = "dg-"
 DAY_S = 86_400.0
-LIMITS = {  # each setting's least and greatest sensible value; outside them is a mistake (a unit, a sign)
-    "attempts_max": (1, 1_000),
-    "backoff_base_s": (0.0, 30 * DAY_S),
-    "backoff_cap_s": (0.0, 30 * DAY_S),
-    "claim_s": (1e-3, DAY_S),
-    "batch_max": (1, 10_000),
-}
-ENVIRONMENT = {
-    "attempts_max": "LEDGER_NOTIFY_ATTEMPTS_MAX",
-    "backoff_base_s": "LEDGER_NOTIFY_BACKOFF_S",
-    "backoff_cap_s": "LEDGER_NOTIFY_BACKOFF_CAP_S",
-    "claim_s": "LEDGER_NOTIFY_CLAIM_S",
-    "batch_max": "LEDGER_NOTIFY_BATCH_MAX",
+
+
+class Setting(NamedTuple):
+    """A delivery setting's variable, kind and the least and greatest sensible value; outside
+    them is a mistake (a unit, a sign)."""
+
+    variable: str
+    whole: bool
+    least: float
+    most: float
+
+
+SETTINGS = {
+    "attempts_max": Setting("LEDGER_NOTIFY_ATTEMPTS_MAX", True, 1, 1_000),
+    "backoff_base_s": Setting("LEDGER_NOTIFY_BACKOFF_S", False, 0, 30 * DAY_S),
+    "backoff_cap_s": Setting("LEDGER_NOTIFY_BACKOFF_CAP_S", False, 0, 30 * DAY_S),
+    "claim_s": Setting("LEDGER_NOTIFY_CLAIM_S", False, 1e-3, DAY_S),
+    "batch_max": Setting("LEDGER_NOTIFY_BATCH_MAX", True, 1, 10_000),
 }
 
 
@@ -67,12 +72,13 @@ class DeliveryPolicy:
     batch_max: int = 100
 
     def __post_init__(self) -> None:
-        for name, (least, most) in LIMITS.items():
-            value, whole = getattr(self, name), isinstance(least, int)
-            if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
-                raise InvalidInputError(name, f"{value!r} is not {_unit(whole)}")
-            if not least <= value <= most:  # NaN fails both comparisons
-                raise InvalidInputError(name, f"{value!r} is outside {_plain(least)} to {_plain(most)}")
+        for name, setting in SETTINGS.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int if setting.whole else (int, float)):
+                raise InvalidInputError(name, f"{value!r} is not {_unit(setting.whole)}")
+            if not setting.least <= value <= setting.most:  # NaN fails both comparisons
+                span = f"{_plain(setting.least)} to {_plain(setting.most)}"
+                raise InvalidInputError(name, f"{value!r} is outside {span}")
         if self.backoff_cap_s < self.backoff_base_s:
             msg = f"{_plain(self.backoff_cap_s)} is below the first backoff, {_plain(self.backoff_base_s)}"
             raise InvalidInputError("backoff_cap_s", msg)
@@ -82,19 +88,18 @@ class DeliveryPolicy:
         """From ``LEDGER_NOTIFY_{ATTEMPTS_MAX,BACKOFF_S,BACKOFF_CAP_S,CLAIM_S,BATCH_MAX}``; an error
         names the variable."""
         values: dict[str, Any] = {}
-        for name, variable in ENVIRONMENT.items():
-            text = env.get(variable)
+        for name, setting in SETTINGS.items():
+            text = env.get(setting.variable)
             if text is None:
                 continue
-            whole = isinstance(LIMITS[name][0], int)
             try:
-                values[name] = int(text) if whole else float(text)
+                values[name] = int(text) if setting.whole else float(text)
             except ValueError:
-                raise InvalidInputError(variable, f"{text!r} is not {_unit(whole)}") from None
+                raise InvalidInputError(setting.variable, f"{text!r} is not {_unit(setting.whole)}") from None
         try:
             return cls(**values)
         except InvalidInputError as error:
-            raise InvalidInputError(ENVIRONMENT[error.field], error.reason) from None
+            raise InvalidInputError(SETTINGS[error.field].variable, error.reason) from None
 
     def backoff(self, attempts: int, rng: random.Random) -> timedelta:
         """The wait after the ``attempts``-th failure: doubling from the base up to the cap, then a
